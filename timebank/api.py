@@ -1,0 +1,65 @@
+"""The JSON API at /api/v1: authentication, one error shape, and each app's router."""
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from timebank.lib.errors import DomainError
+from timebank.people.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        person = api_token_authenticate(token)
+        if person is not None:
+            request.user = person
+        return person
+
+
+api = NinjaAPI(
+    title="Timebank API",
+    version="1",
+    description="Community elder-care time bank. Authenticate with `POST /api/v1/auth/token`, then send "
+                "`Authorization: Bearer <token>`. Errors are `{code, message, detail}`.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error(request, status: int, code: str, message: str, detail: dict | None = None):
+    return api.create_response(request, {"code": code, "message": message, "detail": detail or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [{"loc": [str(x) for x in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+              for e in exc.errors]
+    return error(request, 422, "validation_error", _("Some of the information is not valid."), {"errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error(request, 401, "unauthenticated", _("Sign in first, or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error(request, exc.status_code, "http_error", str(exc))
+
+
+from timebank.orgs.api import router as orgs_router  # noqa: E402
+from timebank.people.api import router as people_router  # noqa: E402
+
+api.add_router("", people_router)
+api.add_router("/orgs", orgs_router)

@@ -1,0 +1,45 @@
+"""The audit trail is append-only in the database itself, not only in Python."""
+from django.db import migrations
+
+PG = """
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit events are append-only' USING ERRCODE = 'integrity_constraint_violation';
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON audit_auditevent
+  FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+"""
+PG_UNDO = """
+DROP TRIGGER IF EXISTS audit_event_no_update ON audit_auditevent;
+DROP FUNCTION IF EXISTS audit_event_append_only();
+"""
+SQLITE = [
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+]
+SQLITE_UNDO = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF EXISTS audit_event_no_delete;"]
+
+
+def forwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG)
+    elif vendor == "sqlite":
+        for statement in SQLITE:
+            schema_editor.execute(statement)
+
+
+def backwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_UNDO)
+    elif vendor == "sqlite":
+        for statement in SQLITE_UNDO:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0002_initial")]
+    operations = [migrations.RunPython(forwards, backwards)]

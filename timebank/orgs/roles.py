@@ -1,0 +1,50 @@
+"""Staff roles and what each may do. A role is granted at an org node and reaches its subtree."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+    BANK_ADMIN = "bank_admin", _("Bank admin")
+    BRANCH_ADMIN = "branch_admin", _("Branch admin")
+    STATION_STAFF = "station_staff", _("Station staff")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    MEDICAL_STAFF = "medical_staff", _("Medical staff")
+    AUDITOR = "auditor", _("Auditor")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class Perm:
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_EDIT = "people.edit"
+    PEOPLE_VIEW_FULL = "people.view_full"  # the whole ID number and mobile; every view audited
+    PEOPLE_RESET_PASSWORD = "people.reset_password"
+    VOLUNTEERS_APPROVE = "volunteers.approve"
+    ORGS_MANAGE = "orgs.manage"
+    ROLES_GRANT = "roles.grant"
+    AUDIT_VIEW = "audit.view"
+    RULES_MANAGE = "rules.manage"
+
+
+_STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
+                                             Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
+    Role.BANK_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
+                                         Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
+    Role.BRANCH_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
+    Role.STATION_STAFF: frozenset(_STAFF),
+    Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW}),
+    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW}),
+    Role.TEAM_LEADER: frozenset(),
+    Role.SUPPLIER: frozenset(),
+}
+
+# Who may hand out which role: nobody grants a role stronger than their own.
+GRANTABLE: dict[str, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: frozenset(Role.values),
+    Role.BANK_ADMIN: frozenset(set(Role.values) - {Role.PLATFORM_ADMIN}),
+    Role.BRANCH_ADMIN: frozenset({Role.BRANCH_ADMIN, Role.STATION_STAFF, Role.TEAM_LEADER, Role.MEDICAL_STAFF,
+                                  Role.SUPPLIER}),
+}

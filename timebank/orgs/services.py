@@ -1,0 +1,149 @@
+"""Every write to the org tree, bank rules and role grants."""
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from timebank.audit.services import audit_record, diff
+from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+
+from .exceptions import GrantExists, NodeClosed, NodeHasOpenChildren, RoleNotGrantable, WrongParentKind
+from .models import CHILD_KIND, BankRules, Node, NodeKind, RoleGrant
+from .roles import Perm, Role
+from .selectors import can_grant, has_perm
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput(_("A name of 1 to 100 characters is required."), code="name_invalid")
+    return name
+
+
+def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: str = "", code: str = "",
+                address: str = "", latitude: float | None = None, longitude: float | None = None) -> Node:
+    """Add a node under `parent` (a platform root needs no parent and no actor)."""
+    name = _clean_name(name)
+    with transaction.atomic():
+        if parent is None:
+            if kind != NodeKind.PLATFORM:
+                raise WrongParentKind()
+        else:
+            parent = Node.objects.select_for_update().get(pk=parent.pk)
+            if actor is not None and not has_perm(actor, Perm.ORGS_MANAGE, parent):
+                raise NotFound()
+            if parent.is_closed:
+                raise NodeClosed()
+            if CHILD_KIND.get(parent.kind) != kind:
+                raise WrongParentKind()
+        node = Node.objects.create(
+            kind=kind, parent=parent, name=name, name_en=(name_en or "").strip(), code=(code or "").strip(),
+            address=(address or "").strip(), latitude=latitude, longitude=longitude,
+            path=f"tmp-{timezone.now().timestamp()}-{id(object())}", depth=(parent.depth + 1) if parent else 0,
+        )
+        node.path = f"{parent.path if parent else '/'}{node.pk}/"
+        if kind == NodeKind.BANK:
+            node.bank = node
+        elif parent is not None:
+            node.bank = parent.bank
+        node.save(update_fields=["path", "bank"])
+        audit_record(actor=actor, action="org.node_created", obj=node, node=node, bank=node.bank,
+                     changes={"name": node.name, "kind": kind, "parent": parent.pk if parent else None})
+    return node
+
+
+def node_update(*, actor, node: Node, **fields) -> Node:
+    """Rename a node or change its address; the old values stay in the audit trail."""
+    allowed = {"name", "name_en", "code", "address", "latitude", "longitude"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput(detail={"fields": sorted(unknown)})
+    with transaction.atomic():
+        node = Node.objects.select_for_update().get(pk=node.pk)
+        if not has_perm(actor, Perm.ORGS_MANAGE, node):
+            raise NotFound()
+        if node.is_closed:
+            raise NodeClosed()
+        if "name" in fields:
+            fields["name"] = _clean_name(fields["name"])
+        before = {k: getattr(node, k) for k in fields}
+        for k, v in fields.items():
+            setattr(node, k, v.strip() if isinstance(v, str) else v)
+        node.save(update_fields=list(fields))
+        audit_record(actor=actor, action="org.node_updated", obj=node, node=node,
+                     changes=diff(before, {k: getattr(node, k) for k in fields}))
+    return node
+
+
+def node_close(*, actor, node: Node) -> Node:
+    """Close a node (never deleted): its history stays, nothing new may be placed under it."""
+    with transaction.atomic():
+        node = Node.objects.select_for_update().get(pk=node.pk)
+        if not has_perm(actor, Perm.ORGS_MANAGE, node):
+            raise NotFound()
+        if node.kind in (NodeKind.PLATFORM, NodeKind.BANK) and not has_perm(actor, Perm.ORGS_MANAGE, node.parent):
+            raise PermissionDenied()
+        if node.is_closed:
+            raise NodeClosed()
+        if node.children.filter(is_closed=False).exists():
+            raise NodeHasOpenChildren()
+        node.is_closed, node.closed_at = True, timezone.now()
+        node.save(update_fields=["is_closed", "closed_at"])
+        audit_record(actor=actor, action="org.node_closed", obj=node, node=node)
+    return node
+
+
+def role_grant(*, actor, person, role: str, node: Node) -> RoleGrant:
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role."), code="role_unknown")
+    with transaction.atomic():
+        node = Node.objects.select_for_update().get(pk=node.pk)
+        if actor is not None and not can_grant(actor, role, node):
+            raise RoleNotGrantable()
+        if node.is_closed:
+            raise NodeClosed()
+        if person.bank_id and node.bank_id and person.bank_id != node.bank_id:
+            raise InvalidInput(_("This person belongs to another bank."), code="person_other_bank")
+        if RoleGrant.objects.filter(person=person, role=role, node=node, revoked_at__isnull=True).exists():
+            raise GrantExists()
+        grant = RoleGrant.objects.create(person=person, role=role, node=node, bank=node.bank, granted_by=actor)
+        audit_record(actor=actor, action="role.granted", obj=grant, node=node, bank=node.bank,
+                     changes={"person": person.pk, "role": role})
+    person.__dict__.pop("_active_grants", None)
+    return grant
+
+
+def role_revoke(*, actor, grant: RoleGrant) -> RoleGrant:
+    with transaction.atomic():
+        grant = RoleGrant.objects.select_for_update().select_related("node").get(pk=grant.pk)
+        if not can_grant(actor, grant.role, grant.node):
+            raise RoleNotGrantable()
+        if grant.revoked_at is None:
+            grant.revoked_at, grant.revoked_by = timezone.now(), actor
+            grant.save(update_fields=["revoked_at", "revoked_by"])
+            audit_record(actor=actor, action="role.revoked", obj=grant, node=grant.node, bank=grant.bank,
+                         changes={"person": grant.person_id, "role": grant.role})
+    return grant
+
+
+def bank_rules_set(*, actor, bank: Node, effective_from=None, **values) -> BankRules:
+    """Put new rules in force from `effective_from` (now by default); earlier rows stay as history."""
+    fields = {f.name for f in BankRules._meta.get_fields()} - {"id", "bank", "effective_from", "created_by", "created_at"}
+    unknown = set(values) - fields
+    if unknown:
+        raise InvalidInput(detail={"fields": sorted(unknown)})
+    if bank.kind != NodeKind.BANK:
+        raise InvalidInput(_("Rules are set per bank."), code="not_a_bank")
+    with transaction.atomic():
+        if actor is not None and not has_perm(actor, Perm.RULES_MANAGE, bank):
+            raise NotFound()
+        from .selectors import rules_for
+
+        current = rules_for(bank)
+        new = BankRules(bank=bank, effective_from=effective_from or timezone.now(), created_by=actor)
+        for name in fields:
+            setattr(new, name, values.get(name, getattr(current, name)))
+        new.full_clean(exclude=["bank", "created_by"])
+        new.save()
+        audit_record(actor=actor, action="rules.changed", obj=new, node=bank, bank=bank,
+                     changes=diff({k: getattr(current, k) for k in fields}, {k: getattr(new, k) for k in fields}))
+    return new

@@ -1,0 +1,99 @@
+"""People endpoints: tokens, the signed-in user, the people register and volunteer sign-up."""
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from timebank.lib.errors import DomainError
+from timebank.lib.pagination import Pages
+from timebank.orgs.selectors import active_grants
+
+from . import selectors, services
+from .schemas import IdentityOut, MeOut, PersonIn, PersonOut, PersonPatch, SignupIn, SignupOut, TokenIn, TokenOut
+
+router = Router(tags=["people"])
+
+
+class LoginFailed(DomainError):
+    code = "invalid_credentials"
+    status = 401
+
+
+class LockedOut(DomainError):
+    code = "locked_out"
+    status = 403
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut}, summary="Exchange mobile and password for a token")
+def token_create(request, payload: TokenIn):
+    from axes.exceptions import AxesBackendPermissionDenied
+    from axes.handlers.proxy import AxesProxyHandler
+
+    credentials = {"username": payload.username.strip()}
+    if AxesProxyHandler.is_locked(request, credentials=credentials):
+        raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff."))
+    try:
+        person = authenticate(request, username=credentials["username"], password=payload.password)
+    except AxesBackendPermissionDenied:
+        raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff.")) from None
+    if person is None:
+        if AxesProxyHandler.is_locked(request, credentials=credentials):
+            raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff."))
+        raise LoginFailed(_("The mobile number or password is wrong."))
+    token, raw = services.api_token_create(actor=person, name=payload.name)
+    return {"token": raw, "id": token.pk, "name": token.name}
+
+
+@router.get("/me", response=MeOut, summary="The signed-in person and their roles")
+def me(request):
+    person = request.auth
+    return {
+        "id": person.pk, "name": person.name, "mobile": person.mobile, "bank_id": person.bank_id,
+        "node_id": person.node_id, "is_elder": person.is_elder, "is_volunteer": person.is_volunteer,
+        "volunteer_status": person.volunteer_status, "roles": active_grants(person),
+        "acts_for": list(selectors.elders_acted_for(person).values_list("pk", flat=True)),
+    }
+
+
+@router.get("/people", response=list[PersonOut], summary="Search people within your reach")
+@paginate(Pages)
+def people_list(request, q: str = Query("", max_length=50), role: str = Query("", pattern="^(|elder|volunteer|proxy)$"),
+                status: str = Query("", max_length=16), station_id: int | None = Query(None, ge=1),
+                volunteer_status: str = Query("", max_length=16)):
+    return selectors.people_search(request.auth, query=q, role=role, status=status, station_id=station_id,
+                                   volunteer_status=volunteer_status)
+
+
+@router.post("/people", response={201: PersonOut}, summary="Register a person (staff)")
+def people_create(request, payload: PersonIn):
+    person = services.person_register(actor=request.auth, station=payload.station_id, **payload.dict(exclude={"station_id"}))
+    return 201, person
+
+
+@router.get("/people/{person_id}", response=PersonOut, summary="One person, personal numbers masked")
+def people_get(request, person_id: int):
+    return selectors.person_get(request.auth, person_id)
+
+
+@router.get("/people/{person_id}/identity", response=IdentityOut,
+            summary="The full ID and mobile numbers (allowed roles only; audited)")
+def people_identity(request, person_id: int):
+    person = selectors.person_get(request.auth, person_id)
+    return services.person_reveal(actor=request.auth, person=person)
+
+
+@router.patch("/people/{person_id}", response=PersonOut, summary="Change a person's record (staff; audited)")
+def people_update(request, person_id: int, payload: PersonPatch):
+    person = selectors.person_get(request.auth, person_id)
+    changes = payload.dict(exclude_unset=True)
+    if "station_id" in changes:
+        changes["node"] = changes.pop("station_id")
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("mobile",)}
+    return services.person_update(actor=request.auth, person=person, **changes)
+
+
+@router.post("/signup", auth=None, response={201: SignupOut}, summary="A volunteer signs themselves up")
+def signup(request, payload: SignupIn):
+    person = services.person_register(actor=None, station=payload.station_id, is_volunteer=True, self_signup=True,
+                                      **payload.dict(exclude={"station_id"}))
+    return 201, person

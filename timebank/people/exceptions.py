@@ -1,0 +1,65 @@
+"""Errors raised when registering, changing or finding people."""
+from django.utils.translation import gettext_lazy as _
+
+from timebank.lib.errors import Conflict, DomainError, InvalidInput
+
+
+class IdNumberInvalid(InvalidInput):
+    code = "id_number_invalid"
+    message = _("This resident ID number is not valid.")
+
+
+class IdNumberMismatch(InvalidInput):
+    code = "id_number_mismatch"
+    message = _("The birth date or gender does not agree with the ID number.")
+
+
+class DuplicatePerson(Conflict):
+    code = "duplicate_person"
+    message = _("A person with this ID number is already registered in this bank.")
+
+
+class MobileInvalid(InvalidInput):
+    code = "mobile_invalid"
+    message = _("A mobile number has 11 digits and starts with 1.")
+
+
+class MobileTaken(Conflict):
+    code = "mobile_taken"
+    message = _("This mobile number is already registered.")
+
+
+class TooYoung(InvalidInput):
+    code = "too_young"
+    message = _("This person is too young for this role.")
+
+
+class StationUnknown(InvalidInput):
+    code = "station_unknown"
+    message = _("Choose an open service station.")
+
+
+class ConsentRequired(InvalidInput):
+    code = "consent_required"
+    message = _("Consent to the processing of personal data is required.")
+
+
+class NotPending(Conflict):
+    code = "not_pending"
+    message = _("This volunteer is not waiting for approval.")
+
+
+class ProxyInvalid(InvalidInput):
+    code = "proxy_invalid"
+    message = _("This person cannot be linked as a proxy for this elder.")
+
+
+class NotAnElder(InvalidInput):
+    code = "not_an_elder"
+    message = _("This person is not registered as an elder.")
+
+
+class TokenRevoked(DomainError):
+    code = "token_revoked"
+    message = _("This token has been revoked.")
+    status = 409

@@ -1,0 +1,116 @@
+"""API shapes for people, sign-up, tokens and the signed-in user."""
+import datetime as dt
+
+from ninja import Field, Schema
+
+from timebank.lib.masking import mask_mobile
+
+
+class TokenIn(Schema):
+    username: str = Field(..., max_length=32, description="The mobile number")
+    password: str = Field(..., max_length=128)
+    name: str = Field("API", max_length=60, description="A label shown on your token list")
+
+
+class TokenOut(Schema):
+    token: str
+    id: int
+    name: str
+
+
+class GrantOut(Schema):
+    id: int
+    role: str
+    node_id: int
+    node_name: str = Field(..., alias="node.name")
+
+
+class MeOut(Schema):
+    id: int
+    name: str
+    mobile: str | None
+    bank_id: int | None
+    station_id: int | None = Field(None, alias="node_id")
+    is_elder: bool
+    is_volunteer: bool
+    volunteer_status: str
+    roles: list[GrantOut]
+    acts_for: list[int]
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    gender: str
+    birth_date: dt.date | None
+    mobile_masked: str
+    id_number_masked: str
+    address: str
+    bank_id: int | None
+    station_id: int | None
+    status: str
+    is_elder: bool
+    is_volunteer: bool
+    volunteer_status: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_mobile_masked(obj) -> str:
+        return mask_mobile(obj.mobile or "")
+
+    @staticmethod
+    def resolve_id_number_masked(obj) -> str:
+        return obj.id_masked
+
+    @staticmethod
+    def resolve_station_id(obj) -> int | None:
+        return obj.node_id
+
+
+class IdentityOut(Schema):
+    id_number: str
+    mobile: str
+
+
+class PersonIn(Schema):
+    name: str = Field(..., min_length=1, max_length=50)
+    id_number: str = Field(..., max_length=40, description="18-character resident ID; full-width digits are accepted")
+    station_id: int = Field(..., ge=1)
+    mobile: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+    emergency_contact_name: str = Field("", max_length=50)
+    emergency_contact_phone: str = Field("", max_length=20)
+    is_elder: bool = False
+    is_volunteer: bool = False
+    guardian_consent: bool = False
+    consent: bool = Field(..., description="The person agreed to the processing of their data")
+
+
+class PersonPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    mobile: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=200)
+    emergency_contact_name: str | None = Field(None, max_length=50)
+    emergency_contact_phone: str | None = Field(None, max_length=20)
+    status: str | None = Field(None, max_length=16)
+    station_id: int | None = Field(None, ge=1)
+    is_elder: bool | None = None
+    is_volunteer: bool | None = None
+    guardian_consent: bool | None = None
+
+
+class SignupIn(Schema):
+    name: str = Field(..., min_length=1, max_length=50)
+    mobile: str = Field(..., max_length=20)
+    password: str = Field(..., min_length=1, max_length=128)
+    id_number: str = Field(..., max_length=40)
+    station_id: int = Field(..., ge=1)
+    address: str = Field("", max_length=200)
+    guardian_consent: bool = False
+    consent: bool
+
+
+class SignupOut(Schema):
+    id: int
+    name: str
+    volunteer_status: str

@@ -1,0 +1,87 @@
+"""Finding people, always inside what the actor's roles reach."""
+from django.db.models import Q, QuerySet
+
+from timebank.lib.errors import NotFound
+from timebank.lib.mobile import normalise_mobile
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, scope_q
+
+from .models import Person, ProxyLink, VolunteerStatus
+
+
+def people_visible_to(actor, perm: str = Perm.PEOPLE_VIEW) -> QuerySet[Person]:
+    return Person.objects.filter(scope_q(actor, perm, "node__path")).select_related("node", "bank")
+
+
+def people_search(actor, *, query: str = "", role: str = "", status: str = "", station_id: int | None = None,
+                  volunteer_status: str = "") -> QuerySet[Person]:
+    """Name, pinyin initials (`zxm`), last four digits of phone or ID number; newest first."""
+    people = people_visible_to(actor)
+    query = (query or "").strip()
+    if query:
+        q = Q(name__icontains=query)
+        lowered = query.lower()
+        if lowered.isascii() and lowered.isalpha():
+            q |= Q(name_initials__startswith=lowered)
+        digits = normalise_mobile(query).upper()
+        if len(digits) == 4 and (digits.isdigit() or digits[:3].isdigit() and digits[3] == "X"):
+            q |= Q(mobile__endswith=digits) | Q(id_tail=digits)
+        elif digits.isdigit() and len(digits) == 11:
+            q |= Q(mobile=digits)
+        people = people.filter(q)
+    if role == "elder":
+        people = people.filter(is_elder=True)
+    elif role == "volunteer":
+        people = people.filter(is_volunteer=True)
+    elif role == "proxy":
+        people = people.filter(proxy_for__revoked_at__isnull=True, proxy_for__isnull=False).distinct()
+    if status:
+        people = people.filter(status=status)
+    if volunteer_status:
+        people = people.filter(volunteer_status=volunteer_status)
+    if station_id:
+        people = people.filter(node_id=station_id)
+    return people.order_by("-id")
+
+
+def person_get(actor, person_id, perm: str = Perm.PEOPLE_VIEW) -> Person:
+    """A person the actor may see with `perm`, themselves, or 404."""
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if actor is not None and actor.pk == person_id and perm == Perm.PEOPLE_VIEW:
+        return Person.objects.select_related("node", "bank").get(pk=person_id)
+    person = people_visible_to(actor, perm).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def approval_queue(actor) -> QuerySet[Person]:
+    return (people_visible_to(actor, Perm.VOLUNTEERS_APPROVE)
+            .filter(volunteer_status=VolunteerStatus.PENDING).order_by("created_at"))
+
+
+def elders_acted_for(actor) -> QuerySet[Person]:
+    """Elders this person may act for as a proxy."""
+    return Person.objects.filter(proxies__proxy=actor, proxies__revoked_at__isnull=True).distinct()
+
+
+def proxies_of(elder: Person) -> QuerySet[ProxyLink]:
+    return ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True).select_related("proxy")
+
+
+def can_act_for(actor, elder: Person) -> bool:
+    """The elder themselves, a linked proxy, or staff whose reach includes the elder's station."""
+    if actor is None or not getattr(actor, "pk", None):
+        return False
+    if actor.pk == elder.pk:
+        return True
+    if ProxyLink.objects.filter(proxy=actor, elder=elder, revoked_at__isnull=True).exists():
+        return True
+    return elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)
+
+
+def can_see_full(actor, person: Person) -> bool:
+    return person.node is not None and has_perm(actor, Perm.PEOPLE_VIEW_FULL, person.node)

@@ -1,0 +1,324 @@
+"""Every write about people: registration, sign-up and approval, changes, proxies, passwords, tokens."""
+import datetime as dt
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from timebank.audit.services import audit_record, diff
+from timebank.lib import field_crypto, resident_id
+from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.masking import mask_id_number
+from timebank.lib.mobile import is_valid_mobile, normalise_mobile
+from timebank.lib.pinyin import initials
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, rules_for
+
+from .exceptions import (
+    ConsentRequired,
+    DuplicatePerson,
+    IdNumberInvalid,
+    IdNumberMismatch,
+    MobileInvalid,
+    MobileTaken,
+    NotAnElder,
+    NotPending,
+    ProxyInvalid,
+    StationUnknown,
+    TokenRevoked,
+    TooYoung,
+)
+from .models import ApiToken, Person, PersonStatus, ProxyLink, ProxyRelation, VolunteerStatus
+from .selectors import can_see_full
+
+CONSENT_VERSION = "2026-01"
+EDITABLE_FIELDS = ("name", "mobile", "address", "emergency_contact_name", "emergency_contact_phone", "status",
+                   "node", "is_elder", "is_volunteer", "guardian_consent")
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _clean_mobile(raw: str, *, required: bool, exclude_pk: int | None = None) -> str | None:
+    number = normalise_mobile(raw)
+    if not number:
+        if required:
+            raise MobileInvalid()
+        return None
+    if not is_valid_mobile(number):
+        raise MobileInvalid()
+    if Person.objects.filter(mobile=number).exclude(pk=exclude_pk).exists():
+        raise MobileTaken()
+    return number
+
+
+def _clean_station(station) -> Node:
+    if isinstance(station, Node):
+        station_id = station.pk
+    else:
+        station_id = station
+    node = Node.objects.filter(pk=station_id, kind=NodeKind.STATION, is_closed=False).select_related("bank").first() \
+        if str(station_id or "").isdigit() else None
+    if node is None:
+        raise StationUnknown()
+    return node
+
+
+def _identity(id_number: str, birth_date: dt.date | None, gender: str) -> resident_id.ResidentId:
+    try:
+        parsed = resident_id.parse(id_number)
+    except resident_id.ResidentIdError as err:
+        raise IdNumberInvalid(str(err), detail={"reason": err.code}) from None
+    if birth_date and birth_date != parsed.birth_date:
+        raise IdNumberMismatch(detail={"field": "birth_date"})
+    if gender and gender != parsed.sex:
+        raise IdNumberMismatch(detail={"field": "gender"})
+    return parsed
+
+
+def _check_ages(bank: Node, birth: dt.date, *, is_elder: bool, is_volunteer: bool, guardian_consent: bool) -> None:
+    rules = rules_for(bank)
+    age = age_on(birth, today())
+    if is_elder and age < rules.elder_min_age:
+        raise TooYoung(_("An elder must be at least %(age)d years old in this bank.") % {"age": rules.elder_min_age},
+                       detail={"min_age": rules.elder_min_age})
+    if is_volunteer and age < rules.volunteer_min_age and not guardian_consent:
+        raise TooYoung(_("Volunteers under %(age)d need a guardian's consent.") % {"age": rules.volunteer_min_age},
+                       detail={"min_age": rules.volunteer_min_age})
+
+
+def person_register(*, actor, station, name: str, id_number: str, mobile: str = "", gender: str = "",
+                    birth_date: dt.date | None = None, address: str = "", emergency_contact_name: str = "",
+                    emergency_contact_phone: str = "", is_elder: bool = False, is_volunteer: bool = False,
+                    guardian_consent: bool = False, consent: bool = False, password: str = "",
+                    self_signup: bool = False) -> Person:
+    """Register one person at a station. Staff register elders who have no phone; volunteers sign
+    themselves up (`self_signup`, no actor) and wait for approval where the bank asks for it."""
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise InvalidInput(_("A name of 1 to 50 characters is required."), code="name_invalid")
+    if not consent:
+        raise ConsentRequired()
+    station = _clean_station(station)
+    if not self_signup and not has_perm(actor, Perm.PEOPLE_EDIT, station):
+        raise StationUnknown()
+    if not (is_elder or is_volunteer or not self_signup):
+        raise InvalidInput(code="role_required")
+    identity = _identity(id_number, birth_date, gender)
+    _check_ages(station.bank, identity.birth_date, is_elder=is_elder, is_volunteer=is_volunteer,
+                guardian_consent=guardian_consent)
+    if password:
+        try:
+            validate_password(password)
+        except ValidationError as err:
+            raise InvalidInput(" ".join(err.messages), code="password_weak") from None
+    rules = rules_for(station.bank)
+    id_hash = field_crypto.lookup_hash(identity.number)
+    try:
+        with transaction.atomic():
+            mobile_clean = _clean_mobile(mobile, required=self_signup)
+            if Person.objects.filter(bank=station.bank, id_number_hash=id_hash).exists():
+                raise DuplicatePerson()
+            person = Person(
+                mobile=mobile_clean, name=name, name_initials=initials(name), gender=identity.sex,
+                birth_date=identity.birth_date, id_number_encrypted=field_crypto.encrypt(identity.number),
+                id_number_hash=id_hash, id_tail=identity.number[-4:], id_masked=mask_id_number(identity.number),
+                address=(address or "").strip(),
+                bank=station.bank, node=station, emergency_contact_name=(emergency_contact_name or "").strip(),
+                emergency_contact_phone=normalise_mobile(emergency_contact_phone), is_elder=is_elder,
+                is_volunteer=is_volunteer, guardian_consent=guardian_consent,
+                consent_at=timezone.now(), consent_version=CONSENT_VERSION,
+            )
+            if is_volunteer:
+                person.volunteer_status = (VolunteerStatus.PENDING if rules.volunteer_approval_required
+                                           else VolunteerStatus.APPROVED)
+            if password:
+                person.set_password(password)
+            else:
+                person.set_unusable_password()
+            person.save()
+            audit_record(actor=actor if not self_signup else person,
+                         action="person.signed_up" if self_signup else "person.registered", obj=person,
+                         changes={"name": name, "is_elder": is_elder, "is_volunteer": is_volunteer,
+                                  "station": station.pk, "id_number": mask_id_number(identity.number)})
+    except IntegrityError:
+        # A concurrent registration of the same ID or mobile won the race.
+        raise DuplicatePerson() from None
+    return person
+
+
+def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("node").get(pk=person.pk)
+        if person.node is None or not has_perm(actor, Perm.VOLUNTEERS_APPROVE, person.node):
+            raise NotFound()
+        if person.volunteer_status != VolunteerStatus.PENDING:
+            raise NotPending()
+        person.volunteer_status = VolunteerStatus.APPROVED if approve else VolunteerStatus.REJECTED
+        person.save(update_fields=["volunteer_status", "updated_at"])
+        audit_record(actor=actor, action="volunteer.approved" if approve else "volunteer.rejected", obj=person)
+    return person
+
+
+def person_update(*, actor, person: Person, **changes) -> Person:
+    """Change a person's record; the before and after of each changed field go to the audit trail."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("These fields cannot be changed here."), detail={"fields": sorted(unknown)})
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("node", "bank").get(pk=person.pk)
+        if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
+            raise NotFound()
+        before = {k: getattr(person, k) for k in changes}
+        if "name" in changes:
+            name = (changes["name"] or "").strip()
+            if not name or len(name) > 50:
+                raise InvalidInput(_("A name of 1 to 50 characters is required."), code="name_invalid")
+            changes["name"] = name
+            person.name_initials = initials(name)
+        if "mobile" in changes:
+            changes["mobile"] = _clean_mobile(changes["mobile"] or "", required=False, exclude_pk=person.pk)
+        if "status" in changes and changes["status"] not in PersonStatus.values:
+            raise InvalidInput(code="status_invalid")
+        if "node" in changes:
+            station = _clean_station(changes["node"])
+            if station.bank_id != person.bank_id or not has_perm(actor, Perm.PEOPLE_EDIT, station):
+                raise StationUnknown()
+            changes["node"] = station
+        if "emergency_contact_phone" in changes:
+            changes["emergency_contact_phone"] = normalise_mobile(changes["emergency_contact_phone"] or "")
+        for key in ("address", "emergency_contact_name"):
+            if key in changes:
+                changes[key] = (changes[key] or "").strip()
+        for key, value in changes.items():
+            setattr(person, key, value)
+        newly = {k for k in ("is_elder", "is_volunteer", "guardian_consent") if k in changes and changes[k] != before[k]}
+        if person.birth_date and newly:
+            _check_ages(person.bank, person.birth_date, is_elder="is_elder" in newly and person.is_elder,
+                        is_volunteer=person.is_volunteer, guardian_consent=person.guardian_consent)
+        if person.is_volunteer and not person.volunteer_status:
+            person.volunteer_status = (VolunteerStatus.PENDING if rules_for(person.bank).volunteer_approval_required
+                                       else VolunteerStatus.APPROVED)
+        if person.status != PersonStatus.ACTIVE:
+            person.is_active = False
+        elif "status" in changes:
+            person.is_active = True
+        try:
+            person.save()
+        except IntegrityError:
+            raise MobileTaken() from None
+        changed = diff(before, {k: getattr(person, k) for k in changes})
+        if changed:
+            audit_record(actor=actor, action="person.updated", obj=person, changes=changed)
+    return person
+
+
+def person_reveal(*, actor, person: Person) -> dict:
+    """The full ID number and mobile, for roles allowed to see them; every reveal is audited."""
+    if not can_see_full(actor, person):
+        raise PermissionDenied(code="reveal_not_allowed")
+    audit_record(actor=actor, action="person.viewed_full", obj=person, changes={"fields": ["id_number", "mobile"]})
+    number = field_crypto.decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
+    return {"id_number": number, "mobile": person.mobile or ""}
+
+
+def proxy_link(*, actor, elder: Person, proxy: Person, relation: str) -> ProxyLink:
+    if relation not in ProxyRelation.values:
+        raise InvalidInput(_("Choose how the proxy is related to the elder."), code="relation_invalid")
+    with transaction.atomic():
+        first, second = sorted([elder.pk, proxy.pk])
+        locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])
+                  .select_related("node").order_by("pk")}
+        elder, proxy = locked.get(elder.pk), locked.get(proxy.pk)
+        if elder is None or proxy is None or elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, elder.node):
+            raise NotFound()
+        if not elder.is_elder:
+            raise NotAnElder()
+        if elder.pk == proxy.pk or proxy.status != PersonStatus.ACTIVE or proxy.bank_id != elder.bank_id:
+            raise ProxyInvalid()
+        if ProxyLink.objects.filter(proxy=proxy, elder=elder, revoked_at__isnull=True).exists():
+            raise ProxyInvalid(_("This proxy is already linked to the elder."), code="proxy_exists")
+        link = ProxyLink.objects.create(bank=elder.bank, proxy=proxy, elder=elder, relation=relation, created_by=actor)
+        audit_record(actor=actor, action="proxy.linked", obj=link, node=elder.node,
+                     changes={"elder": elder.pk, "proxy": proxy.pk, "relation": relation})
+    return link
+
+
+def proxy_unlink(*, actor, link: ProxyLink) -> ProxyLink:
+    with transaction.atomic():
+        link = ProxyLink.objects.select_for_update().select_related("elder__node").get(pk=link.pk)
+        if link.elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node):
+            raise NotFound()
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="proxy.unlinked", obj=link, node=link.elder.node)
+    return link
+
+
+def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Person:
+    """Staff set a new password for someone who forgot theirs (most often an elder)."""
+    try:
+        validate_password(new_password, user=person)
+    except ValidationError as err:
+        raise InvalidInput(" ".join(err.messages), code="password_weak") from None
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("node").get(pk=person.pk)
+        if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
+            raise NotFound()
+        if not person.mobile:
+            raise InvalidInput(_("Give this person a mobile number first: it is their username."), code="no_mobile")
+        person.set_password(new_password)
+        person.save(update_fields=["password", "updated_at"])
+        audit_record(actor=actor, action="person.password_reset", obj=person)
+    return person
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, actor: Person, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token; the raw value is returned once and only its hash is kept."""
+    name = (name or "").strip()[:60] or "API"
+    raw = "tb_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(person=actor, name=name, prefix=raw[:10], key_hash=_token_hash(raw))
+        audit_record(actor=actor, action="token.created", obj=token, node=actor.node, bank=actor.bank)
+    return token, raw
+
+
+def api_token_revoke(*, actor: Person, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token.pk, person=actor).first()
+        if token is None:
+            raise NotFound()
+        if token.revoked_at is not None:
+            raise TokenRevoked()
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="token.revoked", obj=token, node=actor.node, bank=actor.bank)
+    return token
+
+
+def api_token_authenticate(raw: str) -> Person | None:
+    """The person a bearer token belongs to, if it is live; touches `last_used_at` at most once a minute."""
+    if not raw or not raw.startswith("tb_") or len(raw) > 100:
+        return None
+    token = ApiToken.objects.filter(key_hash=_token_hash(raw), revoked_at__isnull=True).select_related("person").first()
+    if token is None or not token.person.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.person

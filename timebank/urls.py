@@ -1,0 +1,16 @@
+"""Top-level URL map: pages per app, the JSON API, health check, admin and language switch."""
+from django.contrib import admin
+from django.urls import include, path
+
+from timebank.api import api
+from timebank.health_check import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+    path("", include("timebank.people.urls")),
+    path("orgs/", include("timebank.orgs.urls")),
+    path("audit/", include("timebank.audit.urls")),
+]
