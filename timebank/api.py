@@ -58,8 +58,10 @@ def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, "http_error", str(exc))
 
 
+from timebank.ledger.api import router as ledger_router  # noqa: E402
 from timebank.orgs.api import router as orgs_router  # noqa: E402
 from timebank.people.api import router as people_router  # noqa: E402
 
 api.add_router("", people_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("", ledger_router)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "timebank.orgs",
     "timebank.people",
     "timebank.audit",
+    "timebank.ledger",
 ]
 
 MIDDLEWARE = [
@@ -155,3 +156,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Periodic jobs `manage.py housekeeping --loop` enqueues for the worker (each idempotent).
+HOUSEKEEPING_TASKS = [
+    "timebank.ledger.tasks.seal_ledgers",
+    "timebank.ledger.tasks.expire_holds",
+]

@@ -68,6 +68,21 @@ class BankRules(models.Model):
     volunteer_approval_required = models.BooleanField(_("volunteers need approval"), default=True)
     volunteer_min_age = models.PositiveSmallIntegerField(_("minimum volunteer age"), default=18)
     elder_min_age = models.PositiveSmallIntegerField(_("minimum elder age"), default=60)
+    # Ledger rules (amounts in minutes or whole points; 0 means "no limit").
+    daily_earn_cap_minutes = models.PositiveIntegerField(_("daily earning cap (minutes)"), default=0)
+    balance_cap_minutes = models.PositiveIntegerField(_("balance cap (minutes)"), default=0)
+    overflow_policy = models.CharField(_("above the balance cap"), max_length=16, default="reject",
+                                       choices=[("reject", _("refuse the credit")), ("donate", _("donate the excess"))])
+    min_service_minutes_before_redeem = models.PositiveIntegerField(_("service before first redemption (minutes)"),
+                                                                    default=0)
+    min_days_before_redeem = models.PositiveIntegerField(_("days of membership before first redemption"), default=0)
+    points_per_hour = models.PositiveIntegerField(_("points earned per hour served"), default=10)
+    gift_recipients = models.CharField(_("who may receive gifts"), max_length=16, default="relatives",
+                                       choices=[("relatives", _("registered relatives only")), ("any", _("any member"))])
+    gift_max_minutes = models.PositiveIntegerField(_("largest single gift (minutes)"), default=0)
+    correction_approval_minutes = models.PositiveIntegerField(
+        _("corrections above this need a second admin (minutes)"), default=600)
+    hold_timeout_hours = models.PositiveIntegerField(_("holds expire after (hours)"), default=24 * 30)
     created_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

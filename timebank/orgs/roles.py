@@ -24,19 +24,23 @@ class Perm:
     ROLES_GRANT = "roles.grant"
     AUDIT_VIEW = "audit.view"
     RULES_MANAGE = "rules.manage"
+    LEDGER_VIEW = "ledger.view"  # members' accounts and transfers, liability reports
+    LEDGER_GRANT = "ledger.grant"  # grant coins to hardship elders
+    LEDGER_CORRECT = "ledger.correct"  # correcting transfers (four eyes above the threshold)
 
 
-_STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE}
+_STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW}
+_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.PLATFORM_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
+    Role.PLATFORM_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
                                              Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
-    Role.BANK_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
+    Role.BANK_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
                                          Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
-    Role.BRANCH_ADMIN: frozenset(_STAFF | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
+    Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
     Role.STATION_STAFF: frozenset(_STAFF),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW}),
-    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

@@ -1,0 +1,180 @@
+"""The ledger: accounts with running totals, immutable transfers, and the seals of the hash chain."""
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Currency(models.TextChoices):
+    TIME = "time", _("Time coins (minutes)")
+    POINTS = "points", _("Points")
+
+
+class AccountKind(models.TextChoices):
+    MEMBER = "member", _("Member")
+    ISSUANCE = "issuance", _("Issuance")  # where new coins come from: its balance is the coins issued
+    POOL = "pool", _("Donation pool")
+    ESCROW = "escrow", _("Escrow for holds")
+    REWARDS = "rewards", _("Rewards (points spent)")
+
+
+class Account(models.Model):
+    """One account per member and currency, or per system purpose, node and currency.
+    Totals only ever grow and are changed in the same transaction as the transfer that moves
+    them, under a row lock. Balance = posted credits − posted debits."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    currency = models.CharField(max_length=8, choices=Currency.choices)
+    owner = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
+    node = models.ForeignKey("orgs.Node", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    allow_negative = models.BooleanField(default=False)
+    posted_debits = models.BigIntegerField(default=0)
+    posted_credits = models.BigIntegerField(default=0)
+    pending_debits = models.BigIntegerField(default=0)
+    pending_credits = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "currency"], condition=Q(kind="member"), name="ledger_one_member_account"),
+            models.UniqueConstraint(fields=["node", "kind", "currency"], condition=~Q(kind="member"),
+                                    name="ledger_one_system_account"),
+            models.CheckConstraint(condition=Q(kind="member", owner__isnull=False, node__isnull=True)
+                                   | (~Q(kind="member") & Q(owner__isnull=True, node__isnull=False)),
+                                   name="ledger_account_owner_or_node"),
+            models.CheckConstraint(condition=Q(posted_debits__gte=0, posted_credits__gte=0, pending_debits__gte=0,
+                                               pending_credits__gte=0), name="ledger_totals_not_negative"),
+            # A member never goes below zero, counting what is held: the database refuses it.
+            models.CheckConstraint(condition=Q(allow_negative=True)
+                                   | Q(posted_credits__gte=F("posted_debits") + F("pending_debits")),
+                                   name="ledger_no_overdraft"),
+            models.CheckConstraint(condition=Q(allow_negative=False) | ~Q(kind="member"), name="ledger_members_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.owner_id and f"person {self.owner_id}" or f"{self.kind}@{self.node_id}"
+        return f"#{self.pk} {who} {self.currency}"
+
+    @property
+    def balance(self) -> int:
+        return self.posted_credits - self.posted_debits
+
+    @property
+    def available(self) -> int:
+        return self.posted_credits - self.posted_debits - self.pending_debits
+
+    @property
+    def pending(self) -> int:
+        return self.pending_debits
+
+
+class TransferKind(models.TextChoices):
+    SERVICE_CREDIT = "service_credit", _("Service credited")
+    GIFT = "gift", _("Gift")
+    DONATION = "donation", _("Donation")
+    GRANT = "grant", _("Grant")
+    REDEMPTION = "redemption", _("Redemption")
+    POINTS_EARN = "points_earn", _("Points earned")
+    POINTS_SPEND = "points_spend", _("Points spent")
+    CORRECTION = "correction", _("Correction")
+    OVERFLOW = "overflow", _("Excess over the cap donated")
+
+
+class TransferStatus(models.TextChoices):
+    POSTED = "posted", _("Posted")
+    PENDING = "pending", _("Held")
+    SETTLED = "settled", _("Hold settled")  # a hold whose amount (or part of it) was posted by a new transfer
+    VOIDED = "voided", _("Hold released")
+    EXPIRED = "expired", _("Hold expired")
+
+
+class Transfer(models.Model):
+    """An immutable movement of `amount` from `debit` to `credit`. A hold is a transfer in status
+    `pending`: it reserves the amount and later becomes settled, voided or expired — the only
+    change a row may ever see. Posting a hold creates a new posted transfer that points to it."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debit_transfers")
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credit_transfers")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=8, choices=Currency.choices)
+    kind = models.CharField(max_length=20, choices=TransferKind.choices)
+    status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.POSTED)
+    hold = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="postings")
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    subject_type = models.CharField(max_length=40, blank=True)  # what it pays for, e.g. "demands.assignment"
+    subject_id = models.CharField(max_length=40, blank=True)
+    actor = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    memo = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=~Q(debit=F("credit")), name="ledger_debit_not_credit"),
+            models.UniqueConstraint(fields=["bank", "idempotency_key"], name="ledger_transfer_idempotency"),
+            models.CheckConstraint(condition=Q(hold__isnull=True) | Q(status="posted"), name="ledger_posting_of_hold_is_posted"),
+        ]
+        indexes = [
+            models.Index(fields=["debit", "id"], name="ledger_transfer_debit"),
+            models.Index(fields=["credit", "id"], name="ledger_transfer_credit"),
+            models.Index(fields=["status", "expires_at"], name="ledger_transfer_holds"),
+            models.Index(fields=["subject_type", "subject_id"], name="ledger_transfer_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"T{self.pk} {self.kind} {self.amount} {self.currency} {self.debit_id}→{self.credit_id} {self.status}"
+
+
+class ChainHead(models.Model):
+    """The newest seal of one bank's hash chain; only the sealing worker locks it."""
+
+    bank = models.OneToOneField("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.bank_id}@{self.seq}"
+
+
+class Seal(models.Model):
+    """Link `seq` of a bank's chain: hash = sha256(previous hash + the transfer's canonical fields)."""
+
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, primary_key=True, related_name="seal")
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bank", "seq"], name="ledger_seal_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.bank_id}#{self.seq}"
+
+
+class CorrectionRequest(models.Model):
+    """A correction above the bank's threshold waits here for a second admin (four eyes)."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    original = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="correction_requests")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=200)
+    requested_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    transfer = models.OneToOneField(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_correction_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"correction of T{self.original_id}: {self.amount}"

@@ -1,0 +1,471 @@
+"""Every movement of coins and points. `transfer_post`, `hold_create`, `hold_post` and `hold_void`
+are the only primitives; the member-facing services (gift, donate, grant, credit, correct) are
+built on them. Each locks the accounts it touches in ascending id order and nothing global."""
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from timebank.audit.services import audit_record
+from timebank.lib.errors import NotFound
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, rules_for
+from timebank.people.models import Person, ProxyLink
+
+from .exceptions import (AccountUnknown, AmountInvalid, ApprovalRequired, BalanceCapExceeded, CorrectionInvalid,
+                         CurrencyMismatch, GiftNotAllowed, GiftToSelf, HoldAmountExceeded, HoldNotPending,
+                         IdempotencyConflict, InsufficientBalance, LimitExceeded, OtherBank, RedemptionNotYetAllowed,
+                         SameAccount)
+from .models import Account, AccountKind, CorrectionRequest, Currency, Transfer, TransferKind, TransferStatus
+
+MAX_AMOUNT = 10**12
+RELATIVES = ("child", "spouse", "relative")
+
+
+# ---- accounts -------------------------------------------------------------------------------
+
+def member_account(person: Person, currency: str = Currency.TIME) -> Account:
+    """The person's account in `currency`, opened on first use."""
+    account = Account.objects.filter(owner=person, currency=currency, kind=AccountKind.MEMBER).first()
+    if account is not None:
+        return account
+    if person.bank_id is None:
+        raise AccountUnknown()
+    try:
+        with transaction.atomic():
+            return Account.objects.create(bank_id=person.bank_id, owner=person, currency=currency, kind=AccountKind.MEMBER)
+    except IntegrityError:
+        return Account.objects.get(owner=person, currency=currency, kind=AccountKind.MEMBER)
+
+
+def branch_of(node: Node) -> Node:
+    """The branch a station belongs to (a branch is its own); banks and above have none."""
+    if node.kind == NodeKind.BRANCH:
+        return node
+    if node.kind == NodeKind.STATION:
+        return node.parent
+    raise NotFound()
+
+
+def system_account(node: Node, kind: str, currency: str = Currency.TIME) -> Account:
+    """A system account of a branch (issuance, escrow, rewards) or bank (pool), opened on first use."""
+    if kind == AccountKind.POOL:
+        node = node.bank
+    elif node.kind not in (NodeKind.BRANCH, NodeKind.BANK):
+        node = branch_of(node)
+    account = Account.objects.filter(node=node, kind=kind, currency=currency).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(bank_id=node.bank_id, node=node, kind=kind, currency=currency,
+                                          allow_negative=(kind == AccountKind.ISSUANCE))
+    except IntegrityError:
+        return Account.objects.get(node=node, kind=kind, currency=currency)
+
+
+def _check_amount(amount) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > MAX_AMOUNT:
+        raise AmountInvalid()
+    return amount
+
+
+def _lock(*accounts: Account) -> dict[int, Account]:
+    """Lock the accounts' rows in ascending id order (so two transfers never deadlock) and reload them."""
+    ids = sorted({a.pk for a in accounts})
+    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(locked) != len(ids):
+        raise AccountUnknown()
+    return locked
+
+
+def _replay(bank_id: int, key: str | None, **expected) -> Transfer | None:
+    """The transfer already posted under this key, if any; a different request with it is refused."""
+    if not key:
+        return None
+    existing = Transfer.objects.filter(bank_id=bank_id, idempotency_key=key).first()
+    if existing is None:
+        return None
+    for field, value in expected.items():
+        if getattr(existing, field) != value:
+            raise IdempotencyConflict()
+    return existing
+
+
+def _subject(subject) -> tuple[str, str]:
+    if subject is None:
+        return "", ""
+    if isinstance(subject, tuple):
+        return str(subject[0])[:40], str(subject[1])[:40]
+    return subject._meta.label_lower[:40], str(subject.pk)
+
+
+def _validate_pair(debit: Account, credit: Account) -> None:
+    if debit.pk == credit.pk:
+        raise SameAccount()
+    if debit.currency != credit.currency:
+        raise CurrencyMismatch()
+    if debit.bank_id != credit.bank_id:
+        raise OtherBank()
+
+
+def _insert(**fields) -> Transfer:
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(**fields)
+            transfer.is_new = True  # replays of an idempotency key return rows without this mark
+            return transfer
+    except IntegrityError as err:
+        # The database's own checks (no overdraft, positive amount, unique key) are the last line.
+        if "idempotency" in str(err).lower() or "unique" in str(err).lower():
+            raise IdempotencyConflict() from None
+        raise
+
+
+def _move_posted(debit: Account, credit: Account, amount: int) -> None:
+    try:
+        with transaction.atomic():
+            Account.objects.filter(pk=debit.pk).update(posted_debits=F("posted_debits") + amount)
+            Account.objects.filter(pk=credit.pk).update(posted_credits=F("posted_credits") + amount)
+    except IntegrityError:
+        raise InsufficientBalance() from None
+
+
+def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
+                  subject=None, idempotency_key: str | None = None, corrects: Transfer | None = None) -> Transfer:
+    """Move `amount` from `debit` to `credit` now. Same key + same request → the first transfer."""
+    amount = _check_amount(amount)
+    _validate_pair(debit, credit)
+    subject_type, subject_id = _subject(subject)
+    with transaction.atomic():
+        locked = _lock(debit, credit)
+        debit, credit = locked[debit.pk], locked[credit.pk]
+        again = _replay(debit.bank_id, idempotency_key, debit_id=debit.pk, credit_id=credit.pk, amount=amount, kind=kind)
+        if again is not None:
+            return again
+        if not debit.allow_negative and debit.available < amount:
+            raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
+        transfer = _insert(bank_id=debit.bank_id, debit=debit, credit=credit, amount=amount, currency=debit.currency,
+                           kind=kind, status=TransferStatus.POSTED, actor=actor if getattr(actor, "pk", None) else None,
+                           memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
+                           idempotency_key=idempotency_key or None, corrects=corrects)
+        _move_posted(debit, credit, amount)
+    return transfer
+
+
+def hold_create(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "", subject=None,
+                idempotency_key: str | None = None, expires_at: dt.datetime | None = None) -> Transfer:
+    """Reserve `amount` on `debit`: available drops, the balance does not, until post/void/expiry."""
+    amount = _check_amount(amount)
+    _validate_pair(debit, credit)
+    subject_type, subject_id = _subject(subject)
+    with transaction.atomic():
+        locked = _lock(debit, credit)
+        debit, credit = locked[debit.pk], locked[credit.pk]
+        again = _replay(debit.bank_id, idempotency_key, debit_id=debit.pk, credit_id=credit.pk, amount=amount, kind=kind)
+        if again is not None:
+            return again
+        if not debit.allow_negative and debit.available < amount:
+            raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
+        if expires_at is None:
+            expires_at = timezone.now() + dt.timedelta(hours=rules_for(debit.bank).hold_timeout_hours)
+        hold = _insert(bank_id=debit.bank_id, debit=debit, credit=credit, amount=amount, currency=debit.currency,
+                       kind=kind, status=TransferStatus.PENDING, actor=actor if getattr(actor, "pk", None) else None,
+                       memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
+                       idempotency_key=idempotency_key or None, expires_at=expires_at)
+        try:
+            with transaction.atomic():
+                Account.objects.filter(pk=debit.pk).update(pending_debits=F("pending_debits") + amount)
+                Account.objects.filter(pk=credit.pk).update(pending_credits=F("pending_credits") + amount)
+        except IntegrityError:
+            raise InsufficientBalance() from None
+    return hold
+
+
+def _lock_hold(hold: Transfer) -> Transfer:
+    hold = Transfer.objects.select_for_update().filter(pk=hold.pk).first()
+    if hold is None:
+        raise NotFound()
+    return hold
+
+
+def _release(hold: Transfer, status: str) -> None:
+    Account.objects.filter(pk=hold.debit_id).update(pending_debits=F("pending_debits") - hold.amount)
+    Account.objects.filter(pk=hold.credit_id).update(pending_credits=F("pending_credits") - hold.amount)
+    Transfer.objects.filter(pk=hold.pk).update(status=status, resolved_at=timezone.now())
+
+
+def hold_post(*, hold: Transfer, amount: int | None = None, credit: Account | None = None, actor=None,
+              memo: str = "", subject=None, idempotency_key: str | None = None) -> Transfer:
+    """Post all or part of a hold (to its credit account or another of the same bank and currency);
+    the rest is released. Posting the same hold twice returns the first posting."""
+    with transaction.atomic():
+        # Lock order: accounts first (ascending), then the hold row — the same order as hold_void.
+        current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
+        if current is None:
+            raise NotFound()
+        target = credit or current.credit
+        _validate_pair(current.debit, target)
+        locked = _lock(current.debit, current.credit, target)
+        hold = _lock_hold(current)
+        if hold.status == TransferStatus.SETTLED:
+            return hold.postings.get()
+        if hold.status != TransferStatus.PENDING:
+            raise HoldNotPending()
+        amount = hold.amount if amount is None else _check_amount(amount)
+        if amount > hold.amount:
+            raise HoldAmountExceeded(detail={"held": hold.amount, "amount": amount})
+        _release(hold, TransferStatus.SETTLED)
+        debit, target = locked[hold.debit_id], locked[target.pk]
+        subject_type, subject_id = _subject(subject) if subject is not None else (hold.subject_type, hold.subject_id)
+        posting = _insert(bank_id=hold.bank_id, debit=debit, credit=target, amount=amount, currency=hold.currency,
+                          kind=hold.kind, status=TransferStatus.POSTED, hold=hold,
+                          actor=actor if getattr(actor, "pk", None) else None, memo=(memo or hold.memo)[:200],
+                          subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None)
+        _move_posted(debit, target, amount)
+    return posting
+
+
+def hold_void(*, hold: Transfer, actor=None, expired: bool = False) -> Transfer:
+    """Release a hold in full (cancelled, or expired by the worker). Voiding twice is harmless."""
+    with transaction.atomic():
+        current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
+        if current is None:
+            raise NotFound()
+        _lock(current.debit, current.credit)
+        hold = _lock_hold(current)
+        if hold.status in (TransferStatus.VOIDED, TransferStatus.EXPIRED):
+            return hold
+        if hold.status != TransferStatus.PENDING:
+            raise HoldNotPending()
+        _release(hold, TransferStatus.EXPIRED if expired else TransferStatus.VOIDED)
+        hold.refresh_from_db()
+    return hold
+
+
+def holds_expire(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Release holds past their expiry. Run by the worker; running it twice changes nothing more."""
+    now = now or timezone.now()
+    due = list(Transfer.objects.filter(status=TransferStatus.PENDING, expires_at__lte=now)
+               .order_by("id").values_list("pk", flat=True)[:limit])
+    count = 0
+    for pk in due:
+        hold = hold_void(hold=Transfer(pk=pk), expired=True)
+        count += hold.status == TransferStatus.EXPIRED
+    return count
+
+
+# ---- member-facing services -------------------------------------------------------------------
+
+def _earned_between(account: Account, start: dt.datetime, end: dt.datetime) -> int:
+    return Transfer.objects.filter(credit=account, kind=TransferKind.SERVICE_CREDIT, status=TransferStatus.POSTED,
+                                   created_at__gte=start, created_at__lt=end).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def earned_today(person: Person) -> int:
+    """Minutes credited for service today (Asia/Shanghai day), for the daily cap."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return _earned_between(member_account(person), start, start + dt.timedelta(days=1))
+
+
+def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node, subject=None, actor=None,
+                   idempotency_key: str | None = None, from_hold: Transfer | None = None) -> dict:
+    """Credit a served volunteer: time from the branch's issuance (or from the elder's hold for a
+    redemption) and points from issuance. The daily cap and the balance cap apply; the result says
+    what was credited."""
+    minutes, points = _check_amount(minutes), (_check_amount(points) if points else 0)
+    rules = rules_for(volunteer.bank)
+    account = member_account(volunteer, Currency.TIME)
+    credited = minutes
+    if rules.daily_earn_cap_minutes and not from_hold:
+        credited = max(0, min(minutes, rules.daily_earn_cap_minutes - earned_today(volunteer)))
+    overflow = 0
+    if rules.balance_cap_minutes and account.balance + credited > rules.balance_cap_minutes:
+        if rules.overflow_policy == "reject":
+            raise BalanceCapExceeded(detail={"cap": rules.balance_cap_minutes, "balance": account.balance})
+        overflow = account.balance + credited - rules.balance_cap_minutes
+        credited -= overflow
+    result = {"minutes": credited, "points": 0, "overflow": overflow, "capped": minutes - credited - overflow,
+              "transfers": []}
+    key = idempotency_key
+    with transaction.atomic():
+        if from_hold is not None:
+            t = hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account, actor=actor,
+                          subject=subject, idempotency_key=key and f"{key}:time")
+            result["minutes"] = t.amount
+            result["transfers"].append(t)
+        elif credited:
+            result["transfers"].append(transfer_post(
+                debit=system_account(branch, AccountKind.ISSUANCE), credit=account, amount=credited,
+                kind=TransferKind.SERVICE_CREDIT, actor=actor, subject=subject, idempotency_key=key and f"{key}:time"))
+        if overflow:
+            result["transfers"].append(transfer_post(
+                debit=system_account(branch, AccountKind.ISSUANCE), credit=system_account(branch, AccountKind.POOL),
+                amount=overflow, kind=TransferKind.OVERFLOW, actor=actor, subject=subject,
+                memo=str(_("Excess over the balance cap, donated for %(name)s") % {"name": volunteer.name}),
+                idempotency_key=key and f"{key}:overflow"))
+        if points:
+            result["points"] = points
+            result["transfers"].append(transfer_post(
+                debit=system_account(branch, AccountKind.ISSUANCE, Currency.POINTS),
+                credit=member_account(volunteer, Currency.POINTS), amount=points, kind=TransferKind.POINTS_EARN,
+                actor=actor, subject=subject, idempotency_key=key and f"{key}:points"))
+    return result
+
+
+def _is_relative(a: Person, b: Person) -> bool:
+    return ProxyLink.objects.filter(revoked_at__isnull=True, relation__in=RELATIVES).filter(
+        proxy=a, elder=b).exists() or ProxyLink.objects.filter(
+        revoked_at__isnull=True, relation__in=RELATIVES, proxy=b, elder=a).exists()
+
+
+def _can_spend_for(actor: Person, owner: Person) -> bool:
+    from timebank.people.selectors import can_act_for
+
+    return can_act_for(actor, owner)
+
+
+def gift_send(*, actor: Person, sender: Person, recipient: Person, amount: int, memo: str = "",
+              idempotency_key: str | None = None) -> Transfer:
+    """转赠: a member gives time coins to a relative (or any member, where the bank allows)."""
+    amount = _check_amount(amount)
+    if not _can_spend_for(actor, sender):
+        raise AccountUnknown()
+    if sender.pk == recipient.pk:
+        raise GiftToSelf()
+    if recipient.bank_id != sender.bank_id:
+        raise OtherBank()
+    rules = rules_for(sender.bank)
+    if rules.gift_recipients == "relatives" and not _is_relative(sender, recipient):
+        raise GiftNotAllowed()
+    if rules.gift_max_minutes and amount > rules.gift_max_minutes:
+        raise LimitExceeded(detail={"max": rules.gift_max_minutes})
+    with transaction.atomic():
+        transfer = transfer_post(debit=member_account(sender), credit=member_account(recipient), amount=amount,
+                                 kind=TransferKind.GIFT, actor=actor, memo=memo, idempotency_key=idempotency_key)
+        if getattr(transfer, "is_new", False):
+            audit_record(actor=actor, action="ledger.gift", obj=transfer, node=sender.node, bank=sender.bank,
+                         changes={"amount": amount, "to": recipient.pk})
+    return transfer
+
+
+def donation_make(*, actor: Person, donor: Person, amount: int, memo: str = "",
+                  idempotency_key: str | None = None) -> Transfer:
+    """捐赠: a member donates time coins to the bank's pool."""
+    if not _can_spend_for(actor, donor):
+        raise AccountUnknown()
+    with transaction.atomic():
+        transfer = transfer_post(debit=member_account(donor), credit=system_account(donor.node, AccountKind.POOL),
+                                 amount=_check_amount(amount), kind=TransferKind.DONATION, actor=actor, memo=memo,
+                                 idempotency_key=idempotency_key)
+        if getattr(transfer, "is_new", False):
+            audit_record(actor=actor, action="ledger.donation", obj=transfer, node=donor.node, bank=donor.bank,
+                     changes={"amount": amount})
+    return transfer
+
+
+def grant_make(*, actor: Person, elder: Person, amount: int, source: str, reason: str,
+               idempotency_key: str | None = None) -> Transfer:
+    """A branch admin grants time coins to a hardship elder from the pool or from issuance."""
+    amount = _check_amount(amount)
+    if elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, elder.node):
+        raise NotFound()
+    if not (reason or "").strip():
+        raise CorrectionInvalid(_("Give a reason."), code="reason_required")
+    kind = AccountKind.POOL if source == "pool" else AccountKind.ISSUANCE
+    with transaction.atomic():
+        transfer = transfer_post(debit=system_account(elder.node, kind), credit=member_account(elder), amount=amount,
+                                 kind=TransferKind.GRANT, actor=actor, memo=reason.strip(), idempotency_key=idempotency_key)
+        if getattr(transfer, "is_new", False):
+            audit_record(actor=actor, action="ledger.grant", obj=transfer, node=elder.node, bank=elder.bank,
+                     changes={"amount": amount, "source": source, "elder": elder.pk})
+    return transfer
+
+
+def _node_of_account(account: Account) -> Node | None:
+    if account.owner_id:
+        return account.owner.node
+    return account.node
+
+
+def correction_request(*, actor: Person, original: Transfer, amount: int | None, reason: str) -> CorrectionRequest:
+    """Ask to reverse (part of) a posted transfer. Small corrections post at once; above the bank's
+    threshold they wait for a second admin."""
+    original = Transfer.objects.select_related("debit__owner__node", "credit__owner__node", "debit__node",
+                                               "credit__node").filter(pk=original.pk).first()
+    if original is None:
+        raise NotFound()
+    node = _node_of_account(original.credit) or _node_of_account(original.debit)
+    if node is None or not has_perm(actor, Perm.LEDGER_CORRECT, node):
+        raise NotFound()
+    if original.status != TransferStatus.POSTED:
+        raise CorrectionInvalid()
+    amount = original.amount if amount is None else _check_amount(amount)
+    already = original.corrections.aggregate(s=Sum("amount"))["s"] or 0
+    if amount > original.amount - already:
+        raise CorrectionInvalid(_("This is more than remains of the original transfer."), code="correction_too_large",
+                                detail={"remaining": original.amount - already})
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise CorrectionInvalid(_("Give a reason."), code="reason_required")
+    with transaction.atomic():
+        request = CorrectionRequest.objects.create(bank_id=original.bank_id, original=original, amount=amount,
+                                                   reason=reason, requested_by=actor)
+        audit_record(actor=actor, action="ledger.correction_requested", obj=request, node=node,
+                     changes={"transfer": original.pk, "amount": amount, "reason": reason})
+        threshold = rules_for(original.bank).correction_approval_minutes
+        if original.currency == Currency.POINTS or amount <= threshold:
+            _correction_execute(request, approver=actor)
+    return request
+
+
+def _correction_execute(request: CorrectionRequest, *, approver: Person) -> Transfer:
+    original = request.original
+    transfer = transfer_post(debit=original.credit, credit=original.debit, amount=request.amount,
+                             kind=TransferKind.CORRECTION, actor=approver, corrects=original,
+                             memo=request.reason, idempotency_key=f"correction:{request.pk}")
+    request.transfer, request.approved, request.decided_by, request.decided_at = transfer, True, approver, timezone.now()
+    request.save(update_fields=["transfer", "approved", "decided_by", "decided_at"])
+    return transfer
+
+
+def correction_decide(*, actor: Person, request: CorrectionRequest, approve: bool) -> CorrectionRequest:
+    """The second admin approves (the correction posts) or rejects; never the one who asked."""
+    with transaction.atomic():
+        request = CorrectionRequest.objects.select_for_update(of=("self",)).select_related("original").filter(pk=request.pk).first()
+        if request is None:
+            raise NotFound()
+        node = _node_of_account(request.original.credit) or _node_of_account(request.original.debit)
+        if node is None or not has_perm(actor, Perm.LEDGER_CORRECT, node):
+            raise NotFound()
+        if request.approved is not None:
+            raise CorrectionInvalid(_("This correction was already decided."), code="already_decided")
+        if request.requested_by_id == actor.pk:
+            raise ApprovalRequired()
+        if approve:
+            _correction_execute(request, approver=actor)
+        else:
+            request.approved, request.decided_by, request.decided_at = False, actor, timezone.now()
+            request.save(update_fields=["approved", "decided_by", "decided_at"])
+        audit_record(actor=actor, action="ledger.correction_approved" if approve else "ledger.correction_rejected",
+                     obj=request, node=node)
+    return request
+
+
+def redemption_allowed(person: Person) -> None:
+    """Raise unless the person meets the bank's minimum service (or membership time) before a
+    first redemption; once they have redeemed, the rule no longer applies."""
+    rules = rules_for(person.bank)
+    if Transfer.objects.filter(debit__owner=person, kind=TransferKind.REDEMPTION).exists():
+        return
+    if rules.min_service_minutes_before_redeem:
+        served = Transfer.objects.filter(credit__owner=person, currency=Currency.TIME, kind=TransferKind.SERVICE_CREDIT,
+                                         status=TransferStatus.POSTED).aggregate(s=Sum("amount"))["s"] or 0
+        if served < rules.min_service_minutes_before_redeem:
+            raise RedemptionNotYetAllowed(detail={"served": served, "required": rules.min_service_minutes_before_redeem})
+    if rules.min_days_before_redeem:
+        if person.created_at > timezone.now() - dt.timedelta(days=rules.min_days_before_redeem):
+            raise RedemptionNotYetAllowed(detail={"days": rules.min_days_before_redeem})

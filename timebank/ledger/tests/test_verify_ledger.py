@@ -1,0 +1,66 @@
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from timebank.ledger import chain, services
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
+
+
+def later():
+    return timezone.now() + dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def ledger(world):
+    issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
+    for person, minutes in ((world.volunteer, 60), (world.elder, 120), (world.proxy, 30)):
+        services.transfer_post(debit=issuance, credit=services.member_account(person), amount=minutes,
+                               kind=TransferKind.GRANT)
+    services.donation_make(actor=world.volunteer, donor=world.volunteer, amount=15)
+    assert chain.seal_all(now=later()) == 4
+    return world
+
+
+def test_a_clean_ledger_verifies(ledger, capsys):
+    call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "ledger OK" in out and "transfers: 4" in out and "transfers/s" in out
+
+
+def test_sealing_twice_adds_nothing_and_new_transfers_extend_the_chain(ledger):
+    assert chain.seal_all(now=later()) == 0
+    services.donation_make(actor=ledger.volunteer, donor=ledger.volunteer, amount=5)
+    assert chain.seal_all(now=later()) == 1
+    assert chain.verify().ok
+
+
+def _without_guards(sql, params):
+    """Tamper as an attacker with database access would: past the append-only triggers."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute(sql, params)
+            cursor.execute("SET session_replication_role = DEFAULT")
+        else:
+            cursor.execute("DROP TRIGGER ledger_transfer_append_only")
+            cursor.execute(sql, params)
+
+
+def test_tampering_with_one_transfer_is_named_by_verify_ledger(ledger, capsys):
+    victim = Transfer.objects.order_by("id")[1]
+    _without_guards("UPDATE ledger_transfer SET memo = 'edited' WHERE id = %s", [victim.pk])
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert f"first bad transfer: {victim.pk}" in capsys.readouterr().err
+
+
+def test_a_changed_amount_shows_as_a_balance_mismatch_and_a_broken_chain(ledger):
+    victim = Transfer.objects.order_by("id")[0]
+    _without_guards("UPDATE ledger_transfer SET amount = 6000 WHERE id = %s", [victim.pk])
+    report = chain.verify()
+    assert not report.ok
+    assert report.first_bad_transfer == victim.pk
+    assert any(f"account {victim.credit_id}" in p for p in report.problems)
