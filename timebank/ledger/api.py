@@ -1,6 +1,6 @@
 """Ledger endpoints: my accounts, an account and its transfers, gifts and donations."""
 from django.db import transaction
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
@@ -8,6 +8,7 @@ from timebank.people.models import Person
 
 from . import selectors, services
 from .exceptions import AccountUnknown
+from .models import Transfer
 from .schemas import AccountOut, MyAccountsOut, TransferIn, TransferOut, TransferPage
 
 router = Router(tags=["ledger"])
@@ -53,12 +54,12 @@ def transfer_create(request, payload: TransferIn, idempotency_key: str = Header(
         else:
             transfer = services.donation_make(actor=actor, donor=owner, amount=payload.amount, memo=payload.memo,
                                               idempotency_key=key)
-        return 201, TransferOut.from_orm(transfer).model_dump(mode="json")
+        return 201, {"id": transfer.pk}
 
     with transaction.atomic():
         status, body = run_idempotent(actor=actor, key=idempotency_key, operation="transfers.create",
                                       payload=payload.dict(), perform=perform)
-    return status, body
+    return Status(status, Transfer.objects.get(pk=body["id"]))
 
 
 def _person_or_unknown(actor, person_id):
