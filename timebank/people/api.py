@@ -1,7 +1,7 @@
 """People endpoints: tokens, the signed-in user, the people register and volunteer sign-up."""
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from timebank.lib.errors import DomainError
@@ -67,7 +67,7 @@ def people_list(request, q: str = Query("", max_length=50), role: str = Query(""
 @router.post("/people", response={201: PersonOut}, summary="Register a person (staff)")
 def people_create(request, payload: PersonIn):
     person = services.person_register(actor=request.auth, station=payload.station_id, **payload.dict(exclude={"station_id"}))
-    return 201, person
+    return Status(201, person)
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="One person, personal numbers masked")
@@ -96,4 +96,4 @@ def people_update(request, person_id: int, payload: PersonPatch):
 def signup(request, payload: SignupIn):
     person = services.person_register(actor=None, station=payload.station_id, is_volunteer=True, self_signup=True,
                                       **payload.dict(exclude={"station_id"}))
-    return 201, person
+    return Status(201, person)
