@@ -469,3 +469,50 @@ def redemption_allowed(person: Person) -> None:
     if rules.min_days_before_redeem:
         if person.created_at > timezone.now() - dt.timedelta(days=rules.min_days_before_redeem):
             raise RedemptionNotYetAllowed(detail={"days": rules.min_days_before_redeem})
+
+
+def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: str, actor=None, memo: str = "",
+                        subject=None, idempotency_key: str | None = None) -> list[Transfer]:
+    """Post many transfers all-or-nothing (a group activity's credits): every account locked once in
+    ascending id order, rows inserted in bulk, each account's totals updated once."""
+    if not entries:
+        return []
+    subject_type, subject_id = _subject(subject)
+    for debit, credit, amount in entries:
+        _check_amount(amount)
+        _validate_pair(debit, credit)
+    bank_id = entries[0][0].bank_id
+    with transaction.atomic():
+        locked = _lock(*[a for entry in entries for a in entry[:2]])
+        if idempotency_key:
+            existing = list(Transfer.objects.filter(bank_id=bank_id, idempotency_key__startswith=f"{idempotency_key}:")
+                            .order_by("id"))
+            if existing:
+                if len(existing) != len(entries):
+                    raise IdempotencyConflict()
+                return existing
+        out_by, in_by = {}, {}
+        for debit, credit, amount in entries:
+            out_by[debit.pk] = out_by.get(debit.pk, 0) + amount
+            in_by[credit.pk] = in_by.get(credit.pk, 0) + amount
+        for account_id, total in out_by.items():
+            account = locked[account_id]
+            if not account.allow_negative and account.available < total:
+                raise InsufficientBalance(detail={"account": account_id, "available": account.available})
+        now = timezone.now()
+        rows = [Transfer(bank_id=bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
+                         currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
+                         actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                         subject_type=subject_type, subject_id=subject_id, created_at=now,
+                         idempotency_key=f"{idempotency_key}:{i}" if idempotency_key else None)
+                for i, (debit, credit, amount) in enumerate(entries)]
+        created = Transfer.objects.bulk_create(rows, batch_size=2000)
+        try:
+            with transaction.atomic():
+                for account_id, total in out_by.items():
+                    Account.objects.filter(pk=account_id).update(posted_debits=F("posted_debits") + total)
+                for account_id, total in in_by.items():
+                    Account.objects.filter(pk=account_id).update(posted_credits=F("posted_credits") + total)
+        except IntegrityError:
+            raise InsufficientBalance() from None
+    return created

@@ -172,3 +172,21 @@ def test_another_branchs_admin_cannot_grant_to_this_branchs_elder(world):
     from timebank.lib.errors import NotFound
     with pytest.raises(NotFound):
         services.grant_make(actor=world.other_branch_admin, elder=world.elder, amount=60, source="pool", reason="x")
+
+
+def test_a_batch_posts_all_or_nothing(world):
+    issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
+    people = [world.volunteer, world.proxy, world.elder]
+    batch = services.transfer_post_batch(entries=[(issuance, services.member_account(p), 60) for p in people],
+                                         kind=TransferKind.SERVICE_CREDIT, idempotency_key="activity-1")
+    assert len(batch) == 3
+    again = services.transfer_post_batch(entries=[(issuance, services.member_account(p), 60) for p in people],
+                                         kind=TransferKind.SERVICE_CREDIT, idempotency_key="activity-1")
+    assert [t.pk for t in again] == [t.pk for t in batch]
+    volunteer = services.member_account(world.volunteer)
+    with pytest.raises(InsufficientBalance):
+        services.transfer_post_batch(entries=[(issuance, services.member_account(world.proxy), 10),
+                                              (volunteer, services.member_account(world.elder), 61)],
+                                     kind=TransferKind.GIFT)
+    assert services.member_account(world.proxy).balance == 60
+    assert Transfer.objects.count() == 3
