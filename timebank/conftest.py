@@ -17,8 +17,10 @@ PASSWORD = "Timebank#2026"
 
 def pytest_configure(config):
     from django.conf import settings
+    from django.db.backends.signals import connection_created
 
     settings.PASSWORD_HASHERS = ["timebank.lib.fast_argon2.FastArgon2PasswordHasher"]
+    connection_created.connect(_allow_purge_on_sqlite)
 
 _serials = itertools.count(1)
 
@@ -102,7 +104,27 @@ def api_client(client):
 
 
 @pytest.fixture
-def postgres_only(transactional_db):
-    """For concurrency and trigger tests: they run in the PostgreSQL pass of `make test`."""
+def postgres_only(request):
+    """For concurrency tests with real threads: they run in the PostgreSQL pass of `make test`.
+    Put it first in the test's arguments so nothing is created before the skip."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of make test)")
+    request.getfixturevalue("transactional_db")
+
+
+def _allow_purge_on_sqlite(sender, connection, **kwargs):
+    # Transactional tests end with a flush, which on SQLite is DELETE: let it past the append-only
+    # DELETE triggers, which check for this per-connection temp table (see audit migration 0003).
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS timebank_allow_purge (x INTEGER)")
+
+
+@pytest.fixture
+def delete_guards_on(db):
+    """Inside a test: make SQLite's append-only DELETE triggers bite again (PostgreSQL's always do)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS temp.timebank_allow_purge")
+    yield
+    _allow_purge_on_sqlite(None, connection)
