@@ -17,10 +17,9 @@ PASSWORD = "Timebank#2026"
 
 def pytest_configure(config):
     from django.conf import settings
-    from django.db.backends.signals import connection_created
 
     settings.PASSWORD_HASHERS = ["timebank.lib.fast_argon2.FastArgon2PasswordHasher"]
-    connection_created.connect(_allow_purge_on_sqlite)
+
 
 _serials = itertools.count(1)
 
@@ -112,19 +111,25 @@ def postgres_only(request):
     request.getfixturevalue("transactional_db")
 
 
-def _allow_purge_on_sqlite(sender, connection, **kwargs):
-    # Transactional tests end with a flush, which on SQLite is DELETE: let it past the append-only
-    # DELETE triggers, which check for this per-connection temp table (see audit migration 0003).
+def _set_purge_allowed(allowed: bool) -> None:
+    # SQLite's flush between transactional tests is a DELETE: the append-only DELETE triggers let it
+    # pass while `timebank_purge_allowed` holds a row (see audit migration 0003). PostgreSQL truncates.
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS timebank_allow_purge (x INTEGER)")
+            cursor.execute("DELETE FROM timebank_purge_allowed")
+            if allowed:
+                cursor.execute("INSERT INTO timebank_purge_allowed (flag) VALUES (1)")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _set_purge_allowed(True)
 
 
 @pytest.fixture
 def delete_guards_on(db):
     """Inside a test: make SQLite's append-only DELETE triggers bite again (PostgreSQL's always do)."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS temp.timebank_allow_purge")
+    _set_purge_allowed(False)
     yield
-    _allow_purge_on_sqlite(None, connection)
+    _set_purge_allowed(True)
