@@ -20,6 +20,7 @@ def pytest_configure(config):
 
     settings.PASSWORD_HASHERS = ["timebank.lib.fast_argon2.FastArgon2PasswordHasher"]
 
+
 _serials = itertools.count(1)
 
 
@@ -102,7 +103,33 @@ def api_client(client):
 
 
 @pytest.fixture
-def postgres_only(transactional_db):
-    """For concurrency and trigger tests: they run in the PostgreSQL pass of `make test`."""
+def postgres_only(request):
+    """For concurrency tests with real threads: they run in the PostgreSQL pass of `make test`.
+    Put it first in the test's arguments so nothing is created before the skip."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of make test)")
+    request.getfixturevalue("transactional_db")
+
+
+def _set_purge_allowed(allowed: bool) -> None:
+    # SQLite's flush between transactional tests is a DELETE: the append-only DELETE triggers let it
+    # pass while `timebank_purge_allowed` holds a row (see audit migration 0003). PostgreSQL truncates.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM timebank_purge_allowed")
+            if allowed:
+                cursor.execute("INSERT INTO timebank_purge_allowed (flag) VALUES (1)")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _set_purge_allowed(True)
+
+
+@pytest.fixture
+def delete_guards_on(db):
+    """Inside a test: make SQLite's append-only DELETE triggers bite again (PostgreSQL's always do)."""
+    _set_purge_allowed(False)
+    yield
+    _set_purge_allowed(True)
