@@ -69,6 +69,7 @@ _SAME = " AND ".join(
                                     "expires_at", "created_at"))
 SQLITE = [
     "CREATE TRIGGER ledger_transfer_no_delete BEFORE DELETE ON ledger_transfer "
+    "WHEN NOT EXISTS (SELECT 1 FROM timebank_purge_allowed) "
     "BEGIN SELECT RAISE(ABORT, 'ledger transfers are never deleted'); END;",
     "CREATE TRIGGER ledger_transfer_append_only BEFORE UPDATE ON ledger_transfer "
     f"WHEN NOT (OLD.status = 'pending' AND NEW.status IN ('settled', 'voided', 'expired') AND {_SAME}) "
@@ -80,8 +81,10 @@ SQLITE = [
     "CREATE TRIGGER ledger_seal_no_update BEFORE UPDATE ON ledger_seal "
     "BEGIN SELECT RAISE(ABORT, 'ledger seals are append-only'); END;",
     "CREATE TRIGGER ledger_seal_no_delete BEFORE DELETE ON ledger_seal "
+    "WHEN NOT EXISTS (SELECT 1 FROM timebank_purge_allowed) "
     "BEGIN SELECT RAISE(ABORT, 'ledger seals are append-only'); END;",
     "CREATE TRIGGER ledger_account_no_delete BEFORE DELETE ON ledger_account "
+    "WHEN NOT EXISTS (SELECT 1 FROM timebank_purge_allowed) "
     "BEGIN SELECT RAISE(ABORT, 'ledger accounts are never deleted'); END;",
     "CREATE TRIGGER ledger_account_guard BEFORE UPDATE ON ledger_account "
     "WHEN NEW.posted_debits < OLD.posted_debits OR NEW.posted_credits < OLD.posted_credits "
@@ -113,5 +116,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0001_initial")]
+    # audit 0003 creates `timebank_purge_allowed`, which the SQLite DELETE triggers consult.
+    dependencies = [("ledger", "0001_initial"), ("audit", "0003_append_only")]
     operations = [migrations.RunPython(forwards, backwards)]

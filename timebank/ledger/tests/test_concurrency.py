@@ -31,7 +31,7 @@ def run_threads(count, work):
     return results
 
 
-def test_fifty_threads_gifting_from_one_account_succeed_exactly_floor_b_over_a_times(world, postgres_only):
+def test_fifty_threads_gifting_from_one_account_succeed_exactly_floor_b_over_a_times(postgres_only, world):
     bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
     balance, amount = 1000, 45
     services.transfer_post(debit=services.system_account(world.branch_a, AccountKind.ISSUANCE),
@@ -47,7 +47,7 @@ def test_fifty_threads_gifting_from_one_account_succeed_exactly_floor_b_over_a_t
     assert chain.verify().ok
 
 
-def test_twenty_concurrent_requests_with_one_key_post_once(world, postgres_only, api_client):
+def test_twenty_concurrent_requests_with_one_key_post_once(postgres_only, world, api_client):
     bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
     services.transfer_post(debit=services.system_account(world.branch_a, AccountKind.ISSUANCE),
                            credit=services.member_account(world.volunteer), amount=600, kind=TransferKind.GRANT)
@@ -68,7 +68,7 @@ def test_twenty_concurrent_requests_with_one_key_post_once(world, postgres_only,
     assert services.member_account(world.volunteer).balance == 540
 
 
-def test_concurrent_posts_of_one_hold_post_once(world, postgres_only):
+def test_concurrent_posts_of_one_hold_post_once(postgres_only, world):
     services.transfer_post(debit=services.system_account(world.branch_a, AccountKind.ISSUANCE),
                            credit=services.member_account(world.elder), amount=120, kind=TransferKind.GRANT)
     hold = services.hold_create(debit=services.member_account(world.elder),
@@ -82,7 +82,7 @@ def test_concurrent_posts_of_one_hold_post_once(world, postgres_only):
 
 
 @pytest.mark.parametrize("n", [8])
-def test_transfers_in_opposite_directions_do_not_deadlock(world, postgres_only, n):
+def test_transfers_in_opposite_directions_do_not_deadlock(postgres_only, world, n):
     bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
     issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
     for person in (world.volunteer, world.proxy):

@@ -25,7 +25,7 @@ def test_a_posted_transfer_cannot_be_updated(posted):
     refused("UPDATE ledger_transfer SET status = 'voided' WHERE id = %s", [posted.pk])
 
 
-def test_a_transfer_cannot_be_deleted(posted):
+def test_a_transfer_cannot_be_deleted(posted, delete_guards_on):
     refused("DELETE FROM ledger_transfer WHERE id = %s", [posted.pk])
 
 
@@ -52,7 +52,7 @@ def test_both_accounts_must_hold_the_transfer_currency(posted, world):
             [posted.bank_id, posted.credit_id, points.pk, posted.created_at])
 
 
-def test_seals_cannot_be_changed(posted):
+def test_seals_cannot_be_changed(posted, delete_guards_on):
     import datetime as dt
 
     from django.utils import timezone
