@@ -103,12 +103,11 @@ def api_client(client):
 
 
 @pytest.fixture
-def postgres_only(request):
+def postgres_only(transactional_db):
     """For concurrency tests with real threads: they run in the PostgreSQL pass of `make test`.
     Put it first in the test's arguments so nothing is created before the skip."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (runs in the PostgreSQL pass of make test)")
-    request.getfixturevalue("transactional_db")
 
 
 def _set_purge_allowed(allowed: bool) -> None:
