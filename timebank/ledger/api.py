@@ -19,7 +19,8 @@ def accounts_me(request):
     return selectors.accounts_of(request.auth)
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, summary="One account (yours, an elder's you act for, or in your reach)")
+@router.get("/accounts/{account_id}", response=AccountOut,
+            summary="One account: yours, an elder's you act for, or one in your reach")
 def account_detail(request, account_id: int):
     return selectors.account_get(request.auth, account_id)
 

@@ -15,10 +15,24 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person, ProxyLink
 
-from .exceptions import (AccountUnknown, AmountInvalid, ApprovalRequired, BalanceCapExceeded, CorrectionInvalid,
-                         CurrencyMismatch, GiftNotAllowed, GiftToSelf, HoldAmountExceeded, HoldNotPending,
-                         IdempotencyConflict, InsufficientBalance, LimitExceeded, OtherBank, RedemptionNotYetAllowed,
-                         SameAccount)
+from .exceptions import (
+    AccountUnknown,
+    AmountInvalid,
+    ApprovalRequired,
+    BalanceCapExceeded,
+    CorrectionInvalid,
+    CurrencyMismatch,
+    GiftNotAllowed,
+    GiftToSelf,
+    HoldAmountExceeded,
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientBalance,
+    LimitExceeded,
+    OtherBank,
+    RedemptionNotYetAllowed,
+    SameAccount,
+)
 from .models import Account, AccountKind, CorrectionRequest, Currency, Transfer, TransferKind, TransferStatus
 
 MAX_AMOUNT = 10**12
@@ -435,7 +449,8 @@ def _correction_execute(request: CorrectionRequest, *, approver: Person) -> Tran
 def correction_decide(*, actor: Person, request: CorrectionRequest, approve: bool) -> CorrectionRequest:
     """The second admin approves (the correction posts) or rejects; never the one who asked."""
     with transaction.atomic():
-        request = CorrectionRequest.objects.select_for_update(of=("self",)).select_related("original").filter(pk=request.pk).first()
+        request = (CorrectionRequest.objects.select_for_update(of=("self",)).select_related("original")
+                   .filter(pk=request.pk).first())
         if request is None:
             raise NotFound()
         node = _node_of_account(request.original.credit) or _node_of_account(request.original.debit)

@@ -4,8 +4,17 @@ import pytest
 from django.utils import timezone
 
 from timebank.ledger import services
-from timebank.ledger.exceptions import (AmountInvalid, CurrencyMismatch, GiftNotAllowed, GiftToSelf, HoldAmountExceeded,
-                                        HoldNotPending, IdempotencyConflict, InsufficientBalance, SameAccount)
+from timebank.ledger.exceptions import (
+    AmountInvalid,
+    CurrencyMismatch,
+    GiftNotAllowed,
+    GiftToSelf,
+    HoldAmountExceeded,
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientBalance,
+    SameAccount,
+)
 from timebank.ledger.models import AccountKind, Currency, Transfer, TransferKind, TransferStatus
 from timebank.orgs.services import bank_rules_set
 from timebank.people.services import proxy_link
