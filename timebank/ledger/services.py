@@ -3,8 +3,8 @@ are the only primitives; the member-facing services (gift, donate, grant, credit
 built on them. Each locks the accounts it touches in ascending id order and nothing global."""
 import datetime as dt
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,13 +87,23 @@ def _check_amount(amount) -> int:
     return amount
 
 
+_ACCOUNT_COLUMNS = [f.attname for f in Account._meta.concrete_fields]
+_TRANSFER_COLUMNS = [f.attname for f in Transfer._meta.concrete_fields if f.attname != "id"]
+_TRANSFER_TIMES = {"created_at", "expires_at", "resolved_at"}
+
+
 def _lock(*accounts: Account) -> dict[int, Account]:
-    """Lock the accounts' rows in ascending id order (so two transfers never deadlock) and reload them."""
+    """Lock the accounts' rows in ascending id order (so two transfers never deadlock) and reload
+    them. Plain SQL: this is the hot path of every transfer."""
     ids = sorted({a.pk for a in accounts})
-    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    if len(locked) != len(ids):
+    sql = (f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM ledger_account WHERE id IN ({', '.join(['%s'] * len(ids))}) "
+           f"ORDER BY id{' FOR UPDATE' if connection.features.has_select_for_update else ''}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    if len(rows) != len(ids):
         raise AccountUnknown()
-    return locked
+    return {row[0]: Account.from_db(connection.alias, _ACCOUNT_COLUMNS, row) for row in rows}
 
 
 def _replay(bank_id: int, key: str | None, **expected) -> Transfer | None:
@@ -127,25 +137,52 @@ def _validate_pair(debit: Account, credit: Account) -> None:
 
 
 def _insert(**fields) -> Transfer:
+    # Plain SQL and no savepoint: if the database refuses the row, the whole transfer rolls back.
+    transfer = Transfer(**fields)
+    when = Transfer._meta.get_field("created_at")
+    values = [when.get_db_prep_value(getattr(transfer, c), connection) if c in _TRANSFER_TIMES else getattr(transfer, c)
+              for c in _TRANSFER_COLUMNS]
+    sql = (f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING id")
     try:
-        with transaction.atomic():
-            transfer = Transfer.objects.create(**fields)
-            transfer.is_new = True  # replays of an idempotency key return rows without this mark
-            return transfer
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            transfer.pk = cursor.fetchone()[0]
+        transfer._state.adding = False
     except IntegrityError as err:
         # The database's own checks (no overdraft, positive amount, unique key) are the last line.
         if "idempotency" in str(err).lower() or "unique" in str(err).lower():
             raise IdempotencyConflict() from None
         raise
+    transfer.is_new = True  # replays of an idempotency key return rows without this mark
+    return transfer
+
+
+def _add_totals(column_pairs: dict[int, dict[str, int]]) -> None:
+    """Add to the accounts' totals in one UPDATE ({account id: {column: amount}}); the database's
+    no-overdraft check is the last line of defence."""
+    columns = ("posted_debits", "posted_credits", "pending_debits", "pending_credits")
+    ids = sorted(column_pairs)
+    if len(ids) > 1000:
+        for start in range(0, len(ids), 1000):
+            _add_totals({pk: column_pairs[pk] for pk in ids[start:start + 1000]})
+        return
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(ids))
+    params = [x for pk in ids for x in (pk, *(int(column_pairs[pk].get(c, 0)) for c in columns))]
+    sql = (f"WITH v(id, {', '.join(columns)}) AS (VALUES {values}) "
+           f"UPDATE ledger_account SET {', '.join(f'{c} = ledger_account.{c} + v.{c}' for c in columns)} "
+           f"FROM v WHERE ledger_account.id = v.id")
+    if connection.vendor == "postgresql":
+        sql = sql.replace("(%s, %s, %s, %s, %s)", "(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint)")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    except IntegrityError:
+        raise InsufficientBalance() from None
 
 
 def _move_posted(debit: Account, credit: Account, amount: int) -> None:
-    try:
-        with transaction.atomic():
-            Account.objects.filter(pk=debit.pk).update(posted_debits=F("posted_debits") + amount)
-            Account.objects.filter(pk=credit.pk).update(posted_credits=F("posted_credits") + amount)
-    except IntegrityError:
-        raise InsufficientBalance() from None
+    _add_totals({debit.pk: {"posted_debits": amount}, credit.pk: {"posted_credits": amount}})
 
 
 def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
@@ -190,12 +227,7 @@ def hold_create(*, debit: Account, credit: Account, amount: int, kind: str, acto
                        kind=kind, status=TransferStatus.PENDING, actor=actor if getattr(actor, "pk", None) else None,
                        memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
                        idempotency_key=idempotency_key or None, expires_at=expires_at)
-        try:
-            with transaction.atomic():
-                Account.objects.filter(pk=debit.pk).update(pending_debits=F("pending_debits") + amount)
-                Account.objects.filter(pk=credit.pk).update(pending_credits=F("pending_credits") + amount)
-        except IntegrityError:
-            raise InsufficientBalance() from None
+        _add_totals({debit.pk: {"pending_debits": amount}, credit.pk: {"pending_credits": amount}})
     return hold
 
 
@@ -207,8 +239,7 @@ def _lock_hold(hold: Transfer) -> Transfer:
 
 
 def _release(hold: Transfer, status: str) -> None:
-    Account.objects.filter(pk=hold.debit_id).update(pending_debits=F("pending_debits") - hold.amount)
-    Account.objects.filter(pk=hold.credit_id).update(pending_credits=F("pending_credits") - hold.amount)
+    _add_totals({hold.debit_id: {"pending_debits": -hold.amount}, hold.credit_id: {"pending_credits": -hold.amount}})
     Transfer.objects.filter(pk=hold.pk).update(status=status, resolved_at=timezone.now())
 
 
@@ -487,9 +518,10 @@ def redemption_allowed(person: Person) -> None:
 
 
 def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: str, actor=None, memo: str = "",
-                        subject=None, idempotency_key: str | None = None) -> list[Transfer]:
+                        subject=None, idempotency_key: str | None = None) -> list[int]:
     """Post many transfers all-or-nothing (a group activity's credits): every account locked once in
-    ascending id order, rows inserted in bulk, each account's totals updated once."""
+    ascending id order, rows inserted in multi-row statements, each account's totals updated once.
+    Returns the transfer ids, in entry order; the same key again returns the first ids."""
     if not entries:
         return []
     subject_type, subject_id = _subject(subject)
@@ -499,13 +531,13 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
     bank_id = entries[0][0].bank_id
     with transaction.atomic():
         locked = _lock(*[a for entry in entries for a in entry[:2]])
-        if idempotency_key:
-            existing = list(Transfer.objects.filter(bank_id=bank_id, idempotency_key__startswith=f"{idempotency_key}:")
-                            .order_by("id"))
-            if existing:
-                if len(existing) != len(entries):
-                    raise IdempotencyConflict()
-                return existing
+        if idempotency_key and Transfer.objects.filter(bank_id=bank_id, idempotency_key=f"{idempotency_key}:0").exists():
+            keys = [f"{idempotency_key}:{i}" for i in range(len(entries))]
+            existing = list(Transfer.objects.filter(bank_id=bank_id, idempotency_key__in=keys).order_by("id")
+                            .values_list("id", flat=True))
+            if len(existing) != len(entries):
+                raise IdempotencyConflict()
+            return existing
         out_by, in_by = {}, {}
         for debit, credit, amount in entries:
             out_by[debit.pk] = out_by.get(debit.pk, 0) + amount
@@ -514,20 +546,26 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
             account = locked[account_id]
             if not account.allow_negative and account.available < total:
                 raise InsufficientBalance(detail={"account": account_id, "available": account.available})
-        now = timezone.now()
-        rows = [Transfer(bank_id=bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
-                         currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
-                         actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
-                         subject_type=subject_type, subject_id=subject_id, created_at=now,
-                         idempotency_key=f"{idempotency_key}:{i}" if idempotency_key else None)
+        created_at = Transfer._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+        actor_id = actor.pk if getattr(actor, "pk", None) else None
+        columns = ("bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "status", "actor_id", "memo",
+                   "subject_type", "subject_id", "created_at", "idempotency_key")
+        rows = [(bank_id, debit.pk, credit.pk, amount, debit.currency, kind, TransferStatus.POSTED, actor_id,
+                 (memo or "")[:200], subject_type, subject_id, created_at,
+                 f"{idempotency_key}:{i}" if idempotency_key else None)
                 for i, (debit, credit, amount) in enumerate(entries)]
-        created = Transfer.objects.bulk_create(rows, batch_size=2000)
-        try:
-            with transaction.atomic():
-                for account_id, total in out_by.items():
-                    Account.objects.filter(pk=account_id).update(posted_debits=F("posted_debits") + total)
-                for account_id, total in in_by.items():
-                    Account.objects.filter(pk=account_id).update(posted_credits=F("posted_credits") + total)
-        except IntegrityError:
-            raise InsufficientBalance() from None
-    return created
+        ids: list[int] = []
+        placeholder = f"({', '.join(['%s'] * len(columns))})"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start:start + 1000]
+                cursor.execute(f"INSERT INTO ledger_transfer ({', '.join(columns)}) VALUES "
+                               f"{', '.join([placeholder] * len(chunk))} RETURNING id", [v for row in chunk for v in row])
+                ids.extend(sorted(r[0] for r in cursor.fetchall()))
+        totals: dict[int, dict[str, int]] = {}
+        for account_id, total in out_by.items():
+            totals.setdefault(account_id, {})["posted_debits"] = total
+        for account_id, total in in_by.items():
+            totals.setdefault(account_id, {})["posted_credits"] = total
+        _add_totals(totals)
+    return ids

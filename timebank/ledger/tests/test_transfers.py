@@ -191,7 +191,7 @@ def test_a_batch_posts_all_or_nothing(world):
     assert len(batch) == 3
     again = services.transfer_post_batch(entries=[(issuance, services.member_account(p), 60) for p in people],
                                          kind=TransferKind.SERVICE_CREDIT, idempotency_key="activity-1")
-    assert [t.pk for t in again] == [t.pk for t in batch]
+    assert again == batch
     volunteer = services.member_account(world.volunteer)
     with pytest.raises(InsufficientBalance):
         services.transfer_post_batch(entries=[(issuance, services.member_account(world.proxy), 10),
