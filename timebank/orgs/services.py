@@ -114,7 +114,7 @@ def role_grant(*, actor, person, role: str, node: Node) -> RoleGrant:
 
 def role_revoke(*, actor, grant: RoleGrant) -> RoleGrant:
     with transaction.atomic():
-        grant = RoleGrant.objects.select_for_update().select_related("node").get(pk=grant.pk)
+        grant = RoleGrant.objects.select_for_update(of=("self",)).select_related("node").get(pk=grant.pk)
         if not can_grant(actor, grant.role, grant.node):
             raise RoleNotGrantable()
         if grant.revoked_at is None:
