@@ -13,7 +13,7 @@ class NodeCreateForm(forms.Form):
 class NodeUpdateForm(forms.Form):
     name = forms.CharField(label=_("Unit name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address of the unit"), max_length=200, required=False)
 
 
 class GrantForm(forms.Form):

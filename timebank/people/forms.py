@@ -47,6 +47,7 @@ class PeopleFilterForm(forms.Form):
     station = forms.TypedChoiceField(label=_("Station"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, stations=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["station"].choices = station_choices(stations, blank=_("All stations"))
 
