@@ -1,9 +1,29 @@
 """What the base layout needs to draw the navigation for the signed-in person's roles."""
-from .selectors import roles_of
+from .roles import Perm
+from .selectors import has_perm, roles_of
 
 
 def navigation(request):
+    """`nav_roles` (the role codes) and `nav` (which staff sections to link); members get neither.
+    `care_mode` is the hook for the large-print mode a later issue switches on per person."""
+    care_mode = bool(getattr(request, "session", {}).get("care_mode", False))
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_roles": set()}
-    return {"nav_roles": roles_of(user)}
+        return {"nav_roles": set(), "nav": {"staff": False}, "care_mode": care_mode}
+    nav = staff_sections(user)
+    return {"nav_roles": roles_of(user), "nav": nav, "care_mode": care_mode}
+
+
+def staff_sections(user) -> dict[str, bool]:
+    """Which staff pages this person may open; `staff` is true when any of them."""
+    nav = {
+        "people": has_perm(user, Perm.PEOPLE_VIEW),
+        "register": has_perm(user, Perm.PEOPLE_EDIT),
+        "approve": has_perm(user, Perm.VOLUNTEERS_APPROVE),
+        "orgs": has_perm(user, Perm.PEOPLE_VIEW) or has_perm(user, Perm.ORGS_MANAGE),
+        "grants": has_perm(user, Perm.ROLES_GRANT),
+        "rules": has_perm(user, Perm.RULES_MANAGE),
+        "audit": has_perm(user, Perm.AUDIT_VIEW),
+    }
+    nav["staff"] = any(nav.values())
+    return nav

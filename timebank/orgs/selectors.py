@@ -5,7 +5,7 @@ from django.utils import timezone
 from timebank.lib.errors import NotFound
 
 from .models import BankRules, Node, NodeKind, RoleGrant
-from .roles import GRANTABLE, PERMISSIONS
+from .roles import GRANTABLE, PERMISSIONS, Perm, Role
 
 
 def active_grants(actor) -> list[RoleGrant]:
@@ -89,3 +89,32 @@ def rules_for(bank: Node, at=None) -> BankRules:
     at = at or timezone.now()
     rules = BankRules.objects.filter(bank=bank, effective_from__lte=at).order_by("-effective_from", "-id").first()
     return rules or BankRules(bank=bank)
+
+
+def grants_visible_to(actor) -> QuerySet[RoleGrant]:
+    """Live role grants at nodes where the actor may grant roles."""
+    return (RoleGrant.objects.filter(scope_q(actor, Perm.ROLES_GRANT, "node__path"), revoked_at__isnull=True)
+            .select_related("person", "node").order_by("node__path", "role", "person__name"))
+
+
+def grant_get(actor, grant_id) -> RoleGrant:
+    try:
+        return grants_visible_to(actor).get(pk=int(grant_id))
+    except (RoleGrant.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def grants_of(person) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(person=person, revoked_at__isnull=True).select_related("node")
+
+
+def roles_grantable_by(actor) -> list[str]:
+    """Every role the actor may hand out somewhere, in the order roles are declared."""
+    allowed: set[str] = set()
+    for grant in active_grants(actor):
+        allowed |= GRANTABLE.get(grant.role, frozenset())
+    return [role for role in Role.values if role in allowed]
+
+
+def rules_history(bank: Node, limit: int = 20) -> QuerySet[BankRules]:
+    return BankRules.objects.filter(bank=bank).select_related("created_by").order_by("-effective_from", "-id")[:limit]

@@ -6,7 +6,7 @@ from timebank.lib.mobile import normalise_mobile
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
-from .models import Person, ProxyLink, VolunteerStatus
+from .models import ApiToken, Person, ProxyLink, VolunteerStatus
 
 
 def people_visible_to(actor, perm: str = Perm.PEOPLE_VIEW) -> QuerySet[Person]:
@@ -85,3 +85,16 @@ def can_act_for(actor, elder: Person) -> bool:
 
 def can_see_full(actor, person: Person) -> bool:
     return person.node is not None and has_perm(actor, Perm.PEOPLE_VIEW_FULL, person.node)
+
+
+def person_by_mobile(actor, mobile: str, perm: str = Perm.PEOPLE_VIEW) -> Person:
+    """The person with this mobile number inside the actor's reach, or NotFound."""
+    number = normalise_mobile(mobile)
+    person = people_visible_to(actor, perm).filter(mobile=number).first() if number else None
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def api_tokens_of(person) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(person=person).order_by("-created_at")

@@ -1,3 +1,4 @@
+"""Pages about people: sign-in and home, the register, a person's record, sign-up, approvals, tokens."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -8,4 +9,18 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("people/", views.people_list, name="list"),
+    path("people/register/", views.register_person, name="register"),
+    path("people/<int:pk>/", views.person_detail, name="detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="edit"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="reveal"),
+    path("people/<int:pk>/password/", views.person_password, name="password"),
+    path("people/<int:pk>/proxies/", views.proxy_add, name="proxy_add"),
+    path("people/<int:pk>/proxies/<int:link_pk>/remove/", views.proxy_remove, name="proxy_remove"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/thanks/", views.signup_thanks, name="signup_thanks"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_decide, name="approval_decide"),
+    path("me/tokens/", views.tokens, name="tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,14 +1,348 @@
-"""People pages: sign-in, the home page by role, the people register and registration flows."""
+"""People pages: sign-in, the home page by role, the people register, a person's record,
+registering elders, volunteer sign-up and approval, and each person's API tokens."""
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.masking import mask_mobile
+from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.orgs.context_processors import staff_sections
+from timebank.orgs.models import NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import active_grants, can_grant, grants_of, has_perm, nodes_visible_to, open_stations
+
+from . import selectors, services
+from .forms import (
+    LoginForm,
+    PeopleFilterForm,
+    PersonEditForm,
+    ProxyLinkForm,
+    RegisterPersonForm,
+    SignupForm,
+    StaffPasswordForm,
+    TokenCreateForm,
+)
+from .models import VolunteerStatus
+
+# Which form field a refused request is about, by error code.
+PERSON_FIELDS = {
+    "name_invalid": "name", "id_number_invalid": "id_number", "id_number_mismatch": "id_number",
+    "duplicate_person": "id_number", "too_young": "id_number", "mobile_invalid": "mobile", "mobile_taken": "mobile",
+    "station_unknown": "station", "consent_required": "consent", "password_weak": "password",
+}
+EDIT_FIELDS = {**PERSON_FIELDS, "station_unknown": "node", "too_young": None}
 
 
 class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
 @login_required
 def home(request):
-    return render(request, "people/home.html")
+    actor = request.user
+    sections = staff_sections(actor)
+    if sections["staff"]:
+        context = {
+            "grants": active_grants(actor),
+            "pending_count": selectors.approval_queue(actor).count() if sections["approve"] else 0,
+        }
+        return render(request, "people/home_staff.html", context)
+    return render(request, "people/home_member.html", {
+        "person": actor, "acts_for": selectors.elders_acted_for(actor).select_related("node"),
+        "pending": actor.volunteer_status == VolunteerStatus.PENDING,
+    })
+
+
+def _stations(actor, perm: str):
+    return nodes_visible_to(actor, perm).filter(kind=NodeKind.STATION, is_closed=False).order_by("path")
+
+
+@login_required
+def people_list(request):
+    actor = request.user
+    if not has_perm(actor, Perm.PEOPLE_VIEW):
+        raise Http404()
+    form = PeopleFilterForm(request.GET, stations=_stations(actor, Perm.PEOPLE_VIEW))
+    form.is_valid()
+    filters = form.cleaned_data
+    people = selectors.people_search(actor, query=filters.get("q") or "", role=filters.get("role") or "",
+                                     status=filters.get("status") or "", station_id=filters.get("station"))
+    if request.GET.get("format") == "csv":
+        return _people_csv(people)
+    context = {"form": form, "page": page_of(request, people), "query": query_without(request, "page", "format")}
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "people/_people_table.html" if partial else "people/people_list.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _people_csv(people):
+    header = [_("No."), _("Name"), _("Gender"), _("Birth date"), _("ID number"), _("Mobile"), _("Station"),
+              _("Elder"), _("Volunteer"), _("Status"), _("Registered")]
+    yes, no = _("yes"), _("no")
+    rows = ([p.pk, p.name, p.get_gender_display(), p.birth_date or "", p.id_masked, mask_mobile(p.mobile or ""),
+             p.node.name if p.node else "", yes if p.is_elder else no, p.get_volunteer_status_display() if p.is_volunteer
+             else "", p.get_status_display(), p.created_at.date()] for p in people.iterator(chunk_size=500))
+    return csv_download("people.csv", header, rows)
+
+
+def _detail(request, person, *, status: int = 200, **extra):
+    """A person's record page; `extra` replaces a form with its bound copy or adds the revealed numbers."""
+    actor = request.user
+    can_edit = person.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, person.node)
+    grants = [(g, can_grant(actor, g.role, g.node)) for g in grants_of(person)]
+    context = {
+        "person": person,
+        "can_edit": can_edit,
+        "can_reveal": selectors.can_see_full(actor, person),
+        "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
+                      and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
+        "proxies": selectors.proxies_of(person) if person.is_elder else [],
+        "acts_for": selectors.elders_acted_for(person).select_related("node"),
+        "grants": grants,
+        "proxy_form": ProxyLinkForm(),
+        "password_form": StaffPasswordForm(),
+        **extra,
+    }
+    response = render(request, "people/person_detail.html", context, status=status)
+    if "revealed" in extra:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@domain_errors_as_http
+def person_detail(request, pk: int):
+    return _detail(request, selectors.person_get(request.user, pk))
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def person_reveal(request, pk: int):
+    person = selectors.person_get(request.user, pk)
+    revealed = services.person_reveal(actor=request.user, person=person)
+    return _detail(request, person, revealed=revealed)
+
+
+@login_required
+@domain_errors_as_http
+def person_edit(request, pk: int):
+    actor = request.user
+    person = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
+    stations = [s for s in _stations(actor, Perm.PEOPLE_EDIT) if s.bank_id == person.bank_id]
+    if person.node is not None and person.node not in stations:
+        stations.insert(0, person.node)
+    initial = {name: getattr(person, name) for name in services.EDITABLE_FIELDS if name != "node"}
+    initial["node"] = person.node_id
+    form = PersonEditForm(request.POST or None, initial=initial, stations=stations)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("people:detail", pk=person.pk)
+        try:
+            services.person_update(actor=actor, person=person, **changes)
+        except NotFound:
+            raise
+        except DomainError as err:
+            form_error(form, err, EDIT_FIELDS)
+        else:
+            messages.success(request, _("The changes to %(name)s are saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_edit.html", {"person": person, "form": form},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def proxy_add(request, pk: int):
+    actor = request.user
+    elder = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
+    form = ProxyLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            proxy = selectors.person_by_mobile(actor, form.cleaned_data["mobile"])
+        except NotFound:
+            form.add_error("mobile", _("Nobody with this mobile number is registered in your area. "
+                                       "Register them first, then link them here."))
+        else:
+            try:
+                services.proxy_link(actor=actor, elder=elder, proxy=proxy, relation=form.cleaned_data["relation"])
+            except DomainError as err:
+                form_error(form, err, {"relation_invalid": "relation"})
+            else:
+                messages.success(request, _("%(proxy)s may now act for %(elder)s.") % {
+                    "proxy": proxy.name, "elder": elder.name})
+                return redirect("people:detail", pk=elder.pk)
+    return _detail(request, elder, proxy_form=form, status=422)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def proxy_remove(request, pk: int, link_pk: int):
+    actor = request.user
+    elder = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
+    link = selectors.proxies_of(elder).filter(pk=link_pk).first()
+    if link is None:
+        raise Http404()
+    services.proxy_unlink(actor=actor, link=link)
+    messages.success(request, _("%(proxy)s no longer acts for %(elder)s.") % {
+        "proxy": link.proxy.name, "elder": elder.name})
+    return redirect("people:detail", pk=elder.pk)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def person_password(request, pk: int):
+    actor = request.user
+    person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
+    form = StaffPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.password_reset_by_staff(actor=actor, person=person, new_password=form.cleaned_data["new_password"])
+        except NotFound:
+            raise
+        except DomainError as err:
+            form_error(form, err, {"password_weak": "new_password"})
+        else:
+            messages.success(request, _("A new password is set for %(name)s. Tell it to them in person.") % {
+                "name": person.name})
+            return redirect("people:detail", pk=person.pk)
+    return _detail(request, person, password_form=form, status=422)
+
+
+@login_required
+def register_person(request):
+    actor = request.user
+    if not has_perm(actor, Perm.PEOPLE_EDIT):
+        raise Http404()
+    stations = list(_stations(actor, Perm.PEOPLE_EDIT))
+    initial = {"station": stations[0].pk} if len(stations) == 1 else {}
+    form = RegisterPersonForm(request.POST or None, stations=stations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.person_register(
+                actor=actor, station=data["station"], name=data["name"], id_number=data["id_number"],
+                mobile=data["mobile"], gender=data["gender"], birth_date=data["birth_date"], address=data["address"],
+                emergency_contact_name=data["emergency_contact_name"],
+                emergency_contact_phone=data["emergency_contact_phone"],
+                is_elder=data["kind"] == RegisterPersonForm.KIND_ELDER, consent=data["consent"])
+        except DomainError as err:
+            form_error(form, err, PERSON_FIELDS)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": person.name})
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/register_person.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def _signup_stations():
+    stations = list(open_stations().order_by("path"))
+    several_banks = len({s.bank_id for s in stations}) > 1
+    for station in stations:
+        if several_banks and station.parent:
+            # The group label is the branch; with several banks it also needs the district.
+            station.parent.name = f"{station.bank.name} · {station.parent.name}"
+    return stations
+
+
+def signup(request):
+    form = SignupForm(request.POST or None, stations=_signup_stations())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.person_register(
+                actor=None, self_signup=True, is_volunteer=True, station=data["station"], name=data["name"],
+                id_number=data["id_number"], mobile=data["mobile"], password=data["password"],
+                address=data["address"], emergency_contact_name=data["emergency_contact_name"],
+                emergency_contact_phone=data["emergency_contact_phone"],
+                guardian_consent=data["guardian_consent"], consent=data["consent"])
+        except DomainError as err:
+            form_error(form, err, PERSON_FIELDS)
+        else:
+            request.session["signup"] = {"name": person.name, "station": person.node.name,
+                                         "pending": person.volunteer_status == VolunteerStatus.PENDING}
+            return redirect("people:signup_thanks")
+    return render(request, "people/signup.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def signup_thanks(request):
+    result = request.session.get("signup")
+    if not result:
+        return redirect("people:signup")
+    return render(request, "people/signup_thanks.html", {"result": result})
+
+
+@login_required
+def approvals(request):
+    actor = request.user
+    if not has_perm(actor, Perm.VOLUNTEERS_APPROVE):
+        raise Http404()
+    queue = selectors.approval_queue(actor).select_related("node")
+    return render(request, "people/approvals.html", {"page": page_of(request, queue)})
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def approval_decide(request, pk: int):
+    actor = request.user
+    person = selectors.person_get(actor, pk, Perm.VOLUNTEERS_APPROVE)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.volunteer_decide(actor=actor, person=person, approve=approve)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        text = _("%(name)s is approved as a volunteer.") if approve else _("%(name)s is not approved.")
+        messages.success(request, text % {"name": person.name})
+    return redirect(reverse("people:approvals"))
+
+
+@login_required
+def tokens(request):
+    actor = request.user
+    form = TokenCreateForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        token, raw = services.api_token_create(actor=actor, name=form.cleaned_data["name"])
+        created = {"token": token, "raw": raw}
+        form = TokenCreateForm()
+    response = render(request, "people/tokens.html", {
+        "form": form, "tokens": selectors.api_tokens_of(actor), "created": created,
+    }, status=422 if form.errors else 200)
+    if created:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    actor = request.user
+    token = selectors.api_tokens_of(actor).filter(pk=pk).first()
+    if token is None:
+        raise Http404()
+    try:
+        services.api_token_revoke(actor=actor, token=token)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("The token “%(name)s” is revoked and no longer works.") % {"name": token.name})
+    return redirect("people:tokens")
+

@@ -1,0 +1,83 @@
+"""Plumbing every app's pages share: domain errors as 404/403 or form errors, pagination, CSV downloads."""
+import csv
+import functools
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .errors import DomainError, NotFound, PermissionDenied
+
+PAGE_SIZE = 50
+
+
+def domain_errors_as_http(view: Callable) -> Callable:
+    """A NotFound from a selector or service is a 404 page, a PermissionDenied a 403 page."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404() from None
+        except PermissionDenied as err:
+            raise DjangoPermissionDenied(str(err.message)) from None
+
+    return wrapper
+
+
+def form_error(form, err: DomainError, fields_by_code: dict[str, str] | None = None) -> None:
+    """Show a refused request on the form: next to the field it concerns, else above the form."""
+    field = (fields_by_code or {}).get(err.code)
+    if field not in form.fields:
+        field = None
+    form.add_error(field, str(err.message))
+
+
+def page_of(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string minus `names` (e.g. `page`), to build page and export links."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    return text
+
+
+def csv_download(filename: str, header: Iterable, rows: Iterable[Iterable]) -> StreamingHttpResponse:
+    """A streamed CSV file; the BOM lets spreadsheet programs read the Chinese correctly."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow([str(h) for h in header])
+        for row in rows:
+            yield writer.writerow([_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,40 @@
+"""Forms of the org tree, role grant and bank rules pages; the services decide what is allowed."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BankRules
+
+
+class NodeCreateForm(forms.Form):
+    name = forms.CharField(label=_("Unit name"), max_length=100)
+    name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
+
+
+class NodeUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Unit name"), max_length=100)
+    name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address of the unit"), max_length=200, required=False)
+
+
+class GrantForm(forms.Form):
+    mobile = forms.CharField(label=_("Mobile number of the person"), max_length=20)
+    role = forms.ChoiceField(label=_("Role"))
+    node = forms.TypedChoiceField(label=_("Where (reaches everything below)"), coerce=int)
+
+    def __init__(self, *args, roles=(), nodes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = list(roles)
+        top = min((n.depth for n in nodes), default=0)
+        self.fields["node"].choices = [(n.pk, "\u2003" * (n.depth - top) + f"{n.name} ({n.get_kind_display()})")
+                                       for n in nodes]
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = BankRules
+        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age"]
+        help_texts = {
+            "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
+            "volunteer_min_age": _("Younger volunteers need a guardian's consent."),
+            "elder_min_age": _("The youngest age at which a person may be registered as an elder."),
+        }

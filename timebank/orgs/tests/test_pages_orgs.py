@@ -1,0 +1,88 @@
+"""The org tree, role grants and bank rules pages."""
+from timebank.audit.models import AuditEvent
+from timebank.orgs.models import BankRules, Node, RoleGrant
+from timebank.orgs.selectors import rules_for
+
+
+def test_the_tree_shows_only_the_staff_members_reach(world, client):
+    client.force_login(world.branch_admin)
+    page = client.get("/orgs/").content.decode()
+    assert "五角场街道" in page and "政立路社区" in page
+    assert "长白新村街道" not in page
+
+
+def test_a_bank_admin_creates_renames_and_closes_a_station(world, client):
+    client.force_login(world.bank_admin)
+    response = client.post(f"/orgs/{world.branch_a.pk}/add/", {"name": "新江湾社区", "name_en": "Xinjiangwan"}, follow=True)
+    assert "新江湾社区" in response.content.decode()
+    station = Node.objects.get(name="新江湾社区")
+    assert station.kind == "station" and station.parent == world.branch_a
+
+    client.post(f"/orgs/{station.pk}/rename/", {"name": "新江湾城社区", "name_en": "Xinjiangwan City", "address": ""})
+    station.refresh_from_db()
+    assert station.name == "新江湾城社区"
+
+    response = client.post(f"/orgs/{station.pk}/close/", follow=True)
+    station.refresh_from_db()
+    assert station.is_closed
+    assert "已关闭" in response.content.decode()
+    assert "新江湾城社区" not in client.get("/orgs/").content.decode()
+    assert "新江湾城社区" in client.get("/orgs/?closed=1").content.decode()
+    assert AuditEvent.objects.filter(action="org.node_closed", object_id=str(station.pk)).exists()
+
+
+def test_a_branch_with_open_stations_cannot_be_closed(world, client):
+    client.force_login(world.bank_admin)
+    response = client.post(f"/orgs/{world.branch_b.pk}/close/", follow=True)
+    assert "请先关闭其下属单位" in response.content.decode()
+    world.branch_b.refresh_from_db()
+    assert not world.branch_b.is_closed
+
+
+def test_a_blank_name_is_shown_on_the_form(world, client):
+    client.force_login(world.bank_admin)
+    response = client.post(f"/orgs/{world.branch_a.pk}/add/", {"name": "  "})
+    assert response.status_code == 422
+    assert world.branch_a.children.count() == 2
+
+
+def test_branch_admins_cannot_manage_the_tree(world, client):
+    client.force_login(world.branch_admin)
+    assert client.get(f"/orgs/{world.station_a1.pk}/").status_code == 404
+    assert client.post(f"/orgs/{world.branch_a.pk}/add/", {"name": "X"}).status_code == 404
+
+
+def test_a_branch_admin_grants_and_revokes_station_staff_in_their_branch(world, client):
+    client.force_login(world.branch_admin)
+    response = client.post("/orgs/grants/", {"mobile": world.volunteer.mobile, "role": "station_staff",
+                                             "node": world.station_a2.pk}, follow=True)
+    assert "李志愿" in response.content.decode()
+    grant = RoleGrant.objects.get(person=world.volunteer, revoked_at__isnull=True)
+    assert grant.node == world.station_a2 and grant.granted_by == world.branch_admin
+
+    client.post(f"/orgs/grants/{grant.pk}/revoke/")
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert AuditEvent.objects.filter(action="role.revoked", object_id=str(grant.pk)).exists()
+
+
+def test_a_branch_admin_cannot_grant_bank_admin_or_reach_another_branch(world, client):
+    client.force_login(world.branch_admin)
+    page = client.get("/orgs/grants/").content.decode()
+    assert "长白新村街道" not in page and 'value="bank_admin"' not in page
+    response = client.post("/orgs/grants/", {"mobile": world.volunteer.mobile, "role": "station_staff",
+                                             "node": world.station_b1.pk})
+    assert response.status_code == 422
+    other_grant = RoleGrant.objects.get(person=world.other_station_staff)
+    assert client.post(f"/orgs/grants/{other_grant.pk}/revoke/").status_code == 404
+    assert not RoleGrant.objects.filter(person=world.volunteer).exists()
+
+
+def test_a_bank_admin_changes_the_rules(world, client):
+    client.force_login(world.bank_admin)
+    client.post("/orgs/rules/", {"volunteer_min_age": 16, "elder_min_age": 65})
+    rules = rules_for(world.bank)
+    assert rules.elder_min_age == 65 and rules.volunteer_approval_required is False
+    assert BankRules.objects.filter(bank=world.bank).count() == 1
+    client.force_login(world.branch_admin)
+    assert client.get("/orgs/rules/").status_code == 404

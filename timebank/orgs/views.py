@@ -1,0 +1,197 @@
+"""Org pages: the tree within reach and its management, role grants, and a bank's rules."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
+from timebank.people.selectors import person_by_mobile
+
+from . import selectors, services
+from .forms import GrantForm, NodeCreateForm, NodeUpdateForm, RulesForm
+from .models import CHILD_KIND, NodeKind, RoleGrant
+from .roles import Perm, Role
+
+NODE_FIELDS = {"name_invalid": "name"}
+
+
+@login_required
+def tree(request):
+    actor = request.user
+    if not (selectors.has_perm(actor, Perm.PEOPLE_VIEW) or selectors.has_perm(actor, Perm.ORGS_MANAGE)):
+        raise Http404()
+    show_closed = request.GET.get("closed") == "1"
+    nodes = (selectors.nodes_visible_to(actor, Perm.PEOPLE_VIEW) | selectors.nodes_visible_to(actor, Perm.ORGS_MANAGE))
+    if not show_closed:
+        nodes = nodes.filter(is_closed=False)
+    nodes = list(nodes.distinct().order_by("path"))
+    top = min((n.depth for n in nodes), default=0)
+    rows = [{"node": n, "indent": n.depth - top, "manage": selectors.has_perm(actor, Perm.ORGS_MANAGE, n)}
+            for n in nodes]
+    return render(request, "orgs/tree.html", {"rows": rows, "show_closed": show_closed})
+
+
+def _node_page(request, node, *, status: int = 200, **forms):
+    child_kind = CHILD_KIND.get(node.kind)
+    context = {
+        "node": node,
+        "child_kind": NodeKind(child_kind).label if child_kind else None,
+        "children": node.children.order_by("is_closed", "name"),
+        "update_form": NodeUpdateForm(initial={"name": node.name, "name_en": node.name_en, "address": node.address}),
+        "create_form": NodeCreateForm(),
+        "can_close": node.kind in (NodeKind.BRANCH, NodeKind.STATION)
+        or selectors.has_perm(request.user, Perm.ORGS_MANAGE, node.parent),
+        **forms,
+    }
+    return render(request, "orgs/node.html", context, status=status)
+
+
+@login_required
+@domain_errors_as_http
+def node_detail(request, pk: int):
+    return _node_page(request, selectors.node_get(request.user, pk, Perm.ORGS_MANAGE))
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def node_rename(request, pk: int):
+    actor = request.user
+    node = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
+    form = NodeUpdateForm(request.POST, initial={"name": node.name, "name_en": node.name_en, "address": node.address})
+    if form.is_valid():
+        try:
+            services.node_update(actor=actor, node=node, **{k: form.cleaned_data[k] for k in form.changed_data})
+        except NotFound:
+            raise
+        except DomainError as err:
+            form_error(form, err, NODE_FIELDS)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect("orgs:node", pk=node.pk)
+    return _node_page(request, node, update_form=form, status=422)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def node_add(request, pk: int):
+    actor = request.user
+    parent = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
+    form = NodeCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            child = services.node_create(actor=actor, parent=parent, kind=CHILD_KIND.get(parent.kind, ""),
+                                         name=form.cleaned_data["name"], name_en=form.cleaned_data["name_en"])
+        except NotFound:
+            raise
+        except DomainError as err:
+            form_error(form, err, NODE_FIELDS)
+        else:
+            messages.success(request, _("%(name)s is created.") % {"name": child.name})
+            return redirect("orgs:node", pk=parent.pk)
+    return _node_page(request, parent, create_form=form, status=422)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def node_close(request, pk: int):
+    actor = request.user
+    node = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
+    try:
+        services.node_close(actor=actor, node=node)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("%(name)s is closed. Its history is kept.") % {"name": node.name})
+    return redirect("orgs:node", pk=node.pk)
+
+
+def _grant_form(actor, data=None) -> GrantForm:
+    roles = [(r, Role(r).label) for r in selectors.roles_grantable_by(actor)]
+    nodes = selectors.nodes_visible_to(actor, Perm.ROLES_GRANT).filter(is_closed=False).order_by("path")
+    return GrantForm(data, roles=roles, nodes=nodes)
+
+
+@login_required
+@domain_errors_as_http
+def grants(request):
+    actor = request.user
+    if not selectors.has_perm(actor, Perm.ROLES_GRANT):
+        raise Http404()
+    form = _grant_form(actor, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                person = person_by_mobile(actor, data["mobile"])
+            except NotFound:
+                form.add_error("mobile", _("Nobody with this mobile number is registered in your area."))
+            else:
+                try:
+                    node = selectors.node_get(actor, data["node"], Perm.ROLES_GRANT)
+                    services.role_grant(actor=actor, person=person, role=data["role"], node=node)
+                except DomainError as err:
+                    form_error(form, err, {"role_not_grantable": "role", "grant_exists": "role", "node_closed": "node"})
+                else:
+                    messages.success(request, _("%(name)s is now %(role)s at %(node)s.") % {
+                        "name": person.name, "role": Role(data["role"]).label, "node": node.name})
+                    return redirect("orgs:grants")
+    page = page_of(request, selectors.grants_visible_to(actor))
+    rows = [(g, selectors.can_grant(actor, g.role, g.node)) for g in page]
+    return render(request, "orgs/grants.html", {"form": form, "page": page, "rows": rows}, status=status)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def grant_revoke(request, pk: int):
+    actor = request.user
+    grant: RoleGrant = selectors.grant_get(actor, pk)
+    try:
+        services.role_revoke(actor=actor, grant=grant)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("%(name)s no longer holds %(role)s at %(node)s.") % {
+            "name": grant.person.name, "role": grant.get_role_display(), "node": grant.node.name})
+    return redirect(safe_next(request, default=reverse("orgs:grants")))
+
+
+@login_required
+@domain_errors_as_http
+def rules(request):
+    actor = request.user
+    banks = list(selectors.nodes_visible_to(actor, Perm.RULES_MANAGE).filter(kind=NodeKind.BANK).order_by("path"))
+    if not banks:
+        raise Http404()
+    bank = selectors.node_get(actor, request.GET["bank"], Perm.RULES_MANAGE) if request.GET.get("bank") else banks[0]
+    if bank.kind != NodeKind.BANK:
+        raise Http404()
+    current = selectors.rules_for(bank)
+    form = RulesForm(request.POST or None, instance=None, initial={
+        f: getattr(current, f) for f in RulesForm.Meta.fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields})
+        except NotFound:
+            raise
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            messages.success(request, _("The new rules of %(bank)s are in force.") % {"bank": bank.name})
+            return redirect(f"{request.path}?bank={bank.pk}")
+    return render(request, "orgs/rules.html", {
+        "banks": banks, "bank": bank, "form": form, "current": current, "history": selectors.rules_history(bank),
+    }, status=422 if form.errors else 200)

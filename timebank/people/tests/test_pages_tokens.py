@@ -1,0 +1,29 @@
+"""Each signed-in person manages their own API tokens."""
+from timebank.people.models import ApiToken
+
+
+def test_a_person_creates_a_token_sees_it_once_and_revokes_it(world, client):
+    client.force_login(world.volunteer)
+    response = client.post("/me/tokens/", {"name": "家里的平板"})
+    page = response.content.decode()
+    token = ApiToken.objects.get(person=world.volunteer)
+    raw = page.split('<code class="token">')[1].split("</code>")[0]
+    assert raw.startswith(token.prefix)
+    assert response["Cache-Control"] == "no-store"
+    assert raw not in client.get("/me/tokens/").content.decode()  # shown only once
+
+    api = client.__class__()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    client.post(f"/me/tokens/{token.pk}/revoke/")
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    assert "已撤销" in client.get("/me/tokens/").content.decode()
+
+
+def test_nobody_revokes_someone_elses_token(world, client):
+    from timebank.people.services import api_token_create
+
+    token, _ = api_token_create(actor=world.station_staff, name="station")
+    client.force_login(world.volunteer)
+    assert client.post(f"/me/tokens/{token.pk}/revoke/").status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
