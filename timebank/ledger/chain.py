@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from .models import Account, ChainHead, Seal, Transfer, TransferStatus
@@ -109,42 +109,42 @@ class Report:
         return self.transfers / self.seconds if self.seconds else 0.0
 
 
-def _chain_rows(bank_id: int | None):
-    """(bank, seq, stored hash, transfer id, canonical bytes) in chain order."""
-    where = "" if bank_id is None else "WHERE s.bank_id = %s"
-    params = [] if bank_id is None else [bank_id]
+def _links(bank_id: int):
+    """(transfer id, stored hash, canonical bytes) of one bank's chain, in seal order."""
     if connection.vendor == "postgresql":
-        sql = (f"SELECT s.bank_id, s.seq, s.hash, t.id, {_PG_CANONICAL} FROM ledger_seal s "
-               f"JOIN ledger_transfer t ON t.id = s.transfer_id {where} ORDER BY s.bank_id, s.seq")
+        sql = (f"SELECT t.id, s.hash, {_PG_CANONICAL} FROM ledger_seal s JOIN ledger_transfer t ON t.id = s.transfer_id "
+               "WHERE s.bank_id = %s ORDER BY s.seq")
         with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(50_000):
-                for bank, seq, stored, transfer_id, text in rows:
-                    yield bank, seq, stored, transfer_id, text.encode()
+            cursor.execute(sql, [bank_id])
+            while rows := cursor.fetchmany(100_000):
+                yield from rows
         return
-    seals = Seal.objects.all() if bank_id is None else Seal.objects.filter(bank_id=bank_id)
     columns = [f"transfer__{f}" if f != "id" else "transfer_id" for f in CANONICAL_FIELDS]
-    for row in seals.order_by("bank_id", "seq").values_list("bank_id", "seq", "hash", *columns).iterator():
-        yield row[0], row[1], row[2], row[3], canonical(row[3:])
+    for row in Seal.objects.filter(bank_id=bank_id).order_by("seq").values_list("hash", *columns).iterator():
+        yield row[1], row[0], canonical(row[1:])
 
 
 def _verify_chain(report: Report, bank_id: int | None) -> None:
-    current_bank, previous, expected_seq = None, GENESIS, 0
+    """Each link must equal sha256(previous link + the transfer's canonical bytes), the links must
+    be numbered 1..n without a gap, and the head must be the last link."""
+    seals = Seal.objects.all() if bank_id is None else Seal.objects.filter(bank_id=bank_id)
     sha256 = hashlib.sha256
-    for bank, seq, stored, transfer_id, data in _chain_rows(bank_id):
-        if bank != current_bank:
-            current_bank, previous, expected_seq = bank, GENESIS, 0
-        expected_seq += 1
-        report.sealed += 1
-        if seq != expected_seq:
-            report.problems.append(f"bank {bank}: chain link {expected_seq} is missing (found {seq})")
-            report.first_bad_transfer = report.first_bad_transfer or transfer_id
+    for bank, count, first, last in (seals.values_list("bank_id").annotate(Count("seq"), Min("seq"), Max("seq"))
+                                     .order_by("bank_id")):
+        if (first, last) != (1, count):
+            report.problems.append(f"bank {bank}: chain links are not numbered 1..{count} (found {first}..{last})")
             return
-        previous = sha256(previous.encode() + data).hexdigest()
-        if previous != stored:
-            report.problems.append(f"bank {bank}: transfer {transfer_id} (chain link {seq}) does not match its seal")
-            report.first_bad_transfer = report.first_bad_transfer or transfer_id
-            return
+        previous = GENESIS
+        for transfer_id, stored, data in _links(bank):
+            report.sealed += 1
+            if isinstance(data, str):
+                data = data.encode()
+            if sha256(previous.encode() + data).hexdigest() != stored:
+                report.problems.append(f"bank {bank}: transfer {transfer_id} (chain link {report.sealed}) "
+                                       "does not match its seal")
+                report.first_bad_transfer = transfer_id
+                return
+            previous = stored
     for head in ChainHead.objects.all() if bank_id is None else ChainHead.objects.filter(bank_id=bank_id):
         last = Seal.objects.filter(bank_id=head.bank_id).order_by("-seq").first()
         actual = (last.seq, last.hash) if last else (0, GENESIS)
