@@ -191,6 +191,13 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
     amount = _check_amount(amount)
     _validate_pair(debit, credit)
     subject_type, subject_id = _subject(subject)
+    fields = dict(bank_id=debit.bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount, currency=debit.currency,
+                  kind=kind, status=TransferStatus.POSTED, actor_id=actor.pk if getattr(actor, "pk", None) else None,
+                  memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
+                  idempotency_key=idempotency_key or None, corrects_id=corrects.pk if corrects else None,
+                  created_at=timezone.now())
+    if connection.vendor == "postgresql":
+        return _post_in_database(fields)
     with transaction.atomic():
         locked = _lock(debit, credit)
         debit, credit = locked[debit.pk], locked[credit.pk]
@@ -199,11 +206,32 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
             return again
         if not debit.allow_negative and debit.available < amount:
             raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
-        transfer = _insert(bank_id=debit.bank_id, debit=debit, credit=credit, amount=amount, currency=debit.currency,
-                           kind=kind, status=TransferStatus.POSTED, actor=actor if getattr(actor, "pk", None) else None,
-                           memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
-                           idempotency_key=idempotency_key or None, corrects=corrects)
+        transfer = _insert(**fields)
         _move_posted(debit, credit, amount)
+    return transfer
+
+
+def _post_in_database(fields: dict) -> Transfer:
+    """The same steps as the SQLite path, as one call of the `ledger_post` function (migration 0003)."""
+    args = [fields[k] for k in ("bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "actor_id", "memo",
+                                "subject_type", "subject_id", "idempotency_key", "corrects_id", "created_at")]
+    with transaction.atomic():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM ledger_post(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s, %s, "
+                               "%s::bigint, %s, %s, %s, %s, %s::bigint, %s)", args)
+                transfer_id, replayed, available = cursor.fetchone()
+        except IntegrityError as err:
+            if "idempotency" in str(err).lower() or "unique" in str(err).lower():
+                raise IdempotencyConflict() from None
+            raise InsufficientBalance() from None
+        if transfer_id is None:
+            raise InsufficientBalance(detail={"available": available, "amount": fields["amount"]})
+    if replayed:
+        return Transfer.objects.get(pk=transfer_id)
+    transfer = Transfer(id=transfer_id, **fields)
+    transfer._state.adding = False
+    transfer.is_new = True
     return transfer
 
 
