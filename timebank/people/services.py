@@ -159,7 +159,7 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
 
 def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("node").get(pk=person.pk)
+        person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
         if person.node is None or not has_perm(actor, Perm.VOLUNTEERS_APPROVE, person.node):
             raise NotFound()
         if person.volunteer_status != VolunteerStatus.PENDING:
@@ -176,7 +176,7 @@ def person_update(*, actor, person: Person, **changes) -> Person:
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), detail={"fields": sorted(unknown)})
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("node", "bank").get(pk=person.pk)
+        person = Person.objects.select_for_update(of=("self",)).select_related("node", "bank").get(pk=person.pk)
         if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
             raise NotFound()
         before = {k: getattr(person, k) for k in changes}
@@ -237,7 +237,7 @@ def proxy_link(*, actor, elder: Person, proxy: Person, relation: str) -> ProxyLi
         raise InvalidInput(_("Choose how the proxy is related to the elder."), code="relation_invalid")
     with transaction.atomic():
         first, second = sorted([elder.pk, proxy.pk])
-        locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])
+        locked = {p.pk: p for p in Person.objects.select_for_update(of=("self",)).filter(pk__in=[first, second])
                   .select_related("node").order_by("pk")}
         elder, proxy = locked.get(elder.pk), locked.get(proxy.pk)
         if elder is None or proxy is None or elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, elder.node):
@@ -256,7 +256,7 @@ def proxy_link(*, actor, elder: Person, proxy: Person, relation: str) -> ProxyLi
 
 def proxy_unlink(*, actor, link: ProxyLink) -> ProxyLink:
     with transaction.atomic():
-        link = ProxyLink.objects.select_for_update().select_related("elder__node").get(pk=link.pk)
+        link = ProxyLink.objects.select_for_update(of=("self",)).select_related("elder__node").get(pk=link.pk)
         if link.elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node):
             raise NotFound()
         if link.revoked_at is None:
@@ -273,7 +273,7 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
     except ValidationError as err:
         raise InvalidInput(" ".join(err.messages), code="password_weak") from None
     with transaction.atomic():
-        person = Person.objects.select_for_update().select_related("node").get(pk=person.pk)
+        person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
         if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
             raise NotFound()
         if not person.mobile:
