@@ -3,6 +3,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from timebank.lib.errors import DomainError
@@ -17,7 +18,36 @@ class BearerToken(HttpBearer):
         return person
 
 
+def _nul_fields(data, location: tuple = ()) -> list[tuple]:
+    if isinstance(data, str):
+        return [location] if "\x00" in data else []
+    if isinstance(data, dict):
+        return [loc for key, value in data.items() for loc in _nul_fields(value, (*location, str(key)))]
+    if isinstance(data, list):
+        return [loc for i, value in enumerate(data) for loc in _nul_fields(value, (*location, str(i)))]
+    return []
+
+
+class NulFreeParser(Parser):
+    """PostgreSQL text cannot hold a NUL character: refuse it as bad input, never fail at the database."""
+
+    def _refuse_nul(self, data, where: str):
+        locations = _nul_fields(data)
+        if locations:
+            raise ValidationError([{"loc": [where, *loc], "msg": "NUL characters are not allowed",
+                                    "type": "string_nul"} for loc in locations])
+        return data
+
+    def parse_body(self, request):
+        # ninja turns any error here into a 400 "Cannot parse request body".
+        return self._refuse_nul(super().parse_body(request), "body")
+
+    def parse_querydict(self, data, list_fields, request):
+        return self._refuse_nul(super().parse_querydict(data, list_fields, request), "query")
+
+
 api = NinjaAPI(
+    parser=NulFreeParser(),
     title="Timebank API",
     version="1",
     description="Community elder-care time bank. Authenticate with `POST /api/v1/auth/token`, then send "

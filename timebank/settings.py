@@ -113,6 +113,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
+# The API answers a lockout with its own JSON error; pages get the template above.
+AXES_LOCKOUT_CALLABLE = "timebank.people.lockout.lockout_response"
 AXES_VERBOSE = False
 # Lock by username: many elders sign in from the same station PC, so one address must not lock them all.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -58,7 +58,7 @@ def me(request):
 @router.get("/people", response=list[PersonOut], summary="Search people within your reach")
 @paginate(Pages)
 def people_list(request, q: str = Query("", max_length=50), role: str = Query("", pattern="^(|elder|volunteer|proxy)$"),
-                status: str = Query("", max_length=16), station_id: int | None = Query(None, ge=1),
+                status: str = Query("", max_length=16), station_id: int | None = Query(None, ge=1, le=2**63 - 1),
                 volunteer_status: str = Query("", max_length=16)):
     return selectors.people_search(request.auth, query=q, role=role, status=status, station_id=station_id,
                                    volunteer_status=volunteer_status)

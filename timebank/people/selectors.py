@@ -83,6 +83,15 @@ def can_act_for(actor, elder: Person) -> bool:
     return elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)
 
 
+def reaches_every_role_of(actor, person: Person, perm: str) -> bool:
+    """Staff may change someone's account only if that person's own roles lie within the staff
+    member's reach: station staff must not reset the password of a bank admin who lives nearby."""
+    from timebank.orgs.models import RoleGrant
+
+    grants = RoleGrant.objects.filter(person=person, revoked_at__isnull=True).select_related("node")
+    return all(has_perm(actor, perm, grant.node) for grant in grants)
+
+
 def can_see_full(actor, person: Person) -> bool:
     return person.node is not None and has_perm(actor, Perm.PEOPLE_VIEW_FULL, person.node)
 

@@ -34,7 +34,7 @@ from .exceptions import (
     TooYoung,
 )
 from .models import ApiToken, Person, PersonStatus, ProxyLink, ProxyRelation, VolunteerStatus
-from .selectors import can_see_full
+from .selectors import can_see_full, reaches_every_role_of
 
 CONSENT_VERSION = "2026-01"
 EDITABLE_FIELDS = ("name", "mobile", "address", "emergency_contact_name", "emergency_contact_phone", "status",
@@ -179,6 +179,8 @@ def person_update(*, actor, person: Person, **changes) -> Person:
         person = Person.objects.select_for_update(of=("self",)).select_related("node", "bank").get(pk=person.pk)
         if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
             raise NotFound()
+        if not reaches_every_role_of(actor, person, Perm.PEOPLE_EDIT):
+            raise PermissionDenied(code="roles_out_of_reach")
         before = {k: getattr(person, k) for k in changes}
         if "name" in changes:
             name = (changes["name"] or "").strip()
@@ -276,6 +278,8 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
         person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
         if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
             raise NotFound()
+        if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
+            raise PermissionDenied(code="roles_out_of_reach")
         if not person.mobile:
             raise InvalidInput(_("Give this person a mobile number first: it is their username."), code="no_mobile")
         person.set_password(new_password)
