@@ -103,24 +103,6 @@ def api_client(client):
 
 
 @pytest.fixture
-def transactional_db(transactional_db):
-    """On SQLite the append-only triggers would stop pytest-django from emptying the audit table
-    after a transactional test (PostgreSQL truncates, which row triggers do not see): empty it
-    with the triggers lifted for a moment, so the flush that follows finds nothing to refuse."""
-    yield transactional_db
-    if connection.vendor == "sqlite":
-        import importlib
-
-        append_only = importlib.import_module("timebank.audit.migrations.0003_append_only")
-        with connection.cursor() as cursor:
-            for statement in append_only.SQLITE_UNDO:
-                cursor.execute(statement)
-            cursor.execute("DELETE FROM audit_auditevent")
-            for statement in append_only.SQLITE:
-                cursor.execute(statement)
-
-
-@pytest.fixture
 def postgres_only(transactional_db):
     """For concurrency tests with real threads: they run in the PostgreSQL pass of `make test`.
     Put it first in the test's arguments so nothing is created before the skip."""

@@ -17,6 +17,6 @@ def lockout_response(request, original_response, credentials):
     if cool_off:
         context.update(cooloff_time=get_cool_off_iso8601(cool_off), cooloff_timedelta=cool_off)
     try:
-        return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=403)
+        return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
     except TemplateDoesNotExist:
-        return HttpResponse(_("Too many failed sign-ins. Try again later or ask station staff."), status=403)
+        return HttpResponse(_("Too many failed sign-ins. Try again later or ask station staff."), status=429)

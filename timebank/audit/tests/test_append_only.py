@@ -6,7 +6,7 @@ from timebank.audit.services import audit_record
 
 
 @pytest.fixture
-def event(world):
+def event(world, delete_guards_on):
     return audit_record(actor=world.station_staff, action="person.viewed_full", obj=world.elder)
 
 
