@@ -117,6 +117,17 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> s
     return text + "…"
 
 
+def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+    """Break a long address into lines that fit (anywhere: it has no spaces)."""
+    lines, current = [], ""
+    for char in text:
+        if current and c.stringWidth(current + char, font, size) > width:
+            lines.append(current)
+            current = ""
+        current += char
+    return lines + [current]
+
+
 def _qr(c: canvas.Canvas, url: str, x: float, y: float) -> None:
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
@@ -207,8 +218,9 @@ def render(doc: PassbookDocument) -> bytes:
         c.setFont(font, 9)
         c.drawString(MARGIN, MARGIN + 70, _("Scan the code to check the rows printed up to this page against the ledger."))
         c.drawString(MARGIN, MARGIN + 56, _("Rows 1 to %(end)s of %(total)s.") % {"end": end, "total": len(doc.lines)})
-        c.setFont("Helvetica", 6)
-        c.drawString(MARGIN, MARGIN + 42, _fit(c, url, "Helvetica", 6, PAGE_W - 2 * MARGIN - QR_SIZE - 10))
+        c.setFont("Helvetica", 7)
+        for i, part in enumerate(_wrap(c, url, "Helvetica", 7, PAGE_W - 2 * MARGIN - QR_SIZE - 10)[:2]):
+            c.drawString(MARGIN, MARGIN + 42 - 9 * i, part)
         c.setFont(font, 9)
         c.drawString(MARGIN, MARGIN + 10, _("Page %(page)s of %(pages)s") % {"page": number, "pages": len(pages)})
         c.showPage()
