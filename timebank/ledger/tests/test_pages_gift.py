@@ -35,8 +35,8 @@ def test_a_gift_is_checked_first_then_posted_once_even_when_sent_twice(world, cl
 
 def test_a_fresh_form_gives_a_fresh_key(world, client, family):
     client.force_login(world.proxy)
-    assert form_key(client.get("/ledger/people/%d/gift/" % world.proxy.pk)) != form_key(
-        client.get("/ledger/people/%d/gift/" % world.proxy.pk))
+    url = f"/ledger/people/{world.proxy.pk}/gift/"
+    assert form_key(client.get(url)) != form_key(client.get(url))
 
 
 def test_more_than_the_balance_is_refused_in_plain_words(world, client, fund, family):
