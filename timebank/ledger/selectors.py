@@ -10,9 +10,9 @@ from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
-from timebank.people.models import Person
+from timebank.people.models import Person, ProxyLink
 
-from .models import Account, AccountKind, Currency, Transfer, TransferKind, TransferStatus
+from .models import Account, AccountKind, CorrectionRequest, Currency, Transfer, TransferKind, TransferStatus
 
 
 def accounts_of(person: Person) -> dict[str, Account]:
@@ -22,15 +22,100 @@ def accounts_of(person: Person) -> dict[str, Account]:
     return {c: member_account(person, c) for c in (Currency.TIME, Currency.POINTS)}
 
 
-def _may_see(actor, account: Account) -> bool:
+def _may_see_member(actor, owner: Person) -> bool:
     from timebank.people.selectors import can_act_for
 
+    if owner.pk == actor.pk or can_act_for(actor, owner):
+        return True
+    return owner.node is not None and has_perm(actor, Perm.LEDGER_VIEW, owner.node)
+
+
+def _may_see(actor, account: Account) -> bool:
     if account.owner_id:
-        owner = account.owner
-        if owner.pk == actor.pk or can_act_for(actor, owner):
-            return True
-        return owner.node is not None and has_perm(actor, Perm.LEDGER_VIEW, owner.node)
+        return _may_see_member(actor, account.owner)
     return account.node is not None and has_perm(actor, Perm.LEDGER_VIEW, account.node)
+
+
+def ledger_owner_get(actor, person_id) -> Person:
+    """A member whose coins the actor may see: themselves, an elder they act for, or one in their
+    ledger reach as staff; otherwise 404 (and no account is opened for them)."""
+    try:
+        owner = Person.objects.select_related("node", "bank").get(pk=int(person_id))
+    except (Person.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if owner.bank_id is None or not _may_see_member(actor, owner):
+        raise NotFound()
+    return owner
+
+
+def is_proxy_for(actor, owner: Person) -> bool:
+    """True when the actor acts for `owner` through a live proxy link (not as staff)."""
+    return ProxyLink.objects.filter(proxy=actor, elder=owner, revoked_at__isnull=True).exists()
+
+
+def gift_recipients(sender: Person) -> list[Person]:
+    """Registered relatives of the sender (child, spouse, other relative; either direction of the
+    proxy link), in the sender's bank: whom a gift may go to under the "relatives" rule."""
+    from .services import RELATIVES
+
+    links = ProxyLink.objects.filter(revoked_at__isnull=True, relation__in=RELATIVES)
+    ids = set(links.filter(proxy=sender).values_list("elder_id", flat=True))
+    ids |= set(links.filter(elder=sender).values_list("proxy_id", flat=True))
+    ids.discard(sender.pk)
+    return list(Person.objects.filter(pk__in=ids, bank_id=sender.bank_id).order_by("name", "pk"))
+
+
+def member_by_mobile(bank_id: int, mobile: str) -> Person:
+    """A member of this bank by mobile number (for gifts where the bank allows any member)."""
+    from timebank.lib.mobile import normalise_mobile
+
+    number = normalise_mobile(mobile or "")
+    person = Person.objects.filter(bank_id=bank_id, mobile=number).first() if number else None
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def transfer_for_correction(actor, transfer_id) -> Transfer:
+    """A posted transfer the actor may ask to correct (ledger.correct over one of its sides)."""
+    transfer = transfer_get(actor, transfer_id)
+    nodes = [a.owner.node if a.owner_id else a.node for a in (transfer.credit, transfer.debit)]
+    if not any(n is not None and has_perm(actor, Perm.LEDGER_CORRECT, n) for n in nodes):
+        raise NotFound()
+    return transfer
+
+
+def _correction_scope(actor) -> Q:
+    q = Q(pk__in=[])
+    for side in ("credit", "debit"):
+        q |= scope_q(actor, Perm.LEDGER_CORRECT, f"original__{side}__owner__node__path")
+        q |= scope_q(actor, Perm.LEDGER_CORRECT, f"original__{side}__node__path")
+    return q
+
+
+def corrections_pending(actor) -> QuerySet[CorrectionRequest]:
+    """Corrections waiting for a second admin, within the actor's ledger.correct reach; oldest first."""
+    return (CorrectionRequest.objects.filter(_correction_scope(actor), approved__isnull=True)
+            .select_related("original__debit__owner", "original__credit__owner", "original__debit__node",
+                            "original__credit__node", "requested_by").distinct().order_by("requested_at", "pk"))
+
+
+def correction_get(actor, request_id) -> CorrectionRequest:
+    try:
+        return CorrectionRequest.objects.filter(_correction_scope(actor)).distinct().get(pk=int(request_id))
+    except (CorrectionRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def corrections_of(transfer: Transfer) -> QuerySet[CorrectionRequest]:
+    return transfer.correction_requests.select_related("requested_by", "decided_by", "transfer").order_by("pk")
+
+
+def banks_reached(actor, perm: str = Perm.LEDGER_VIEW) -> list[Node]:
+    """Banks at whose top the actor holds `perm` (for bank-wide reports)."""
+    from timebank.orgs.selectors import nodes_visible_to
+
+    return list(nodes_visible_to(actor, perm).filter(kind=NodeKind.BANK).order_by("path"))
 
 
 def account_get(actor, account_id) -> Account:
@@ -143,3 +228,8 @@ def liability_report(actor, bank: Node) -> dict:
         "branches": list(by_branch.values()),
         "years": [{"year": y, **v} for y, v in sorted(flows.items())],
     }
+
+
+def unsealed_count(bank: Node) -> int:
+    """Posted transfers the worker has not yet sealed into the bank's hash chain."""
+    return Transfer.objects.filter(bank=bank, status=TransferStatus.POSTED, seal__isnull=True).count()
