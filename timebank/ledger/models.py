@@ -178,3 +178,30 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"correction of T{self.original_id}: {self.amount}"
+
+
+class GrantRequest(models.Model):
+    """A grant of time coins to a hardship elder. Up to the bank's threshold it posts at once;
+    above it, it waits here for a second admin (four eyes)."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="grant_requests")
+    amount = models.BigIntegerField()
+    source = models.CharField(max_length=16, choices=[("pool", _("Donation pool")), ("issuance", _("Issuance"))])
+    reason = models.CharField(max_length=200)
+    requested_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True)
+    decided_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    transfer = models.OneToOneField(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_grant_amount_positive"),
+            models.UniqueConstraint(fields=["bank", "idempotency_key"], name="ledger_grant_idempotency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"grant of {self.amount} to person {self.elder_id}"

@@ -12,7 +12,8 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
-from .models import Account, AccountKind, CorrectionRequest, Currency, Transfer, TransferKind, TransferStatus
+from .models import (Account, AccountKind, CorrectionRequest, Currency, GrantRequest, Transfer, TransferKind,
+                     TransferStatus)
 
 
 def accounts_of(person: Person) -> dict[str, Account]:
@@ -104,6 +105,19 @@ def correction_get(actor, request_id) -> CorrectionRequest:
     try:
         return CorrectionRequest.objects.filter(_correction_scope(actor)).distinct().get(pk=int(request_id))
     except (CorrectionRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def grants_pending(actor) -> QuerySet[GrantRequest]:
+    """Grants above the threshold waiting for a second admin, within the actor's ledger.grant reach."""
+    return (GrantRequest.objects.filter(scope_q(actor, Perm.LEDGER_GRANT, "elder__node__path"), approved__isnull=True)
+            .select_related("elder", "requested_by").order_by("requested_at", "pk"))
+
+
+def grant_request_get(actor, request_id) -> GrantRequest:
+    try:
+        return GrantRequest.objects.filter(scope_q(actor, Perm.LEDGER_GRANT, "elder__node__path")).get(pk=int(request_id))
+    except (GrantRequest.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
 
 

@@ -33,10 +33,15 @@ from .exceptions import (
     RedemptionNotYetAllowed,
     SameAccount,
 )
-from .models import Account, AccountKind, CorrectionRequest, Currency, Transfer, TransferKind, TransferStatus
+from .models import Account, AccountKind, CorrectionRequest, Currency, GrantRequest, Transfer, TransferKind, TransferStatus
 
 MAX_AMOUNT = 10**12
 RELATIVES = ("child", "spouse", "relative")
+
+
+def posting_time() -> dt.datetime:
+    """When a transfer being posted now is stamped (one seam, so tests can post in the past)."""
+    return timezone.now()
 
 
 # ---- accounts -------------------------------------------------------------------------------
@@ -195,7 +200,7 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
                   kind=kind, status=TransferStatus.POSTED, actor_id=actor.pk if getattr(actor, "pk", None) else None,
                   memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
                   idempotency_key=idempotency_key or None, corrects_id=corrects.pk if corrects else None,
-                  created_at=timezone.now())
+                  created_at=posting_time())
     if connection.vendor == "postgresql":
         return _post_in_database(fields)
     with transaction.atomic():
@@ -441,21 +446,69 @@ def donation_make(*, actor: Person, donor: Person, amount: int, memo: str = "",
 
 
 def grant_make(*, actor: Person, elder: Person, amount: int, source: str, reason: str,
-               idempotency_key: str | None = None) -> Transfer:
-    """A branch admin grants time coins to a hardship elder from the pool or from issuance."""
+               idempotency_key: str | None = None) -> GrantRequest:
+    """A branch admin grants time coins to a hardship elder from the pool or from issuance. Up to
+    the bank's approval threshold the grant posts at once (`request.transfer`); above it, it waits
+    for a second admin (`grant_decide`). The same key again returns the first request."""
     amount = _check_amount(amount)
     if elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, elder.node):
         raise NotFound()
-    if not (reason or "").strip():
+    reason = (reason or "").strip()[:200]
+    if not reason:
         raise CorrectionInvalid(_("Give a reason."), code="reason_required")
-    kind = AccountKind.POOL if source == "pool" else AccountKind.ISSUANCE
+    if source not in ("pool", "issuance"):
+        raise CorrectionInvalid(_("Choose where the coins come from."), code="source_invalid")
     with transaction.atomic():
-        transfer = transfer_post(debit=system_account(elder.node, kind), credit=member_account(elder), amount=amount,
-                                 kind=TransferKind.GRANT, actor=actor, memo=reason.strip(), idempotency_key=idempotency_key)
-        if getattr(transfer, "is_new", False):
-            audit_record(actor=actor, action="ledger.grant", obj=transfer, node=elder.node, bank=elder.bank,
-                     changes={"amount": amount, "source": source, "elder": elder.pk})
+        if idempotency_key:
+            prior = GrantRequest.objects.filter(bank_id=elder.bank_id, idempotency_key=idempotency_key).first()
+            if prior is not None:
+                if (prior.elder_id, prior.amount, prior.source) != (elder.pk, amount, source):
+                    raise IdempotencyConflict()
+                return prior
+        try:
+            with transaction.atomic():
+                request = GrantRequest.objects.create(bank_id=elder.bank_id, elder=elder, amount=amount, source=source,
+                                                      reason=reason, requested_by=actor, idempotency_key=idempotency_key)
+        except IntegrityError:
+            return GrantRequest.objects.get(bank_id=elder.bank_id, idempotency_key=idempotency_key)
+        audit_record(actor=actor, action="ledger.grant_requested", obj=request, node=elder.node, bank=elder.bank,
+                     changes={"amount": amount, "source": source, "elder": elder.pk, "reason": reason})
+        if amount <= rules_for(elder.bank).correction_approval_minutes:
+            _grant_execute(request, approver=actor)
+    return request
+
+
+def _grant_execute(request: GrantRequest, *, approver: Person) -> Transfer:
+    elder = request.elder
+    kind = AccountKind.POOL if request.source == "pool" else AccountKind.ISSUANCE
+    transfer = transfer_post(debit=system_account(elder.node, kind), credit=member_account(elder), amount=request.amount,
+                             kind=TransferKind.GRANT, actor=approver, memo=request.reason,
+                             idempotency_key=f"grant:{request.pk}")
+    request.transfer, request.approved, request.decided_by, request.decided_at = transfer, True, approver, timezone.now()
+    request.save(update_fields=["transfer", "approved", "decided_by", "decided_at"])
+    audit_record(actor=approver, action="ledger.grant", obj=transfer, node=elder.node, bank=elder.bank,
+                 changes={"amount": request.amount, "source": request.source, "elder": elder.pk})
     return transfer
+
+
+def grant_decide(*, actor: Person, request: GrantRequest, approve: bool) -> GrantRequest:
+    """The second admin approves (the grant posts) or rejects; never the one who asked."""
+    with transaction.atomic():
+        request = (GrantRequest.objects.select_for_update(of=("self",)).select_related("elder__node")
+                   .filter(pk=request.pk).first())
+        if request is None or request.elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, request.elder.node):
+            raise NotFound()
+        if request.approved is not None:
+            raise CorrectionInvalid(_("This grant was already decided."), code="already_decided")
+        if request.requested_by_id == actor.pk:
+            raise ApprovalRequired()
+        if approve:
+            _grant_execute(request, approver=actor)
+        else:
+            request.approved, request.decided_by, request.decided_at = False, actor, timezone.now()
+            request.save(update_fields=["approved", "decided_by", "decided_at"])
+            audit_record(actor=actor, action="ledger.grant_rejected", obj=request, node=request.elder.node)
+    return request
 
 
 def _node_of_account(account: Account) -> Node | None:
@@ -574,7 +627,7 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
             account = locked[account_id]
             if not account.allow_negative and account.available < total:
                 raise InsufficientBalance(detail={"account": account_id, "available": account.available})
-        created_at = Transfer._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+        created_at = Transfer._meta.get_field("created_at").get_db_prep_value(posting_time(), connection)
         actor_id = actor.pk if getattr(actor, "pk", None) else None
         columns = ("bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "status", "actor_id", "memo",
                    "subject_type", "subject_id", "created_at", "idempotency_key")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("transfers/<int:pk>/correct/", views.correction_new, name="correct"),
     path("corrections/", views.corrections, name="corrections"),
     path("corrections/<int:pk>/decide/", views.correction_decide, name="correction_decide"),
+    path("grants/<int:pk>/decide/", views.grant_decide, name="grant_decide"),
     path("liability/", views.liability, name="liability"),
     path("chain/", views.chain_heads, name="chain"),
     path("verify/<str:token>/", views.passbook_verify, name="verify"),

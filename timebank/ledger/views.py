@@ -248,8 +248,12 @@ def grant(request, pk: int):
     result = _confirm_or_post(request, form, template="ledger/grant.html", context=context, post=post)
     if isinstance(result, HttpResponse):
         return result
-    messages.success(request, _("%(amount)s granted to %(name)s.") % {
-        "amount": display.minutes_in_words(result.amount), "name": elder.name})
+    if result.transfer_id is None:
+        messages.info(request, _("The grant of %(amount)s to %(name)s waits for a second admin to approve it.") % {
+            "amount": display.minutes_in_words(result.amount), "name": elder.name})
+    else:
+        messages.success(request, _("%(amount)s granted to %(name)s.") % {
+            "amount": display.minutes_in_words(result.amount), "name": elder.name})
     return redirect("ledger:coins", pk=elder.pk)
 
 
@@ -306,7 +310,27 @@ def corrections(request):
         raise Http404()
     pending = selectors.corrections_pending(actor)
     rows = [(r, _transfer_sides(r.original)) for r in page_of(request, pending)]
-    return render(request, "ledger/corrections.html", {"page": page_of(request, pending), "rows": rows})
+    return render(request, "ledger/corrections.html", {"page": page_of(request, pending), "rows": rows,
+                                                       "grants": selectors.grants_pending(actor)[:200]})
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def grant_decide(request, pk: int):
+    actor = request.user
+    grant_request = selectors.grant_request_get(actor, pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.grant_decide(actor=actor, request=grant_request, approve=approve)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, _("The grant is approved and posted.") if approve
+                         else _("The grant is rejected; nothing was posted."))
+    return redirect("ledger:corrections")
 
 
 @login_required

@@ -32,9 +32,17 @@ class GrantForm(forms.Form):
 class RulesForm(forms.ModelForm):
     class Meta:
         model = BankRules
-        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age"]
+        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age", "daily_earn_cap_minutes",
+                  "balance_cap_minutes", "overflow_policy", "min_service_minutes_before_redeem", "min_days_before_redeem",
+                  "points_per_hour", "gift_recipients", "gift_max_minutes", "correction_approval_minutes",
+                  "hold_timeout_hours"]
         help_texts = {
             "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
             "volunteer_min_age": _("Younger volunteers need a guardian's consent."),
             "elder_min_age": _("The youngest age at which a person may be registered as an elder."),
+            "daily_earn_cap_minutes": _("Minutes a volunteer may earn per day; 0 means no cap (e.g. 120 for 2 hours)."),
+            "balance_cap_minutes": _("Largest balance a member may hold; 0 means no cap (Nanjing: 90000 = 1,500 hours)."),
+            "min_service_minutes_before_redeem": _("Minutes of service before a first redemption; 0 means none."),
+            "gift_max_minutes": _("Largest single gift in minutes; 0 means no limit."),
+            "correction_approval_minutes": _("Corrections and grants above this need a second admin."),
         }

@@ -111,3 +111,23 @@ def test_another_branch_cannot_correct_or_see_the_queue_items(world, client, fun
     client.force_login(world.station_staff)  # may view the ledger, may not correct it
     assert client.get(f"/ledger/transfers/{credit.pk}/correct/").status_code == 404
     assert client.get("/ledger/corrections/").status_code == 404
+
+
+def test_a_large_grant_goes_to_the_queue_and_a_second_admin_approves_it_on_the_page(world, client):
+    from timebank.ledger import services as ledger_services
+    from timebank.ledger.models import AccountKind, GrantRequest, TransferKind
+    ledger_services.transfer_post(debit=ledger_services.system_account(world.branch_a, AccountKind.ISSUANCE),
+                                  credit=ledger_services.system_account(world.bank, AccountKind.POOL), amount=6000,
+                                  kind=TransferKind.DONATION)
+    request = ledger_services.grant_make(actor=world.branch_admin, elder=world.elder, amount=3000, source="pool",
+                                         reason="独居困难老人")
+    client.force_login(world.branch_admin)
+    page = client.get("/ledger/corrections/").content.decode()
+    assert "独居困难老人" in page and f"/ledger/grants/{request.pk}/decide/" not in page  # not your own
+    client.force_login(world.other_branch_admin)
+    assert client.post(f"/ledger/grants/{request.pk}/decide/", {"decision": "approve"}).status_code == 404
+    client.force_login(world.bank_admin)
+    response = client.post(f"/ledger/grants/{request.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 302
+    assert GrantRequest.objects.get(pk=request.pk).transfer.amount == 3000
+    assert ledger_services.member_account(world.elder).balance == 3000

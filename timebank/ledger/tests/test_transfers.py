@@ -163,10 +163,12 @@ def test_service_credit_above_the_balance_cap_donates_the_excess_when_the_bank_s
 
 
 def test_a_small_correction_posts_at_once_and_a_large_one_needs_a_second_admin(world):
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, correction_approval_minutes=1000)
     grant = services.grant_make(actor=world.branch_admin, elder=world.elder, amount=900, source="issuance",
-                                reason="困难老人补助")
+                                reason="困难老人补助").transfer
     small = services.correction_request(actor=world.branch_admin, original=grant, amount=60, reason="多发了一小时")
     assert small.approved is True and small.transfer.corrects_id == grant.pk
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, correction_approval_minutes=600)
     big = services.correction_request(actor=world.branch_admin, original=grant, amount=700, reason="录错金额")
     assert big.approved is None
     assert services.member_account(world.elder).balance == 840
@@ -199,3 +201,27 @@ def test_a_batch_posts_all_or_nothing(world):
                                      kind=TransferKind.GIFT)
     assert services.member_account(world.proxy).balance == 60
     assert Transfer.objects.count() == 3
+
+
+def test_a_large_grant_waits_for_a_second_admin_and_the_same_key_does_not_ask_twice(world):
+    from timebank.ledger.exceptions import ApprovalRequired
+    request = services.grant_make(actor=world.branch_admin, elder=world.elder, amount=1200, source="pool",
+                                  reason="独居困难老人", idempotency_key="g1")
+    again = services.grant_make(actor=world.branch_admin, elder=world.elder, amount=1200, source="pool",
+                                reason="独居困难老人", idempotency_key="g1")
+    assert again.pk == request.pk and request.transfer is None
+    assert services.member_account(world.elder).balance == 0
+    with pytest.raises(ApprovalRequired):
+        services.grant_decide(actor=world.branch_admin, request=request, approve=True)
+    services.transfer_post(debit=services.system_account(world.branch_a, AccountKind.ISSUANCE),
+                           credit=services.system_account(world.bank, AccountKind.POOL), amount=1200,
+                           kind=TransferKind.DONATION)
+    decided = services.grant_decide(actor=world.bank_admin, request=request, approve=True)
+    assert decided.transfer.amount == 1200
+    assert services.member_account(world.elder).balance == 1200
+
+
+def test_a_small_grant_posts_at_once(world):
+    request = services.grant_make(actor=world.branch_admin, elder=world.elder, amount=120, source="issuance",
+                                  reason="补助")
+    assert request.approved is True and request.transfer.amount == 120
