@@ -188,6 +188,7 @@ class DemoDistrict:
             admin = self.bootstrap_platform_admin()
             self.build_staff(admin)
             self.build_members()
+            self.build_ledger()
             # One argon2 hash shared by every demo login keeps seeding fast; each is still a real hash.
             Person.objects.filter(mobile__startswith="1390000").update(password=make_password(DEMO_PASSWORD))
 
@@ -264,7 +265,23 @@ class DemoDistrict:
                     Role.STATION_STAFF, station_code)
                 station_index += 1
 
+    def build_ledger(self) -> None:
+        """Some history so passbooks are not empty: services credited to volunteers (from their
+        branch's issuance), a donation, and a grant to the featured elder."""
+        from timebank.ledger.services import branch_of, donation_make, grant_make, service_credit
+
+        for volunteer in self.volunteers[:30]:
+            for _ in range(self.rng.randint(1, 4)):
+                minutes = self.rng.choice([60, 90, 120])
+                service_credit(volunteer=volunteer, minutes=minutes, points=minutes // 6, branch=branch_of(volunteer.node))
+        featured = self.volunteers[0]
+        donation_make(actor=featured, donor=featured, amount=30, memo="支持独居老人")
+        elder = self.elders[0]
+        branch_admin = Person.objects.get(mobile=branch_admin_mobile(_branch_index(elder.node.parent.code)))
+        grant_make(actor=branch_admin, elder=elder, amount=600, source="issuance", reason="高龄独居老人补助")
+
     def build_members(self) -> None:
+        self.volunteers: list[Person] = []
         stations = self.station_codes()
         elders = []
         mobile, name, sex, station = FEATURED_ELDER
@@ -298,6 +315,8 @@ class DemoDistrict:
                 mobile=mobile, address=self.address(station), consent=True, is_volunteer=True, self_signup=True)
             if i < VOLUNTEERS - VOLUNTEERS_PENDING:
                 volunteer_decide(actor=self.station_staff[station], person=volunteer, approve=True)
+                self.volunteers.append(volunteer)
+        self.elders = elders
 
         relations = [ProxyRelation.CHILD, ProxyRelation.CHILD, ProxyRelation.RELATIVE, ProxyRelation.CHILD,
                      ProxyRelation.NEIGHBOUR, ProxyRelation.CHILD, ProxyRelation.SOCIAL_WORKER,

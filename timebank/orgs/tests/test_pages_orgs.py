@@ -80,9 +80,13 @@ def test_a_branch_admin_cannot_grant_bank_admin_or_reach_another_branch(world, c
 
 def test_a_bank_admin_changes_the_rules(world, client):
     client.force_login(world.bank_admin)
-    client.post("/orgs/rules/", {"volunteer_min_age": 16, "elder_min_age": 65})
+    from timebank.orgs.forms import RulesForm
+    form = {name: getattr(rules_for(world.bank), name) for name in RulesForm.Meta.fields}
+    form.update(volunteer_approval_required="", volunteer_min_age=16, elder_min_age=65, daily_earn_cap_minutes=120)
+    client.post("/orgs/rules/", form)
     rules = rules_for(world.bank)
     assert rules.elder_min_age == 65 and rules.volunteer_approval_required is False
+    assert rules.daily_earn_cap_minutes == 120
     assert BankRules.objects.filter(bank=world.bank).count() == 1
     client.force_login(world.branch_admin)
     assert client.get("/orgs/rules/").status_code == 404
