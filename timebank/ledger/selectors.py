@@ -12,8 +12,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
-from .models import (Account, AccountKind, CorrectionRequest, Currency, GrantRequest, Transfer, TransferKind,
-                     TransferStatus)
+from .models import Account, AccountKind, CorrectionRequest, Currency, GrantRequest, Transfer, TransferKind, TransferStatus
 
 
 def accounts_of(person: Person) -> dict[str, Account]:
