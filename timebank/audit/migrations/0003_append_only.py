@@ -1,6 +1,8 @@
 """The audit trail is append-only in the database itself, not only in Python."""
 from django.db import migrations
 
+from timebank.lib.vendor_sql import vendor_sql
+
 PG = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
@@ -28,24 +30,6 @@ SQLITE_UNDO = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF
                "DROP TABLE IF EXISTS timebank_purge_allowed;"]
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_UNDO)
-    elif vendor == "sqlite":
-        for statement in SQLITE_UNDO:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(postgresql=PG, postgresql_undo=PG_UNDO, sqlite=SQLITE, sqlite_undo=SQLITE_UNDO)]

@@ -5,6 +5,8 @@ except pending totals when a hold is resolved. The CHECK constraints (amount > 0
 no overdraft) are in the model's Meta and exist on both databases."""
 from django.db import migrations
 
+from timebank.lib.vendor_sql import vendor_sql
+
 PG = r"""
 CREATE OR REPLACE FUNCTION ledger_transfer_guard() RETURNS trigger AS $$
 BEGIN
@@ -97,25 +99,7 @@ SQLITE_UNDO = [f"DROP TRIGGER IF EXISTS {name};" for name in (
     "ledger_seal_no_delete", "ledger_account_no_delete", "ledger_account_guard")]
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_UNDO)
-    elif vendor == "sqlite":
-        for statement in SQLITE_UNDO:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     # audit 0003 creates `timebank_purge_allowed`, which the SQLite DELETE triggers consult.
     dependencies = [("ledger", "0001_initial"), ("audit", "0003_append_only")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(postgresql=PG, postgresql_undo=PG_UNDO, sqlite=SQLITE, sqlite_undo=SQLITE_UNDO)]

@@ -4,6 +4,8 @@ and add to both totals — three round trips per transfer (BEGIN, SELECT, COMMIT
 `ledger.services.transfer_post` calls it; on SQLite the same steps run in Python."""
 from django.db import migrations
 
+from timebank.lib.vendor_sql import vendor_sql
+
 PG = r"""
 CREATE OR REPLACE FUNCTION ledger_post(
   p_bank bigint, p_debit bigint, p_credit bigint, p_amount bigint, p_currency varchar, p_kind varchar,
@@ -45,18 +47,6 @@ PG_UNDO = "DROP FUNCTION IF EXISTS ledger_post(bigint, bigint, bigint, bigint, v
           "varchar, varchar, varchar, bigint, timestamptz);"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # A plain cursor: the schema editor would read `%ROWTYPE` as a query parameter.
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(PG)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_UNDO)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0002_database_rules")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(postgresql=PG, postgresql_undo=PG_UNDO)]
