@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("timebank.people.urls")),
     path("orgs/", include("timebank.orgs.urls")),
     path("audit/", include("timebank.audit.urls")),
+    path("demands/", include("timebank.demands.urls")),
 ]

@@ -33,7 +33,7 @@ class ServiceType(models.Model):
     category = models.CharField(_("category"), max_length=16, choices=ServiceCategory.choices)
     mode = models.CharField(_("mode"), max_length=16, choices=ServiceMode.choices, default=ServiceMode.ONE_TO_ONE)
     default_minutes = models.PositiveIntegerField(_("usual duration (minutes)"), default=60)
-    rate_percent = models.PositiveIntegerField(_("coin rate (% of time served)"), default=100)
+    rate_percent = models.PositiveIntegerField(_("coin rate (percent of time served)"), default=100)
     points_per_hour = models.PositiveIntegerField(_("points per hour served"), default=10)
     required_certificate = models.CharField(_("certificate required"), max_length=40, blank=True)
     is_active = models.BooleanField(_("offered"), default=True)

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(choices=[('emotional', 'Emotional comfort'), ('assistance', 'Practical help'), ('companionship', 'Going-out companionship'), ('recreation', 'Culture and sports'), ('health', 'Health education'), ('legal', 'Legal aid'), ('training', 'Training and lectures'), ('fraud', 'Financial and online fraud prevention'), ('personal', 'Other personal services')], max_length=16, verbose_name='category')),
                 ('mode', models.CharField(choices=[('one_to_one', 'One-to-one'), ('group', 'Group activity')], default='one_to_one', max_length=16, verbose_name='mode')),
                 ('default_minutes', models.PositiveIntegerField(default=60, verbose_name='usual duration (minutes)')),
-                ('rate_percent', models.PositiveIntegerField(default=100, verbose_name='coin rate (% of time served)')),
+                ('rate_percent', models.PositiveIntegerField(default=100, verbose_name='coin rate (percent of time served)')),
                 ('points_per_hour', models.PositiveIntegerField(default=10, verbose_name='points per hour served')),
                 ('required_certificate', models.CharField(blank=True, max_length=40, verbose_name='certificate required')),
                 ('is_active', models.BooleanField(default=True, verbose_name='offered')),
