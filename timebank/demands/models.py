@@ -271,6 +271,20 @@ class Assignment(models.Model):
         return f"#{self.pk} {self.volunteer} @ demand {self.demand_id}"
 
 
+class VolunteerArea(models.Model):
+    """A further branch whose demands a volunteer wants to see and take, besides their home branch."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="volunteer_areas")
+    branch = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "branch"], name="demands_one_area_per_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.branch_id}"
+
+
 class NoticeKind(models.TextChoices):
     CLAIMED = "claimed", _("A volunteer took the request")
     DISPATCHED = "dispatched", _("You were assigned a task")

@@ -23,6 +23,7 @@ from .models import (
     DemandStatus,
     Notice,
     ServiceType,
+    VolunteerArea,
 )
 
 FEED_CANDIDATES = 500  # the feed ranks at most this many soonest matches in Python
@@ -62,15 +63,22 @@ def branch_of_station(station: Node) -> Node:
 
 
 def volunteer_branch_ids(volunteer: Person) -> list[int]:
-    """Branches whose demands a volunteer may take: the branch of their home station."""
+    """Branches whose demands a volunteer may take: the branch of their home station, and the
+    branches of the same bank they opted into."""
     node = volunteer.node
     if node is None:
         return []
-    if node.kind == NodeKind.STATION:
-        return [node.parent_id]
-    if node.kind == NodeKind.BRANCH:
-        return [node.pk]
-    return []
+    home = [node.parent_id] if node.kind == NodeKind.STATION else [node.pk] if node.kind == NodeKind.BRANCH else []
+    cached = getattr(volunteer, "_area_ids", None)
+    if cached is None:
+        cached = list(VolunteerArea.objects.filter(person=volunteer, branch__bank_id=volunteer.bank_id,
+                                                   branch__is_closed=False).values_list("branch_id", flat=True))
+        volunteer._area_ids = cached
+    return home + [b for b in cached if b not in home]
+
+
+def branches_to_opt_into(volunteer: Person) -> QuerySet[Node]:
+    return Node.objects.filter(bank_id=volunteer.bank_id, kind=NodeKind.BRANCH, is_closed=False).order_by("path")
 
 
 def is_active_volunteer(person: Person) -> bool:
@@ -250,7 +258,9 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
     already = Assignment.objects.filter(volunteer=OuterRef("pk"), demand=demand, status__in=PLACE_HOLDING)
     people = (Person.objects.filter(bank_id=demand.bank_id, is_volunteer=True, volunteer_status=VolunteerStatus.APPROVED,
                                     status=PersonStatus.ACTIVE, is_active=True,
-                                    node__path__startswith=demand.branch.path)
+                                    )
+              .filter(Q(node__path__startswith=demand.branch.path)
+                      | Q(pk__in=VolunteerArea.objects.filter(branch_id=demand.branch_id).values("person_id")))
               .exclude(pk__in=[p.pk for p in elders_of(demand)]).exclude(Exists(busy)).exclude(Exists(already))
               .select_related("node")
               .annotate(avg_rating=Avg("assignments__rating"),

@@ -66,6 +66,7 @@ from .models import (
     Payer,
     ServiceMode,
     ServiceType,
+    VolunteerArea,
 )
 
 MAX_HEADCOUNT = {ServiceMode.ONE_TO_ONE: 10, ServiceMode.GROUP: 200}
@@ -509,6 +510,22 @@ def demand_unclaim(*, actor: Person, demand: Demand, volunteer: Person | None = 
     return assignment
 
 
+def volunteer_areas_set(*, actor: Person, branches: Iterable[Node]) -> list[int]:
+    """A volunteer chooses further branches of their bank whose demands they want to see and take."""
+    branches = list(branches)
+    if any(b.kind != NodeKind.BRANCH or b.bank_id != actor.bank_id or b.is_closed for b in branches):
+        raise NotFound()
+    with transaction.atomic():
+        _lock_person(actor)
+        VolunteerArea.objects.filter(person=actor).exclude(branch__in=branches).delete()
+        have = set(VolunteerArea.objects.filter(person=actor).values_list("branch_id", flat=True))
+        VolunteerArea.objects.bulk_create([VolunteerArea(person=actor, branch=b) for b in branches if b.pk not in have])
+        audit_record(actor=actor, action="volunteer.areas_set", obj=actor, node=actor.node, bank=actor.bank,
+                     changes={"branches": sorted(b.pk for b in branches)})
+    actor.__dict__.pop("_area_ids", None)
+    return sorted(b.pk for b in branches)
+
+
 # ---- the service itself --------------------------------------------------------------------------
 
 def assignment_check_in(*, actor: Person, assignment: Assignment, latitude: float | None = None,
@@ -933,6 +950,53 @@ def series_generate_all(today: dt.date | None = None) -> int:
             "station", "service_type", "elder", "created_by"):
         total += series_generate(series, today)
     return total
+
+
+def series_update(*, actor: Person, series: DemandSeries, **fields) -> dict:
+    """Change a series: the series itself and its future instances nobody has claimed yet (those
+    already claimed keep their time and are reported). A shorter `until` cancels the instances after it."""
+    allowed = {"start_time", "duration_minutes", "until", "headcount", "notes", "address"}
+    if set(fields) - allowed:
+        raise InvalidTransition(detail={"fields": sorted(set(fields) - allowed)})
+    changed, kept = [], []
+    with transaction.atomic():
+        series = DemandSeries.objects.select_for_update().select_related("station", "service_type").get(pk=series.pk)
+        if not has_perm(actor, Perm.DEMANDS_MANAGE, series.station) and not (
+                series.created_by_id == actor.pk or (series.elder and can_act_for(actor, series.elder))):
+            raise NotFound()
+        if series.cancelled_at is not None:
+            raise InvalidTransition()
+        for key, value in fields.items():
+            setattr(series, key, value)
+        if series.until < series.starts_on or not 5 <= series.duration_minutes <= MAX_DURATION.total_seconds() // 60:
+            raise TimesInvalid()
+        if series.generated_until and series.generated_until > series.until:
+            series.generated_until = series.until
+        series.save()
+        future = series.demands.filter(starts_at__gt=timezone.now(), status__in=[
+            DemandStatus.DRAFT, DemandStatus.REVIEW, DemandStatus.PUBLISHED, DemandStatus.CLAIMED]).order_by("starts_at")
+        for demand in future:
+            day = timezone.localtime(demand.starts_at).date()
+            try:
+                with transaction.atomic():
+                    if day > series.until:
+                        demand_cancel(actor=actor, demand=demand, reason=str(_("The series ends earlier.")))
+                        changed.append(demand.pk)
+                        continue
+                    update = {k: v for k, v in fields.items() if k in ("headcount", "notes", "address")}
+                    if {"start_time", "duration_minutes"} & set(fields):
+                        starts_at = timezone.make_aware(dt.datetime.combine(day, series.start_time))
+                        update.update(starts_at=starts_at,
+                                      ends_at=starts_at + dt.timedelta(minutes=series.duration_minutes))
+                    if update:
+                        demand_update(actor=actor, demand=demand, **update)
+                        changed.append(demand.pk)
+            except DomainError:
+                kept.append(demand.pk)
+        audit_record(actor=actor, action="demand_series.updated", obj=series, node=series.station,
+                     bank=series.station.bank, changes={k: str(v) for k, v in fields.items()})
+        series_generate(series)
+    return {"changed": changed, "kept": kept}
 
 
 def series_cancel(*, actor: Person, series: DemandSeries, reason: str = "") -> DemandSeries:

@@ -8,6 +8,7 @@ app_name = "demands"
 urlpatterns = [
     path("", views.index, name="index"),
     path("feed/", views.feed, name="feed"),
+    path("areas/", views.areas, name="areas"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/check-in/", views.check_in, name="check_in"),

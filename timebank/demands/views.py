@@ -84,8 +84,22 @@ def feed(request):
         date_from=local_moment(day, dt.time()) if day else None,
         date_to=local_moment(day + dt.timedelta(days=1), dt.time()) if day else None,
         radius_km=float(filters["distance"]) if filters.get("distance") else None)
-    return render(request, "demands/feed.html", {"form": form, "items": items,
-                                                 "is_volunteer": selectors.is_active_volunteer(actor)})
+    areas = set(selectors.volunteer_branch_ids(actor))
+    return render(request, "demands/feed.html", {
+        "form": form, "items": items, "is_volunteer": selectors.is_active_volunteer(actor),
+        "branches": [(b, b.pk in areas) for b in selectors.branches_to_opt_into(actor)] if actor.bank_id else [],
+        "home_branch": actor.node.parent_id if actor.node and actor.node.kind == NodeKind.STATION else None})
+
+
+@login_required
+@require_POST
+def areas(request):
+    actor = request.user
+    chosen = [int(x) for x in request.POST.getlist("branch") if x.isdigit()]
+    home = actor.node.parent_id if actor.node and actor.node.kind == NodeKind.STATION else None
+    branches = list(selectors.branches_to_opt_into(actor).filter(pk__in=chosen).exclude(pk=home))
+    services.volunteer_areas_set(actor=actor, branches=branches)
+    return _done(request, _("Saved. You now also see tasks from the streets you chose."), reverse("demands:feed"))
 
 
 @login_required

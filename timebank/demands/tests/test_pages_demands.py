@@ -154,3 +154,15 @@ def test_member_pages_speak_chinese_first_and_english_on_request(demand_world, c
     client.cookies["django_language"] = "en"
     page = client.get("/demands/feed/").content.decode()
     assert "Tasks near me" in page and "Chat and visiting" in page
+
+
+def test_a_volunteer_opts_into_another_street_from_the_feed_page(demand_world, client, clock):
+    w = demand_world
+    start = tomorrow_at(10)
+    elsewhere = services.demand_create(actor=w.other_station_staff, station=w.station_b1, service_type=w.chat,
+                                       starts_at=start, ends_at=start + dt.timedelta(hours=1), elder=w.other_elder)
+    services.demand_publish(actor=w.other_station_staff, demand=elsewhere)
+    client.force_login(w.volunteer)
+    assert w.branch_b.name in client.get("/demands/feed/").content.decode()
+    client.post("/demands/areas/", {"branch": [w.branch_b.pk]})
+    assert f"/demands/{elsewhere.pk}/claim/" in client.get("/demands/feed/").content.decode()

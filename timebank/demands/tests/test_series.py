@@ -54,3 +54,21 @@ def test_cancelling_a_series_cancels_its_future_instances(demand_world, clock):
     services.series_cancel(actor=w.proxy, series=series)
     assert set(series.demands.values_list("status", flat=True)) == {DemandStatus.CANCELLED}
     assert services.series_generate(series) == 0
+
+
+def test_changing_a_series_moves_unclaimed_instances_and_keeps_claimed_ones(demand_world, clock):
+    w = demand_world
+    clock.at(dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    series = services.series_create(actor=w.station_staff, station=w.station_a1, service_type=w.chat,
+                                    elder=w.elder, weekday=1, start_time=dt.time(8, 30), duration_minutes=60,
+                                    starts_on=dt.date(2027, 1, 20), until=dt.date(2027, 3, 1))
+    first, second, *rest = series.demands.order_by("starts_at")
+    services.demand_claim(actor=w.volunteer, demand=first)
+    result = services.series_update(actor=w.station_staff, series=series, start_time=dt.time(14, 0),
+                                    until=dt.date(2027, 2, 5))
+    assert result["kept"] == [first.pk] and second.pk in result["changed"]
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert timezone.localtime(second.starts_at).strftime("%m-%d %H:%M") == "02-02 14:00"
+    assert timezone.localtime(first.starts_at).strftime("%H:%M") == "08:30"
+    assert {d.status for d in series.demands.filter(pk__in=[d.pk for d in rest])} == {DemandStatus.CANCELLED}

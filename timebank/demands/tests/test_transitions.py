@@ -179,3 +179,42 @@ def test_a_proxy_cannot_publish_for_an_elder_they_do_not_act_for(demand_world, c
     w = demand_world
     refused("not_found", new_demand, w, actor=w.proxy, elder=w.other_elder)
     refused("not_found", new_demand, w, actor=w.other_station_staff)
+
+
+def test_a_demand_can_be_changed_until_someone_claims_it(demand_world, clock):
+    w = demand_world
+    demand = new_demand(w, headcount=2)
+    later = tomorrow_at(15)
+    demand = services.demand_update(actor=w.station_staff, demand=demand, starts_at=later,
+                                    ends_at=later + dt.timedelta(hours=1), notes="改到下午")
+    assert demand.starts_at == later
+    services.demand_claim(actor=w.volunteer, demand=demand)
+    refused("invalid_transition", services.demand_update, actor=w.station_staff, demand=demand, notes="再改")
+    refused("not_yours", services.demand_update, actor=w.volunteer, demand=demand, notes="x")
+
+
+def test_the_first_redemption_waits_for_the_banks_minimum_service(demand_world, clock):
+    from timebank.demands.tests.conftest import grant_coins
+
+    w = demand_world
+    bank_rules_set(actor=w.bank_admin, bank=w.bank, min_service_minutes_before_redeem=600)
+    grant_coins(w, w.elder, 120)
+    demand = new_demand(w, payer="elder", publish=False)
+    refused("redemption_not_yet_allowed", services.demand_publish, actor=w.station_staff, demand=demand)
+    assert ledger.member_account(w.elder).available == 120
+
+
+def test_volunteers_opt_into_other_branches_and_see_their_demands(demand_world, clock):
+    w = demand_world
+    start = tomorrow_at(9)
+    elsewhere = services.demand_create(actor=w.other_station_staff, station=w.station_b1, service_type=w.chat,
+                                       starts_at=start, ends_at=start + dt.timedelta(hours=1), elder=w.other_elder)
+    services.demand_publish(actor=w.other_station_staff, demand=elsewhere)
+    from timebank.demands import selectors
+
+    assert selectors.volunteer_feed(w.volunteer) == []
+    refused("not_found", services.demand_claim, actor=w.volunteer, demand=elsewhere)
+    services.volunteer_areas_set(actor=w.volunteer, branches=[w.branch_b])
+    assert [i.demand for i in selectors.volunteer_feed(w.volunteer)] == [elsewhere]
+    assert w.volunteer in [c.volunteer for c in selectors.volunteers_for_demand(elsewhere)]
+    services.demand_claim(actor=w.volunteer, demand=elsewhere)
