@@ -29,6 +29,7 @@ from .schemas import (
     DemandOut,
     DispatchIn,
     DisputeIn,
+    FeedItemOut,
     NoticeOut,
     ServiceTypeOut,
     WhoIn,
@@ -105,20 +106,17 @@ def demand_list(request, status: str = "", type: int | None = None, station: int
     return demands
 
 
-@router.get("/demands/feed", response=list[DemandOut],
+@router.get("/demands/feed", response=list[FeedItemOut],
             summary="Demands you can take now (精准对接): your branch, types you may do, free at that time")
 def demand_feed(request, type: int | None = None, near: str | None = Query(None, description="latitude,longitude"),
                 radius_km: float | None = Query(None, gt=0, le=100),
                 date_from: dt.datetime | None = DATE_FROM,
-                date_to: dt.datetime | None = DATE_TO, limit: int = Query(50, ge=1, le=200)):
+                date_to: dt.datetime | None = DATE_TO, limit: int = Query(20, ge=1, le=100)):
     items = selectors.volunteer_feed(request.auth, type_id=type, near=_near(near), radius_km=radius_km,
                                      date_from=date_from, date_to=date_to, limit=limit)
-    out = []
     for item in items:
         item.demand.distance_m = round(item.distance_m) if item.distance_m is not None else None
-        item.demand.assignments_shown = []
-        out.append(item.demand)
-    return out
+    return [item.demand for item in items]
 
 
 @router.post("/demands", response={201: DemandOut}, summary="Publish a need (staff, the elder, or a proxy)")

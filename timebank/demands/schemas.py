@@ -24,7 +24,7 @@ class ServiceTypeOut(Schema):
 
 
 class ServiceTypeBrief(Schema):
-    id: int
+    id: int = Field(..., alias="pk")
     code: str
     name: str
     name_en: str
@@ -82,12 +82,32 @@ class DemandOut(Schema):
 
     @staticmethod
     def resolve_elder_name(obj) -> str | None:
-        return obj.elder.name if obj.elder_id else None
+        if getattr(obj, "hide_elder", False) or not obj.elder_id:
+            return None
+        return obj.elder.name
 
     @staticmethod
     def resolve_assignments(obj) -> list:
         # Lists carry none; one demand carries those the reader may see (set by the endpoint).
         return getattr(obj, "assignments_shown", [])
+
+
+class FeedItemOut(Schema):
+    """A demand in the volunteer's feed: what to decide on, without the elder's name."""
+    id: int
+    service_type: ServiceTypeBrief
+    station_id: int = Field(..., alias="station.pk")
+    station_name: str = Field(..., alias="station.name")
+    address: str
+    latitude: float | None
+    longitude: float | None
+    starts_at: LocalTime
+    ends_at: LocalTime
+    headcount: int
+    places_left: int
+    payer: str
+    notes: str
+    distance_m: int | None = None
 
 
 class DemandIn(Schema):

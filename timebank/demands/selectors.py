@@ -4,6 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from .models import (
     VolunteerArea,
 )
 
-FEED_CANDIDATES = 500  # the feed ranks at most this many soonest matches in Python
+FEED_CANDIDATES = 200  # the feed ranks at most this many soonest matches in Python
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -195,9 +196,120 @@ def minutes_claimed_on(volunteer: Person, day: dt.date) -> int:
 
 
 @dataclass
+class FeedType:
+    pk: int
+    code: str
+    name: str
+    name_en: str
+
+    def display_name(self, language: str = "zh-hans") -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+@dataclass
+class FeedStation:
+    pk: int
+    name: str
+
+
+@dataclass
+class FeedDemand:
+    """What a feed card shows of a demand, read in the one feed query (no model instances)."""
+    pk: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    latitude: float | None
+    longitude: float | None
+    headcount: int
+    claimed_count: int
+    payer: str
+    address: str
+    notes: str
+    service_type: FeedType
+    station: FeedStation
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.headcount - self.claimed_count)
+
+
+@dataclass
 class FeedItem:
-    demand: Demand
+    demand: FeedDemand
     distance_m: float | None
+
+
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+FEED_DAYS = 31  # days ranked one by one; later demands simply follow in time order
+METRES_PER_DEGREE = 111_320
+
+
+def _feed_rows(volunteer: Person, *, branch_ids: list[int], held: set[str], now: dt.datetime, limit: int,
+               type_id: int | None, date_from: dt.datetime | None, date_to: dt.datetime | None,
+               near: tuple[float, float] | None, radius_m: float | None) -> list[tuple]:
+    """The feed in one statement: the soonest FEED_CANDIDATES matches, walked in order on the
+    (status, branch, starts_at) index, ranked by local day and then by distance, `limit` kept.
+    Plain SQL, portable to SQLite: day boundaries (Asia/Shanghai midnights) and the flat-earth
+    distance (fine at city scale) are computed from parameters, not database functions."""
+    when = connection.ops.adapt_datetimefield_value
+    where = [f"d.status = %s AND d.branch_id IN ({_in(branch_ids)}) AND d.starts_at > %s",
+             "(d.elder_id IS NULL OR d.elder_id <> %s) AND (d.created_by_id IS NULL OR d.created_by_id <> %s)",
+             "NOT EXISTS (SELECT 1 FROM demands_assignment a WHERE a.demand_id = d.id AND a.volunteer_id = %s"
+             " AND a.status <> %s)",
+             f"NOT EXISTS (SELECT 1 FROM demands_assignment b WHERE b.volunteer_id = %s"
+             f" AND b.status IN ({_in(TIME_BLOCKING)}) AND b.starts_at < d.ends_at AND b.ends_at > d.starts_at)",
+             "t.required_certificate IN (" + ", ".join(["''", *["%s"] * len(held)]) + ")"]
+    params: list = [DemandStatus.PUBLISHED, *branch_ids, when(now), volunteer.pk, volunteer.pk, volunteer.pk,
+                    AssignmentStatus.CANCELLED, volunteer.pk, *TIME_BLOCKING, *sorted(held)]
+    if type_id:
+        where.append("d.service_type_id = %s")
+        params.append(type_id)
+    if date_from:
+        where.append("d.starts_at >= %s")
+        params.append(when(date_from))
+    if date_to:
+        where.append("d.starts_at < %s")
+        params.append(when(date_to))
+    order_params: list = []
+    distance = "0"
+    if near is not None:
+        lat0, lng0 = near
+        squeeze = max(0.01, math.cos(math.radians(lat0)))
+        distance = (f"((c.lat - {lat0!r}) * (c.lat - {lat0!r}) + (c.lng - {lng0!r}) * {squeeze!r}"
+                    f" * (c.lng - {lng0!r}) * {squeeze!r})")
+        if radius_m:
+            reach = radius_m / METRES_PER_DEGREE
+            where.append("COALESCE(d.latitude, s.latitude) BETWEEN %s AND %s"
+                         " AND COALESCE(d.longitude, s.longitude) BETWEEN %s AND %s")
+            params.extend([lat0 - reach, lat0 + reach, lng0 - reach / squeeze, lng0 + reach / squeeze])
+    zone = timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
+    midnights = [timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=i), dt.time()), zone)
+                 for i in range(1, FEED_DAYS + 1)]
+    day = "CASE " + " ".join(f"WHEN c.starts_at < %s THEN {i}" for i in range(FEED_DAYS)) + f" ELSE {FEED_DAYS} END"
+    order_params.extend(when(m) for m in midnights)
+    within = ""
+    if near is not None and radius_m:
+        within = f" WHERE c.lat IS NULL OR {distance} <= {(radius_m / METRES_PER_DEGREE) ** 2!r}"
+    sql = (
+        "SELECT c.* FROM (SELECT d.id, d.starts_at, COALESCE(d.latitude, s.latitude) AS lat,"
+        " COALESCE(d.longitude, s.longitude) AS lng, d.ends_at, d.headcount, d.claimed_count, d.payer, d.address,"
+        " d.notes, t.id AS type_id, t.code, t.name, t.name_en, s.id AS station_id, s.name AS station_name"
+        " FROM demands_demand d JOIN demands_servicetype t ON t.id = d.service_type_id"
+        " JOIN orgs_node s ON s.id = d.station_id"
+        f" WHERE {' AND '.join(where)} ORDER BY d.starts_at, d.id LIMIT {FEED_CANDIDATES}) c{within}"
+        f" ORDER BY {day}, CASE WHEN c.lat IS NULL THEN 1 ELSE 0 END, {distance}, c.starts_at, c.id"
+        f" LIMIT {int(limit)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + order_params)
+        return cursor.fetchall()
 
 
 def volunteer_feed(volunteer: Person, *, type_id: int | None = None, date_from: dt.datetime | None = None,
@@ -208,39 +320,27 @@ def volunteer_feed(volunteer: Person, *, type_id: int | None = None, date_from: 
     nearest within a day. `near` defaults to the volunteer's home station."""
     if not is_active_volunteer(volunteer):
         return []
-    now = timezone.now()
-    held = certificates_held(volunteer)
-    demands = (Demand.objects.filter(status=DemandStatus.PUBLISHED, branch_id__in=volunteer_branch_ids(volunteer),
-                                     starts_at__gt=now)
-               .filter(Q(service_type__required_certificate="") | Q(service_type__required_certificate__in=held))
-               .exclude(elder=volunteer).exclude(created_by=volunteer)
-               .exclude(Exists(Assignment.objects.filter(demand=OuterRef("pk"), volunteer=volunteer,
-                                                         status__in=PLACE_HOLDING)))
-               .exclude(Exists(Assignment.objects.filter(volunteer=volunteer, status__in=TIME_BLOCKING,
-                                                         starts_at__lt=OuterRef("ends_at"),
-                                                         ends_at__gt=OuterRef("starts_at")))))
-    if type_id:
-        demands = demands.filter(service_type_id=type_id)
-    if date_from:
-        demands = demands.filter(starts_at__gte=date_from)
-    if date_to:
-        demands = demands.filter(starts_at__lt=date_to)
+    branch_ids = volunteer_branch_ids(volunteer)
+    if not branch_ids:
+        return []
     if near is None and volunteer.node is not None and volunteer.node.latitude is not None:
         near = (volunteer.node.latitude, volunteer.node.longitude)
-    if near is not None and radius_km:
-        demands = demands.filter(_bounding_box(near, radius_km * 1000))
-    candidates = list(demands.select_related("service_type", "station", "elder").order_by("starts_at", "id")
-                      [:FEED_CANDIDATES])
+    rows = _feed_rows(volunteer, branch_ids=branch_ids, held=certificates_held(volunteer), now=timezone.now(),
+                      limit=limit, type_id=type_id, date_from=date_from, date_to=date_to, near=near,
+                      radius_m=radius_km * 1000 if radius_km else None)
+    # The elder's name is not part of the feed: a volunteer learns it by taking the task.
     items = []
-    for demand in candidates:
-        point = demand_point(demand)
-        distance = distance_m(*near, *point) if near is not None and point is not None else None
-        if radius_km and distance is not None and distance > radius_km * 1000:
-            continue
-        items.append(FeedItem(demand, distance))
-    items.sort(key=lambda i: (timezone.localtime(i.demand.starts_at).date(),
-                              i.distance_m if i.distance_m is not None else math.inf, i.demand.starts_at))
-    return items[:limit]
+    for pk, starts_at, lat, lng, ends_at, headcount, claimed, payer, address, notes, *kind, station_id, station in rows:
+        distance = distance_m(*near, lat, lng) if near is not None and lat is not None and lng is not None else None
+        items.append(FeedItem(FeedDemand(pk, _aware(starts_at), _aware(ends_at), lat, lng, headcount, claimed, payer,
+                                         address, notes, FeedType(*kind), FeedStation(station_id, station)), distance))
+    return items
+
+
+def _aware(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if timezone.is_naive(value) else value  # SQLite hands back naive UTC
 
 
 @dataclass

@@ -417,6 +417,13 @@ def _refresh(demand: Demand) -> None:
 
 def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool) -> Assignment:
     now = timezone.now()
+    # A full demand answers at once, without queueing for its row lock (a claim storm's losers);
+    # everything is checked again under the lock.
+    seen = Demand.objects.filter(pk=demand_id).values_list("status", "claimed_count", "headcount").first()
+    if (seen is not None and seen[0] == DemandStatus.CLAIMED and seen[1] >= seen[2]
+            and not Assignment.objects.filter(demand_id=demand_id, volunteer=volunteer).exists()
+            and demand_id in set(selectors.demands_visible_to(actor).filter(pk=demand_id).values_list("pk", flat=True))):
+        raise DemandFull()
     with transaction.atomic():
         demand = _lock_demand(demand_id)
         if dispatched:

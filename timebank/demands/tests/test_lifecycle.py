@@ -26,7 +26,7 @@ def test_it_runs_a_branch_paid_visit_from_publish_to_credit(demand_world, clock)
     w = demand_world
     demand = new_demand(w)
     assert demand.status == DemandStatus.PUBLISHED
-    assert [i.demand for i in selectors.volunteer_feed(w.volunteer)] == [demand]
+    assert [i.demand.pk for i in selectors.volunteer_feed(w.volunteer)] == [demand.pk]
 
     assignment = services.demand_claim(actor=w.volunteer, demand=demand)
     demand.refresh_from_db()

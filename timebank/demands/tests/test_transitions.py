@@ -215,6 +215,6 @@ def test_volunteers_opt_into_other_branches_and_see_their_demands(demand_world, 
     assert selectors.volunteer_feed(w.volunteer) == []
     refused("not_found", services.demand_claim, actor=w.volunteer, demand=elsewhere)
     services.volunteer_areas_set(actor=w.volunteer, branches=[w.branch_b])
-    assert [i.demand for i in selectors.volunteer_feed(w.volunteer)] == [elsewhere]
+    assert [i.demand.pk for i in selectors.volunteer_feed(w.volunteer)] == [elsewhere.pk]
     assert w.volunteer in [c.volunteer for c in selectors.volunteers_for_demand(elsewhere)]
     services.demand_claim(actor=w.volunteer, demand=elsewhere)
