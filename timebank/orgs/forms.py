@@ -32,9 +32,19 @@ class GrantForm(forms.Form):
 class RulesForm(forms.ModelForm):
     class Meta:
         model = BankRules
-        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age"]
+        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age",
+                  # Demands and services.
+                  "demand_review_required", "checkin_radius_m", "unclaim_cutoff_hours", "no_show_grace_minutes",
+                  "auto_confirm_days", "service_tolerance_minutes"]
         help_texts = {
             "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
             "volunteer_min_age": _("Younger volunteers need a guardian's consent."),
             "elder_min_age": _("The youngest age at which a person may be registered as an elder."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A number left out keeps its current value (the view fills it in).
+        for name, field in self.fields.items():
+            if name not in ("volunteer_min_age", "elder_min_age") and not isinstance(field, forms.BooleanField):
+                field.required = False
