@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "timebank.people",
     "timebank.audit",
     "timebank.ledger",
+    "timebank.demands",
 ]
 
 MIDDLEWARE = [
@@ -163,4 +164,12 @@ LOGGING = {
 HOUSEKEEPING_TASKS = [
     "timebank.ledger.tasks.seal_ledgers",
     "timebank.ledger.tasks.expire_holds",
+    "timebank.demands.tasks.expire_demands",
+    "timebank.demands.tasks.mark_no_shows",
+    "timebank.demands.tasks.auto_confirm",
+    "timebank.demands.tasks.generate_series",
+    "timebank.demands.tasks.send_reminders",
 ]
+
+# Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).
+SMS_BACKEND = os.environ.get("TIMEBANK_SMS_BACKEND", "timebank.lib.sms.LoggingSmsBackend")

@@ -14,4 +14,5 @@ urlpatterns = [
     path("orgs/", include("timebank.orgs.urls")),
     path("audit/", include("timebank.audit.urls")),
     path("ledger/", include("timebank.ledger.urls")),
+    path("demands/", include("timebank.demands.urls")),
 ]

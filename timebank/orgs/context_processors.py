@@ -24,6 +24,7 @@ def staff_sections(user) -> dict[str, bool]:
         "grants": has_perm(user, Perm.ROLES_GRANT),
         "rules": has_perm(user, Perm.RULES_MANAGE),
         "audit": has_perm(user, Perm.AUDIT_VIEW),
+        "demands": has_perm(user, Perm.DEMANDS_VIEW),
     }
     nav["staff"] = any(nav.values())
     return nav

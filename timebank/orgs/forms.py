@@ -32,10 +32,14 @@ class GrantForm(forms.Form):
 class RulesForm(forms.ModelForm):
     class Meta:
         model = BankRules
-        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age", "daily_earn_cap_minutes",
-                  "balance_cap_minutes", "overflow_policy", "min_service_minutes_before_redeem", "min_days_before_redeem",
-                  "points_per_hour", "gift_recipients", "gift_max_minutes", "correction_approval_minutes",
-                  "hold_timeout_hours"]
+        fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age",
+                  # The ledger.
+                  "daily_earn_cap_minutes", "balance_cap_minutes", "overflow_policy", "min_service_minutes_before_redeem",
+                  "min_days_before_redeem", "points_per_hour", "gift_recipients", "gift_max_minutes",
+                  "correction_approval_minutes", "hold_timeout_hours",
+                  # Demands and services.
+                  "demand_review_required", "checkin_radius_m", "unclaim_cutoff_hours", "no_show_grace_minutes",
+                  "auto_confirm_days", "service_tolerance_minutes"]
         help_texts = {
             "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
             "volunteer_min_age": _("Younger volunteers need a guardian's consent."),
@@ -46,3 +50,10 @@ class RulesForm(forms.ModelForm):
             "gift_max_minutes": _("Largest single gift in minutes; 0 means no limit."),
             "correction_approval_minutes": _("Corrections and grants above this need a second admin."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A number left out keeps its current value (the view fills it in).
+        for name, field in self.fields.items():
+            if name not in ("volunteer_min_age", "elder_min_age") and not isinstance(field, forms.BooleanField):
+                field.required = False

@@ -83,6 +83,17 @@ class BankRules(models.Model):
     correction_approval_minutes = models.PositiveIntegerField(
         _("corrections above this need a second admin (minutes)"), default=600)
     hold_timeout_hours = models.PositiveIntegerField(_("holds expire after (hours)"), default=24 * 30)
+    # Demand and service rules.
+    demand_review_required = models.BooleanField(_("demands from members need review before publishing"),
+                                                 default=False)
+    checkin_radius_m = models.PositiveIntegerField(_("check-in radius (metres)"), default=200)
+    unclaim_cutoff_hours = models.PositiveIntegerField(_("volunteers may unclaim until (hours before start)"),
+                                                       default=2)
+    no_show_grace_minutes = models.PositiveIntegerField(_("no check-in after start → no-show (minutes)"), default=30)
+    auto_confirm_days = models.PositiveIntegerField(_("unconfirmed services confirm themselves after (days)"),
+                                                    default=3)
+    service_tolerance_minutes = models.PositiveIntegerField(
+        _("served time may exceed the planned window by (minutes)"), default=30)
     created_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -27,20 +27,25 @@ class Perm:
     LEDGER_VIEW = "ledger.view"  # members' accounts and transfers, liability reports
     LEDGER_GRANT = "ledger.grant"  # grant coins to hardship elders
     LEDGER_CORRECT = "ledger.correct"  # correcting transfers (four eyes above the threshold)
+    DEMANDS_VIEW = "demands.view"  # demands and service records of the stations in reach
+    DEMANDS_MANAGE = "demands.manage"  # publish, review, dispatch, record paper service, confirm on behalf
+    DEMANDS_RESOLVE = "demands.resolve"  # decide disputed services
+    SERVICE_TYPES_MANAGE = "service_types.manage"  # the bank's service catalogue
 
 
-_STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW}
-_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT}
+_STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
+          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE}
+_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
-                                             Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
+                                             Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE}),
     Role.BANK_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
-                                         Perm.AUDIT_VIEW, Perm.RULES_MANAGE}),
+                                         Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE}),
     Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
     Role.STATION_STAFF: frozenset(_STAFF),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW}),
-    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW}),
+    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

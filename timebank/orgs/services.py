@@ -48,6 +48,11 @@ def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: st
         node.save(update_fields=["path", "bank"])
         audit_record(actor=actor, action="org.node_created", obj=node, node=node, bank=node.bank,
                      changes={"name": node.name, "kind": kind, "parent": parent.pk if parent else None})
+        if kind == NodeKind.BANK:
+            # A new bank starts with the standard service catalogue.
+            from timebank.demands.services import service_types_seed
+
+            service_types_seed(node)
     return node
 
 

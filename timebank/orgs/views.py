@@ -184,7 +184,8 @@ def rules(request):
         f: getattr(current, f) for f in RulesForm.Meta.fields})
     if request.method == "POST" and form.is_valid():
         try:
-            services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields})
+            services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields
+                                                               if form.cleaned_data[f] not in (None, "")})
         except NotFound:
             raise
         except DomainError as err:

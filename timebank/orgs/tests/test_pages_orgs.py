@@ -90,3 +90,12 @@ def test_a_bank_admin_changes_the_rules(world, client):
     assert BankRules.objects.filter(bank=world.bank).count() == 1
     client.force_login(world.branch_admin)
     assert client.get("/orgs/rules/").status_code == 404
+
+
+def test_a_bank_admin_sets_the_demand_rules(world, client):
+    client.force_login(world.bank_admin)
+    client.post("/orgs/rules/", {"volunteer_min_age": 18, "elder_min_age": 60, "checkin_radius_m": 300,
+                                 "auto_confirm_days": 5, "demand_review_required": "on"})
+    rules = rules_for(world.bank)
+    assert (rules.checkin_radius_m, rules.auto_confirm_days, rules.demand_review_required) == (300, 5, True)
+    assert rules.no_show_grace_minutes == 30  # left out: unchanged

@@ -1,0 +1,45 @@
+"""Django admin for staff emergencies: read-only views of demands, assignments and notices
+(every change goes through the services, which authorise, lock and audit)."""
+from django.contrib import admin
+
+from .models import Assignment, Demand, DemandSeries, Notice, ServiceType
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "bank", "category", "mode", "rate_percent", "is_active"]
+    list_filter = ["category", "mode", "is_active"]
+
+
+@admin.register(Demand)
+class DemandAdmin(ReadOnlyAdmin):
+    list_display = ["id", "service_type", "station", "starts_at", "status", "headcount", "claimed_count", "payer"]
+    list_filter = ["status", "payer"]
+    raw_id_fields = ["elder", "created_by"]
+
+
+@admin.register(DemandSeries)
+class DemandSeriesAdmin(ReadOnlyAdmin):
+    list_display = ["id", "service_type", "station", "weekday", "start_time", "until", "cancelled_at"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "demand", "volunteer", "status", "served_minutes", "credited_minutes", "rating"]
+    list_filter = ["status"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "person", "kind", "demand", "created_at", "read_at"]

@@ -1,0 +1,279 @@
+"""Demand endpoints: the catalogue, demands and their actions (publish, claim, unclaim, check-in,
+check-out, confirm, dispute, cancel, dispatch), the volunteer feed and the inbox. Claim, check-out
+and confirm accept `Idempotency-Key`: the same key returns the first answer and changes nothing."""
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from ninja import Header, Query, Router, Status
+from ninja.pagination import paginate
+
+from timebank.audit.idempotency import run_idempotent
+from timebank.lib.errors import InvalidInput, NotFound
+from timebank.lib.pagination import Pages
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.people.models import Person
+
+from . import selectors, services
+from .exceptions import NotYours
+from .models import Assignment, AssignmentStatus, Demand
+from .schemas import (
+    AssignmentOut,
+    CancelIn,
+    CandidateOut,
+    CheckInIn,
+    CheckOutIn,
+    ConfirmIn,
+    DemandIn,
+    DemandOut,
+    DispatchIn,
+    DisputeIn,
+    FeedItemOut,
+    NoticeOut,
+    ServiceTypeOut,
+    WhoIn,
+)
+
+router = Router(tags=["demands"])
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=100)
+DATE_FROM = Query(None, alias="from", description="starts at or after (ISO 8601 with offset)")
+DATE_TO = Query(None, alias="to", description="starts before (ISO 8601 with offset)")
+
+
+def _near(value: str | None) -> tuple[float, float] | None:
+    if not value:
+        return None
+    try:
+        lat, lng = (float(x) for x in value.split(","))
+    except ValueError:
+        raise InvalidInput(_("`near` is latitude,longitude."), code="near_invalid") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput(_("`near` is latitude,longitude."), code="near_invalid")
+    return lat, lng
+
+
+def _shown(actor, demand: Demand) -> Demand:
+    """The demand with the assignments this actor may see: all for staff and the elder's side,
+    their own for a volunteer."""
+    assignments = demand.assignments.select_related("volunteer").order_by("id")
+    if not (selectors.is_demand_staff(actor, demand, Perm.DEMANDS_VIEW) or selectors.acts_for_demand(actor, demand)):
+        assignments = assignments.filter(volunteer=actor)
+    demand.assignments_shown = list(assignments)
+    return demand
+
+
+def _out(actor, demand: Demand) -> Demand:
+    return _shown(actor, demand)
+
+
+def _assignment(actor, demand: Demand, who: WhoIn, *, done_only: bool = False) -> Assignment:
+    live = demand.assignments.exclude(status=AssignmentStatus.CANCELLED).select_related("volunteer")
+    if who.assignment_id:
+        found = live.filter(pk=who.assignment_id).first()
+    elif who.volunteer_id:
+        found = live.filter(volunteer_id=who.volunteer_id).first()
+    else:
+        found = live.filter(volunteer=actor).first()
+        if found is None and done_only:
+            waiting = list(live.filter(status=AssignmentStatus.DONE)[:2])
+            found = waiting[0] if len(waiting) == 1 else None
+            if len(waiting) > 1:
+                raise InvalidInput(_("Say which volunteer's service (assignment_id)."), code="assignment_required")
+    if found is None:
+        raise NotYours(_("There is no such task on this request."), code="not_claimed")
+    return found
+
+
+@router.get("/service-types", response=list[ServiceTypeOut], summary="The service catalogue of your bank")
+@paginate(Pages)
+def service_type_list(request):
+    bank = getattr(request.auth, "bank", None)
+    if bank is None:
+        return []
+    return selectors.service_types_of(bank).order_by("category", "code")
+
+
+@router.get("/demands", response=list[DemandOut], summary="Demands you may see (filter by status, type, place, time)")
+@paginate(Pages)
+def demand_list(request, status: str = "", type: int | None = None, station: int | None = None,
+                near: str | None = Query(None, description="latitude,longitude"),
+                radius_km: float | None = Query(None, gt=0, le=100),
+                date_from: dt.datetime | None = DATE_FROM,
+                date_to: dt.datetime | None = DATE_TO):
+    demands = selectors.demands_search(request.auth, status=status, type_id=type, station_id=station,
+                                       date_from=date_from, date_to=date_to, near=_near(near), radius_km=radius_km)
+    return demands
+
+
+@router.get("/demands/feed", response=list[FeedItemOut],
+            summary="Demands you can take now (精准对接): your branch, types you may do, free at that time")
+def demand_feed(request, type: int | None = None, near: str | None = Query(None, description="latitude,longitude"),
+                radius_km: float | None = Query(None, gt=0, le=100),
+                date_from: dt.datetime | None = DATE_FROM,
+                date_to: dt.datetime | None = DATE_TO, limit: int = Query(20, ge=1, le=100)):
+    items = selectors.volunteer_feed(request.auth, type_id=type, near=_near(near), radius_km=radius_km,
+                                     date_from=date_from, date_to=date_to, limit=limit)
+    for item in items:
+        item.demand.distance_m = round(item.distance_m) if item.distance_m is not None else None
+    return [item.demand for item in items]
+
+
+@router.post("/demands", response={201: DemandOut}, summary="Publish a need (staff, the elder, or a proxy)")
+def demand_create(request, payload: DemandIn):
+    actor: Person = request.auth
+    station = Node.objects.filter(pk=payload.station_id, kind=NodeKind.STATION).first()
+    if station is None:
+        raise NotFound()
+    service_type = selectors.service_type_get(station.bank, payload.service_type_id)
+    elders = {p.pk: p for p in Person.objects.filter(pk__in=[payload.elder_id, *payload.elder_ids], bank=station.bank)}
+    if (payload.elder_id and payload.elder_id not in elders) or any(e not in elders for e in payload.elder_ids):
+        raise NotFound()
+    with transaction.atomic():
+        demand = services.demand_create(
+            actor=actor, station=station, service_type=service_type, starts_at=payload.starts_at,
+            ends_at=payload.ends_at, elder=elders.get(payload.elder_id) if payload.elder_id else None,
+            elders=[elders[e] for e in payload.elder_ids], for_community=payload.for_community,
+            address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
+            headcount=payload.headcount, notes=payload.notes, payer=payload.payer)
+        if payload.publish:
+            demand = services.demand_publish(actor=actor, demand=demand)
+    return Status(201, _out(actor, selectors.demand_get(actor, demand.pk)))
+
+
+@router.get("/demands/{demand_id}", response=DemandOut, summary="One demand")
+def demand_detail(request, demand_id: int):
+    return _out(request.auth, selectors.demand_get(request.auth, demand_id))
+
+
+@router.post("/demands/{demand_id}/publish", response=DemandOut, summary="Publish a draft (or approve one in review)")
+def demand_publish(request, demand_id: int):
+    demand = services.demand_publish(actor=request.auth, demand=selectors.demand_get(request.auth, demand_id))
+    return _out(request.auth, selectors.demand_get(request.auth, demand.pk))
+
+
+@router.post("/demands/{demand_id}/cancel", response=DemandOut, summary="Cancel before anyone checked in")
+def demand_cancel(request, demand_id: int, payload: CancelIn | None = None):
+    demand = selectors.demand_get(request.auth, demand_id)
+    services.demand_cancel(actor=request.auth, demand=demand, reason=payload.reason if payload else "")
+    return _out(request.auth, selectors.demand_get(request.auth, demand_id))
+
+
+def _idempotent(request, key, operation: str, payload: dict, perform) -> Status:
+    with transaction.atomic():
+        status, body = run_idempotent(actor=request.auth, key=key, operation=operation, payload=payload,
+                                      perform=perform)
+    assignment = Assignment.objects.select_related("volunteer").get(pk=body["id"])
+    return Status(status, assignment)
+
+
+@router.post("/demands/{demand_id}/claim", response={201: AssignmentOut, 200: AssignmentOut},
+             summary="Take one place (接单); accepts Idempotency-Key")
+def demand_claim(request, demand_id: int, idempotency_key: str | None = IdempotencyKey):
+    actor = request.auth
+
+    def perform():
+        demand = selectors.demand_get(actor, demand_id)
+        return 201, {"id": services.demand_claim(actor=actor, demand=demand).pk}
+
+    return _idempotent(request, idempotency_key, f"demands.claim:{demand_id}", {}, perform)
+
+
+@router.post("/demands/{demand_id}/unclaim", response=AssignmentOut, summary="Give your place back before the cutoff")
+def demand_unclaim(request, demand_id: int, payload: WhoIn | None = None):
+    actor = request.auth
+    demand = selectors.demand_get(actor, demand_id)
+    volunteer = None
+    if payload and payload.volunteer_id:
+        volunteer = Person.objects.filter(pk=payload.volunteer_id).first()
+        if volunteer is None:
+            raise NotFound()
+    return services.demand_unclaim(actor=actor, demand=demand, volunteer=volunteer)
+
+
+@router.post("/demands/{demand_id}/dispatch", response={201: AssignmentOut},
+             summary="Station staff give a place to a volunteer (派单)")
+def demand_dispatch(request, demand_id: int, payload: DispatchIn):
+    demand = selectors.demand_get(request.auth, demand_id)
+    volunteer = Person.objects.filter(pk=payload.volunteer_id, bank_id=demand.bank_id).select_related("node").first()
+    if volunteer is None:
+        raise NotFound()
+    return Status(201, services.demand_dispatch(actor=request.auth, demand=demand, volunteer=volunteer))
+
+
+@router.get("/demands/{demand_id}/candidates", response=list[CandidateOut],
+            summary="Fitting volunteers for a demand, nearest and best rated first (staff)")
+def demand_candidates(request, demand_id: int):
+    demand = selectors.demand_get(request.auth, demand_id)
+    if not selectors.is_demand_staff(request.auth, demand):
+        raise NotFound()
+    return [{"volunteer_id": c.volunteer.pk, "name": c.volunteer.name,
+             "station_name": c.volunteer.node.name if c.volunteer.node else None,
+             "distance_m": round(c.distance_m) if c.distance_m is not None else None,
+             "average_rating": c.rating, "upcoming_tasks": c.upcoming} for c in selectors.volunteers_for_demand(demand)]
+
+
+@router.post("/demands/{demand_id}/check-in", response=AssignmentOut,
+             summary="Check in (签到): location, station code, or staff confirmation")
+def demand_check_in(request, demand_id: int, payload: CheckInIn):
+    demand = selectors.demand_get(request.auth, demand_id)
+    assignment = _assignment(request.auth, demand, payload)
+    return services.assignment_check_in(actor=request.auth, assignment=assignment, latitude=payload.latitude,
+                                        longitude=payload.longitude, station_code=payload.station_code,
+                                        method=payload.method)
+
+
+@router.post("/demands/{demand_id}/check-out", response=AssignmentOut, summary="Check out (签退); accepts Idempotency-Key")
+def demand_check_out(request, demand_id: int, payload: CheckOutIn | None = None,
+                     idempotency_key: str | None = IdempotencyKey):
+    actor, payload = request.auth, payload or CheckOutIn()
+
+    def perform():
+        demand = selectors.demand_get(actor, demand_id)
+        assignment = _assignment(actor, demand, payload)
+        return 200, {"id": services.assignment_check_out(actor=actor, assignment=assignment, latitude=payload.latitude,
+                                                         longitude=payload.longitude).pk}
+
+    return _idempotent(request, idempotency_key, f"demands.check_out:{demand_id}", payload.dict(), perform)
+
+
+@router.post("/demands/{demand_id}/confirm", response=AssignmentOut,
+             summary="Confirm and rate 1–5 (the elder, a proxy or staff); credits once; accepts Idempotency-Key")
+def demand_confirm(request, demand_id: int, payload: ConfirmIn, idempotency_key: str | None = IdempotencyKey):
+    actor = request.auth
+
+    def perform():
+        demand = selectors.demand_get(actor, demand_id)
+        assignment = _assignment(actor, demand, payload, done_only=True)
+        return 200, {"id": services.assignment_confirm(actor=actor, assignment=assignment, rating=payload.rating,
+                                                       comment=payload.comment).pk}
+
+    return _idempotent(request, idempotency_key, f"demands.confirm:{demand_id}", payload.dict(), perform)
+
+
+@router.post("/demands/{demand_id}/dispute", response=AssignmentOut, summary="Dispute a service (投诉); no credit until decided")
+def demand_dispute(request, demand_id: int, payload: DisputeIn):
+    demand = selectors.demand_get(request.auth, demand_id)
+    assignment = _assignment(request.auth, demand, payload, done_only=True)
+    return services.assignment_dispute(actor=request.auth, assignment=assignment, reason=payload.reason)
+
+
+@router.get("/assignments/me", response=list[AssignmentOut], summary="My tasks as a volunteer, soonest first")
+@paginate(Pages)
+def my_assignments(request, live: bool | None = None):
+    return selectors.assignments_of(request.auth, live=live).select_related("volunteer").order_by("-starts_at")
+
+
+@router.get("/notices", response=list[NoticeOut], summary="My inbox, newest first")
+@paginate(Pages)
+def notice_list(request, unread: bool = False):
+    notices = selectors.notices_of(request.auth)
+    return notices.filter(read_at__isnull=True) if unread else notices
+
+
+@router.post("/notices/read", summary="Mark all my notices read")
+def notices_read(request):
+    return {"marked": services.notices_mark_read(actor=request.auth)}
+
+
+

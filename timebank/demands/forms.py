@@ -1,0 +1,132 @@
+"""Forms of the demand pages. Times are entered as a local date and wall-clock times (Asia/Shanghai)."""
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Payer, ServiceType
+
+DATE = forms.DateInput(attrs={"type": "date"})
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def local_moment(day: dt.date, at: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, at))
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ServiceType) -> str:
+        from django.utils.translation import get_language
+
+        return obj.display_name(get_language() or "zh-hans")
+
+
+class WhenMixin(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DATE)
+    start = forms.TimeField(label=_("From"), widget=TIME)
+    end = forms.TimeField(label=_("Until"), widget=TIME)
+
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        data = self.cleaned_data
+        return local_moment(data["day"], data["start"]), local_moment(data["day"], data["end"])
+
+
+class DemandForm(WhenMixin):
+    """Station staff publish a need for an elder, several elders, or the whole community."""
+
+    station = forms.ModelChoiceField(label=_("Service station"), queryset=None)
+    service_type = TypeChoiceField(label=_("Service type"), queryset=None)
+    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, required=False,
+                                   help_text=_("Leave empty for a group activity for the whole community."))
+    for_community = forms.BooleanField(label=_("For the whole community"), required=False)
+    headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200, initial=1)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
+                              widget=forms.RadioSelect)
+    weekly_until = forms.DateField(label=_("Repeat every week until"), required=False, widget=DATE,
+                                   help_text=_("Leave empty for a single request."))
+    publish = forms.BooleanField(label=_("Publish now"), required=False, initial=True)
+
+    def __init__(self, *args, stations, types, elders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+        self.fields["service_type"].queryset = types
+        self.fields["elder"].queryset = elders
+        order = ["station", "service_type", "elder", "for_community", "day", "start", "end", "weekly_until",
+                 "headcount", "address", "latitude", "longitude", "notes", "payer", "publish"]
+        self.order_fields(order)
+
+
+class MemberDemandForm(WhenMixin):
+    """An elder or a proxy asks for help (fewer choices, large type)."""
+
+    elder = forms.ModelChoiceField(label=_("Who needs help"), queryset=None, empty_label=None,
+                                   widget=forms.RadioSelect)
+    service_type = TypeChoiceField(label=_("What help"), queryset=None, empty_label=None)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Anything the volunteer should know"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
+                              widget=forms.RadioSelect)
+
+    def __init__(self, *args, elders, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder"].queryset = elders
+        self.fields["service_type"].queryset = types
+        self.order_fields(["elder", "service_type", "day", "start", "end", "address", "notes", "payer"])
+
+
+class FeedFilterForm(forms.Form):
+    type = TypeChoiceField(label=_("Service type"), queryset=None, required=False, empty_label=_("Any"))
+    day = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    distance = forms.ChoiceField(label=_("Distance"), required=False,
+                                 choices=[("", _("Any")), ("1", _("Within 1 km")), ("3", _("Within 3 km")),
+                                          ("10", _("Within 10 km"))])
+
+    def __init__(self, *args, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = types
+
+
+class CheckInForm(forms.Form):
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    station_code = forms.CharField(label=_("Station code (if your location cannot be found)"), required=False,
+                                   max_length=32)
+
+
+class RatingForm(forms.Form):
+    FACES = [(5, _("Very good")), (4, _("Good")), (3, _("All right")), (2, _("Not good")), (1, _("Bad"))]
+    rating = forms.TypedChoiceField(label=_("How was the service?"), choices=FACES, coerce=int,
+                                    widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Anything to add"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PaperServiceForm(WhenMixin):
+    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=None)
+    reason = forms.CharField(label=_("Why on paper"), max_length=200)
+
+    def __init__(self, *args, volunteers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].queryset = volunteers
+        self.order_fields(["volunteer", "day", "start", "end", "reason"])
+
+
+class ResolveForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+                                 choices=[("credit", _("Credit the service")), ("reject", _("Do not credit"))])
+    served_minutes = forms.IntegerField(label=_("Minutes to credit (to lower them)"), required=False, min_value=0)
+    note = forms.CharField(label=_("Note"), max_length=500)

@@ -1,0 +1,185 @@
+"""API shapes for service types, demands and assignments. Times are ISO 8601 with the bank's
+offset (Asia/Shanghai, +08:00) on the way out, and must carry an offset on the way in."""
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import PlainSerializer, StrictInt
+
+LocalTime = Annotated[dt.datetime, PlainSerializer(lambda v: timezone.localtime(v).isoformat(), return_type=str)]
+
+
+class ServiceTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    category: str
+    mode: str
+    default_minutes: int
+    rate_percent: int = Field(..., description="Minutes credited per 100 minutes served")
+    points_per_hour: int
+    required_certificate: str
+
+
+class ServiceTypeBrief(Schema):
+    id: int = Field(..., alias="pk")
+    code: str
+    name: str
+    name_en: str
+
+
+class AssignmentOut(Schema):
+    id: int
+    demand_id: int
+    volunteer_id: int
+    volunteer_name: str = Field(..., alias="volunteer.name")
+    status: str
+    dispatched: bool
+    claimed_at: LocalTime
+    check_in_at: LocalTime | None
+    check_in_method: str
+    check_in_distance_m: int | None
+    check_out_at: LocalTime | None
+    served_minutes: int | None
+    rating: int | None
+    comment: str
+    confirmed_at: LocalTime | None
+    auto_confirmed: bool
+    dispute_reason: str
+    credited_minutes: int | None
+    credited_points: int | None
+    credit_transfer_ids: list[int]
+    credit_error: str
+
+
+class DemandOut(Schema):
+    id: int
+    status: str
+    service_type: ServiceTypeBrief
+    station_id: int
+    station_name: str = Field(..., alias="station.name")
+    branch_id: int
+    elder_id: int | None
+    elder_name: str | None = None
+    for_community: bool
+    address: str
+    latitude: float | None
+    longitude: float | None
+    starts_at: LocalTime
+    ends_at: LocalTime
+    headcount: int
+    claimed_count: int
+    places_left: int
+    notes: str
+    payer: str
+    series_id: int | None
+    created_at: LocalTime
+    published_at: LocalTime | None
+    distance_m: int | None = None
+    assignments: list[AssignmentOut] = []
+
+    @staticmethod
+    def resolve_elder_name(obj) -> str | None:
+        if getattr(obj, "hide_elder", False) or not obj.elder_id:
+            return None
+        return obj.elder.name
+
+    @staticmethod
+    def resolve_assignments(obj) -> list:
+        # Lists carry none; one demand carries those the reader may see (set by the endpoint).
+        return getattr(obj, "assignments_shown", [])
+
+
+class FeedItemOut(Schema):
+    """A demand in the volunteer's feed: what to decide on, without the elder's name."""
+    id: int
+    service_type: ServiceTypeBrief
+    station_id: int = Field(..., alias="station.pk")
+    station_name: str = Field(..., alias="station.name")
+    address: str
+    latitude: float | None
+    longitude: float | None
+    starts_at: LocalTime
+    ends_at: LocalTime
+    headcount: int
+    places_left: int
+    payer: str
+    notes: str
+    distance_m: int | None = None
+
+
+class DemandIn(Schema):
+    station_id: StrictInt
+    service_type_id: StrictInt
+    elder_id: StrictInt | None = None
+    elder_ids: list[StrictInt] = Field(default_factory=list, max_length=200)
+    for_community: bool = False
+    address: str = Field("", max_length=200)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    headcount: StrictInt = 1
+    notes: str = Field("", max_length=2000)
+    payer: Literal["branch", "elder"] = "branch"
+    publish: bool = Field(True, description="Publish at once (a draft otherwise)")
+
+
+class WhoIn(Schema):
+    """Which assignment: staff name the volunteer (or the assignment); a volunteer means their own."""
+    assignment_id: StrictInt | None = None
+    volunteer_id: StrictInt | None = None
+
+
+class CheckInIn(WhoIn):
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    station_code: str = Field("", max_length=32)
+    method: Literal["", "gps", "station_code", "staff"] = ""
+
+
+class CheckOutIn(WhoIn):
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class ConfirmIn(WhoIn):
+    rating: StrictInt | None = Field(None, ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class DisputeIn(WhoIn):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class DispatchIn(Schema):
+    volunteer_id: StrictInt
+
+
+class CandidateOut(Schema):
+    volunteer_id: int
+    name: str
+    station_name: str | None
+    distance_m: int | None
+    average_rating: float | None
+    upcoming_tasks: int
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    title: str
+    text: str
+    demand_id: int | None
+    created_at: LocalTime
+    read_at: LocalTime | None
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return str(obj.get_kind_display())

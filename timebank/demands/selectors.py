@@ -1,0 +1,435 @@
+"""Reading demands: what each person may see, the volunteer's feed (精准对接), the fitting
+volunteers for a demand, and the inbox. Every query is scoped to what `actor` may see."""
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from timebank.ledger.models import Transfer, TransferStatus
+from timebank.lib.errors import NotFound
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, scope_q
+from timebank.people.models import Person, PersonStatus, ProxyLink, VolunteerStatus
+
+from .models import (
+    PLACE_HOLDING,
+    TIME_BLOCKING,
+    Assignment,
+    AssignmentStatus,
+    Demand,
+    DemandStatus,
+    Notice,
+    ServiceType,
+    VolunteerArea,
+)
+
+FEED_CANDIDATES = 200  # the feed ranks at most this many soonest matches in Python
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def demand_point(demand: Demand) -> tuple[float, float] | None:
+    """Where the service happens: the demand's own map point, else its station's."""
+    if demand.latitude is not None and demand.longitude is not None:
+        return demand.latitude, demand.longitude
+    station = demand.station
+    if station.latitude is not None and station.longitude is not None:
+        return station.latitude, station.longitude
+    return None
+
+
+def certificates_held(person: Person) -> set[str]:
+    """Certificate codes the person holds and that are in force. Training certificates come with
+    the training app; until then nobody holds any, so only types without a requirement fit."""
+    return set()
+
+
+def holds_certificate_for(person: Person, service_type: ServiceType) -> bool:
+    return not service_type.required_certificate or service_type.required_certificate in certificates_held(person)
+
+
+def branch_of_station(station: Node) -> Node:
+    return station if station.kind == NodeKind.BRANCH else station.parent
+
+
+def volunteer_branch_ids(volunteer: Person) -> list[int]:
+    """Branches whose demands a volunteer may take: the branch of their home station, and the
+    branches of the same bank they opted into."""
+    node = volunteer.node
+    if node is None:
+        return []
+    home = [node.parent_id] if node.kind == NodeKind.STATION else [node.pk] if node.kind == NodeKind.BRANCH else []
+    cached = getattr(volunteer, "_area_ids", None)
+    if cached is None:
+        cached = list(VolunteerArea.objects.filter(person=volunteer, branch__bank_id=volunteer.bank_id,
+                                                   branch__is_closed=False).values_list("branch_id", flat=True))
+        volunteer._area_ids = cached
+    return home + [b for b in cached if b not in home]
+
+
+def branches_to_opt_into(volunteer: Person) -> QuerySet[Node]:
+    return Node.objects.filter(bank_id=volunteer.bank_id, kind=NodeKind.BRANCH, is_closed=False).order_by("path")
+
+
+def is_active_volunteer(person: Person) -> bool:
+    return (person.is_volunteer and person.volunteer_status == VolunteerStatus.APPROVED
+            and person.status == PersonStatus.ACTIVE and person.is_active)
+
+
+def service_types_of(bank: Node, *, active_only: bool = True) -> QuerySet[ServiceType]:
+    types = ServiceType.objects.filter(bank=bank)
+    return types.filter(is_active=True) if active_only else types
+
+
+def service_type_get(bank: Node, type_id) -> ServiceType:
+    try:
+        return ServiceType.objects.get(bank=bank, pk=int(type_id))
+    except (ServiceType.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+# ---- who may see and do what ------------------------------------------------------------------
+
+def is_demand_staff(actor, demand: Demand, perm: str = Perm.DEMANDS_MANAGE) -> bool:
+    return has_perm(actor, perm, demand.station)
+
+
+def elders_of(demand: Demand) -> list[Person]:
+    people = list(demand.elders.all())
+    if demand.elder_id and all(p.pk != demand.elder_id for p in people):
+        people.insert(0, demand.elder)
+    return people
+
+
+def acts_for_demand(actor, demand: Demand) -> bool:
+    """The served elder, their proxy, or whoever published it (members acting for elders)."""
+    if actor is None or not getattr(actor, "pk", None):
+        return False
+    if demand.created_by_id == actor.pk:
+        return True
+    elder_ids = {p.pk for p in elders_of(demand)}
+    if actor.pk in elder_ids:
+        return True
+    return ProxyLink.objects.filter(proxy=actor, elder_id__in=elder_ids, revoked_at__isnull=True).exists()
+
+
+def demands_visible_to(actor) -> QuerySet[Demand]:
+    """Staff: demands at stations in reach. Members: what they serve, receive, published or act
+    for, and the published demands of their branch."""
+    q = scope_q(actor, Perm.DEMANDS_VIEW, "station__path")
+    if getattr(actor, "pk", None):
+        elder_ids = list(ProxyLink.objects.filter(proxy=actor, revoked_at__isnull=True).values_list("elder_id", flat=True))
+        elder_ids.append(actor.pk)
+        q |= Q(created_by=actor) | Q(elder_id__in=elder_ids) | Q(elders__in=elder_ids)
+        q |= Q(Exists(Assignment.objects.filter(demand=OuterRef("pk"), volunteer=actor)))
+        if is_active_volunteer(actor):
+            q |= Q(branch_id__in=volunteer_branch_ids(actor), status__in=[DemandStatus.PUBLISHED, DemandStatus.CLAIMED])
+    return (Demand.objects.filter(pk__in=Demand.objects.filter(q).values("pk"))
+            .select_related("service_type", "station", "elder", "branch"))
+
+
+def demand_get(actor, demand_id) -> Demand:
+    """A demand the actor may see, or 404 (never a hint that it exists elsewhere)."""
+    try:
+        demand_id = int(demand_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    demand = demands_visible_to(actor).filter(pk=demand_id).first()
+    if demand is None:
+        raise NotFound()
+    return demand
+
+
+def demands_search(actor, *, status: str = "", type_id: int | None = None, station_id: int | None = None,
+                   date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
+                   near: tuple[float, float] | None = None, radius_km: float | None = None) -> QuerySet[Demand]:
+    demands = demands_visible_to(actor)
+    if status:
+        demands = demands.filter(status=status)
+    if type_id:
+        demands = demands.filter(service_type_id=type_id)
+    if station_id:
+        demands = demands.filter(station_id=station_id)
+    if date_from:
+        demands = demands.filter(starts_at__gte=date_from)
+    if date_to:
+        demands = demands.filter(starts_at__lt=date_to)
+    if near and radius_km:
+        demands = demands.filter(_bounding_box(near, radius_km * 1000))
+    return demands.order_by("starts_at", "id")
+
+
+def _bounding_box(near: tuple[float, float], radius_m: float) -> Q:
+    lat, lng = near
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(0.01, math.cos(math.radians(lat)))))
+    inside = Q(latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lng - dlng, longitude__lte=lng + dlng)
+    station_inside = Q(latitude__isnull=True) & Q(station__latitude__gte=lat - dlat, station__latitude__lte=lat + dlat,
+                                                  station__longitude__gte=lng - dlng, station__longitude__lte=lng + dlng)
+    return inside | station_inside
+
+
+def overlapping_claims(volunteer: Person, starts_at: dt.datetime, ends_at: dt.datetime) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(volunteer=volunteer, status__in=TIME_BLOCKING, starts_at__lt=ends_at,
+                                     ends_at__gt=starts_at)
+
+
+def minutes_claimed_on(volunteer: Person, day: dt.date) -> int:
+    """Planned minutes of the volunteer's live claims starting on `day` (Asia/Shanghai)."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    total = 0
+    for a in Assignment.objects.filter(volunteer=volunteer, status__in=TIME_BLOCKING, starts_at__gte=start,
+                                       starts_at__lt=start + dt.timedelta(days=1)).select_related("demand__service_type"):
+        total += a.demand.service_type.credit_for(a.demand.planned_minutes)
+    return total
+
+
+@dataclass
+class FeedType:
+    pk: int
+    code: str
+    name: str
+    name_en: str
+
+    def display_name(self, language: str = "zh-hans") -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+@dataclass
+class FeedStation:
+    pk: int
+    name: str
+
+
+@dataclass
+class FeedDemand:
+    """What a feed card shows of a demand, read in the one feed query (no model instances)."""
+    pk: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    latitude: float | None
+    longitude: float | None
+    headcount: int
+    claimed_count: int
+    payer: str
+    address: str
+    notes: str
+    service_type: FeedType
+    station: FeedStation
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.headcount - self.claimed_count)
+
+
+@dataclass
+class FeedItem:
+    demand: FeedDemand
+    distance_m: float | None
+
+
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+FEED_DAYS = 31  # days ranked one by one; later demands simply follow in time order
+METRES_PER_DEGREE = 111_320
+
+
+def _feed_rows(volunteer: Person, *, branch_ids: list[int], held: set[str], now: dt.datetime, limit: int,
+               type_id: int | None, date_from: dt.datetime | None, date_to: dt.datetime | None,
+               near: tuple[float, float] | None, radius_m: float | None) -> list[tuple]:
+    """The feed in one statement: the soonest FEED_CANDIDATES matches, walked in order on the
+    (status, branch, starts_at) index, ranked by local day and then by distance, `limit` kept.
+    Plain SQL, portable to SQLite: day boundaries (Asia/Shanghai midnights) and the flat-earth
+    distance (fine at city scale) are computed from parameters, not database functions."""
+    when = connection.ops.adapt_datetimefield_value
+    where = [f"d.status = %s AND d.branch_id IN ({_in(branch_ids)}) AND d.starts_at > %s",
+             "(d.elder_id IS NULL OR d.elder_id <> %s) AND (d.created_by_id IS NULL OR d.created_by_id <> %s)",
+             "NOT EXISTS (SELECT 1 FROM demands_assignment a WHERE a.demand_id = d.id AND a.volunteer_id = %s"
+             " AND a.status <> %s)",
+             f"NOT EXISTS (SELECT 1 FROM demands_assignment b WHERE b.volunteer_id = %s"
+             f" AND b.status IN ({_in(TIME_BLOCKING)}) AND b.starts_at < d.ends_at AND b.ends_at > d.starts_at)",
+             "t.required_certificate IN (" + ", ".join(["''", *["%s"] * len(held)]) + ")"]
+    params: list = [DemandStatus.PUBLISHED, *branch_ids, when(now), volunteer.pk, volunteer.pk, volunteer.pk,
+                    AssignmentStatus.CANCELLED, volunteer.pk, *TIME_BLOCKING, *sorted(held)]
+    if type_id:
+        where.append("d.service_type_id = %s")
+        params.append(type_id)
+    if date_from:
+        where.append("d.starts_at >= %s")
+        params.append(when(date_from))
+    if date_to:
+        where.append("d.starts_at < %s")
+        params.append(when(date_to))
+    order_params: list = []
+    distance = "0"
+    if near is not None:
+        lat0, lng0 = near
+        squeeze = max(0.01, math.cos(math.radians(lat0)))
+        distance = (f"((c.lat - {lat0!r}) * (c.lat - {lat0!r}) + (c.lng - {lng0!r}) * {squeeze!r}"
+                    f" * (c.lng - {lng0!r}) * {squeeze!r})")
+        if radius_m:
+            reach = radius_m / METRES_PER_DEGREE
+            where.append("COALESCE(d.latitude, s.latitude) BETWEEN %s AND %s"
+                         " AND COALESCE(d.longitude, s.longitude) BETWEEN %s AND %s")
+            params.extend([lat0 - reach, lat0 + reach, lng0 - reach / squeeze, lng0 + reach / squeeze])
+    zone = timezone.get_current_timezone()
+    today = now.astimezone(zone).date()
+    midnights = [timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=i), dt.time()), zone)
+                 for i in range(1, FEED_DAYS + 1)]
+    day = "CASE " + " ".join(f"WHEN c.starts_at < %s THEN {i}" for i in range(FEED_DAYS)) + f" ELSE {FEED_DAYS} END"
+    order_params.extend(when(m) for m in midnights)
+    within = ""
+    if near is not None and radius_m:
+        within = f" WHERE c.lat IS NULL OR {distance} <= {(radius_m / METRES_PER_DEGREE) ** 2!r}"
+    sql = (
+        "SELECT c.* FROM (SELECT d.id, d.starts_at, COALESCE(d.latitude, s.latitude) AS lat,"
+        " COALESCE(d.longitude, s.longitude) AS lng, d.ends_at, d.headcount, d.claimed_count, d.payer, d.address,"
+        " d.notes, t.id AS type_id, t.code, t.name, t.name_en, s.id AS station_id, s.name AS station_name"
+        " FROM demands_demand d JOIN demands_servicetype t ON t.id = d.service_type_id"
+        " JOIN orgs_node s ON s.id = d.station_id"
+        f" WHERE {' AND '.join(where)} ORDER BY d.starts_at, d.id LIMIT {FEED_CANDIDATES}) c{within}"
+        f" ORDER BY {day}, CASE WHEN c.lat IS NULL THEN 1 ELSE 0 END, {distance}, c.starts_at, c.id"
+        f" LIMIT {int(limit)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + order_params)
+        return cursor.fetchall()
+
+
+def volunteer_feed(volunteer: Person, *, type_id: int | None = None, date_from: dt.datetime | None = None,
+                   date_to: dt.datetime | None = None, near: tuple[float, float] | None = None,
+                   radius_km: float | None = None, limit: int = 50) -> list[FeedItem]:
+    """Published demands the volunteer can actually take: their branch, types whose certificate
+    they hold, a place free, not their own, not overlapping their claims; soonest day first and
+    nearest within a day. `near` defaults to the volunteer's home station."""
+    if not is_active_volunteer(volunteer):
+        return []
+    branch_ids = volunteer_branch_ids(volunteer)
+    if not branch_ids:
+        return []
+    if near is None and volunteer.node is not None and volunteer.node.latitude is not None:
+        near = (volunteer.node.latitude, volunteer.node.longitude)
+    rows = _feed_rows(volunteer, branch_ids=branch_ids, held=certificates_held(volunteer), now=timezone.now(),
+                      limit=limit, type_id=type_id, date_from=date_from, date_to=date_to, near=near,
+                      radius_m=radius_km * 1000 if radius_km else None)
+    # The elder's name is not part of the feed: a volunteer learns it by taking the task.
+    items = []
+    for pk, starts_at, lat, lng, ends_at, headcount, claimed, payer, address, notes, *kind, station_id, station in rows:
+        distance = distance_m(*near, lat, lng) if near is not None and lat is not None and lng is not None else None
+        items.append(FeedItem(FeedDemand(pk, _aware(starts_at), _aware(ends_at), lat, lng, headcount, claimed, payer,
+                                         address, notes, FeedType(*kind), FeedStation(station_id, station)), distance))
+    return items
+
+
+def _aware(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if timezone.is_naive(value) else value  # SQLite hands back naive UTC
+
+
+@dataclass
+class Candidate:
+    volunteer: Person
+    distance_m: float | None
+    rating: float | None
+    upcoming: int
+
+
+def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]:
+    """Volunteers who fit a demand, nearest first, then best rated, then least busy (派单)."""
+    busy = Assignment.objects.filter(volunteer=OuterRef("pk"), status__in=TIME_BLOCKING,
+                                     starts_at__lt=demand.ends_at, ends_at__gt=demand.starts_at)
+    already = Assignment.objects.filter(volunteer=OuterRef("pk"), demand=demand, status__in=PLACE_HOLDING)
+    people = (Person.objects.filter(bank_id=demand.bank_id, is_volunteer=True, volunteer_status=VolunteerStatus.APPROVED,
+                                    status=PersonStatus.ACTIVE, is_active=True,
+                                    )
+              .filter(Q(node__path__startswith=demand.branch.path)
+                      | Q(pk__in=VolunteerArea.objects.filter(branch_id=demand.branch_id).values("person_id")))
+              .exclude(pk__in=[p.pk for p in elders_of(demand)]).exclude(Exists(busy)).exclude(Exists(already))
+              .select_related("node")
+              .annotate(avg_rating=Avg("assignments__rating"),
+                        upcoming=Count("assignments", filter=Q(assignments__status__in=TIME_BLOCKING)))
+              .order_by("id")[:2000])
+    point = demand_point(demand)
+    out = []
+    for person in people:
+        if not holds_certificate_for(person, demand.service_type):
+            continue
+        home = person.node
+        distance = (distance_m(*point, home.latitude, home.longitude)
+                    if point and home is not None and home.latitude is not None else None)
+        out.append(Candidate(person, distance, person.avg_rating, person.upcoming))
+    out.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -(c.rating or 0), c.upcoming))
+    return out[:limit]
+
+
+# ---- assignments ---------------------------------------------------------------------------------
+
+def assignments_of(volunteer: Person, *, live: bool | None = None) -> QuerySet[Assignment]:
+    items = Assignment.objects.filter(volunteer=volunteer).select_related("demand__service_type", "demand__station")
+    if live is True:
+        items = items.filter(status__in=TIME_BLOCKING + [AssignmentStatus.DONE, AssignmentStatus.DISPUTED])
+    elif live is False:
+        items = items.exclude(status__in=TIME_BLOCKING)
+    return items
+
+
+def assignment_get(actor, assignment_id) -> Assignment:
+    """An assignment on a demand the actor may see, or 404."""
+    try:
+        assignment = Assignment.objects.select_related("demand", "volunteer").get(pk=int(assignment_id))
+    except (Assignment.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    demand_get(actor, assignment.demand_id)
+    return assignment
+
+
+def demand_holds(demand: Demand) -> QuerySet[Transfer]:
+    """The elder's pending holds for this demand (one per place)."""
+    return Transfer.objects.filter(subject_type="demands.demand", subject_id=str(demand.pk),
+                                   status=TransferStatus.PENDING).order_by("id")
+
+
+def board(actor, *, station_id: int | None = None, days: int = 14) -> dict[str, list[Demand]]:
+    """Staff board: live demands of the stations in reach, by status."""
+    since = timezone.now() - dt.timedelta(days=days)
+    demands = (Demand.objects.filter(scope_q(actor, Perm.DEMANDS_VIEW, "station__path"))
+               .filter(Q(starts_at__gte=since) | Q(status__in=[DemandStatus.DONE, DemandStatus.IN_SERVICE,
+                                                                 DemandStatus.REVIEW]))
+               .select_related("service_type", "station", "elder").order_by("starts_at"))
+    if station_id:
+        demands = demands.filter(station_id=station_id)
+    columns: dict[str, list[Demand]] = {s: [] for s in DemandStatus.values}
+    for demand in demands[:1000]:
+        columns[demand.status].append(demand)
+    return columns
+
+
+def disputes_visible_to(actor) -> QuerySet[Assignment]:
+    return (Assignment.objects.filter(scope_q(actor, Perm.DEMANDS_RESOLVE, "demand__station__path"),
+                                      status=AssignmentStatus.DISPUTED)
+            .select_related("demand__service_type", "demand__station", "volunteer"))
+
+
+def notices_of(person: Person) -> QuerySet[Notice]:
+    return Notice.objects.filter(person=person).select_related("demand__service_type")
+
+
+def unread_notice_count(person: Person) -> int:
+    return Notice.objects.filter(person=person, read_at__isnull=True).count()

@@ -1,0 +1,35 @@
+"""Background jobs of demands, run by the task worker (django-tasks). Each is safe to run twice."""
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def notify(person_ids: list[int], kind: str, demand_id: int | None, text: str = "") -> int:
+    """Write notices (and SMS for the urgent kinds) once the change they describe is committed."""
+    return services.notices_deliver(person_ids, kind, demand_id, text)
+
+
+@task()
+def expire_demands() -> int:
+    return services.demands_expire()
+
+
+@task()
+def mark_no_shows() -> int:
+    return services.assignments_mark_no_show()
+
+
+@task()
+def auto_confirm() -> int:
+    return services.assignments_auto_confirm()
+
+
+@task()
+def generate_series() -> int:
+    return services.series_generate_all()
+
+
+@task()
+def send_reminders() -> int:
+    return services.reminders_send()

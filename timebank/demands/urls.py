@@ -1,0 +1,34 @@
+"""Demand pages: volunteer feed and tasks, elders' requests and confirmation, staff board,
+calendar, publishing, dispatch, paper service, and the branch overview with disputes."""
+from django.urls import path
+
+from . import views
+
+app_name = "demands"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("feed/", views.feed, name="feed"),
+    path("areas/", views.areas, name="areas"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<int:pk>/", views.task, name="task"),
+    path("tasks/<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("tasks/<int:pk>/check-out/", views.check_out, name="check_out"),
+    path("tasks/<int:pk>/unclaim/", views.unclaim, name="unclaim"),
+    path("history/", views.history, name="history"),
+    path("requests/", views.requests, name="requests"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("services/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("services/<int:pk>/dispute/", views.dispute, name="dispute"),
+    path("services/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("board/", views.board, name="board"),
+    path("new/", views.demand_new, name="new"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("overview/", views.overview, name="overview"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/claim/", views.claim, name="claim"),
+    path("<int:pk>/publish/", views.publish, name="publish"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/dispatch/", views.dispatch, name="dispatch"),
+    path("<int:pk>/paper/", views.paper, name="paper"),
+]
