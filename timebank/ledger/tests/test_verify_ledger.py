@@ -64,3 +64,15 @@ def test_a_changed_amount_shows_as_a_balance_mismatch_and_a_broken_chain(ledger)
     assert not report.ok
     assert report.first_bad_transfer == victim.pk
     assert any(f"account {victim.credit_id}" in p for p in report.problems)
+
+
+def test_a_long_chain_checked_in_parallel_parts_still_names_the_tampered_transfer(postgres_only, ledger, monkeypatch):
+    for _ in range(6):
+        services.donation_make(actor=ledger.volunteer, donor=ledger.volunteer, amount=1)
+    chain.seal_all(now=later())
+    monkeypatch.setattr(chain, "PARALLEL_FROM", 2)
+    assert chain.verify().ok
+    victim = Transfer.objects.order_by("id")[7]  # in the second part
+    _without_guards("UPDATE ledger_transfer SET memo = 'edited' WHERE id = %s", [victim.pk])
+    report = chain.verify()
+    assert not report.ok and report.first_bad_transfer == victim.pk
