@@ -1,4 +1,5 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -81,6 +82,13 @@ def on_auth_error(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_value_out_of_range(request, exc):
+    # A number too large for the database column (an id of 2**70, say): the request's fault.
+    return error(request, 422, "value_out_of_range", _("A value is out of the allowed range."))
 
 
 @api.exception_handler(HttpError)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "timebank.lib.request_context.RequestContextMiddleware",
+    "timebank.lib.out_of_range.OutOfRangeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

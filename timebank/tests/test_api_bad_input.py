@@ -52,3 +52,14 @@ def test_a_nul_character_in_a_change_is_refused(world, api_client):
 def test_a_body_that_is_not_json_is_refused(world, api_client):
     api_client.login_as(world.station_staff)
     assert_refused(api_client.post("/api/v1/people", "{not json", content_type="application/json"))
+
+
+def test_an_id_too_large_for_the_database_is_a_4xx_not_a_500(world, api_client, client):
+    api_client.login_as(world.station_staff)
+    for path in ("/api/v1/demands/99999999999999999999999", "/api/v1/people/99999999999999999999999"):
+        response = api_client.get(path)
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+    # As a filter it may simply match nothing; it must never be a server error.
+    assert api_client.get("/api/v1/demands?station=99999999999999999999999").status_code < 500
+    client.force_login(world.station_staff)
+    assert 400 <= client.get("/demands/99999999999999999999999/").status_code < 500
