@@ -305,7 +305,8 @@ def _feed_rows(volunteer: Person, *, branch_ids: list[int], held: set[str], now:
         " FROM demands_demand d JOIN demands_servicetype t ON t.id = d.service_type_id"
         " JOIN orgs_node s ON s.id = d.station_id"
         f" WHERE {' AND '.join(where)} ORDER BY d.starts_at, d.id LIMIT {FEED_CANDIDATES}) c{within}"
-        f" ORDER BY {day}, CASE WHEN c.lat IS NULL THEN 1 ELSE 0 END, {distance}, c.starts_at, c.id"
+        f" ORDER BY {day}, CASE WHEN c.lat IS NULL THEN 1 ELSE 0 END, {distance + ', ' if near is not None else ''}"
+        "c.starts_at, c.id"
         f" LIMIT {int(limit)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params + order_params)

@@ -43,3 +43,14 @@ def test_the_feed_leaves_out_what_the_volunteer_cannot_take(demand_world, clock)
     assert feed(w) == [free.pk]
     assert overlapping.pk in [i.demand.pk for i in selectors.volunteer_feed(w.volunteer2)]
     assert draft.pk not in [i.demand.pk for i in selectors.volunteer_feed(w.volunteer2)]
+
+
+def test_the_feed_works_when_nobody_has_coordinates(world):
+    from timebank.demands.models import ServiceType as Type
+    chat = Type.objects.get(bank=world.bank, code="chat_visit")
+    starts_at = tomorrow_at(9)
+    demand = services.demand_create(actor=world.station_staff, station=world.station_a1, service_type=chat,
+                                    starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), elder=world.elder,
+                                    headcount=1, payer="branch", address="政立路 100 弄")
+    services.demand_publish(actor=world.station_staff, demand=demand)
+    assert [item.demand.id for item in selectors.volunteer_feed(world.volunteer)] == [demand.pk]
