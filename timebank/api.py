@@ -100,8 +100,14 @@ from timebank.demands.api import router as demands_router  # noqa: E402
 from timebank.ledger.api import router as ledger_router  # noqa: E402
 from timebank.orgs.api import router as orgs_router  # noqa: E402
 from timebank.people.api import router as people_router  # noqa: E402
+from timebank.rewards.api import router as rewards_router  # noqa: E402
+from timebank.teams.api import router as teams_router  # noqa: E402
+from timebank.training.api import router as training_router  # noqa: E402
 
 api.add_router("", people_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("", ledger_router)
 api.add_router("", demands_router)
+api.add_router("", teams_router)
+api.add_router("", training_router)
+api.add_router("", rewards_router)

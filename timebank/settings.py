@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "timebank.audit",
     "timebank.ledger",
     "timebank.demands",
+    "timebank.training",
+    "timebank.teams",
+    "timebank.honours",
+    "timebank.rewards",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +174,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.demands.tasks.auto_confirm",
     "timebank.demands.tasks.generate_series",
     "timebank.demands.tasks.send_reminders",
+    "timebank.training.tasks.remind_expiring_certificates",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

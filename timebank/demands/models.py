@@ -295,6 +295,7 @@ class NoticeKind(models.TextChoices):
     DISPUTED = "disputed", _("A service was disputed")
     REVIEW = "review", _("A request waits for review")
     UNCLAIMED = "unclaimed", _("A volunteer withdrew")
+    CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
 
 
 class Notice(models.Model):

@@ -50,9 +50,17 @@ def demand_point(demand: Demand) -> tuple[float, float] | None:
 
 
 def certificates_held(person: Person) -> set[str]:
-    """Certificate codes the person holds and that are in force. Training certificates come with
-    the training app; until then nobody holds any, so only types without a requirement fit."""
-    return set()
+    """Course codes of the person's training certificates in force (what `required_certificate` names)."""
+    from timebank.training.selectors import certificate_codes_held
+
+    return certificate_codes_held(person)
+
+
+def orientation_done(person: Person) -> bool:
+    """False when the bank requires an orientation course the person has not completed yet."""
+    from timebank.training.selectors import orientation_done as done
+
+    return done(person)
 
 
 def holds_certificate_for(person: Person, service_type: ServiceType) -> bool:

@@ -438,6 +438,10 @@ def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool
         if not selectors.is_active_volunteer(volunteer) or not selectors.holds_certificate_for(
                 volunteer, demand.service_type):
             raise NotEligible()
+        if not selectors.orientation_done(volunteer):
+            from timebank.training.exceptions import OrientationRequired
+
+            raise OrientationRequired()
         if demand.status not in (DemandStatus.PUBLISHED, DemandStatus.CLAIMED):
             raise InvalidTransition()
         if demand.starts_at <= now:
@@ -482,6 +486,12 @@ def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool
 def demand_claim(*, actor: Person, demand: Demand) -> Assignment:
     """接单: the volunteer takes one place."""
     return _claim(actor=actor, demand_id=demand.pk, volunteer=actor, dispatched=False)
+
+
+def demand_claim_for_member(*, actor: Person, demand: Demand, volunteer: Person) -> Assignment:
+    """A team leader takes a place for a named team member (the teams app has authorised the
+    leader); every guard of a volunteer's own claim applies to the member."""
+    return _claim(actor=actor, demand_id=demand.pk, volunteer=volunteer, dispatched=False)
 
 
 def demand_dispatch(*, actor: Person, demand: Demand, volunteer: Person) -> Assignment:
@@ -693,6 +703,10 @@ def _credit(demand: Demand, assignment: Assignment, actor) -> None:
                 result = ledger.service_credit(volunteer=assignment.volunteer, minutes=minutes, points=points,
                                                branch=demand.branch, subject=assignment, actor=actor,
                                                idempotency_key=f"assignment:{assignment.pk}", from_hold=hold)
+                if result["minutes"] and hold is None:
+                    from timebank.teams.services import team_hours_donate
+
+                    team_hours_donate(assignment=assignment, demand=demand, minutes=result["minutes"], actor=actor)
             assignment.hold = hold
     except DomainError as err:
         assignment.status, assignment.credit_error = AssignmentStatus.CONFIRMED, err.code

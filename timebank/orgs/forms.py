@@ -30,6 +30,9 @@ class GrantForm(forms.Form):
 
 
 class RulesForm(forms.ModelForm):
+    # Text rules where empty is a value ("none required"), not "keep the current one".
+    CLEARABLE = ("orientation_course_code",)
+
     class Meta:
         model = BankRules
         fields = ["volunteer_approval_required", "volunteer_min_age", "elder_min_age",
@@ -39,7 +42,10 @@ class RulesForm(forms.ModelForm):
                   "correction_approval_minutes", "hold_timeout_hours",
                   # Demands and services.
                   "demand_review_required", "checkin_radius_m", "unclaim_cutoff_hours", "no_show_grace_minutes",
-                  "auto_confirm_days", "service_tolerance_minutes"]
+                  "auto_confirm_days", "service_tolerance_minutes",
+                  # Teams, training and honours.
+                  "team_hours_donation_only", "orientation_course_code", "certificate_reminder_days",
+                  "honour_thresholds_hours"]
         help_texts = {
             "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
             "volunteer_min_age": _("Younger volunteers need a guardian's consent."),
@@ -49,7 +55,21 @@ class RulesForm(forms.ModelForm):
             "min_service_minutes_before_redeem": _("Minutes of service before a first redemption; 0 means none."),
             "gift_max_minutes": _("Largest single gift in minutes; 0 means no limit."),
             "correction_approval_minutes": _("Corrections and grants above this need a second admin."),
+            "team_hours_donation_only": _("Nanjing: hours earned by teams can only be donated."),
+            "orientation_course_code": _("The code of a training course; empty means no orientation is required."),
+            "honour_thresholds_hours": _("Whole hours, ascending, separated by commas (e.g. 100,300,600,1000,1500)."),
         }
+
+    def clean_honour_thresholds_hours(self):
+        from timebank.honours.selectors import parse_thresholds
+
+        value = self.cleaned_data.get("honour_thresholds_hours")
+        if value in (None, ""):
+            return value
+        try:
+            return ",".join(str(h) for h in parse_thresholds(value, strict=True))
+        except ValueError:
+            raise forms.ValidationError(_("Enter whole hours in ascending order, separated by commas.")) from None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -94,6 +94,15 @@ class BankRules(models.Model):
                                                     default=3)
     service_tolerance_minutes = models.PositiveIntegerField(
         _("served time may exceed the planned window by (minutes)"), default=30)
+    # Teams, training and honours.
+    team_hours_donation_only = models.BooleanField(_("hours earned in team activities are donated to the pool"),
+                                                   default=False)
+    orientation_course_code = models.CharField(_("course required before a first claim (code)"), max_length=40,
+                                               blank=True)
+    certificate_reminder_days = models.PositiveIntegerField(_("remind volunteers before a certificate expires (days)"),
+                                                            default=30)
+    honour_thresholds_hours = models.CharField(_("star levels at these cumulative hours"), max_length=80,
+                                               default="100,300,600,1000,1500")
     created_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -185,7 +185,8 @@ def rules(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields
-                                                               if form.cleaned_data[f] not in (None, "")})
+                                                               if form.cleaned_data[f] not in (None, "")
+                                                               or f in RulesForm.CLEARABLE})
         except NotFound:
             raise
         except DomainError as err:

@@ -1,0 +1,117 @@
+"""Honours: a volunteer's served hours, their star level against the bank's thresholds, and the
+service record (by date, type and demand) that exports and certificates print."""
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from timebank.demands.models import Assignment, AssignmentStatus
+from timebank.lib.errors import NotFound
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import rules_for, scope_q
+from timebank.people.models import Person
+
+from .models import CorrectionStatus, RecordCertificate, RecordCorrection
+
+SERVED = (AssignmentStatus.CONFIRMED, AssignmentStatus.CREDITED)
+DEFAULT_THRESHOLDS = (100, 300, 600, 1000, 1500)
+
+
+def parse_thresholds(text: str, *, strict: bool = False) -> list[int]:
+    """"100,300,600" → [100, 300, 600]. Strict: refuse anything but ascending positive whole hours."""
+    try:
+        hours = [int(part) for part in (text or "").replace("，", ",").split(",") if part.strip()]
+    except ValueError:
+        if strict:
+            raise
+        return list(DEFAULT_THRESHOLDS)
+    if not hours or any(h <= 0 for h in hours) or hours != sorted(set(hours)) or len(hours) > 10:
+        if strict:
+            raise ValueError("thresholds")
+        return list(DEFAULT_THRESHOLDS)
+    return hours
+
+
+def served_records(person: Person) -> QuerySet[Assignment]:
+    """Confirmed services of the person, oldest first (what counts towards honours and certificates)."""
+    return (Assignment.objects.filter(volunteer=person, status__in=SERVED)
+            .select_related("demand", "demand__service_type", "demand__station").order_by("starts_at", "id"))
+
+
+def served_minutes(person: Person) -> int:
+    return Assignment.objects.filter(volunteer=person, status__in=SERVED).aggregate(
+        m=Sum("served_minutes"))["m"] or 0
+
+
+@dataclass
+class StarLevel:
+    stars: int  # 0 … len(thresholds)
+    served_minutes: int
+    thresholds: list[int]  # hours
+    next_hours: int | None  # the next threshold, None at the top
+
+    @property
+    def served_hours(self) -> float:
+        return self.served_minutes / 60
+
+    @property
+    def minutes_to_next(self) -> int | None:
+        return None if self.next_hours is None else self.next_hours * 60 - self.served_minutes
+
+
+def star_level_for(minutes: int, thresholds: list[int]) -> StarLevel:
+    """A threshold is reached when the served minutes are at least threshold × 60 (exactly 100 h is one star)."""
+    stars = sum(1 for hours in thresholds if minutes >= hours * 60)
+    return StarLevel(stars, minutes, thresholds, thresholds[stars] if stars < len(thresholds) else None)
+
+
+def star_level(person: Person) -> StarLevel:
+    thresholds = parse_thresholds(rules_for(person.bank).honour_thresholds_hours) if person.bank_id else list(
+        DEFAULT_THRESHOLDS)
+    return star_level_for(served_minutes(person), thresholds)
+
+
+def summary_by_year_and_type(person: Person) -> dict:
+    """{"2026": {"聊天慰问": 120, ...}, ...} in minutes, for the certificate."""
+    years: dict[str, dict[str, int]] = {}
+    for a in served_records(person):
+        year = str(timezone.localtime(a.starts_at).year)
+        name = a.demand.service_type.name
+        years.setdefault(year, {})
+        years[year][name] = years[year].get(name, 0) + (a.served_minutes or 0)
+    return years
+
+
+def person_for_record(actor, person_id) -> Person:
+    """Themself, or someone the actor may see as staff."""
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if getattr(actor, "pk", None) == person_id:
+        return actor
+    person = Person.objects.filter(pk=person_id).filter(scope_q(actor, Perm.PEOPLE_VIEW, "node__path")).first()
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def corrections_visible_to(actor) -> QuerySet[RecordCorrection]:
+    return RecordCorrection.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path") | Q(person=actor)) \
+        .select_related("person", "node", "assignment", "assignment__demand")
+
+
+def corrections_pending(actor) -> QuerySet[RecordCorrection]:
+    return RecordCorrection.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"),
+                                           status=CorrectionStatus.PENDING).select_related("person", "node")
+
+
+def correction_get(actor, correction_id) -> RecordCorrection:
+    try:
+        return corrections_visible_to(actor).get(pk=int(correction_id))
+    except (RecordCorrection.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def record_certificate_by_number(number: str) -> RecordCertificate | None:
+    return RecordCertificate.objects.filter(number=number).select_related("person", "issuer", "handler").first()

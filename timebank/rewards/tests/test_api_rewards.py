@@ -1,0 +1,25 @@
+"""The points-shop API: catalogue, ordering with Idempotency-Key, scoping and errors."""
+from timebank.rewards.models import RewardOrder
+
+
+def test_it_orders_once_per_idempotency_key(api_client, shop_world):
+    w = shop_world
+    api_client.login_as(w.volunteer)
+    items = api_client.get("/api/v1/rewards").json()["items"]
+    assert [i["name"] for i in items] == ["毛巾"]
+    first = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order", HTTP_IDEMPOTENCY_KEY="k1")
+    again = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 201 and again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and RewardOrder.objects.count() == 1
+
+
+def test_other_branch_items_are_not_found_and_errors_have_codes(api_client, shop_world):
+    w = shop_world
+    api_client.login_as(w.volunteer)
+    response = api_client.post(f"/api/v1/rewards/{w.other_item.pk}/order")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    api_client.login_as(w.other_branch_admin)
+    assert w.towel.pk not in [i["id"] for i in api_client.get("/api/v1/rewards").json()["items"]]
+    api_client.login_as(w.branch_admin)
+    response = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order")
+    assert response.status_code == 409 and response.json()["code"] == "insufficient_points"

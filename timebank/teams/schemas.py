@@ -1,0 +1,24 @@
+"""Shapes of the teams API."""
+from ninja import Field, Schema
+
+
+class TeamIn(Schema):
+    node_id: int
+    name: str = Field(..., min_length=1, max_length=80)
+    leader_id: int
+    description: str = Field("", max_length=2000)
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    node_id: int
+    leader_id: int
+    description: str
+
+
+class MembershipOut(Schema):
+    id: int
+    team_id: int
+    person_id: int
+    status: str

@@ -1,0 +1,43 @@
+"""Shapes of the training API."""
+import datetime as dt
+
+from ninja import Schema
+
+
+class CourseOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    node_id: int
+    valid_months: int
+
+
+class SignupOut(Schema):
+    id: int
+    session_id: int
+    person_id: int
+    status: str
+
+
+class CertificateOut(Schema):
+    id: int
+    number: str
+    course_id: int
+    course_code: str
+    course_name: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime | None
+    in_force: bool
+
+    @staticmethod
+    def resolve_course_code(obj) -> str:
+        return obj.course.code
+
+    @staticmethod
+    def resolve_course_name(obj) -> str:
+        return obj.course.name
+
+    @staticmethod
+    def resolve_in_force(obj) -> bool:
+        return obj.in_force()
