@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "timebank.audit",
     "timebank.ledger",
     "timebank.demands",
+    "timebank.health",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.demands.tasks.auto_confirm",
     "timebank.demands.tasks.generate_series",
     "timebank.demands.tasks.send_reminders",
+    "timebank.health.tasks.escalate_alerts",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

@@ -295,6 +295,7 @@ class NoticeKind(models.TextChoices):
     DISPUTED = "disputed", _("A service was disputed")
     REVIEW = "review", _("A request waits for review")
     UNCLAIMED = "unclaimed", _("A volunteer withdrew")
+    HEALTH_ALERT = "health_alert", _("A health alert needs attention")
 
 
 class Notice(models.Model):
