@@ -97,6 +97,7 @@ def on_http_error(request, exc: HttpError):
 
 
 from timebank.demands.api import router as demands_router  # noqa: E402
+from timebank.health.api import router as health_router  # noqa: E402
 from timebank.ledger.api import router as ledger_router  # noqa: E402
 from timebank.orgs.api import router as orgs_router  # noqa: E402
 from timebank.people.api import router as people_router  # noqa: E402
@@ -111,3 +112,4 @@ api.add_router("", demands_router)
 api.add_router("", teams_router)
 api.add_router("", training_router)
 api.add_router("", rewards_router)
+api.add_router("", health_router)

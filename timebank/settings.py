@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "timebank.teams",
     "timebank.honours",
     "timebank.rewards",
+    "timebank.health",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.demands.tasks.generate_series",
     "timebank.demands.tasks.send_reminders",
     "timebank.training.tasks.remind_expiring_certificates",
+    "timebank.health.tasks.escalate_alerts",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

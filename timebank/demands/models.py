@@ -296,6 +296,7 @@ class NoticeKind(models.TextChoices):
     REVIEW = "review", _("A request waits for review")
     UNCLAIMED = "unclaimed", _("A volunteer withdrew")
     CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
+    HEALTH_ALERT = "health_alert", _("A health alert needs attention")
 
 
 class Notice(models.Model):

@@ -25,6 +25,9 @@ def staff_sections(user) -> dict[str, bool]:
         "rules": has_perm(user, Perm.RULES_MANAGE),
         "audit": has_perm(user, Perm.AUDIT_VIEW),
         "demands": has_perm(user, Perm.DEMANDS_VIEW),
+        "health": has_perm(user, Perm.HEALTH_VIEW) or has_perm(user, Perm.HEALTH_STATS),
+        "health_cards": has_perm(user, Perm.HEALTH_CARDS),
+        "health_devices": has_perm(user, Perm.HEALTH_DEVICES),
     }
     nav["staff"] = any(nav.values())
     return nav

@@ -31,21 +31,30 @@ class Perm:
     DEMANDS_MANAGE = "demands.manage"  # publish, review, dispatch, record paper service, confirm on behalf
     DEMANDS_RESOLVE = "demands.resolve"  # decide disputed services
     SERVICE_TYPES_MANAGE = "service_types.manage"  # the bank's service catalogue
+    HEALTH_VIEW = "health.view"  # readings, thresholds and alerts of the elders in reach (values; every view audited)
+    HEALTH_MANAGE = "health.manage"  # act on alerts, enter readings, per-elder thresholds; at a bank node: bank thresholds
+    HEALTH_CARDS = "health.cards"  # issue health IC cards, report them lost
+    HEALTH_DEVICES = "health.devices"  # register and revoke measuring devices
+    HEALTH_STATS = "health.stats"  # counts only (readings taken, elders measured, alerts), never a value
 
 
 _STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
           Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE}
 _MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE}
+_MEDICAL = {Perm.HEALTH_VIEW, Perm.HEALTH_MANAGE, Perm.HEALTH_CARDS, Perm.HEALTH_STATS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
-                                             Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE}),
+                                             Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE,
+                                             Perm.HEALTH_DEVICES, Perm.HEALTH_STATS}),
     Role.BANK_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
-                                         Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE}),
-    Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
-    Role.STATION_STAFF: frozenset(_STAFF),
-    Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW}),
-    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW}),
+                                         Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE,
+                                         Perm.HEALTH_DEVICES, Perm.HEALTH_STATS}),
+    Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT, Perm.HEALTH_STATS}),
+    Role.STATION_STAFF: frozenset(_STAFF | {Perm.HEALTH_CARDS, Perm.HEALTH_STATS}),
+    Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW} | _MEDICAL),
+    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,
+                             Perm.HEALTH_STATS}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

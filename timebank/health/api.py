@@ -1,0 +1,139 @@
+"""Health endpoints. Devices post batches with their own token (`Authorization: Bearer dev_…`);
+people use their person token or session. Values only reach medical staff of the elder's subtree,
+the elder and consenting proxies, and every list of values is audited."""
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Path, Query, Router, Status
+from ninja.pagination import paginate
+from ninja.security import HttpBearer
+
+from timebank.lib.errors import NotFound
+from timebank.lib.pagination import Pages
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
+from timebank.people.models import Person
+
+from . import selectors, services
+from .models import HealthCard, ReadingKind
+from .schemas import (
+    AlertOut,
+    BatchOut,
+    CardIn,
+    CardOut,
+    CloseIn,
+    FollowUpIn,
+    ReadingBatchIn,
+    ReadingOut,
+    ThresholdsIn,
+    ThresholdsOut,
+)
+from .services import THRESHOLD_FIELDS
+
+router = Router(tags=["health"])
+MAX_ID = 2 ** 63 - 1  # larger ids cannot exist and overflow SQLite
+ID = Path(..., ge=1, le=MAX_ID)
+
+
+class DeviceToken(HttpBearer):
+    """A measuring device's token (`dev_…`), never a person's."""
+
+    def authenticate(self, request, token):
+        device = services.device_authenticate(token)
+        if device is not None:
+            request.device = device
+        return device
+
+
+@router.post("/health/readings", auth=DeviceToken(), response=BatchOut,
+             summary="A device posts a batch of 1–1,000 readings")
+def readings_post(request, payload: ReadingBatchIn):
+    results = services.readings_ingest(device=request.device, items=payload.readings, station_id=payload.station_id)
+    counts = {s: sum(1 for r in results if r.get("status") == s) for s in ("stored", "duplicate", "rejected")}
+    return {**counts, "results": results}
+
+
+@router.get("/people/{person_id}/readings", response=list[ReadingOut])
+@paginate(Pages)
+def readings_list(request, person_id: int = ID, kind: str = "", days: int = Query(365, ge=1, le=3660)):
+    elder = selectors.elder_for_values(request.user, person_id)
+    services.health_view_record(actor=request.user, elder=elder, what="api.readings")
+    return selectors.readings_of(elder, kind=kind if kind in ReadingKind.values else "",
+                                 since=timezone.now() - dt.timedelta(days=days))
+
+
+@router.get("/health/cards", response=list[CardOut])
+@paginate(Pages)
+def cards_list(request, elder_id: int | None = Query(None, ge=1, le=MAX_ID), uid: str = ""):
+    cards = selectors.cards_visible_to(request.user)
+    if elder_id:
+        cards = cards.filter(elder_id=elder_id)
+    if uid:
+        cards = cards.filter(uid=uid.strip().upper())
+    return cards
+
+
+@router.post("/health/cards", response={201: CardOut})
+def cards_post(request, payload: CardIn):
+    elder = Person.objects.filter(pk=payload.elder_id).select_related("node").first()
+    if elder is None or elder.node is None or not has_perm(request.user, Perm.HEALTH_CARDS, elder.node):
+        raise NotFound()
+    if payload.replaces:
+        old = HealthCard.objects.filter(pk=payload.replaces, elder=elder).first()
+        if old is None:
+            raise NotFound()
+        return Status(201, services.card_reissue(actor=request.user, card=old, uid=payload.uid))
+    return Status(201, services.card_issue(actor=request.user, elder=elder, uid=payload.uid))
+
+
+@router.post("/health/cards/{card_id}/lost", response=CardOut)
+def card_lost(request, card_id: int = ID):
+    card = selectors.cards_visible_to(request.user).filter(pk=card_id).first()
+    if card is None:
+        raise NotFound()
+    return services.card_report_lost(actor=request.user, card=card)
+
+
+@router.get("/health/alerts", response=list[AlertOut])
+@paginate(Pages)
+def alerts_list(request, status: str = ""):
+    return selectors.alert_queue(request.user, status=status)
+
+
+@router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)
+def alert_acknowledge(request, alert_id: int = ID):
+    return services.alert_acknowledge(actor=request.user, alert=selectors.alert_get(request.user, alert_id))
+
+
+@router.post("/health/alerts/{alert_id}/follow-up", response=AlertOut)
+def alert_follow_up(request, payload: FollowUpIn, alert_id: int = ID):
+    return services.alert_follow_up(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
+                                    outcome=payload.outcome, note=payload.note)
+
+
+@router.post("/health/alerts/{alert_id}/close", response=AlertOut)
+def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None):
+    return services.alert_close(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
+                                note=payload.note if payload else "")
+
+
+def _thresholds_out(elder: Person) -> dict:
+    t = selectors.thresholds_for(elder.bank, elder)
+    source = "default" if t.pk is None else ("elder" if t.elder_id else "bank")
+    return {**{k: getattr(t, k) for k in THRESHOLD_FIELDS}, "source": source, "reason": t.reason,
+            "effective_from": t.effective_from if t.pk else None}
+
+
+@router.get("/people/{person_id}/thresholds", response=ThresholdsOut)
+def thresholds_get(request, person_id: int = ID):
+    elder = selectors.elder_for_values(request.user, person_id)
+    services.health_view_record(actor=request.user, elder=elder, what="api.thresholds")
+    return _thresholds_out(elder)
+
+
+@router.put("/people/{person_id}/thresholds", response=ThresholdsOut)
+def thresholds_put(request, payload: ThresholdsIn, person_id: int = ID):
+    elder = selectors.elder_for_values(request.user, person_id)
+    values = {k: v for k, v in payload.dict().items() if k in THRESHOLD_FIELDS and v is not None}
+    services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason, **values)
+    return _thresholds_out(elder)

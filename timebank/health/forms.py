@@ -1,0 +1,44 @@
+"""Forms of the health pages."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import GlucoseContext, Outcome, ReadingKind, Thresholds
+from .services import THRESHOLD_FIELDS
+
+
+class CardForm(forms.Form):
+    elder_id = forms.IntegerField(label=_("Elder (number)"))
+    uid = forms.CharField(label=_("Card UID"), max_length=32)
+
+
+class DeviceForm(forms.Form):
+    station_id = forms.IntegerField(label=_("Service station (number)"))
+    serial = forms.CharField(label=_("Serial number"), max_length=64)
+    model = forms.CharField(label=_("Model"), max_length=64, required=False)
+
+
+class ManualReadingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReadingKind.choices)
+    systolic = forms.IntegerField(label=_("Systolic (mmHg)"), required=False)
+    diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), required=False)
+    glucose = forms.DecimalField(label=_("Glucose"), required=False, max_digits=6, decimal_places=2)
+    unit = forms.ChoiceField(label=_("Unit"), choices=[("", "—"), ("mmol/L", "mmol/L"), ("mg/dL", "mg/dL")],
+                             required=False)
+    context = forms.ChoiceField(label=_("When"), choices=[("", "—"), *GlucoseContext.choices], required=False)
+    bpm = forms.IntegerField(label=_("Heart rate (bpm)"), required=False)
+    measured_at = forms.DateTimeField(label=_("Measured at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ThresholdsForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, current: Thresholds, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in THRESHOLD_FIELDS:
+            self.fields[name] = forms.IntegerField(label=Thresholds._meta.get_field(name).verbose_name,
+                                                   initial=getattr(current, name), min_value=0)

@@ -1,0 +1,155 @@
+"""Wire shapes of the health API."""
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ReadingBatchIn(Schema):
+    """Each item: `card_uid`, `kind` (`bp` | `glucose` | `heart_rate`), `measured_at` (ISO 8601 with offset),
+    `sequence` (the device's own counter, ≥ 0) and the values: `systolic` + `diastolic` (mmHg) for bp;
+    `glucose` + `unit` (`mmol/L` | `mg/dL`, converted at 18.0 mg/dL per mmol/L) + `context`
+    (`fasting` | `after_meal` | `random`) for glucose; `bpm` for heart_rate. Items are checked one by one."""
+
+    station_id: int | None = Field(None, ge=1, le=2 ** 63 - 1,
+                                   description="optional: refused unless it is the device's own station")
+    readings: list[Any] = Field(..., min_length=1, max_length=1000)
+
+
+class ItemResultOut(Schema):
+    index: int
+    sequence: int | None = None
+    status: str = Field(..., description="stored | duplicate | rejected")
+    code: str | None = None
+    id: int | None = None
+
+
+class BatchOut(Schema):
+    stored: int
+    duplicate: int
+    rejected: int
+    results: list[ItemResultOut]
+
+
+class ReadingOut(Schema):
+    id: int
+    kind: str
+    systolic: int | None
+    diastolic: int | None
+    glucose_mmol_l: str | None
+    glucose: int | None = Field(None, description="hundredths of mmol/L")
+    glucose_context: str
+    bpm: int | None
+    level: str
+    measured_at: dt.datetime
+    station_id: int
+    manual: bool
+
+    @staticmethod
+    def resolve_glucose_mmol_l(obj) -> str | None:
+        return None if obj.glucose is None else f"{obj.glucose // 100}.{obj.glucose % 100:02d}"
+
+
+class ManualReadingIn(Schema):
+    kind: str
+    systolic: int | None = None
+    diastolic: int | None = None
+    glucose: float | None = None
+    unit: str | None = None
+    context: str | None = None
+    bpm: int | None = None
+    measured_at: str
+
+
+class CardIn(Schema):
+    elder_id: int = Field(..., ge=1, le=2 ** 63 - 1)
+    uid: str = Field(..., max_length=40)
+    replaces: int | None = Field(None, ge=1, le=2 ** 63 - 1, description="reissue: the id of the elder's current or lost card")
+
+
+class CardOut(Schema):
+    id: int
+    elder_id: int
+    uid: str
+    status: str
+    issued_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+class AlertOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    station_id: int
+    rule: str
+    severity: str
+    status: str
+    readings_count: int
+    opened_at: dt.datetime
+    escalations: int
+    level_node_id: int
+    acknowledged_at: dt.datetime | None
+    followed_up_at: dt.datetime | None
+    outcome: str
+    note: str
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_elder_name(obj) -> str:
+        return obj.elder.name
+
+
+class FollowUpIn(Schema):
+    outcome: str = Field(..., description="phoned | visited | referred | no_answer")
+    note: str = Field("", max_length=2000)
+
+
+class CloseIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class ThresholdsBody(Schema):
+    bp_systolic_high: int
+    bp_diastolic_high: int
+    bp_systolic_urgent: int
+    bp_diastolic_urgent: int
+    glucose_fasting_high: int
+    glucose_after_meal_high: int
+    glucose_low: int
+    glucose_urgent_low: int
+    heart_rate_low: int
+    heart_rate_high: int
+    heart_rate_urgent_low: int
+    heart_rate_urgent_high: int
+    sustained_high_count: int
+    sustained_last: int
+    sustained_days: int
+    escalate_after_minutes: int
+
+
+class ThresholdsOut(ThresholdsBody):
+    source: str = Field(..., description="default | bank | elder")
+    reason: str
+    effective_from: dt.datetime | None
+
+
+class ThresholdsIn(Schema):
+    """Only the limits to change (glucose in hundredths of mmol/L); a reason is required."""
+
+    reason: str = Field(..., max_length=200)
+    bp_systolic_high: int | None = None
+    bp_diastolic_high: int | None = None
+    bp_systolic_urgent: int | None = None
+    bp_diastolic_urgent: int | None = None
+    glucose_fasting_high: int | None = None
+    glucose_after_meal_high: int | None = None
+    glucose_low: int | None = None
+    glucose_urgent_low: int | None = None
+    heart_rate_low: int | None = None
+    heart_rate_high: int | None = None
+    heart_rate_urgent_low: int | None = None
+    heart_rate_urgent_high: int | None = None
+    sustained_high_count: int | None = None
+    sustained_last: int | None = None
+    sustained_days: int | None = None
+    escalate_after_minutes: int | None = None

@@ -1,0 +1,608 @@
+"""Every write about health: cards, devices, readings (batch ingest and hand entry), thresholds,
+consent, and the alert workflow with its escalation."""
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from timebank.audit.services import audit_record, diff
+from timebank.lib.errors import InvalidInput, NotFound
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
+from timebank.people.models import Person, PersonStatus, ProxyLink
+
+from . import selectors
+from .classification import LIMITS, classify, glucose_hundredths
+from .exceptions import (
+    AlertTransitionInvalid,
+    CardActiveExists,
+    CardNotActive,
+    CardUidTaken,
+    DeviceSerialTaken,
+    DeviceStationMismatch,
+    NotAnElder,
+    ReadingInvalid,
+    ThresholdsInvalid,
+)
+from .models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
+    CardStatus,
+    Device,
+    GlucoseContext,
+    HealthCard,
+    Level,
+    Outcome,
+    ProxyHealthConsent,
+    Reading,
+    ReadingKind,
+    Severity,
+    Thresholds,
+)
+
+MAX_BATCH = 1000
+FUTURE_SKEW = dt.timedelta(minutes=5)  # device clocks drift; further ahead is refused
+DEVICE_TOKEN_PREFIX = "dev_"
+URGENT_RULE = {ReadingKind.BP: AlertRule.BP_URGENT, ReadingKind.GLUCOSE: AlertRule.GLUCOSE_URGENT,
+               ReadingKind.HEART_RATE: AlertRule.HEART_RATE_URGENT}
+VALUE_FIELDS = {ReadingKind.BP: {"systolic", "diastolic"}, ReadingKind.GLUCOSE: {"glucose", "unit", "context"},
+                ReadingKind.HEART_RATE: {"bpm"}}
+ALL_VALUE_FIELDS = {"systolic", "diastolic", "glucose", "unit", "context", "bpm"}
+
+
+def _clean_uid(uid) -> str:
+    uid = str(uid or "").strip().upper()
+    if not uid or len(uid) > 32 or not uid.isascii() or not uid.replace("-", "").replace(":", "").isalnum():
+        raise InvalidInput(_("A card UID is 1–32 letters and digits."), code="card_uid_invalid")
+    return uid
+
+
+# ---- cards ---------------------------------------------------------------------------------------
+
+def _elder_for_card(actor, elder: Person) -> Person:
+    elder = Person.objects.select_for_update(of=("self",)).select_related("node", "bank").get(pk=elder.pk)
+    if elder.node is None or not has_perm(actor, Perm.HEALTH_CARDS, elder.node):
+        raise NotFound()
+    if not elder.is_elder:
+        raise NotAnElder()
+    return elder
+
+
+def _card_create(*, actor, elder: Person, uid: str) -> HealthCard:
+    if HealthCard.objects.filter(bank=elder.bank, uid=uid).exists():
+        raise CardUidTaken()
+    try:
+        with transaction.atomic():
+            return HealthCard.objects.create(bank=elder.bank, elder=elder, uid=uid, issued_by=actor)
+    except IntegrityError:
+        raise CardUidTaken() from None
+
+
+def card_issue(*, actor, elder: Person, uid: str) -> HealthCard:
+    """A first card (or a new one after the old was reported lost)."""
+    uid = _clean_uid(uid)
+    with transaction.atomic():
+        elder = _elder_for_card(actor, elder)
+        if HealthCard.objects.filter(elder=elder, status=CardStatus.ACTIVE).exists():
+            raise CardActiveExists()
+        card = _card_create(actor=actor, elder=elder, uid=uid)
+        audit_record(actor=actor, action="health.card_issued", obj=card, node=elder.node, changes={"uid": uid})
+    return card
+
+
+def card_report_lost(*, actor, card: HealthCard) -> HealthCard:
+    """The UID stops working at once: readings with it are refused from now on."""
+    with transaction.atomic():
+        card = HealthCard.objects.select_for_update().get(pk=card.pk)
+        _elder_for_card(actor, card.elder)
+        if card.status != CardStatus.ACTIVE:
+            raise CardNotActive()
+        card.status, card.ended_at = CardStatus.LOST, timezone.now()
+        card.save(update_fields=["status", "ended_at"])
+        audit_record(actor=actor, action="health.card_lost", obj=card, node=card.elder.node)
+    return card
+
+
+def card_reissue(*, actor, card: HealthCard, uid: str) -> HealthCard:
+    """A new card in place of `card` (active → replaced; lost stays lost)."""
+    uid = _clean_uid(uid)
+    with transaction.atomic():
+        elder = _elder_for_card(actor, card.elder)
+        card = HealthCard.objects.select_for_update().get(pk=card.pk)
+        if card.status == CardStatus.REPLACED or HealthCard.objects.filter(
+                elder=elder, status=CardStatus.ACTIVE).exclude(pk=card.pk).exists():
+            raise CardNotActive()
+        if card.status == CardStatus.ACTIVE:
+            card.status, card.ended_at = CardStatus.REPLACED, timezone.now()
+            card.save(update_fields=["status", "ended_at"])
+        new = _card_create(actor=actor, elder=elder, uid=uid)
+        audit_record(actor=actor, action="health.card_reissued", obj=new, node=elder.node,
+                     changes={"old": card.pk, "uid": uid})
+    return new
+
+
+# ---- devices -------------------------------------------------------------------------------------
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def device_register(*, actor, station: Node, serial: str, model: str = "") -> tuple[Device, str]:
+    """A device at a station and its token; the raw token is returned once, only its hash is kept."""
+    serial = (serial or "").strip()[:64]
+    if not serial:
+        raise InvalidInput(_("Give the device's serial number."), code="serial_required")
+    if station is None or station.kind != NodeKind.STATION or station.is_closed:
+        raise InvalidInput(_("Choose an open service station."), code="station_invalid")
+    if not has_perm(actor, Perm.HEALTH_DEVICES, station):
+        raise NotFound()
+    raw = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        if Device.objects.filter(bank=station.bank, serial=serial).exists():
+            raise DeviceSerialTaken()
+        try:
+            with transaction.atomic():
+                device = Device.objects.create(bank=station.bank, station=station, serial=serial,
+                                               model=(model or "").strip()[:64], prefix=raw[:10],
+                                               key_hash=_token_hash(raw), created_by=actor)
+        except IntegrityError:
+            raise DeviceSerialTaken() from None
+        audit_record(actor=actor, action="health.device_registered", obj=device, node=station, bank=station.bank)
+    return device, raw
+
+
+def device_revoke(*, actor, device: Device) -> Device:
+    with transaction.atomic():
+        device = Device.objects.select_for_update(of=("self",)).select_related("station").get(pk=device.pk)
+        if not has_perm(actor, Perm.HEALTH_DEVICES, device.station):
+            raise NotFound()
+        if device.revoked_at is None:
+            device.revoked_at = timezone.now()
+            device.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="health.device_revoked", obj=device, node=device.station)
+    return device
+
+
+def device_authenticate(raw: str) -> Device | None:
+    if not raw or not raw.startswith(DEVICE_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    device = (Device.objects.filter(key_hash=_token_hash(raw), revoked_at__isnull=True)
+              .select_related("station", "bank").first())
+    if device is None or device.station.is_closed:
+        return None
+    now = timezone.now()
+    if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+# ---- readings ------------------------------------------------------------------------------------
+
+def _int_in(item: dict, name: str) -> int:
+    value = item.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ReadingInvalid(code="value_invalid", detail={"field": name})
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ReadingInvalid(code="value_invalid", detail={"field": name})
+        value = int(value)
+    low, high = LIMITS[name]
+    if not low <= value <= high:
+        raise ReadingInvalid(code="value_out_of_range", detail={"field": name})
+    return value
+
+
+def reading_values(item: dict, *, now: dt.datetime) -> dict:
+    """The model fields of one reading from its wire form, or ReadingInvalid with the reason's code."""
+    if not isinstance(item, dict):
+        raise ReadingInvalid(code="item_invalid")
+    kind = item.get("kind")
+    if kind not in ReadingKind.values:
+        raise ReadingInvalid(code="kind_invalid")
+    present = {k for k in ALL_VALUE_FIELDS if item.get(k) not in (None, "")}
+    if present - VALUE_FIELDS[kind]:
+        # e.g. a blood-pressure reading that also carries a glucose value or a unit: mixed units.
+        raise ReadingInvalid(code="units_mixed", detail={"fields": sorted(present - VALUE_FIELDS[kind])})
+    values: dict = {"kind": kind}
+    if kind == ReadingKind.BP:
+        values["systolic"], values["diastolic"] = _int_in(item, "systolic"), _int_in(item, "diastolic")
+        if values["diastolic"] >= values["systolic"]:
+            raise ReadingInvalid(code="value_out_of_range", detail={"field": "diastolic"})
+    elif kind == ReadingKind.GLUCOSE:
+        unit = item.get("unit")
+        if unit not in ("mmol/L", "mg/dL"):
+            raise ReadingInvalid(code="unit_invalid", detail={"field": "unit"})
+        raw = item.get("glucose")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise ReadingInvalid(code="value_invalid", detail={"field": "glucose"})
+        try:
+            glucose = glucose_hundredths(raw, unit)
+        except ValueError:
+            raise ReadingInvalid(code="value_invalid", detail={"field": "glucose"}) from None
+        low, high = LIMITS["glucose"]
+        if not low <= glucose <= high:
+            raise ReadingInvalid(code="value_out_of_range", detail={"field": "glucose"})
+        context = item.get("context") or GlucoseContext.RANDOM
+        if context not in GlucoseContext.values:
+            raise ReadingInvalid(code="context_invalid", detail={"field": "context"})
+        values["glucose"], values["glucose_context"] = glucose, context
+    else:
+        values["bpm"] = _int_in(item, "bpm")
+    measured = item.get("measured_at")
+    if isinstance(measured, dt.datetime):
+        measured_at = measured
+    else:
+        try:
+            measured_at = parse_datetime(measured) if isinstance(measured, str) and len(measured) <= 40 else None
+        except ValueError:
+            measured_at = None
+    if measured_at is None or timezone.is_naive(measured_at) or measured_at.year < 2000:
+        raise ReadingInvalid(code="measured_at_invalid", detail={"field": "measured_at"})
+    if measured_at > now + FUTURE_SKEW:
+        raise ReadingInvalid(code="measured_at_future", detail={"field": "measured_at"})
+    values["measured_at"] = measured_at.astimezone(dt.UTC)
+    return values
+
+
+def _level(thresholds: Thresholds, values: dict) -> str:
+    return classify(thresholds, values["kind"], systolic=values.get("systolic"), diastolic=values.get("diastolic"),
+                    glucose=values.get("glucose"), context=values.get("glucose_context", ""), bpm=values.get("bpm"))
+
+
+def readings_ingest(*, device: Device, items: list, station_id: int | None = None) -> list[dict]:
+    """Store a device's batch. Each item gets a result: stored, duplicate (that (device, sequence) is
+    already stored, however often the batch is re-sent) or rejected with a code; one bad item does not
+    sink the others. Readings are attributed to the device's station; cards are looked up in its bank."""
+    if station_id is not None and station_id != device.station_id:
+        raise DeviceStationMismatch()
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidInput(_("A batch holds 1 to 1,000 readings."), code="batch_size_invalid")
+    now = timezone.now()
+    results: list[dict] = [{} for _ in items]
+    parsed: list[tuple[int, int, str, dict]] = []
+    for index, item in enumerate(items):
+        sequence = item.get("sequence") if isinstance(item, dict) else None
+        result = {"index": index, "sequence": sequence if isinstance(sequence, int) else None}
+        results[index] = result
+        try:
+            if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence < 2 ** 62:
+                raise ReadingInvalid(code="sequence_invalid", detail={"field": "sequence"})
+            uid = item.get("card_uid")
+            if not isinstance(uid, str) or not 0 < len(uid.strip()) <= 32:
+                raise ReadingInvalid(code="card_unknown", detail={"field": "card_uid"})
+            parsed.append((index, sequence, uid.strip().upper(), reading_values(item, now=now)))
+        except ReadingInvalid as err:
+            result.update(status="rejected", code=err.code)
+    cards = {c.uid: c for c in HealthCard.objects.filter(bank=device.bank_id, uid__in={p[2] for p in parsed})
+             .select_related("elder")}
+    missing = {p[2] for p in parsed} - set(cards)
+    elsewhere = set(HealthCard.objects.filter(uid__in=missing).exclude(bank=device.bank_id)
+                    .values_list("uid", flat=True)) if missing else set()
+    accepted: list[tuple[int, int, HealthCard, dict]] = []
+    seen_sequences: set[int] = set()
+    for index, sequence, uid, values in parsed:
+        card = cards.get(uid)
+        code = None
+        if card is None:
+            code = "card_other_bank" if uid in elsewhere else "card_unknown"
+        elif card.status == CardStatus.LOST:
+            code = "card_lost"
+        elif card.status == CardStatus.REPLACED:
+            code = "card_replaced"
+        elif card.elder.status != PersonStatus.ACTIVE:
+            code = "elder_inactive"
+        if code:
+            results[index].update(status="rejected", code=code)
+        elif sequence in seen_sequences:
+            results[index].update(status="duplicate")
+        else:
+            seen_sequences.add(sequence)
+            accepted.append((index, sequence, card, values))
+    if not accepted:
+        return results
+    batch = uuid.uuid4()
+    limits = selectors.thresholds_for_many(device.bank, sorted({c.elder_id for _, _, c, _ in accepted}), now)
+    rows = [Reading(bank_id=device.bank_id, station_id=device.station_id, elder_id=card.elder_id, device=device,
+                    sequence=sequence, batch=batch, received_at=now, level=_level(limits[card.elder_id], values),
+                    **values) for _, sequence, card, values in accepted]
+    with transaction.atomic():
+        Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        stored = {seq: (pk, mine) for seq, pk, mine in
+                  Reading.objects.filter(device=device, sequence__in=list(seen_sequences))
+                  .values_list("sequence", "id", "batch")}
+        new_rows = []
+        by_sequence = {r.sequence: r for r in rows}
+        for index, sequence, _card, _values in accepted:
+            pk, mine = stored.get(sequence, (None, None))
+            if pk is None:
+                results[index].update(status="rejected", code="reading_invalid")
+            elif mine == batch:
+                results[index].update(status="stored", id=pk)
+                row = by_sequence[sequence]
+                row.pk = pk
+                new_rows.append(row)
+            else:
+                results[index].update(status="duplicate", id=pk)
+        _evaluate_alerts(new_rows, limits, now=now)
+    return results
+
+
+def reading_enter(*, actor, elder: Person, item: dict) -> Reading:
+    """A reading entered by hand by medical staff (audited as manual); same checks as a device's."""
+    now = timezone.now()
+    values = reading_values(item, now=now)
+    with transaction.atomic():
+        elder = Person.objects.select_related("node", "bank").get(pk=elder.pk)
+        if elder.node is None or not has_perm(actor, Perm.HEALTH_MANAGE, elder.node):
+            raise NotFound()
+        if not elder.is_elder:
+            raise NotAnElder()
+        limits = {elder.pk: selectors.thresholds_for(elder.bank, elder, now)}
+        reading = Reading.objects.create(bank=elder.bank, station=elder.node, elder=elder, manual=True,
+                                         entered_by=actor, received_at=now, level=_level(limits[elder.pk], values),
+                                         **values)
+        audit_record(actor=actor, action="health.reading_entered", obj=reading, node=elder.node, bank=elder.bank,
+                     changes={"elder": elder.pk, "kind": reading.kind})
+        _evaluate_alerts([reading], limits, now=now)
+    return reading
+
+
+# ---- alerts --------------------------------------------------------------------------------------
+
+def _evaluate_alerts(readings: list[Reading], limits: dict, *, now: dt.datetime) -> list[Alert]:
+    """Urgent readings raise an urgent alert at once; a blood-pressure run raises a follow-up alert
+    (the sustained rule: `sustained_high_count` of the last `sustained_last` within `sustained_days`)."""
+    raised: list[Alert] = []
+    for reading in sorted(readings, key=lambda r: (r.elder_id, r.measured_at)):
+        if reading.level == Level.URGENT:
+            alert = _alert_raise(reading, URGENT_RULE[reading.kind], Severity.URGENT, now=now)
+            if alert is not None:
+                raised.append(alert)
+    bp_elders = sorted({r.elder_id for r in readings if r.kind == ReadingKind.BP})
+    if bp_elders:
+        longest = max(limits[e].sustained_days for e in bp_elders)
+        recent: dict[int, list[tuple]] = {}
+        for elder_id, level, measured_at, pk in (
+                Reading.objects.filter(elder_id__in=bp_elders, kind=ReadingKind.BP,
+                                       measured_at__gte=now - dt.timedelta(days=longest))
+                .order_by("elder_id", "-measured_at", "-id").values_list("elder_id", "level", "measured_at", "id")):
+            recent.setdefault(elder_id, []).append((level, measured_at, pk))
+        latest = {r.elder_id: r for r in sorted((r for r in readings if r.kind == ReadingKind.BP),
+                                                 key=lambda r: r.measured_at)}
+        for elder_id in bp_elders:
+            t = limits[elder_id]
+            since = now - dt.timedelta(days=t.sustained_days)
+            window = [row for row in recent.get(elder_id, []) if row[1] >= since][: t.sustained_last]
+            highs = sum(1 for level, _, _ in window if level in (Level.HIGH, Level.URGENT))
+            if highs >= t.sustained_high_count:
+                alert = _alert_raise(latest[elder_id], AlertRule.BP_SUSTAINED, Severity.FOLLOW_UP, now=now)
+                if alert is not None:
+                    raised.append(alert)
+    return raised
+
+
+def _alert_raise(reading: Reading, rule: str, severity: str, *, now: dt.datetime) -> Alert | None:
+    """A new alert, or None when one for (elder, rule) is already open (the reading is added to it)."""
+    open_alerts = Alert.objects.filter(elder_id=reading.elder_id, rule=rule).exclude(status=AlertStatus.CLOSED)
+    if open_alerts.exists():
+        open_alerts.update(last_reading=reading, readings_count=F("readings_count") + 1)
+        return None
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(bank_id=reading.bank_id, station_id=reading.station_id,
+                                         elder_id=reading.elder_id, rule=rule, severity=severity, reading=reading,
+                                         last_reading=reading, opened_at=now, level_node_id=reading.station_id)
+    except IntegrityError:
+        # Another ingest opened it a moment ago: one open alert per elder and rule.
+        open_alerts.update(last_reading=reading, readings_count=F("readings_count") + 1)
+        return None
+    audit_record(actor=None, action="health.alert_opened", obj=alert, node=alert.station,
+                 changes={"rule": rule, "reading": reading.pk})
+    _notify(alert, [*selectors.medical_staff_covering(alert.station), *selectors.consenting_proxies(alert.elder)])
+    return alert
+
+
+def _notify(alert: Alert, people: Iterable[Person]) -> None:
+    """Inbox notice and SMS, through the task worker once the alert is committed."""
+    ids = sorted({p.pk for p in people})
+    if not ids:
+        return
+    alert_id = alert.pk
+
+    def send():
+        from .tasks import alert_notify
+
+        alert_notify.enqueue(alert_id, ids)
+
+    transaction.on_commit(send)
+
+
+def alert_notices_deliver(alert_id: int, person_ids: list[int]) -> int:
+    """The worker's side of `_notify`: an inbox notice and a short message to each person.
+    The text names the alert and the station, never a value (an SMS is not private)."""
+    from timebank.demands.models import Notice, NoticeKind
+    from timebank.lib.sms import sms_send
+
+    alert = Alert.objects.select_related("station").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    text = f"{alert.get_severity_display()} · {alert.get_rule_display()} · {alert.station.name} #{alert.pk}"
+    people = list(Person.objects.filter(pk__in=person_ids))
+    Notice.objects.bulk_create([Notice(person=p, kind=NoticeKind.HEALTH_ALERT, text=text[:300]) for p in people])
+    for person in people:
+        if person.mobile:
+            sms_send(person.mobile, str(text))
+    return len(people)
+
+
+def _alert_for_update(actor, alert: Alert) -> Alert:
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("station", "elder").filter(pk=alert.pk).first()
+    if alert is None or not has_perm(actor, Perm.HEALTH_MANAGE, alert.station):
+        raise NotFound()
+    return alert
+
+
+def alert_acknowledge(*, actor, alert: Alert) -> Alert:
+    with transaction.atomic():
+        alert = _alert_for_update(actor, alert)
+        if alert.status != AlertStatus.OPEN:
+            raise AlertTransitionInvalid(detail={"status": alert.status})
+        alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, timezone.now(), actor
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        audit_record(actor=actor, action="health.alert_acknowledged", obj=alert, node=alert.station)
+    return alert
+
+
+def alert_follow_up(*, actor, alert: Alert, outcome: str, note: str = "") -> Alert:
+    if outcome not in Outcome.values:
+        raise InvalidInput(_("Choose what was done: phoned, visited, referred or no answer."), code="outcome_invalid")
+    note = (note or "").strip()[:2000]
+    with transaction.atomic():
+        alert = _alert_for_update(actor, alert)
+        if alert.status != AlertStatus.ACKNOWLEDGED:
+            raise AlertTransitionInvalid(detail={"status": alert.status})
+        alert.status, alert.followed_up_at, alert.followed_up_by = AlertStatus.FOLLOWED_UP, timezone.now(), actor
+        alert.outcome, alert.note = outcome, note
+        alert.save(update_fields=["status", "followed_up_at", "followed_up_by", "outcome", "note"])
+        audit_record(actor=actor, action="health.alert_followed_up", obj=alert, node=alert.station,
+                     changes={"outcome": outcome})
+    return alert
+
+
+def alert_close(*, actor, alert: Alert, note: str = "") -> Alert:
+    note = (note or "").strip()
+    with transaction.atomic():
+        alert = _alert_for_update(actor, alert)
+        if alert.status != AlertStatus.FOLLOWED_UP:
+            raise AlertTransitionInvalid(detail={"status": alert.status})
+        alert.status, alert.closed_at, alert.closed_by = AlertStatus.CLOSED, timezone.now(), actor
+        if note:
+            alert.note = (f"{alert.note}\n{note}" if alert.note else note)[:2000]
+        alert.save(update_fields=["status", "closed_at", "closed_by", "note"])
+        audit_record(actor=actor, action="health.alert_closed", obj=alert, node=alert.station)
+    return alert
+
+
+def alerts_escalate(now: dt.datetime | None = None) -> int:
+    """Urgent alerts nobody acknowledged in time move to the next node up (station → branch → bank),
+    and the medical staff granted at that node are told again. Safe to run twice: an alert escalated at `now` waits
+    another full period before the next step."""
+    now = now or timezone.now()
+    escalated = 0
+    candidates = (Alert.objects.filter(status=AlertStatus.OPEN, severity=Severity.URGENT)
+                  .exclude(level_node__kind=NodeKind.BANK).values_list("pk", flat=True).order_by("pk"))
+    for pk in list(candidates):
+        with transaction.atomic():
+            alert = (Alert.objects.select_for_update(of=("self",)).select_related("level_node", "bank", "elder")
+                     .filter(pk=pk, status=AlertStatus.OPEN).first())
+            if alert is None or alert.level_node.kind == NodeKind.BANK or alert.level_node.parent_id is None:
+                continue
+            window = dt.timedelta(minutes=selectors.thresholds_for(alert.bank, alert.elder, now).escalate_after_minutes)
+            if (alert.escalated_at or alert.opened_at) + window > now:
+                continue
+            alert.level_node = Node.objects.get(pk=alert.level_node.parent_id)
+            alert.escalations += 1
+            alert.escalated_at = now
+            alert.save(update_fields=["level_node", "escalations", "escalated_at"])
+            audit_record(actor=None, action="health.alert_escalated", obj=alert, node=alert.level_node,
+                         bank=alert.bank, changes={"to": alert.level_node.pk, "step": alert.escalations})
+            # Everyone covering the station heard at first; now the ones in charge one level up are told again.
+            _notify(alert, selectors.medical_staff_at(alert.level_node))
+            escalated += 1
+    return escalated
+
+
+# ---- thresholds and consent ----------------------------------------------------------------------
+
+THRESHOLD_FIELDS = (
+    "bp_systolic_high", "bp_diastolic_high", "bp_systolic_urgent", "bp_diastolic_urgent", "glucose_fasting_high",
+    "glucose_after_meal_high", "glucose_low", "glucose_urgent_low", "heart_rate_low", "heart_rate_high",
+    "heart_rate_urgent_low", "heart_rate_urgent_high", "sustained_high_count", "sustained_last", "sustained_days",
+    "escalate_after_minutes",
+)
+
+
+def _consistent(t: Thresholds) -> bool:
+    return (t.bp_systolic_high < t.bp_systolic_urgent and t.bp_diastolic_high < t.bp_diastolic_urgent
+            and t.glucose_urgent_low < t.glucose_low < t.glucose_fasting_high <= t.glucose_after_meal_high
+            and t.heart_rate_urgent_low < t.heart_rate_low < t.heart_rate_high < t.heart_rate_urgent_high
+            and 1 <= t.sustained_high_count <= t.sustained_last <= 20 and 1 <= t.sustained_days <= 365
+            and 1 <= t.escalate_after_minutes <= 7 * 24 * 60)
+
+
+def thresholds_set(*, actor, bank: Node, elder: Person | None = None, reason: str = "",
+                   effective_from: dt.datetime | None = None, **values) -> Thresholds:
+    """New limits for the bank (its medical lead: medical staff at the bank node) or for one elder
+    (medical staff of the elder's subtree, with a reason), from `effective_from` on."""
+    unknown = set(values) - set(THRESHOLD_FIELDS)
+    if unknown:
+        raise InvalidInput(detail={"fields": sorted(unknown)})
+    reason = (reason or "").strip()[:200]
+    with transaction.atomic():
+        if elder is not None:
+            elder = Person.objects.select_related("node").get(pk=elder.pk)
+            if elder.node is None or elder.bank_id != bank.pk or not has_perm(actor, Perm.HEALTH_MANAGE, elder.node):
+                raise NotFound()
+            if not reason:
+                raise InvalidInput(_("Say why this elder needs their own limits."), code="reason_required")
+        elif bank.kind != NodeKind.BANK or not has_perm(actor, Perm.HEALTH_MANAGE, bank):
+            raise NotFound()
+        current = selectors.thresholds_for(bank, elder)
+        new = Thresholds(bank=bank, elder=elder, reason=reason, created_by=actor,
+                         effective_from=effective_from or timezone.now())
+        for name in THRESHOLD_FIELDS:
+            value = values.get(name, getattr(current, name))
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 100_000:
+                raise ThresholdsInvalid(detail={"field": name})
+            setattr(new, name, value)
+        if not _consistent(new):
+            raise ThresholdsInvalid()
+        try:
+            new.full_clean(exclude=["bank", "elder", "created_by"])
+        except ValidationError as err:
+            raise ThresholdsInvalid(detail={"fields": sorted(err.message_dict)}) from None
+        new.save()
+        audit_record(actor=actor, action="health.thresholds_changed", obj=new,
+                     node=elder.node if elder is not None else bank, bank=bank,
+                     changes={"elder": elder.pk if elder else None, "reason": reason,
+                              **diff({k: getattr(current, k) for k in THRESHOLD_FIELDS},
+                                     {k: getattr(new, k) for k in THRESHOLD_FIELDS})})
+    return new
+
+
+def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bool) -> None:
+    """Record (or withdraw) the elder's consent that this proxy sees their health values and alerts.
+    The elder themselves, or staff who may edit the elder (recording a signed paper form)."""
+    with transaction.atomic():
+        elder = Person.objects.select_related("node").get(pk=elder.pk)
+        if actor.pk != elder.pk and (elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, elder.node)):
+            raise NotFound()
+        if not ProxyLink.objects.filter(elder=elder, proxy=proxy, revoked_at__isnull=True).exists():
+            raise InvalidInput(_("This person is not the elder's proxy."), code="not_a_proxy")
+        live = ProxyHealthConsent.objects.select_for_update().filter(elder=elder, proxy=proxy,
+                                                                     withdrawn_at__isnull=True).first()
+        if consent and live is None:
+            ProxyHealthConsent.objects.create(elder=elder, proxy=proxy, recorded_by=actor)
+        elif not consent and live is not None:
+            live.withdrawn_at = timezone.now()
+            live.save(update_fields=["withdrawn_at"])
+        else:
+            return
+        audit_record(actor=actor, action="health.proxy_consent", obj=elder, node=elder.node,
+                     changes={"proxy": proxy.pk, "consent": consent})
+
+
+def health_view_record(*, actor, elder: Person, what: str) -> None:
+    """Every look at an elder's health values (page, API list, export) goes to the audit trail."""
+    audit_record(actor=actor, action="health.viewed", obj=elder, node=elder.node, bank=elder.bank,
+                 changes={"what": what})

@@ -1,0 +1,233 @@
+"""Health pages: the medical staff's alert queue, an elder's health page with trends (values for
+those allowed, counts for other staff), the elder's own page in large type, the printable summary,
+cards, devices, hand entry and thresholds. Thin: parse, call a service, render."""
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from timebank.lib.errors import DomainError
+from timebank.lib.pages import domain_errors_as_http, form_error, page_of
+from timebank.orgs.models import Node
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, nodes_with
+from timebank.people.models import Person
+
+from . import selectors, services
+from .charts import trend_svg
+from .classification import advice_for, value_text
+from .exceptions import ValuesHidden
+from .forms import CardForm, DeviceForm, FollowUpForm, ManualReadingForm, ThresholdsForm
+from .models import HealthCard, ReadingKind
+from .summary_pdf import health_summary_pdf
+
+
+def _require(user, perm: str) -> None:
+    if not has_perm(user, perm):
+        raise Http404()
+
+
+@login_required
+def queue(request):
+    """Medical staff: open alerts, urgent first then oldest. Admins: the branch figures (counts only)."""
+    if not (has_perm(request.user, Perm.HEALTH_VIEW) or has_perm(request.user, Perm.HEALTH_STATS)):
+        raise Http404()
+    alerts = selectors.alert_queue(request.user, status=request.GET.get("status", ""))
+    return render(request, "health/queue.html", {
+        "page": page_of(request, alerts), "figures": selectors.branch_figures(request.user),
+        "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE)})
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def alert_action(request, alert_id: int, action: str):
+    alert = selectors.alert_get(request.user, alert_id)
+    try:
+        if action == "acknowledge":
+            services.alert_acknowledge(actor=request.user, alert=alert)
+        elif action == "follow-up":
+            form = FollowUpForm(request.POST)
+            outcome = form.data.get("outcome", "")
+            services.alert_follow_up(actor=request.user, alert=alert, outcome=outcome, note=form.data.get("note", ""))
+        elif action == "close":
+            services.alert_close(actor=request.user, alert=alert, note=request.POST.get("note", ""))
+        else:
+            raise Http404()
+        messages.success(request, _("Saved."))
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    return redirect("health:queue")
+
+
+def _period(request) -> tuple[str, dt.datetime]:
+    period = request.GET.get("period", "30d")
+    if period not in selectors.PERIODS:
+        period = "30d"
+    return period, timezone.now() - dt.timedelta(days=selectors.PERIODS[period])
+
+
+def _trend_context(elder: Person, period: str, since: dt.datetime) -> dict:
+    thresholds = selectors.thresholds_for(elder.bank, elder)
+    readings = list(selectors.readings_of(elder, since=since)[:2000])
+    now = timezone.now()
+    titles = {ReadingKind.BP: _("Blood pressure (mmHg)"), ReadingKind.GLUCOSE: _("Blood glucose (mmol/L)"),
+              ReadingKind.HEART_RATE: _("Heart rate (bpm)")}
+    charts = [(titles[kind], trend_svg([r for r in readings if r.kind == kind], kind, thresholds, since, now,
+                                       titles[kind])) for kind in ReadingKind.values
+              if any(r.kind == kind for r in readings)]
+    latest = [(r, value_text(r), advice_for(r.kind, r.level)) for r in selectors.latest_readings(elder)]
+    return {"elder": elder, "period": period, "periods": list(selectors.PERIODS), "charts": charts,
+            "rows": [(r, value_text(r)) for r in readings[:200]], "latest": latest, "thresholds": thresholds}
+
+
+@login_required
+@domain_errors_as_http
+def elder_page(request, person_id: int):
+    try:
+        elder = selectors.elder_for_values(request.user, person_id)
+    except ValuesHidden:
+        elder = selectors.elder_for_counts(request.user, person_id)
+        return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder)})
+    services.health_view_record(actor=request.user, elder=elder, what="page")
+    period, since = _period(request)
+    context = _trend_context(elder, period, since)
+    context["can_manage"] = elder.node is not None and has_perm(request.user, Perm.HEALTH_MANAGE, elder.node)
+    if request.user.pk == elder.pk or not context["can_manage"] and not has_perm(request.user, Perm.HEALTH_VIEW):
+        return render(request, "health/mine.html", context)
+    return render(request, "health/elder.html", context)
+
+
+@login_required
+def mine(request):
+    """The elder's own page, or for a proxy the elders who let them see their health."""
+    if request.user.is_elder:
+        return redirect("health:elder", request.user.pk)
+    elders = selectors.elders_of_proxy(request.user)
+    if len(elders) == 1:
+        return redirect("health:elder", elders[0].pk)
+    return render(request, "health/choose_elder.html", {"elders": elders})
+
+
+@login_required
+@domain_errors_as_http
+def elder_pdf(request, person_id: int):
+    try:
+        elder = selectors.elder_for_values(request.user, person_id)
+    except ValuesHidden:
+        raise Http404() from None
+    services.health_view_record(actor=request.user, elder=elder, what="pdf")
+    readings = list(selectors.readings_of(elder)[:40])
+    body = health_summary_pdf(elder, selectors.latest_readings(elder), readings,
+                              selectors.thresholds_for(elder.bank, elder))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="health-{elder.pk}.pdf"'
+    return response
+
+
+@login_required
+def cards(request):
+    _require(request.user, Perm.HEALTH_CARDS)
+    form = CardForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if "lost" in request.POST:
+                card = selectors.cards_visible_to(request.user).filter(pk=request.POST.get("lost")).first()
+                if card is None:
+                    raise Http404()
+                services.card_report_lost(actor=request.user, card=card)
+                messages.success(request, _("The card was reported lost and stops working now."))
+                return redirect("health:cards")
+            if form.is_valid():
+                elder = Person.objects.filter(pk=form.cleaned_data["elder_id"]).select_related("node").first()
+                if elder is None or elder.node is None or not has_perm(request.user, Perm.HEALTH_CARDS, elder.node):
+                    form.add_error("elder_id", _("No such elder in your reach."))
+                else:
+                    lost = HealthCard.objects.filter(elder=elder).order_by("-issued_at").first()
+                    if lost is not None and lost.status == "lost":
+                        services.card_reissue(actor=request.user, card=lost, uid=form.cleaned_data["uid"])
+                    else:
+                        services.card_issue(actor=request.user, elder=elder, uid=form.cleaned_data["uid"])
+                    messages.success(request, _("Card issued."))
+                    return redirect("health:cards")
+        except DomainError as err:
+            form_error(form, err, {"card_uid_taken": "uid", "card_uid_invalid": "uid"})
+    return render(request, "health/cards.html", {"form": form, "page": page_of(request,
+                                                                                 selectors.cards_visible_to(request.user))})
+
+
+@login_required
+def devices(request):
+    _require(request.user, Perm.HEALTH_DEVICES)
+    form = DeviceForm(request.POST or None)
+    raw_token = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                device = selectors.devices_visible_to(request.user).filter(pk=request.POST.get("revoke")).first()
+                if device is None:
+                    raise Http404()
+                services.device_revoke(actor=request.user, device=device)
+                return redirect("health:devices")
+            if form.is_valid():
+                station = Node.objects.filter(pk=form.cleaned_data["station_id"]).first()
+                device, raw_token = services.device_register(actor=request.user, station=station,
+                                                             serial=form.cleaned_data["serial"],
+                                                             model=form.cleaned_data["model"])
+                form = DeviceForm()
+        except DomainError as err:
+            form_error(form, err, {"device_serial_taken": "serial", "station_invalid": "station_id"})
+    return render(request, "health/devices.html", {
+        "form": form, "raw_token": raw_token, "devices": selectors.devices_visible_to(request.user)})
+
+
+@login_required
+@domain_errors_as_http
+def reading_new(request, person_id: int):
+    elder = selectors.elder_for_values(request.user, person_id)
+    if not has_perm(request.user, Perm.HEALTH_MANAGE, elder.node):
+        raise Http404()
+    form = ManualReadingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        item = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        if "glucose" in item:
+            item["glucose"] = str(item["glucose"])
+        try:
+            services.reading_enter(actor=request.user, elder=elder, item=item)
+            messages.success(request, _("Reading saved."))
+            return redirect("health:elder", elder.pk)
+        except DomainError as err:
+            form.add_error(None, f"{err.message} ({err.code})")
+    return render(request, "health/reading_new.html", {"form": form, "elder": elder})
+
+
+@login_required
+@domain_errors_as_http
+def thresholds(request, person_id: int | None = None):
+    """Bank limits (the medical lead) or one elder's own limits (medical staff, with a reason)."""
+    elder = selectors.elder_for_values(request.user, person_id) if person_id else None
+    if elder is not None:
+        bank = elder.bank
+    else:
+        banks = [n for n in nodes_with(request.user, Perm.HEALTH_MANAGE) if n.kind in ("bank", "platform")]
+        if not banks:
+            raise Http404()
+        bank = banks[0] if banks[0].kind == "bank" else Node.objects.filter(kind="bank").order_by("pk").first()
+    current = selectors.thresholds_for(bank, elder)
+    form = ThresholdsForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        try:
+            services.thresholds_set(actor=request.user, bank=bank, elder=elder, reason=form.cleaned_data["reason"],
+                                    **values)
+            messages.success(request, _("The new limits are in force."))
+            return redirect(request.path)
+        except DomainError as err:
+            form_error(form, err, {"reason_required": "reason"})
+    return render(request, "health/thresholds.html", {
+        "form": form, "elder": elder, "bank": bank, "history": selectors.thresholds_history(bank, elder)})
