@@ -16,4 +16,6 @@ urlpatterns = [
     path("ledger/", include("timebank.ledger.urls")),
     path("demands/", include("timebank.demands.urls")),
     path("health/", include("timebank.health.urls")),
+    path("teams/", include("timebank.teams.urls")),
+    path("shop/", include("timebank.rewards.urls")),
 ]

@@ -28,6 +28,10 @@ def staff_sections(user) -> dict[str, bool]:
         "health": has_perm(user, Perm.HEALTH_VIEW) or has_perm(user, Perm.HEALTH_STATS),
         "health_cards": has_perm(user, Perm.HEALTH_CARDS),
         "health_devices": has_perm(user, Perm.HEALTH_DEVICES),
+        "teams": has_perm(user, Perm.VOLUNTEERS_APPROVE),
+        "training": has_perm(user, Perm.VOLUNTEERS_APPROVE),
+        "shop": has_perm(user, Perm.LEDGER_GRANT),
+        "record_corrections": has_perm(user, Perm.DEMANDS_MANAGE),
     }
     nav["staff"] = any(nav.values())
     return nav
