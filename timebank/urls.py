@@ -17,5 +17,6 @@ urlpatterns = [
     path("demands/", include("timebank.demands.urls")),
     path("health/", include("timebank.health.urls")),
     path("teams/", include("timebank.teams.urls")),
+    path("training/", include("timebank.training.urls")),
     path("shop/", include("timebank.rewards.urls")),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from timebank.demands.models import Demand
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import domain_errors_as_http, form_error
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
@@ -151,7 +152,7 @@ def team_claim(request, pk: int):
     members = Person.objects.filter(team_memberships__team=team,
                                     team_memberships__status=MembershipStatus.APPROVED).order_by("name", "id")
     demand_ids = [d.pk for d in selectors.claimable_demands(team)]
-    demands = selectors.Demand.objects.filter(pk__in=demand_ids).select_related("service_type", "station") \
+    demands = Demand.objects.filter(pk__in=demand_ids).select_related("service_type", "station") \
         .order_by("starts_at", "id")
     form = TeamClaimForm(request.POST or None, demands=demands, members=members)
     if request.method == "POST" and form.is_valid():
