@@ -18,5 +18,6 @@ urlpatterns = [
     path("health/", include("timebank.health.urls")),
     path("teams/", include("timebank.teams.urls")),
     path("training/", include("timebank.training.urls")),
+    path("honours/", include("timebank.honours.urls")),
     path("shop/", include("timebank.rewards.urls")),
 ]

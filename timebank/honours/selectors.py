@@ -115,3 +115,22 @@ def correction_get(actor, correction_id) -> RecordCorrection:
 
 def record_certificate_by_number(number: str) -> RecordCertificate | None:
     return RecordCertificate.objects.filter(number=number).select_related("person", "issuer", "handler").first()
+
+
+def served_as_of(person: Person, at) -> tuple[int, dict]:
+    """What a certificate issued at `at` printed: the minutes and the summary by year and type of
+    the services confirmed by then, recomputed from the records as they stand now."""
+    years: dict[str, dict[str, int]] = {}
+    total = 0
+    for a in served_records(person).filter(Q(confirmed_at__lte=at) | Q(confirmed_at__isnull=True, starts_at__lte=at)):
+        year = str(timezone.localtime(a.starts_at).year)
+        name = a.demand.service_type.name
+        years.setdefault(year, {})
+        years[year][name] = years[year].get(name, 0) + (a.served_minutes or 0)
+        total += a.served_minutes or 0
+    return total, years
+
+
+def volunteer_number(person: Person) -> str:
+    """The volunteer's number on certificates: the bank and the person's record, never reused."""
+    return f"V{person.bank_id or 0:03d}{person.pk:08d}"

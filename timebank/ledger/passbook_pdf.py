@@ -109,7 +109,7 @@ def _pages(lines: list) -> list[tuple[int, int]]:
             return pages
 
 
-def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> str:
+def fit_text(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> str:
     if c.stringWidth(text, font, size) <= width:
         return text
     while text and c.stringWidth(text + "…", font, size) > width:
@@ -117,7 +117,7 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> s
     return text + "…"
 
 
-def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+def wrap_text(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
     """Break a long address into lines that fit (anywhere: it has no spaces)."""
     lines, current = [], ""
     for char in text:
@@ -128,7 +128,7 @@ def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> 
     return lines + [current]
 
 
-def _qr(c: canvas.Canvas, url: str, x: float, y: float) -> None:
+def draw_qr(c: canvas.Canvas, url: str, x: float, y: float) -> None:
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
@@ -200,7 +200,7 @@ def render(doc: PassbookDocument) -> bytes:
             cells = [when, display.movement_label(line.transfer.kind, line.amount), line.counterparty,
                      signed(line.amount), amount(line.balance)]
             for (_title, x, width, align), text in zip(columns, cells, strict=True):
-                text = _fit(c, str(text), font, 9.5, width - 4)
+                text = fit_text(c, str(text), font, 9.5, width - 4)
                 (c.drawRightString(x + width, y, text) if align == "r" else c.drawString(x, y, text))
             c.setStrokeGray(0.8)
             c.setLineWidth(0.4)
@@ -214,12 +214,12 @@ def render(doc: PassbookDocument) -> bytes:
         # Footer: QR code over the rows printed so far, the address under it, page numbers.
         token = make_token(account=doc.account, year=doc.year, opening=doc.opening, lines=doc.lines[:end])
         url = verification_url(token)
-        _qr(c, url, PAGE_W - MARGIN - QR_SIZE, MARGIN + 10)
+        draw_qr(c, url, PAGE_W - MARGIN - QR_SIZE, MARGIN + 10)
         c.setFont(font, 9)
         c.drawString(MARGIN, MARGIN + 70, _("Scan the code to check the rows printed up to this page against the ledger."))
         c.drawString(MARGIN, MARGIN + 56, _("Rows 1 to %(end)s of %(total)s.") % {"end": end, "total": len(doc.lines)})
         c.setFont("Helvetica", 7)
-        for i, part in enumerate(_wrap(c, url, "Helvetica", 7, PAGE_W - 2 * MARGIN - QR_SIZE - 10)[:2]):
+        for i, part in enumerate(wrap_text(c, url, "Helvetica", 7, PAGE_W - 2 * MARGIN - QR_SIZE - 10)[:2]):
             c.drawString(MARGIN, MARGIN + 42 - 9 * i, part)
         c.setFont(font, 9)
         c.drawString(MARGIN, MARGIN + 10, _("Page %(page)s of %(pages)s") % {"page": number, "pages": len(pages)})

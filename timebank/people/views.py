@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from timebank.honours.selectors import star_level
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
 from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
@@ -59,6 +60,7 @@ def home(request):
     return render(request, "people/home_member.html", {
         "person": actor, "acts_for": selectors.elders_acted_for(actor).select_related("node"),
         "pending": actor.volunteer_status == VolunteerStatus.PENDING,
+        "stars": star_level(actor) if actor.is_volunteer else None,
     })
 
 
