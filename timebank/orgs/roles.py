@@ -31,11 +31,14 @@ class Perm:
     DEMANDS_MANAGE = "demands.manage"  # publish, review, dispatch, record paper service, confirm on behalf
     DEMANDS_RESOLVE = "demands.resolve"  # decide disputed services
     SERVICE_TYPES_MANAGE = "service_types.manage"  # the bank's service catalogue
+    SUPPLIERS_VIEW = "suppliers.view"  # suppliers, their orders, scores and settlement
+    SUPPLIERS_MANAGE = "suppliers.manage"  # register, admit, suspend, remove suppliers; supplier rules
+    COMPLAINTS_HANDLE = "complaints.handle"  # accept, investigate, resolve complaints
 
 
 _STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
-          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE}
-_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE}
+          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE, Perm.SUPPLIERS_VIEW, Perm.COMPLAINTS_HANDLE}
+_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE, Perm.SUPPLIERS_MANAGE}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
@@ -45,7 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT}),
     Role.STATION_STAFF: frozenset(_STAFF),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW}),
-    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW}),
+    Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,
+                                   Perm.SUPPLIERS_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }
