@@ -97,3 +97,7 @@ api.add_router("", people_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("", ledger_router)
 api.add_router("", demands_router)
+
+from timebank.suppliers.api import router as suppliers_router  # noqa: E402
+
+api.add_router("", suppliers_router)

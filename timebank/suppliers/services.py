@@ -740,7 +740,8 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
             raise SubjectRequired()
         if node is None:
             if not (selectors.suppliers_visible_to(actor).filter(pk=supplier.pk).exists()
-                    or selectors.orders_visible_to(actor).filter(supplier=supplier).exists()):
+                    or selectors.orders_visible_to(actor).filter(supplier=supplier).exists()
+                    or (complainant.node is not None and selectors.serves(supplier, complainant.node))):
                 raise NotFound()
             node = complainant.node if complainant.node and complainant.bank_id == supplier.bank_id else supplier.node
     elif subject == ComplaintSubject.RECORD:
