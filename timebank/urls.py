@@ -15,4 +15,5 @@ urlpatterns = [
     path("audit/", include("timebank.audit.urls")),
     path("ledger/", include("timebank.ledger.urls")),
     path("demands/", include("timebank.demands.urls")),
+    path("suppliers/", include("timebank.suppliers.urls")),
 ]

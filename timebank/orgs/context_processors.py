@@ -25,6 +25,8 @@ def staff_sections(user) -> dict[str, bool]:
         "rules": has_perm(user, Perm.RULES_MANAGE),
         "audit": has_perm(user, Perm.AUDIT_VIEW),
         "demands": has_perm(user, Perm.DEMANDS_VIEW),
+        "suppliers": has_perm(user, Perm.SUPPLIERS_VIEW),
+        "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
     }
     nav["staff"] = any(nav.values())
     return nav
