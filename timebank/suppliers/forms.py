@@ -110,3 +110,14 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, suppliers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["suppliers"].choices = [(s.pk, s.name) for s in suppliers]
+
+
+class SupplierRulesForm(forms.ModelForm):
+    class Meta:
+        from .models import SupplierRules
+
+        model = SupplierRules
+        fields = ["trial_days", "licence_warn_days", "guarantee_hours", "ack_working_days", "resolve_days",
+                  "score_start", "score_rating_1", "score_rating_2", "score_rating_3", "score_rating_4",
+                  "score_rating_5", "score_complaint_minor", "score_complaint_major", "score_complaint_serious",
+                  "score_late", "score_missed", "score_commendation", "warn_below", "suspend_below", "exit_below"]

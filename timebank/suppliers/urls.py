@@ -23,4 +23,5 @@ urlpatterns = [
     path("complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
     path("complaints/photos/<int:photo_id>/", views.complaint_photo, name="complaint_photo"),
     path("meetings/", views.meetings, name="meetings"),
+    path("rules/", views.rules, name="rules"),
 ]

@@ -448,3 +448,29 @@ def meetings(request):
         "meetings": selectors.meetings_visible_to(request.user)[:50], "form": form if manage_nodes else None})
 
 
+
+
+@login_required
+@domain_errors_as_http
+def rules(request):
+    """The bank's supplier rules (trial, deadlines, guarantee hours, the score table and thresholds)."""
+    from .forms import SupplierRulesForm
+
+    banks = [n for n in nodes_visible_to(request.user, Perm.RULES_MANAGE) if n.kind == NodeKind.BANK]
+    if not banks:
+        raise Http404()
+    bank = banks[0]
+    current = selectors.supplier_rules_for(bank)
+    form = SupplierRulesForm(request.POST or None, instance=current if current.pk else None,
+                             initial=None if current.pk else {f: getattr(current, f) for f in
+                                                              SupplierRulesForm._meta.fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supplier_rules_set(actor=request.user, bank=bank,
+                                        **{f: form.cleaned_data[f] for f in SupplierRulesForm._meta.fields})
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            messages.success(request, _("Supplier rules saved."))
+            return redirect("suppliers:rules")
+    return render(request, "suppliers/rules.html", {"form": form, "bank": bank})

@@ -48,3 +48,17 @@ def test_thresholds_must_go_down(sw):
 
     with pytest.raises(InvalidInput):
         services.supplier_rules_set(actor=sw.bank_admin, bank=sw.bank, warn_below=50, suspend_below=60)
+
+
+def test_the_rules_page_puts_new_rules_in_force(sw, client):
+    w = sw
+    client.force_login(w.bank_admin)
+    assert client.get("/suppliers/rules/").status_code == 200
+    from timebank.suppliers.forms import SupplierRulesForm
+
+    data = {f: getattr(selectors.supplier_rules_for(w.bank), f) for f in SupplierRulesForm._meta.fields}
+    data["guarantee_hours"] = 12
+    assert client.post("/suppliers/rules/", data).status_code == 302
+    assert selectors.supplier_rules_for(w.bank).guarantee_hours == 12
+    client.force_login(w.branch_admin)
+    assert client.get("/suppliers/rules/").status_code == 404
