@@ -113,3 +113,7 @@ api.add_router("", teams_router)
 api.add_router("", training_router)
 api.add_router("", rewards_router)
 api.add_router("", health_router)
+
+from timebank.suppliers.api import router as suppliers_router  # noqa: E402
+
+api.add_router("", suppliers_router)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "timebank.honours",
     "timebank.rewards",
     "timebank.health",
+    "timebank.suppliers",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (complaint photos); served only through views that check who may see them.
+MEDIA_ROOT = Path(os.environ.get("TIMEBANK_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
@@ -177,6 +181,9 @@ HOUSEKEEPING_TASKS = [
     "timebank.demands.tasks.send_reminders",
     "timebank.training.tasks.remind_expiring_certificates",
     "timebank.health.tasks.escalate_alerts",
+    "timebank.suppliers.tasks.check_licences",
+    "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
+    "timebank.suppliers.tasks.escalate_complaints",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

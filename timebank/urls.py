@@ -20,4 +20,5 @@ urlpatterns = [
     path("training/", include("timebank.training.urls")),
     path("honours/", include("timebank.honours.urls")),
     path("shop/", include("timebank.rewards.urls")),
+    path("suppliers/", include("timebank.suppliers.urls")),
 ]

@@ -1042,3 +1042,42 @@ def series_cancel(*, actor: Person, series: DemandSeries, reason: str = "") -> D
         audit_record(actor=actor, action="demand_series.cancelled", obj=series, node=series.station,
                      bank=series.station.bank, changes={"reason": reason})
     return series
+
+
+# ---- guaranteed fulfilment (保底): an unclaimed coin request handed to a supplier ----------------
+
+def demand_hand_to_supplier(*, demand_id: int, subject, actor=None) -> Demand:
+    """A supplier takes an elder-paid request nobody claimed: under the demand's row lock, the
+    elder's first hold is posted to the branch issuance account (the coins are redeemed, the bank
+    pays the supplier from its guarantee fund), the other places' holds are released, and every
+    place is marked taken. Raises DemandFull when a volunteer or another supplier got there first."""
+    with transaction.atomic():
+        demand = _lock_demand(demand_id)
+        if demand.payer != Payer.ELDER or demand.status != DemandStatus.PUBLISHED or demand.claimed_count:
+            raise DemandFull()
+        if demand.starts_at <= timezone.now():
+            raise OutsideWindow(_("This request has already started."))
+        holds = list(selectors.demand_holds(demand))
+        if not holds:
+            raise HoldMissing()
+        issuance = ledger.system_account(demand.branch, AccountKind.ISSUANCE)
+        ledger.hold_post(hold=holds[0], credit=issuance, actor=actor, subject=subject,
+                         idempotency_key=f"demand:{demand.pk}:supplier", memo=str(demand.service_type))
+        for hold in holds[1:]:
+            ledger.hold_void(hold=hold, actor=actor)
+        demand.status, demand.claimed_count = DemandStatus.CLAIMED, demand.headcount
+        demand.save(update_fields=["status", "claimed_count"])
+        _audit(actor, "demand.handed_to_supplier", demand, demand, subject=str(getattr(subject, "pk", "")))
+        _notify(_requesters(demand), NoticeKind.CLAIMED, demand, str(subject))
+    return demand
+
+
+def demand_close_by_supplier(*, demand_id: int, actor=None) -> Demand:
+    """The supplier's service on a handed-over request was confirmed: the demand is completed."""
+    with transaction.atomic():
+        demand = _lock_demand(demand_id)
+        if demand.status == DemandStatus.CLAIMED and not demand.assignments.exists():
+            demand.status, demand.closed_at = DemandStatus.COMPLETED, timezone.now()
+            demand.save(update_fields=["status", "closed_at"])
+            _audit(actor, "demand.completed_by_supplier", demand, demand)
+    return demand

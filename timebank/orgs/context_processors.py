@@ -32,6 +32,8 @@ def staff_sections(user) -> dict[str, bool]:
         "training": has_perm(user, Perm.VOLUNTEERS_APPROVE),
         "shop": has_perm(user, Perm.LEDGER_GRANT),
         "record_corrections": has_perm(user, Perm.DEMANDS_MANAGE),
+        "suppliers": has_perm(user, Perm.SUPPLIERS_VIEW),
+        "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
     }
     nav["staff"] = any(nav.values())
     return nav

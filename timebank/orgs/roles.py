@@ -36,11 +36,14 @@ class Perm:
     HEALTH_CARDS = "health.cards"  # issue health IC cards, report them lost
     HEALTH_DEVICES = "health.devices"  # register and revoke measuring devices
     HEALTH_STATS = "health.stats"  # counts only (readings taken, elders measured, alerts), never a value
+    SUPPLIERS_VIEW = "suppliers.view"  # suppliers, their orders, scores and settlement
+    SUPPLIERS_MANAGE = "suppliers.manage"  # register, admit, suspend, remove suppliers; supplier rules
+    COMPLAINTS_HANDLE = "complaints.handle"  # accept, investigate, resolve complaints
 
 
 _STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
-          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE}
-_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE}
+          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE, Perm.SUPPLIERS_VIEW, Perm.COMPLAINTS_HANDLE}
+_MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE, Perm.SUPPLIERS_MANAGE}
 _MEDICAL = {Perm.HEALTH_VIEW, Perm.HEALTH_MANAGE, Perm.HEALTH_CARDS, Perm.HEALTH_STATS}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -54,7 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STATION_STAFF: frozenset(_STAFF | {Perm.HEALTH_CARDS, Perm.HEALTH_STATS}),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW} | _MEDICAL),
     Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,
-                             Perm.HEALTH_STATS}),
+                             Perm.HEALTH_STATS, Perm.SUPPLIERS_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

@@ -1,0 +1,235 @@
+"""Supplier, order and complaint endpoints. Booking and confirming an order accept
+`Idempotency-Key`: the same key returns the first answer and changes nothing."""
+from django.db import transaction
+from ninja import Header, Router, Status
+from ninja.pagination import paginate
+
+from timebank.audit.idempotency import run_idempotent
+from timebank.demands.models import Assignment, ServiceType
+from timebank.lib.errors import NotFound
+from timebank.lib.pagination import Pages
+from timebank.orgs.models import Node
+from timebank.people.models import Person
+
+from . import selectors, services
+from .models import SupplierOrder
+from .schemas import (
+    AdmitIn,
+    ComplaintIn,
+    ComplaintOut,
+    ConfirmIn,
+    NoteIn,
+    OrderIn,
+    OrderOut,
+    ReasonIn,
+    ResolveIn,
+    ScoreOut,
+    SupplierIn,
+    SupplierOut,
+    SupplierPatch,
+)
+
+router = Router(tags=["suppliers"])
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=100)
+
+
+def _nodes(bank_id: int, ids: list[int]) -> list[Node]:
+    nodes = list(Node.objects.filter(pk__in=ids, bank_id=bank_id))
+    if len(nodes) != len(set(ids)):
+        raise NotFound()
+    return nodes
+
+
+def _service_type(bank_id: int, type_id: int) -> ServiceType:
+    found = ServiceType.objects.filter(pk=type_id, bank_id=bank_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@router.get("/suppliers", response=list[SupplierOut], summary="Suppliers you may see (filter by status, type)")
+@paginate(Pages)
+def supplier_list(request, status: str = "", q: str = "", type: str = ""):
+    return selectors.supplier_search(request.auth, query=q, status=status, service_type=type).prefetch_related(
+        "areas", "licences")
+
+
+@router.post("/suppliers", response={201: SupplierOut}, summary="Register a supplier (bank or branch admin)")
+def supplier_create(request, payload: SupplierIn):
+    node = Node.objects.filter(pk=payload.node_id).first()
+    if node is None:
+        raise NotFound()
+    supplier = services.supplier_register(
+        actor=request.auth, node=node, name=payload.name, credit_code=payload.credit_code,
+        contact_name=payload.contact_name, contact_phone=payload.contact_phone, address=payload.address,
+        areas=_nodes(node.bank_id, payload.area_ids),
+        licences=[(lic.kind, lic.number, lic.expires_on) for lic in payload.licences],
+        offers=[(_service_type(node.bank_id, o.service_type_id), o.price_fen, o.accepts_coins) for o in payload.offers])
+    return Status(201, supplier)
+
+
+@router.get("/suppliers/{supplier_id}", response=SupplierOut)
+def supplier_detail(request, supplier_id: int):
+    return selectors.supplier_get(request.auth, supplier_id)
+
+
+@router.patch("/suppliers/{supplier_id}", response=SupplierOut)
+def supplier_patch(request, supplier_id: int, payload: SupplierPatch):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    fields = payload.dict(exclude_unset=True)
+    if "area_ids" in fields:
+        fields["areas"] = _nodes(supplier.bank_id, fields.pop("area_ids") or [])
+    return services.supplier_update(actor=request.auth, supplier=supplier, **fields)
+
+
+@router.post("/suppliers/{supplier_id}/admit", response=SupplierOut, summary="Admit (or start the trial period)")
+def supplier_admit(request, supplier_id: int, payload: AdmitIn | None = None):
+    payload = payload or AdmitIn()
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    return services.supplier_admit(actor=request.auth, supplier=supplier, trial=payload.trial, reason=payload.reason)
+
+
+@router.post("/suppliers/{supplier_id}/suspend", response=SupplierOut, summary="Suspend with a reason")
+def supplier_suspend(request, supplier_id: int, payload: ReasonIn):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    return services.supplier_transition(actor=request.auth, supplier=supplier, to="suspended", reason=payload.reason)
+
+
+@router.post("/suppliers/{supplier_id}/remove", response=SupplierOut, summary="Remove for good, with a reason")
+def supplier_remove(request, supplier_id: int, payload: ReasonIn):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    return services.supplier_transition(actor=request.auth, supplier=supplier, to="removed", reason=payload.reason)
+
+
+@router.get("/suppliers/{supplier_id}/score", response=ScoreOut, summary="This year's score and its history")
+def supplier_score(request, supplier_id: int, year: int | None = None):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    from django.utils import timezone
+
+    year = year or timezone.localdate().year
+    value, events = selectors.score_history(supplier, year)
+    return {"supplier_id": supplier.pk, "year": year, "value": value, "history": events}
+
+
+@router.get("/supplier-orders", response=list[OrderOut], summary="Orders you may see (supplier staff: your inbox)")
+@paginate(Pages)
+def order_list(request, status: str = "", supplier: int | None = None):
+    orders = selectors.orders_visible_to(request.auth)
+    if status:
+        orders = orders.filter(status=status)
+    if supplier:
+        orders = orders.filter(supplier_id=supplier)
+    return orders.order_by("-starts_at", "-id")
+
+
+def _idempotent(request, key, operation: str, payload: dict, perform) -> Status:
+    with transaction.atomic():
+        status, body = run_idempotent(actor=request.auth, key=key, operation=operation, payload=payload,
+                                      perform=perform)
+    return Status(status, SupplierOrder.objects.get(pk=body["id"]))
+
+
+@router.post("/supplier-orders", response={201: OrderOut, 200: OrderOut},
+             summary="Book a supplier's service for an elder; accepts Idempotency-Key")
+def order_create(request, payload: OrderIn, idempotency_key: str | None = IdempotencyKey):
+    actor = request.auth
+
+    def perform():
+        supplier = selectors.suppliers_visible_to(actor).filter(pk=payload.supplier_id).first()
+        elder = Person.objects.filter(pk=payload.elder_id).select_related("node").first()
+        if elder is None:
+            raise NotFound()
+        if supplier is None:
+            supplier = selectors.Supplier.objects.filter(pk=payload.supplier_id, bank_id=elder.bank_id).first()
+            if supplier is None or elder.node is None or not selectors.serves(supplier, elder.node):
+                raise NotFound()
+        order = services.order_book(actor=actor, supplier=supplier,
+                                    service_type=_service_type(supplier.bank_id, payload.service_type_id),
+                                    elder=elder, starts_at=payload.starts_at, payment=payload.payment,
+                                    address=payload.address, notes=payload.notes)
+        return 201, {"id": order.pk}
+
+    return _idempotent(request, idempotency_key, "suppliers.book", payload.dict(), perform)
+
+
+@router.post("/supplier-orders/{order_id}/accept", response=OrderOut)
+def order_accept(request, order_id: int):
+    return services.order_accept(actor=request.auth, order=selectors.order_get(request.auth, order_id))
+
+
+@router.post("/supplier-orders/{order_id}/decline", response=OrderOut)
+def order_decline(request, order_id: int, payload: ReasonIn | None = None):
+    return services.order_decline(actor=request.auth, order=selectors.order_get(request.auth, order_id),
+                                  reason=payload.reason if payload else "")
+
+
+@router.post("/supplier-orders/{order_id}/done", response=OrderOut)
+def order_done(request, order_id: int):
+    return services.order_done(actor=request.auth, order=selectors.order_get(request.auth, order_id))
+
+
+@router.post("/supplier-orders/{order_id}/confirm", response={200: OrderOut, 201: OrderOut},
+             summary="Confirm and rate 1–5 (elder, proxy or staff); accepts Idempotency-Key")
+def order_confirm(request, order_id: int, payload: ConfirmIn | None = None,
+                  idempotency_key: str | None = IdempotencyKey):
+    payload = payload or ConfirmIn()
+    actor = request.auth
+
+    def perform():
+        order = services.order_confirm(actor=actor, order=selectors.order_get(actor, order_id), rating=payload.rating,
+                                       comment=payload.comment)
+        return 200, {"id": order.pk}
+
+    return _idempotent(request, idempotency_key, f"suppliers.confirm:{order_id}", payload.dict(), perform)
+
+
+@router.get("/complaints", response=list[ComplaintOut], summary="Complaints you filed, handle, or that concern you")
+@paginate(Pages)
+def complaint_list(request, status: str = ""):
+    complaints = selectors.complaints_visible_to(request.auth)
+    if status:
+        complaints = complaints.filter(status=status)
+    return complaints.order_by("due_at", "id")
+
+
+@router.post("/complaints", response={201: ComplaintOut}, summary="File a complaint (photos: use the page form)")
+def complaint_create(request, payload: ComplaintIn):
+    actor = request.auth
+    bank_id = actor.bank_id
+
+    def get(model, pk):
+        if pk is None:
+            return None
+        found = model.objects.filter(pk=pk).first()
+        if found is None:
+            raise NotFound()
+        return found
+
+    complainant = get(Person, payload.complainant_id) or actor
+    supplier = get(selectors.Supplier, payload.supplier_id)
+    if supplier is not None and supplier.bank_id != bank_id:
+        raise NotFound()
+    complaint = services.complaint_file(
+        actor=actor, complainant=complainant, subject=payload.subject, category=payload.category, text=payload.text,
+        severity=payload.severity, supplier=supplier, volunteer=get(Person, payload.volunteer_id),
+        assignment=get(Assignment, payload.assignment_id), order=get(SupplierOrder, payload.order_id))
+    return Status(201, complaint)
+
+
+@router.post("/complaints/{complaint_id}/accept", response=ComplaintOut)
+def complaint_accept(request, complaint_id: int, payload: NoteIn | None = None):
+    complaint = selectors.complaint_get(request.auth, complaint_id)
+    return services.complaint_accept(actor=request.auth, complaint=complaint, note=payload.note if payload else "")
+
+
+@router.post("/complaints/{complaint_id}/reject", response=ComplaintOut)
+def complaint_reject(request, complaint_id: int, payload: ReasonIn):
+    complaint = selectors.complaint_get(request.auth, complaint_id)
+    return services.complaint_reject(actor=request.auth, complaint=complaint, reason=payload.reason)
+
+
+@router.post("/complaints/{complaint_id}/resolve", response=ComplaintOut)
+def complaint_resolve(request, complaint_id: int, payload: ResolveIn):
+    complaint = selectors.complaint_get(request.auth, complaint_id)
+    return services.complaint_resolve(actor=request.auth, complaint=complaint, outcome=payload.outcome,
+                                      upheld=payload.upheld, severity=payload.severity)

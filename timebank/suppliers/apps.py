@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SuppliersConfig(AppConfig):
+    name = "timebank.suppliers"
+    verbose_name = _("Suppliers and complaints")

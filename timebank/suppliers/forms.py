@@ -1,0 +1,123 @@
+"""Forms of the supplier, order, complaint and meeting pages; the services decide what is allowed."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ComplaintCategory, Payment, Severity, SupplierStatus
+
+
+class SupplierFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *SupplierStatus.choices])
+    type = forms.CharField(label=_("Service type code"), required=False, max_length=40)
+
+
+class SupplierForm(forms.Form):
+    node = forms.TypedChoiceField(label=_("Belongs to"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    licence_kind = forms.CharField(label=_("Licence kind"), max_length=60, required=False)
+    licence_number = forms.CharField(label=_("Licence number"), max_length=60, required=False)
+    licence_expires_on = forms.DateField(label=_("Licence expires on"), required=False,
+                                         widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, nodes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].choices = [(n.pk, n.name) for n in nodes]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=SupplierStatus.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class OfferForm(forms.Form):
+    service_type = forms.TypedChoiceField(label=_("Service type"), coerce=int)
+    price_yuan = forms.DecimalField(label=_("Price (yuan)"), min_value=0.01, max_value=1_000_000, decimal_places=2)
+    accepts_coins = forms.BooleanField(label=_("Accepts coin redemption"), required=False, initial=True)
+
+    def __init__(self, *args, types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].choices = [(t.pk, t.name) for t in types]
+
+
+class MemberForm(forms.Form):
+    mobile = forms.CharField(label=_("Mobile number of the staff member"), max_length=20)
+
+
+class CommendationForm(forms.Form):
+    note = forms.CharField(label=_("Commendation"), max_length=300)
+
+
+class BookForm(forms.Form):
+    elder = forms.TypedChoiceField(label=_("Elder"), coerce=int)
+    service_type = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    starts_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    payment = forms.ChoiceField(label=_("Payment"), choices=Payment.choices)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+
+    def __init__(self, *args, elders=(), types=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder"].choices = [(e.pk, e.name) for e in elders]
+        self.fields["service_type"].choices = [(t.pk, t.name) for t in types]
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("How was it?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ComplaintForm(forms.Form):
+    subject = forms.ChoiceField(label=_("About"), choices=[("supplier", _("A supplier")), ("volunteer", _("A volunteer"))],
+                                widget=forms.RadioSelect)
+    supplier = forms.TypedChoiceField(label=_("Supplier"), coerce=int, required=False, empty_value=None)
+    volunteer_mobile = forms.CharField(label=_("Volunteer's mobile number"), max_length=20, required=False)
+    category = forms.ChoiceField(label=_("What went wrong"), choices=ComplaintCategory.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label=_("Tell us what happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    photos = forms.FileField(label=_("Photos (optional)"), required=False,
+                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+    def __init__(self, *args, suppliers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].choices = [("", "—"), *((s.pk, s.name) for s in suppliers)]
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    upheld = forms.BooleanField(label=_("The complaint is upheld"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("Title"), max_length=100)
+    attendees = forms.CharField(label=_("Attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
+    suppliers = forms.TypedMultipleChoiceField(label=_("Suppliers concerned"), coerce=int, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+    decisions = forms.CharField(label=_("Decisions (one a line: decision | owner)"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, suppliers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suppliers"].choices = [(s.pk, s.name) for s in suppliers]
+
+
+class SupplierRulesForm(forms.ModelForm):
+    class Meta:
+        from .models import SupplierRules
+
+        model = SupplierRules
+        fields = ["trial_days", "licence_warn_days", "guarantee_hours", "ack_working_days", "resolve_days",
+                  "score_start", "score_rating_1", "score_rating_2", "score_rating_3", "score_rating_4",
+                  "score_rating_5", "score_complaint_minor", "score_complaint_major", "score_complaint_serious",
+                  "score_late", "score_missed", "score_commendation", "warn_below", "suspend_below", "exit_below"]

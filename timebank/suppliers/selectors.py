@@ -1,0 +1,216 @@
+"""Reads of suppliers, orders, complaints, scores and settlement, scoped to what `actor` may see:
+staff by the org nodes in their reach, supplier staff only their own supplier."""
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from timebank.lib.errors import NotFound
+from timebank.orgs.models import Node
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, nodes_with, scope_q
+from timebank.people.models import ProxyLink
+
+from .models import (
+    OPEN_COMPLAINT,
+    Complaint,
+    GuaranteeOffer,
+    GuaranteeOfferStatus,
+    Meeting,
+    SettlementLine,
+    Supplier,
+    SupplierMember,
+    SupplierOrder,
+    SupplierRules,
+    SupplierScore,
+)
+
+
+def supplier_rules_for(bank: Node, at=None) -> SupplierRules:
+    """The bank's supplier rules in force at `at` (now by default); the shipped defaults when none set."""
+    at = at or timezone.now()
+    rules = SupplierRules.objects.filter(bank=bank, effective_from__lte=at).order_by("-effective_from", "-id").first()
+    return rules or SupplierRules(bank=bank)
+
+
+def member_supplier_ids(actor) -> list[int]:
+    """The suppliers this person works for (supplier staff)."""
+    if actor is None or not getattr(actor, "pk", None):
+        return []
+    cached = getattr(actor, "_supplier_ids", None)
+    if cached is None:
+        cached = list(SupplierMember.objects.filter(person=actor, revoked_at__isnull=True)
+                      .values_list("supplier_id", flat=True))
+        actor._supplier_ids = cached
+    return cached
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    ids = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(ids[:i]) + "/" for i in range(1, len(ids) + 1)]
+
+
+def _staff_q(actor, perm: str) -> Q:
+    """Suppliers that belong to a node in reach, or serve a node in reach (or one above it)."""
+    q = scope_q(actor, perm, "node__path")
+    for top in nodes_with(actor, perm):
+        areas = Supplier.areas.through.objects.filter(supplier_id=OuterRef("pk")).filter(
+            Q(node__path__startswith=top.path) | Q(node__path__in=_ancestor_paths(top.path)))
+        q |= Q(Exists(areas))
+    return q
+
+
+def suppliers_visible_to(actor, perm: str = Perm.SUPPLIERS_VIEW) -> QuerySet[Supplier]:
+    q = _staff_q(actor, perm)
+    if perm == Perm.SUPPLIERS_VIEW:
+        q |= Q(pk__in=member_supplier_ids(actor))
+    return Supplier.objects.filter(q).select_related("node", "bank")
+
+
+def supplier_get(actor, supplier_id, perm: str = Perm.SUPPLIERS_VIEW) -> Supplier:
+    try:
+        return suppliers_visible_to(actor, perm).get(pk=int(supplier_id))
+    except (Supplier.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def may_manage(actor, supplier: Supplier) -> bool:
+    return has_perm(actor, Perm.SUPPLIERS_MANAGE, supplier.node)
+
+
+def supplier_search(actor, *, query: str = "", status: str = "", service_type: str = "",
+                    area_id: int | None = None) -> QuerySet[Supplier]:
+    suppliers = suppliers_visible_to(actor)
+    query = (query or "").strip()
+    if query:
+        suppliers = suppliers.filter(Q(name__icontains=query) | Q(credit_code__icontains=query)
+                                     | Q(contact_name__icontains=query))
+    if status:
+        suppliers = suppliers.filter(status=status)
+    if service_type:
+        suppliers = suppliers.filter(offers__service_type__code=service_type, offers__is_active=True)
+    if area_id:
+        suppliers = suppliers.filter(areas__pk=area_id)
+    return suppliers.distinct().order_by("name", "id")
+
+
+def admission_queue(actor) -> QuerySet[Supplier]:
+    return (suppliers_visible_to(actor, Perm.SUPPLIERS_MANAGE)
+            .filter(status__in=["applied", "reviewing", "trial"]).order_by("created_at", "id"))
+
+
+def serves(supplier: Supplier, node: Node) -> bool:
+    """The supplier's service area covers `node` (an area node at or above it)."""
+    return supplier.areas.filter(path__in=_ancestor_paths(node.path)).exists()
+
+
+def current_score(supplier: Supplier, year: int | None = None) -> int:
+    year = year or timezone.localdate().year
+    score = SupplierScore.objects.filter(supplier=supplier, year=year).first()
+    return score.value if score else supplier_rules_for(supplier.bank).score_start
+
+
+def score_history(supplier: Supplier, year: int | None = None) -> tuple[int, list]:
+    year = year or timezone.localdate().year
+    score = SupplierScore.objects.filter(supplier=supplier, year=year).first()
+    if score is None:
+        return supplier_rules_for(supplier.bank).score_start, []
+    return score.value, list(score.events.select_related("actor").order_by("at", "id"))
+
+
+def ranking(actor, year: int | None = None) -> list[tuple[Supplier, int]]:
+    """Suppliers in reach by this year's score, best first."""
+    if not has_perm(actor, Perm.SUPPLIERS_VIEW):
+        raise NotFound()
+    year = year or timezone.localdate().year
+    suppliers = list(suppliers_visible_to(actor).exclude(status__in=["rejected", "withdrawn"]))
+    scores = dict(SupplierScore.objects.filter(supplier__in=suppliers, year=year).values_list("supplier_id", "value"))
+    rows = [(s, scores.get(s.pk, supplier_rules_for(s.bank).score_start)) for s in suppliers]
+    return sorted(rows, key=lambda r: (-r[1], r[0].name))
+
+
+# ---- orders ----------------------------------------------------------------------------------
+
+def orders_visible_to(actor) -> QuerySet[SupplierOrder]:
+    """Staff: orders for elders at stations in reach. Supplier staff: their supplier's. Members:
+    orders for themselves or the elders they act for."""
+    q = scope_q(actor, Perm.SUPPLIERS_VIEW, "station__path") | Q(supplier_id__in=member_supplier_ids(actor))
+    if getattr(actor, "pk", None):
+        elder_ids = list(ProxyLink.objects.filter(proxy=actor, revoked_at__isnull=True).values_list("elder_id", flat=True))
+        q |= Q(elder_id__in=[actor.pk, *elder_ids]) | Q(booked_by=actor)
+    return SupplierOrder.objects.filter(q).select_related("supplier", "service_type", "elder", "station")
+
+
+def order_get(actor, order_id) -> SupplierOrder:
+    try:
+        return orders_visible_to(actor).get(pk=int(order_id))
+    except (SupplierOrder.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def order_inbox(actor, supplier: Supplier) -> dict[str, list[SupplierOrder]]:
+    orders = SupplierOrder.objects.filter(supplier=supplier).select_related("service_type", "elder", "station")
+    return {
+        "new": list(orders.filter(status="booked").order_by("starts_at")),
+        "upcoming": list(orders.filter(status="accepted").order_by("starts_at")),
+        "done": list(orders.filter(status__in=["done", "confirmed"]).order_by("-starts_at")[:20]),
+    }
+
+
+def guarantee_offers_for(supplier: Supplier) -> QuerySet[GuaranteeOffer]:
+    return (GuaranteeOffer.objects.filter(supplier=supplier, status=GuaranteeOfferStatus.OFFERED,
+                                          demand__starts_at__gt=timezone.now())
+            .select_related("demand__service_type", "demand__station").order_by("demand__starts_at"))
+
+
+# ---- complaints ------------------------------------------------------------------------------
+
+def complaints_visible_to(actor) -> QuerySet[Complaint]:
+    """Handlers: complaints that happened or are now owned in reach. Supplier staff: about their
+    supplier. Anyone: complaints they filed or that were filed for them."""
+    q = (scope_q(actor, Perm.COMPLAINTS_HANDLE, "node__path") | scope_q(actor, Perm.COMPLAINTS_HANDLE, "owner_node__path")
+         | Q(supplier_id__in=member_supplier_ids(actor)))
+    if getattr(actor, "pk", None):
+        q |= Q(complainant=actor) | Q(filed_by=actor)
+    return Complaint.objects.filter(q).select_related("supplier", "owner_node", "node", "complainant")
+
+
+def complaint_get(actor, complaint_id) -> Complaint:
+    try:
+        return complaints_visible_to(actor).get(pk=int(complaint_id))
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def complaint_board(actor) -> QuerySet[Complaint]:
+    return (Complaint.objects.filter(scope_q(actor, Perm.COMPLAINTS_HANDLE, "owner_node__path"),
+                                     status__in=OPEN_COMPLAINT)
+            .select_related("supplier", "owner_node", "node", "complainant").order_by("due_at", "id"))
+
+
+# ---- settlement ------------------------------------------------------------------------------
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def settlement(actor, supplier: Supplier, month: dt.date) -> dict:
+    lines = list(SettlementLine.objects.filter(supplier=supplier, month=month_start(month))
+                 .select_related("order__service_type", "order__elder").order_by("id"))
+    return {
+        "lines": lines,
+        "total_fen": sum(line.amount_fen for line in lines),
+        "unpaid_fen": sum(line.amount_fen for line in lines if line.paid_at is None),
+        "coin_minutes": sum(line.coin_minutes for line in lines),
+    }
+
+
+def guarantee_fund_exposure(bank: Node) -> int:
+    """Fen the bank's guarantee fund still owes suppliers."""
+    return SettlementLine.objects.filter(bank=bank, paid_at__isnull=True).aggregate(s=Sum("amount_fen"))["s"] or 0
+
+
+def meetings_visible_to(actor) -> QuerySet[Meeting]:
+    q = scope_q(actor, Perm.SUPPLIERS_VIEW, "node__path") | Q(suppliers__in=member_supplier_ids(actor))
+    return Meeting.objects.filter(q).distinct().prefetch_related("decisions", "suppliers")
+

@@ -1,0 +1,21 @@
+"""Background jobs of suppliers and complaints, run by the task worker. Each is safe to run twice."""
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def check_licences() -> dict:
+    """Suspend suppliers whose licence expired; warn 30 days (the bank's rule) ahead."""
+    return services.licences_check()
+
+
+@task()
+def offer_unclaimed_to_suppliers() -> int:
+    """保底: unclaimed coin requests close to their start are offered to admitted suppliers."""
+    return services.guarantee_offers_make()
+
+
+@task()
+def escalate_complaints() -> int:
+    return services.complaints_escalate()

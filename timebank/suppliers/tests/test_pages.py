@@ -1,0 +1,109 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from timebank.suppliers import services
+from timebank.suppliers.models import Complaint
+
+from .test_orders import book
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def signed_in(client, person):
+    client.force_login(person)
+    return client
+
+
+def test_staff_pages_list_filter_export_and_show_a_supplier(sw, client):
+    w = sw
+    c = signed_in(client, w.branch_admin)
+    page = c.get("/suppliers/?status=admitted")
+    assert page.status_code == 200 and "美发之家" in page.content.decode() and "长白维修" not in page.content.decode()
+    csv = c.get("/suppliers/?export=csv")
+    assert "美发之家" in b"".join(csv.streaming_content).decode()
+    detail = c.get(f"/suppliers/{w.supplier.pk}/")
+    assert detail.status_code == 200 and w.supplier.credit_code in detail.content.decode()
+    assert c.get(f"/suppliers/{w.other_supplier.pk}/").status_code == 404
+    assert c.get(f"/suppliers/{w.other_supplier.pk}/score/").status_code == 404
+    assert c.get("/suppliers/admission/").status_code == 200
+    assert c.get("/suppliers/ranking/").status_code == 200
+    score = c.get(f"/suppliers/{w.supplier.pk}/score/")
+    assert "<svg" in score.content.decode() and "<polyline" in score.content.decode()
+    xlsx = c.get(f"/suppliers/{w.supplier.pk}/settlement/?export=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert c.get(f"/suppliers/{w.supplier.pk}/settlement/").status_code == 200
+
+
+def test_a_staff_page_registration_with_a_bad_code_shows_the_error(sw, client):
+    w = sw
+    c = signed_in(client, w.bank_admin)
+    response = c.post("/suppliers/new/", {"node": w.branch_a.pk, "name": "坏", "credit_code": "91350100M000100Y44",
+                                          "contact_name": "某", "contact_phone": "13700000000"})
+    from timebank.suppliers.models import Supplier
+
+    assert response.status_code == 200 and 'class="error"' in response.content.decode()
+    assert not Supplier.objects.filter(name="坏").exists()
+
+
+def test_supplier_staff_work_from_their_inbox_and_see_only_their_supplier(sw, client):
+    w = sw
+    order = book(w)
+    c = signed_in(client, w.supplier_staff)
+    inbox = c.get("/suppliers/inbox/")
+    assert inbox.status_code == 200 and f"#{order.pk}" in inbox.content.decode()
+    c.post(f"/suppliers/orders/{order.pk}/accept/")
+    order.refresh_from_db()
+    assert order.status == "accepted"
+    assert c.get(f"/suppliers/{w.other_supplier.pk}/").status_code == 404
+    other = signed_in(client.__class__(), w.other_supplier_staff)
+    assert other.post(f"/suppliers/orders/{order.pk}/done/").status_code == 404
+    assert f"#{order.pk}" not in other.get("/suppliers/inbox/").content.decode()
+
+
+def test_the_member_complaint_form_refuses_garbage_photos_and_files_good_ones(sw, client):
+    w = sw
+    c = signed_in(client, w.proxy)
+    w.proxy.node = w.station_a1
+    garbage = SimpleUploadedFile("x.jpg", b"garbage", content_type="image/jpeg")
+    response = c.post("/suppliers/complaints/new/", {"subject": "supplier", "supplier": w.supplier.pk,
+                                                     "category": "quality", "text": "剪坏了", "photos": garbage})
+    assert response.status_code == 200 and Complaint.objects.count() == 0
+    assert "JPEG" in response.content.decode()
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3, 3)).save(buffer, "JPEG")
+    good = SimpleUploadedFile("ok.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = c.post("/suppliers/complaints/new/", {"subject": "supplier", "supplier": w.supplier.pk,
+                                                     "category": "quality", "text": "剪坏了", "photos": good})
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert f"#{complaint.pk}" in c.get("/suppliers/complaints/mine/").content.decode()
+    staff = signed_in(client.__class__(), w.station_staff)
+    assert f"#{complaint.pk}" in staff.get("/suppliers/complaints/").content.decode()
+    photo = complaint.photos.get()
+    assert staff.get(f"/suppliers/complaints/photos/{photo.pk}/").status_code == 200
+    other = signed_in(client.__class__(), w.other_station_staff)
+    assert other.get(f"/suppliers/complaints/{complaint.pk}/").status_code == 404
+    assert other.get(f"/suppliers/complaints/photos/{photo.pk}/").status_code == 404
+    staff.post(f"/suppliers/complaints/{complaint.pk}/", {"action": "accept"})
+    complaint.refresh_from_db()
+    assert complaint.status == "accepted"
+
+
+def test_meetings_concern_only_their_suppliers(sw, client):
+    w = sw
+    import datetime as dt
+
+    services.meeting_record(actor=w.bank_admin, node=w.bank, held_on=dt.date(2026, 11, 1), title="季度联席会",
+                            attendees="各供应商", minutes="讨论服务质量", suppliers=[w.supplier],
+                            decisions=[("加强培训", "美发之家", None)])
+    mine = signed_in(client, w.supplier_staff).get("/suppliers/meetings/").content.decode()
+    assert "季度联席会" in mine
+    other = signed_in(client.__class__(), w.other_supplier_staff).get("/suppliers/meetings/").content.decode()
+    assert "季度联席会" not in other
