@@ -320,6 +320,22 @@ def _void_holds(demand: Demand, actor=None) -> None:
         ledger.hold_void(hold=hold, actor=actor)
 
 
+def _holds_expiry(demand: Demand, actor=None) -> None:
+    """While a service of an elder-paid demand is disputed its holds do not expire (a dispute may
+    outlast them); once no dispute is open they expire again, at the latest of their usual expiry
+    and a margin after the decision."""
+    if demand.payer != Payer.ELDER:
+        return
+    if demand.assignments.filter(status=AssignmentStatus.DISPUTED).exists():
+        expires_at = None
+    else:
+        usual = demand.ends_at + dt.timedelta(days=rules_for(demand.bank).auto_confirm_days + HOLD_MARGIN_DAYS)
+        expires_at = max(usual, timezone.now() + dt.timedelta(days=HOLD_MARGIN_DAYS))
+    for hold in selectors.demand_holds(demand):
+        if hold.expires_at is None or expires_at is None:
+            ledger.hold_extend(hold=hold, expires_at=expires_at, actor=actor)
+
+
 def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
     """Draft → published (or → review when the bank reviews members' demands); review → published
     by station staff. An elder-paid demand holds the elder's coins now."""
@@ -758,6 +774,7 @@ def assignment_dispute(*, actor: Person, assignment: Assignment, reason: str) ->
         assignment.disputed_at, assignment.disputed_by = timezone.now(), actor
         assignment.save(update_fields=["status", "dispute_reason", "disputed_at", "disputed_by"])
         _refresh(demand)
+        _holds_expiry(demand, actor)
         _audit(actor, "service.disputed", assignment, demand, reason=reason[:500])
         _notify([assignment.volunteer], NoticeKind.DISPUTED, demand, reason[:200])
     return assignment
@@ -788,6 +805,7 @@ def dispute_resolve(*, actor: Person, assignment: Assignment, credit: bool, note
         if credit:
             _credit(demand, assignment, actor)
         _refresh(demand)
+        _holds_expiry(demand, actor)
     return assignment
 
 
