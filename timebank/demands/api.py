@@ -31,6 +31,8 @@ from .schemas import (
     DisputeIn,
     FeedItemOut,
     NoticeOut,
+    ServiceTypeChange,
+    ServiceTypeIn,
     ServiceTypeOut,
     WhoIn,
 )
@@ -92,6 +94,21 @@ def service_type_list(request):
     if bank is None:
         return []
     return selectors.service_types_of(bank).order_by("category", "code")
+
+
+@router.post("/service-types", response={201: ServiceTypeOut}, summary="Add a type to your bank's catalogue (bank admin)")
+def service_type_create(request, payload: ServiceTypeIn):
+    fields = payload.dict(exclude_none=True)
+    code = fields.pop("code")
+    return Status(201, services.service_type_save(actor=request.auth, bank=getattr(request.auth, "bank", None),
+                                                  code=code, new=True, **fields))
+
+
+@router.patch("/service-types/{code}", response=ServiceTypeOut,
+              summary="Change a type of your bank's catalogue, by code (bank admin)")
+def service_type_change(request, code: str, payload: ServiceTypeChange):
+    return services.service_type_save(actor=request.auth, bank=getattr(request.auth, "bank", None), code=code,
+                                      new=False, **payload.dict(exclude_none=True))
 
 
 @router.get("/demands", response=list[DemandOut], summary="Demands you may see (filter by status, type, place, time)")

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Payer, ServiceType
+from .models import Payer, ServiceCategory, ServiceMode, ServiceType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -130,3 +130,26 @@ class ResolveForm(forms.Form):
                                  choices=[("credit", _("Credit the service")), ("reject", _("Do not credit"))])
     served_minutes = forms.IntegerField(label=_("Minutes to credit (to lower them)"), required=False, min_value=0)
     note = forms.CharField(label=_("Note"), max_length=500)
+
+
+class ServiceTypeForm(forms.Form):
+    """A type of the bank's catalogue (bank admins). The code is chosen once, when it is added."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40,
+                           help_text=_("Letters, digits and underscores; it cannot be changed later."))
+    name = forms.CharField(label=_("Chinese name"), max_length=60)
+    name_en = forms.CharField(label=_("English name"), max_length=60, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=ServiceCategory.choices)
+    mode = forms.ChoiceField(label=_("One-to-one or group"), choices=ServiceMode.choices, widget=forms.RadioSelect)
+    default_minutes = forms.IntegerField(label=_("Usual duration (minutes)"), min_value=5, max_value=24 * 60)
+    rate_percent = forms.IntegerField(label=_("Coin rate (%)"), min_value=1, max_value=1000,
+                                      help_text=_("Minutes credited per 100 minutes served: 100 is 1×, 200 is 2×."))
+    points_per_hour = forms.IntegerField(label=_("Points per hour"), min_value=0, max_value=10000)
+    required_certificate = forms.CharField(label=_("Certificate required"), max_length=40, required=False,
+                                           help_text=_("The training certificate a volunteer must hold; empty for none."))
+    is_active = forms.BooleanField(label=_("Offered"), required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]

@@ -21,6 +21,26 @@ class ServiceTypeOut(Schema):
     rate_percent: int = Field(..., description="Minutes credited per 100 minutes served")
     points_per_hour: int
     required_certificate: str
+    is_active: bool
+
+
+class ServiceTypeChange(Schema):
+    """The fields of a catalogue type a bank admin may change; those left out stay as they are."""
+    name: str | None = Field(None, min_length=1, max_length=60)
+    name_en: str | None = Field(None, max_length=60)
+    category: str | None = None
+    mode: Literal["one_to_one", "group"] | None = None
+    default_minutes: StrictInt | None = Field(None, ge=5, le=24 * 60)
+    rate_percent: StrictInt | None = Field(None, ge=1, le=1000, description="Minutes credited per 100 minutes served")
+    points_per_hour: StrictInt | None = Field(None, ge=0, le=10000)
+    required_certificate: str | None = Field(None, max_length=40)
+    is_active: bool | None = None
+
+
+class ServiceTypeIn(ServiceTypeChange):
+    code: str = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(..., min_length=1, max_length=60)
+    category: str
 
 
 class ServiceTypeBrief(Schema):

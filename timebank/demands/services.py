@@ -13,6 +13,7 @@ The idempotency key `assignment:<id>` makes a service credit exactly once whatev
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,8 @@ from .exceptions import (
     OwnDemand,
     RatingInvalid,
     ReasonRequired,
+    ServiceTypeCodeTaken,
+    ServiceTypeInvalid,
     ServiceTypeUnavailable,
     StationCodeWrong,
     TimesInvalid,
@@ -93,14 +96,19 @@ def service_types_seed(bank: Node) -> int:
     return len(new)
 
 
-def service_type_save(*, actor, bank: Node, code: str, **fields) -> ServiceType:
-    """Add or change a type of the bank's catalogue (bank admin)."""
-    if not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, bank):
+def service_type_save(*, actor, bank: Node, code: str, new: bool | None = None, **fields) -> ServiceType:
+    """Add or change a type of the bank's catalogue (bank admin). `new=True` only adds (a taken
+    code is refused), `new=False` only changes (an unknown code is not found)."""
+    if bank is None or not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, bank):
         raise NotFound()
     allowed = {"name", "name_en", "category", "mode", "default_minutes", "rate_percent", "points_per_hour",
                "required_certificate", "is_active"}
     with transaction.atomic():
         service_type = ServiceType.objects.select_for_update().filter(bank=bank, code=code).first()
+        if new is True and service_type is not None:
+            raise ServiceTypeCodeTaken()
+        if new is False and service_type is None:
+            raise NotFound()
         before = {k: getattr(service_type, k) for k in allowed} if service_type else {}
         service_type = service_type or ServiceType(bank=bank, code=code)
         for key, value in fields.items():
@@ -108,8 +116,9 @@ def service_type_save(*, actor, bank: Node, code: str, **fields) -> ServiceType:
                 setattr(service_type, key, value)
         try:
             service_type.full_clean(exclude=["bank"])
-        except Exception as err:
-            raise ServiceTypeUnavailable(detail={"errors": getattr(err, "message_dict", {})}) from None
+        except ValidationError as err:
+            errors = {k: [str(m) for m in v] for k, v in getattr(err, "message_dict", {}).items()}
+            raise ServiceTypeInvalid(detail={"errors": errors}) from None
         service_type.save()
         audit_record(actor=actor, action="service_type.saved", obj=service_type, node=bank, bank=bank,
                      changes={k: [before.get(k), getattr(service_type, k)] for k in allowed

@@ -19,7 +19,7 @@ from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
+from timebank.orgs.selectors import has_perm, nodes_visible_to, rules_for, scope_q
 from timebank.people.models import Person, PersonStatus, VolunteerStatus
 from timebank.people.selectors import elders_acted_for
 
@@ -34,9 +34,10 @@ from .forms import (
     RatingForm,
     ReasonForm,
     ResolveForm,
+    ServiceTypeForm,
     local_moment,
 )
-from .models import Assignment, AssignmentStatus, Demand, DemandStatus
+from .models import Assignment, AssignmentStatus, Demand, DemandStatus, ServiceType
 
 # Which form field a refused request is about, by error code.
 DEMAND_FIELDS = {"times_invalid": "end", "start_in_past": "day", "too_far_ahead": "day", "headcount_invalid": "headcount",
@@ -517,3 +518,53 @@ def resolve(request, pk: int):
 
 
 
+
+
+# ---- bank admins: the service catalogue ----------------------------------------------------------
+
+TYPE_FIELDS = ("name", "name_en", "category", "mode", "default_minutes", "rate_percent", "points_per_hour",
+               "required_certificate", "is_active")
+
+
+def _catalogue_bank(actor):
+    if actor.bank_id is None or not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, actor.bank):
+        raise Http404()
+    return actor.bank
+
+
+@login_required
+def service_types(request):
+    bank = _catalogue_bank(request.user)
+    types = selectors.service_types_of(bank, active_only=False).order_by("-is_active", "category", "code")
+    return render(request, "demands/service_types.html", {"types": types, "bank": bank})
+
+
+@login_required
+def service_type_edit(request, code: str | None = None):
+    actor = request.user
+    bank = _catalogue_bank(actor)
+    service_type = None
+    if code is not None:
+        service_type = ServiceType.objects.filter(bank=bank, code=code).first()
+        if service_type is None:
+            raise Http404()
+    initial = ({k: getattr(service_type, k) for k in TYPE_FIELDS} if service_type else
+               {"mode": "one_to_one", "default_minutes": 60, "rate_percent": 100, "is_active": True,
+                "points_per_hour": rules_for(bank).points_per_hour})
+    form = ServiceTypeForm(request.POST or None, initial=initial, editing=service_type is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.service_type_save(actor=actor, bank=bank, code=code or data["code"],
+                                               new=service_type is None, **{k: data[k] for k in TYPE_FIELDS})
+        except DomainError as err:
+            if err.status == 404:
+                raise Http404() from None
+            for field, errors in (err.detail or {}).get("errors", {}).items():
+                form.add_error(field if field in form.fields else None, errors)
+            if not (err.detail or {}).get("errors"):
+                form_error(form, err, {"service_type_code_taken": "code"})
+        else:
+            return _done(request, _("Service type %(name)s saved.") % {"name": saved.name},
+                         reverse("demands:service_types"))
+    return render(request, "demands/service_type_form.html", {"form": form, "service_type": service_type})

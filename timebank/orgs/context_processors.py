@@ -25,6 +25,7 @@ def staff_sections(user) -> dict[str, bool]:
         "rules": has_perm(user, Perm.RULES_MANAGE),
         "audit": has_perm(user, Perm.AUDIT_VIEW),
         "demands": has_perm(user, Perm.DEMANDS_VIEW),
+        "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
     }
     nav["staff"] = any(nav.values())
     return nav
