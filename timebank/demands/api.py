@@ -17,7 +17,7 @@ from timebank.people.models import Person
 
 from . import selectors, services
 from .exceptions import NotYours
-from .models import Assignment, AssignmentStatus, Demand
+from .models import Assignment, AssignmentStatus, Demand, DemandSeries
 from .schemas import (
     AssignmentOut,
     CancelIn,
@@ -31,6 +31,9 @@ from .schemas import (
     DisputeIn,
     FeedItemOut,
     NoticeOut,
+    SeriesChangeIn,
+    SeriesChangeOut,
+    SeriesOut,
     ServiceTypeChange,
     ServiceTypeIn,
     ServiceTypeOut,
@@ -273,6 +276,35 @@ def demand_dispute(request, demand_id: int, payload: DisputeIn):
     demand = selectors.demand_get(request.auth, demand_id)
     assignment = _assignment(request.auth, demand, payload, done_only=True)
     return services.assignment_dispute(actor=request.auth, assignment=assignment, reason=payload.reason)
+
+
+def _series_out(actor, series_id: int) -> DemandSeries:
+    series = selectors.series_get(actor, series_id)
+    series.upcoming_shown = list(selectors.series_upcoming(series)[:100])
+    return series
+
+
+@router.get("/demand-series/{series_id}", response=SeriesOut, summary="A weekly request and its coming dates")
+def series_detail(request, series_id: int):
+    return _series_out(request.auth, series_id)
+
+
+@router.patch("/demand-series/{series_id}", response=SeriesChangeOut,
+              summary="Change a weekly request; coming dates nobody has taken change with it")
+def series_change(request, series_id: int, payload: SeriesChangeIn):
+    series = selectors.series_get(request.auth, series_id)
+    fields = payload.dict(exclude_none=True)
+    result = (services.series_update(actor=request.auth, series=series, **fields) if fields
+              else {"changed": [], "kept": []})
+    return {"series": _series_out(request.auth, series_id), **result}
+
+
+@router.post("/demand-series/{series_id}/cancel", response=SeriesOut,
+             summary="Stop a weekly request; its coming dates are cancelled")
+def series_cancel(request, series_id: int, payload: CancelIn | None = None):
+    series = selectors.series_get(request.auth, series_id)
+    services.series_cancel(actor=request.auth, series=series, reason=payload.reason if payload else "")
+    return _series_out(request.auth, series_id)
 
 
 @router.get("/assignments/me", response=list[AssignmentOut], summary="My tasks as a volunteer, soonest first")

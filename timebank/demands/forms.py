@@ -153,3 +153,21 @@ class ServiceTypeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["code"]
+
+
+class SeriesForm(forms.Form):
+    """Change a weekly request: the series and its coming dates nobody has taken yet."""
+
+    start = forms.TimeField(label=_("From"), widget=TIME)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=12 * 60)
+    until = forms.DateField(label=_("Repeat every week until"), widget=DATE)
+    headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def changes(self, series) -> dict:
+        """Only what differs from the series, so an untouched time does not move any date."""
+        data = self.cleaned_data
+        wanted = {"start_time": data["start"], "duration_minutes": data["duration_minutes"], "until": data["until"],
+                  "headcount": data["headcount"], "address": data["address"], "notes": data["notes"]}
+        return {k: v for k, v in wanted.items() if getattr(series, k) != v}

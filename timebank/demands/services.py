@@ -995,8 +995,7 @@ def series_update(*, actor: Person, series: DemandSeries, **fields) -> dict:
     changed, kept = [], []
     with transaction.atomic():
         series = DemandSeries.objects.select_for_update().select_related("station", "service_type").get(pk=series.pk)
-        if not has_perm(actor, Perm.DEMANDS_MANAGE, series.station) and not (
-                series.created_by_id == actor.pk or (series.elder and can_act_for(actor, series.elder))):
+        if not selectors.may_manage_series(actor, series):
             raise NotFound()
         if series.cancelled_at is not None:
             raise InvalidTransition()
@@ -1004,6 +1003,8 @@ def series_update(*, actor: Person, series: DemandSeries, **fields) -> dict:
             setattr(series, key, value)
         if series.until < series.starts_on or not 5 <= series.duration_minutes <= MAX_DURATION.total_seconds() // 60:
             raise TimesInvalid()
+        if not isinstance(series.headcount, int) or not 1 <= series.headcount <= MAX_HEADCOUNT[series.service_type.mode]:
+            raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[series.service_type.mode]})
         if series.generated_until and series.generated_until > series.until:
             series.generated_until = series.until
         series.save()
@@ -1037,8 +1038,7 @@ def series_cancel(*, actor: Person, series: DemandSeries, reason: str = "") -> D
     """Stop a series: no new instances; instances not yet started are cancelled."""
     with transaction.atomic():
         series = DemandSeries.objects.select_for_update().select_related("station").get(pk=series.pk)
-        if not has_perm(actor, Perm.DEMANDS_MANAGE, series.station) and not (
-                series.created_by_id == actor.pk or (series.elder and can_act_for(actor, series.elder))):
+        if not selectors.may_manage_series(actor, series):
             raise NotFound()
         if series.cancelled_at is not None:
             raise InvalidTransition()

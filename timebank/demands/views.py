@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
@@ -34,6 +35,7 @@ from .forms import (
     RatingForm,
     ReasonForm,
     ResolveForm,
+    SeriesForm,
     ServiceTypeForm,
     local_moment,
 )
@@ -310,6 +312,8 @@ def board(request):
         "columns": [(DemandStatus(s).label, s, columns[s]) for s in order],
         "stations": _stations(actor, Perm.DEMANDS_VIEW), "station_id": station_id,
         "can_publish": has_perm(actor, Perm.DEMANDS_MANAGE),
+        "series_list": selectors.series_visible_to(actor).filter(
+            **({"station_id": station_id} if station_id else {}))[:50],
     })
 
 
@@ -568,3 +572,60 @@ def service_type_edit(request, code: str | None = None):
             return _done(request, _("Service type %(name)s saved.") % {"name": saved.name},
                          reverse("demands:service_types"))
     return render(request, "demands/service_type_form.html", {"form": form, "service_type": service_type})
+
+
+# ---- weekly requests -----------------------------------------------------------------------------
+
+@login_required
+@domain_errors_as_http
+def series(request, pk: int):
+    actor = request.user
+    series = selectors.series_get(actor, pk)
+    can_manage = selectors.may_manage_series(actor, series) and series.cancelled_at is None
+    form = SeriesForm(request.POST or None, initial={
+        "start": series.start_time, "duration_minutes": series.duration_minutes, "until": series.until,
+        "headcount": series.headcount, "address": series.address, "notes": series.notes})
+    result = None
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404()
+        if form.is_valid():
+            changes = form.changes(series)
+            try:
+                result = services.series_update(actor=actor, series=series, **changes) if changes else {
+                    "changed": [], "kept": []}
+            except DomainError as err:
+                form_error(form, err, {"times_invalid": "until", "headcount_invalid": "headcount"})
+            else:
+                messages.success(request, _("The weekly request is changed."))
+                series = selectors.series_get(actor, pk)
+    by_id = {d.pk: d for d in Demand.objects.filter(pk__in=[*result["changed"], *result["kept"]])} if result else {}
+    return render(request, "demands/series.html", {
+        "series": series, "upcoming": selectors.series_upcoming(series)[:60], "form": form,
+        "can_manage": can_manage, "cancel_form": CancelForm(),
+        "changed": [by_id[i] for i in result["changed"] if i in by_id] if result else [],
+        "kept": [by_id[i] for i in result["kept"] if i in by_id] if result else [],
+        "weekday": WEEKDAYS[series.weekday],
+    })
+
+
+WEEKDAYS = [gettext_lazy("Mondays"), gettext_lazy("Tuesdays"), gettext_lazy("Wednesdays"), gettext_lazy("Thursdays"),
+            gettext_lazy("Fridays"), gettext_lazy("Saturdays"), gettext_lazy("Sundays")]
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def series_cancel(request, pk: int):
+    actor = request.user
+    series = selectors.series_get(actor, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    default = reverse("demands:series", args=[pk])
+    try:
+        services.series_cancel(actor=actor, series=series, reason=reason)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _refused(request, err, default)
+    return _done(request, _("The weekly request is cancelled, with its coming dates."), default)
