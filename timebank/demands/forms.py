@@ -32,13 +32,36 @@ class WhenMixin(forms.Form):
         return local_moment(data["day"], data["start"]), local_moment(data["day"], data["end"])
 
 
+class ElderPicker(forms.Widget):
+    """Choose an elder by searching (name, pinyin initials, last four digits) instead of one long
+    list: without JavaScript the search button reloads the form with the matches (GET), with HTMX
+    the matches follow the typing. Only the matches and the chosen elder are ever rendered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query, self.matches = "", []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.template.loader import render_to_string
+
+        from timebank.people.models import Person
+
+        people = list(self.matches)
+        if value not in (None, "") and str(value).isdigit() and all(str(p.pk) != str(value) for p in people):
+            people = [*Person.objects.filter(pk=int(value)).select_related("node"), *people]
+        return render_to_string("demands/_elder_picker.html", {
+            "name": name, "query": self.query, "people": people, "value": str(value or ""),
+            "id": (attrs or {}).get("id", "id_" + name)})
+
+
 class DemandForm(WhenMixin):
     """Station staff publish a need for an elder, several elders, or the whole community."""
 
     station = forms.ModelChoiceField(label=_("Service station"), queryset=None)
     service_type = TypeChoiceField(label=_("Service type"), queryset=None)
-    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, required=False,
-                                   help_text=_("Leave empty for a group activity for the whole community."))
+    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, required=False, widget=ElderPicker,
+                                   help_text=_("Search by name, pinyin initials or the last 4 digits of the "
+                                               "phone or ID number. Leave empty for a group activity."))
     for_community = forms.BooleanField(label=_("For the whole community"), required=False)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200, initial=1)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
@@ -51,11 +74,12 @@ class DemandForm(WhenMixin):
                                    help_text=_("Leave empty for a single request."))
     publish = forms.BooleanField(label=_("Publish now"), required=False, initial=True)
 
-    def __init__(self, *args, stations, types, elders, **kwargs):
+    def __init__(self, *args, stations, types, elders, elder_query: str = "", elder_matches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations
         self.fields["service_type"].queryset = types
-        self.fields["elder"].queryset = elders
+        self.fields["elder"].queryset = elders  # validates the choice; the widget shows only matches
+        self.fields["elder"].widget.query, self.fields["elder"].widget.matches = elder_query, list(elder_matches)
         order = ["station", "service_type", "elder", "for_community", "day", "start", "end", "weekly_until",
                  "headcount", "address", "latitude", "longitude", "notes", "payer", "publish"]
         self.order_fields(order)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("board/", views.board, name="board"),
     path("new/", views.demand_new, name="new"),
+    path("new/elders/", views.elder_search, name="elder_search"),
     path("calendar/", views.calendar, name="calendar"),
     path("overview/", views.overview, name="overview"),
     path("series/<int:pk>/", views.series, name="series"),

@@ -22,7 +22,7 @@ from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, rules_for, scope_q
 from timebank.people.models import Person, PersonStatus, VolunteerStatus
-from timebank.people.selectors import elders_acted_for
+from timebank.people.selectors import elders_acted_for, people_search
 
 from . import selectors, services
 from .forms import (
@@ -321,10 +321,13 @@ def board(request):
 def demand_new(request):
     actor = request.user
     _staff_only(actor, Perm.DEMANDS_MANAGE)
-    elders = Person.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"), is_elder=True,
-                                   status=PersonStatus.ACTIVE).order_by("name")
+    query = (request.POST.get("elder_q") or request.GET.get("elder_q") or "").strip()[:40]
+    initial = {"publish": True}
+    if request.method == "GET" and "elder_q" in request.GET:  # the search button without JavaScript
+        initial = {k: v for k, v in request.GET.items() if k not in ("csrfmiddlewaretoken", "elder_q")}
     form = DemandForm(request.POST or None, stations=_stations(actor), types=selectors.service_types_of(actor.bank),
-                      elders=elders, initial={"publish": True})
+                      elders=_elders_in_reach(actor), elder_query=query, elder_matches=_elder_matches(actor, query),
+                      initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts_at, ends_at = form.moments()
@@ -351,6 +354,28 @@ def demand_new(request):
             messages.success(request, _("Request saved."))
             return redirect("demands:detail", pk=demand.pk)
     return render(request, "demands/demand_new.html", {"form": form})
+
+
+def _elders_in_reach(actor):
+    return Person.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"), is_elder=True,
+                                 status=PersonStatus.ACTIVE)
+
+
+def _elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
+    if not query:
+        return []
+    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
+    return list(found.filter(pk__in=_elders_in_reach(actor).values("pk")).select_related("node")[:limit])
+
+
+@login_required
+def elder_search(request):
+    """The publish form's live elder search (HTMX): the matching elders as choices."""
+    actor = request.user
+    _staff_only(actor, Perm.DEMANDS_MANAGE)
+    query = request.GET.get("elder_q", "").strip()[:40]
+    return render(request, "demands/_elder_results.html", {
+        "people": _elder_matches(actor, query), "query": query, "name": "elder", "value": ""})
 
 
 @login_required
