@@ -28,6 +28,7 @@ def staff_sections(user) -> dict[str, bool]:
         "health": has_perm(user, Perm.HEALTH_VIEW) or has_perm(user, Perm.HEALTH_STATS),
         "health_cards": has_perm(user, Perm.HEALTH_CARDS),
         "health_devices": has_perm(user, Perm.HEALTH_DEVICES),
+        "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
     }
     nav["staff"] = any(nav.values())
     return nav
