@@ -15,7 +15,8 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
-# Debian packages the product needs at run time (a CJK font for printed passbooks).
+# Debian packages the product needs at run time (a CJK font for printed passbooks); for `make test`
+# also Chromium, Node.js and axe-core (npm ci), which the browser tests drive.
 system-deps:
 	@./bin/system-deps
 
@@ -29,6 +30,7 @@ run: $(STAMP) system-deps
 	  $(PY) manage.py housekeeping --loop 30 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+test: export TIMEBANK_BROWSER_TESTS := 1
 test: $(STAMP) system-deps
 	@./bin/run-tests
 
@@ -39,5 +41,5 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules

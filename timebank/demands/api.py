@@ -17,7 +17,7 @@ from timebank.people.models import Person
 
 from . import selectors, services
 from .exceptions import NotYours
-from .models import Assignment, AssignmentStatus, Demand
+from .models import Assignment, AssignmentStatus, Demand, DemandSeries
 from .schemas import (
     AssignmentOut,
     CancelIn,
@@ -31,6 +31,11 @@ from .schemas import (
     DisputeIn,
     FeedItemOut,
     NoticeOut,
+    SeriesChangeIn,
+    SeriesChangeOut,
+    SeriesOut,
+    ServiceTypeChange,
+    ServiceTypeIn,
     ServiceTypeOut,
     WhoIn,
 )
@@ -92,6 +97,21 @@ def service_type_list(request):
     if bank is None:
         return []
     return selectors.service_types_of(bank).order_by("category", "code")
+
+
+@router.post("/service-types", response={201: ServiceTypeOut}, summary="Add a type to your bank's catalogue (bank admin)")
+def service_type_create(request, payload: ServiceTypeIn):
+    fields = payload.dict(exclude_none=True)
+    code = fields.pop("code")
+    return Status(201, services.service_type_save(actor=request.auth, bank=getattr(request.auth, "bank", None),
+                                                  code=code, new=True, **fields))
+
+
+@router.patch("/service-types/{code}", response=ServiceTypeOut,
+              summary="Change a type of your bank's catalogue, by code (bank admin)")
+def service_type_change(request, code: str, payload: ServiceTypeChange):
+    return services.service_type_save(actor=request.auth, bank=getattr(request.auth, "bank", None), code=code,
+                                      new=False, **payload.dict(exclude_none=True))
 
 
 @router.get("/demands", response=list[DemandOut], summary="Demands you may see (filter by status, type, place, time)")
@@ -256,6 +276,35 @@ def demand_dispute(request, demand_id: int, payload: DisputeIn):
     demand = selectors.demand_get(request.auth, demand_id)
     assignment = _assignment(request.auth, demand, payload, done_only=True)
     return services.assignment_dispute(actor=request.auth, assignment=assignment, reason=payload.reason)
+
+
+def _series_out(actor, series_id: int) -> DemandSeries:
+    series = selectors.series_get(actor, series_id)
+    series.upcoming_shown = list(selectors.series_upcoming(series)[:100])
+    return series
+
+
+@router.get("/demand-series/{series_id}", response=SeriesOut, summary="A weekly request and its coming dates")
+def series_detail(request, series_id: int):
+    return _series_out(request.auth, series_id)
+
+
+@router.patch("/demand-series/{series_id}", response=SeriesChangeOut,
+              summary="Change a weekly request; coming dates nobody has taken change with it")
+def series_change(request, series_id: int, payload: SeriesChangeIn):
+    series = selectors.series_get(request.auth, series_id)
+    fields = payload.dict(exclude_none=True)
+    result = (services.series_update(actor=request.auth, series=series, **fields) if fields
+              else {"changed": [], "kept": []})
+    return {"series": _series_out(request.auth, series_id), **result}
+
+
+@router.post("/demand-series/{series_id}/cancel", response=SeriesOut,
+             summary="Stop a weekly request; its coming dates are cancelled")
+def series_cancel(request, series_id: int, payload: CancelIn | None = None):
+    series = selectors.series_get(request.auth, series_id)
+    services.series_cancel(actor=request.auth, series=series, reason=payload.reason if payload else "")
+    return _series_out(request.auth, series_id)
 
 
 @router.get("/assignments/me", response=list[AssignmentOut], summary="My tasks as a volunteer, soonest first")

@@ -91,6 +91,16 @@ class ServiceTypeUnavailable(InvalidInput):
     message = _("This service type is not offered by this bank.")
 
 
+class ServiceTypeInvalid(InvalidInput):
+    code = "service_type_invalid"
+    message = _("Some values of this service type are not allowed.")
+
+
+class ServiceTypeCodeTaken(Conflict):
+    code = "service_type_code_taken"
+    message = _("The catalogue already has a type with this code.")
+
+
 class RatingInvalid(InvalidInput):
     code = "rating_invalid"
     message = _("Give a rating from 1 to 5.")

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Payer, ServiceType
+from .models import Payer, ServiceCategory, ServiceMode, ServiceType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -32,13 +32,36 @@ class WhenMixin(forms.Form):
         return local_moment(data["day"], data["start"]), local_moment(data["day"], data["end"])
 
 
+class ElderPicker(forms.Widget):
+    """Choose an elder by searching (name, pinyin initials, last four digits) instead of one long
+    list: without JavaScript the search button reloads the form with the matches (GET), with HTMX
+    the matches follow the typing. Only the matches and the chosen elder are ever rendered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query, self.matches = "", []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.template.loader import render_to_string
+
+        from timebank.people.models import Person
+
+        people = list(self.matches)
+        if value not in (None, "") and str(value).isdigit() and all(str(p.pk) != str(value) for p in people):
+            people = [*Person.objects.filter(pk=int(value)).select_related("node"), *people]
+        return render_to_string("demands/_elder_picker.html", {
+            "name": name, "query": self.query, "people": people, "value": str(value or ""),
+            "id": (attrs or {}).get("id", "id_" + name)})
+
+
 class DemandForm(WhenMixin):
     """Station staff publish a need for an elder, several elders, or the whole community."""
 
     station = forms.ModelChoiceField(label=_("Service station"), queryset=None)
     service_type = TypeChoiceField(label=_("Service type"), queryset=None)
-    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, required=False,
-                                   help_text=_("Leave empty for a group activity for the whole community."))
+    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, required=False, widget=ElderPicker,
+                                   help_text=_("Search by name, pinyin initials or the last 4 digits of the "
+                                               "phone or ID number. Leave empty for a group activity."))
     for_community = forms.BooleanField(label=_("For the whole community"), required=False)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200, initial=1)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
@@ -51,11 +74,12 @@ class DemandForm(WhenMixin):
                                    help_text=_("Leave empty for a single request."))
     publish = forms.BooleanField(label=_("Publish now"), required=False, initial=True)
 
-    def __init__(self, *args, stations, types, elders, **kwargs):
+    def __init__(self, *args, stations, types, elders, elder_query: str = "", elder_matches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations
         self.fields["service_type"].queryset = types
-        self.fields["elder"].queryset = elders
+        self.fields["elder"].queryset = elders  # validates the choice; the widget shows only matches
+        self.fields["elder"].widget.query, self.fields["elder"].widget.matches = elder_query, list(elder_matches)
         order = ["station", "service_type", "elder", "for_community", "day", "start", "end", "weekly_until",
                  "headcount", "address", "latitude", "longitude", "notes", "payer", "publish"]
         self.order_fields(order)
@@ -130,3 +154,44 @@ class ResolveForm(forms.Form):
                                  choices=[("credit", _("Credit the service")), ("reject", _("Do not credit"))])
     served_minutes = forms.IntegerField(label=_("Minutes to credit (to lower them)"), required=False, min_value=0)
     note = forms.CharField(label=_("Note"), max_length=500)
+
+
+class ServiceTypeForm(forms.Form):
+    """A type of the bank's catalogue (bank admins). The code is chosen once, when it is added."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40,
+                           help_text=_("Letters, digits and underscores; it cannot be changed later."))
+    name = forms.CharField(label=_("Chinese name"), max_length=60)
+    name_en = forms.CharField(label=_("English name"), max_length=60, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=ServiceCategory.choices)
+    mode = forms.ChoiceField(label=_("One-to-one or group"), choices=ServiceMode.choices, widget=forms.RadioSelect)
+    default_minutes = forms.IntegerField(label=_("Usual duration (minutes)"), min_value=5, max_value=24 * 60)
+    rate_percent = forms.IntegerField(label=_("Coin rate (%)"), min_value=1, max_value=1000,
+                                      help_text=_("Minutes credited per 100 minutes served: 100 is 1×, 200 is 2×."))
+    points_per_hour = forms.IntegerField(label=_("Points per hour"), min_value=0, max_value=10000)
+    required_certificate = forms.CharField(label=_("Certificate required"), max_length=40, required=False,
+                                           help_text=_("The training certificate a volunteer must hold; empty for none."))
+    is_active = forms.BooleanField(label=_("Offered"), required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+
+
+class SeriesForm(forms.Form):
+    """Change a weekly request: the series and its coming dates nobody has taken yet."""
+
+    start = forms.TimeField(label=_("From"), widget=TIME)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=12 * 60)
+    until = forms.DateField(label=_("Repeat every week until"), widget=DATE)
+    headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def changes(self, series) -> dict:
+        """Only what differs from the series, so an untouched time does not move any date."""
+        data = self.cleaned_data
+        wanted = {"start_time": data["start"], "duration_minutes": data["duration_minutes"], "until": data["until"],
+                  "headcount": data["headcount"], "address": data["address"], "notes": data["notes"]}
+        return {k: v for k, v in wanted.items() if getattr(series, k) != v}

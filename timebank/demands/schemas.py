@@ -21,6 +21,26 @@ class ServiceTypeOut(Schema):
     rate_percent: int = Field(..., description="Minutes credited per 100 minutes served")
     points_per_hour: int
     required_certificate: str
+    is_active: bool
+
+
+class ServiceTypeChange(Schema):
+    """The fields of a catalogue type a bank admin may change; those left out stay as they are."""
+    name: str | None = Field(None, min_length=1, max_length=60)
+    name_en: str | None = Field(None, max_length=60)
+    category: str | None = None
+    mode: Literal["one_to_one", "group"] | None = None
+    default_minutes: StrictInt | None = Field(None, ge=5, le=24 * 60)
+    rate_percent: StrictInt | None = Field(None, ge=1, le=1000, description="Minutes credited per 100 minutes served")
+    points_per_hour: StrictInt | None = Field(None, ge=0, le=10000)
+    required_certificate: str | None = Field(None, max_length=40)
+    is_active: bool | None = None
+
+
+class ServiceTypeIn(ServiceTypeChange):
+    code: str = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(..., min_length=1, max_length=60)
+    category: str
 
 
 class ServiceTypeBrief(Schema):
@@ -183,3 +203,51 @@ class NoticeOut(Schema):
     @staticmethod
     def resolve_title(obj) -> str:
         return str(obj.get_kind_display())
+
+
+class SeriesInstanceOut(Schema):
+    id: int
+    status: str
+    starts_at: LocalTime
+    ends_at: LocalTime
+    headcount: int
+    claimed_count: int
+
+
+class SeriesOut(Schema):
+    """A weekly request: its rule (local wall-clock times, Asia/Shanghai) and its coming dates."""
+    id: int
+    station_id: int
+    service_type: ServiceTypeBrief
+    elder_id: int | None
+    weekday: int = Field(..., description="Monday = 0")
+    start_time: dt.time
+    duration_minutes: int
+    starts_on: dt.date
+    until: dt.date
+    headcount: int
+    address: str
+    notes: str
+    payer: str
+    cancelled_at: LocalTime | None
+    upcoming: list[SeriesInstanceOut] = []
+
+    @staticmethod
+    def resolve_upcoming(obj) -> list:
+        return getattr(obj, "upcoming_shown", [])
+
+
+class SeriesChangeIn(Schema):
+    """What to change; fields left out stay as they are."""
+    start_time: dt.time | None = None
+    duration_minutes: StrictInt | None = Field(None, ge=5, le=12 * 60)
+    until: dt.date | None = None
+    headcount: StrictInt | None = Field(None, ge=1, le=200)
+    notes: str | None = Field(None, max_length=2000)
+    address: str | None = Field(None, max_length=200)
+
+
+class SeriesChangeOut(Schema):
+    series: SeriesOut
+    changed: list[int] = Field(..., description="Coming dates moved or changed (cancelled if after `until`)")
+    kept: list[int] = Field(..., description="Coming dates left as they were because a volunteer has taken them")

@@ -21,6 +21,7 @@ from .models import (
     Assignment,
     AssignmentStatus,
     Demand,
+    DemandSeries,
     DemandStatus,
     Notice,
     ServiceType,
@@ -442,3 +443,39 @@ def notices_of(person: Person) -> QuerySet[Notice]:
 
 def unread_notice_count(person: Person) -> int:
     return Notice.objects.filter(person=person, read_at__isnull=True).count()
+
+
+# ---- recurring demands ---------------------------------------------------------------------------
+
+def may_manage_series(actor, series: DemandSeries) -> bool:
+    """Station staff, whoever created the series, or the elder's side (the elder or a proxy)."""
+    from timebank.people.selectors import can_act_for
+
+    if actor is None or not getattr(actor, "pk", None):
+        return False
+    return (has_perm(actor, Perm.DEMANDS_MANAGE, series.station) or series.created_by_id == actor.pk
+            or (series.elder_id is not None and can_act_for(actor, series.elder)))
+
+
+def series_get(actor, series_id) -> DemandSeries:
+    """A series the actor may see (station staff, its creator, the elder's side), or 404."""
+    try:
+        series = (DemandSeries.objects.select_related("station", "service_type", "elder", "created_by")
+                  .get(pk=int(series_id)))
+    except (DemandSeries.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if not (has_perm(actor, Perm.DEMANDS_VIEW, series.station) or may_manage_series(actor, series)):
+        raise NotFound()
+    return series
+
+
+def series_upcoming(series: DemandSeries) -> QuerySet[Demand]:
+    return (series.demands.filter(starts_at__gt=timezone.now()).exclude(status=DemandStatus.CANCELLED)
+            .order_by("starts_at"))
+
+
+def series_visible_to(actor) -> QuerySet[DemandSeries]:
+    """Running series of the stations in the staff member's reach, for the board."""
+    return (DemandSeries.objects.filter(scope_q(actor, Perm.DEMANDS_VIEW, "station__path"), cancelled_at__isnull=True,
+                                        until__gte=timezone.localdate())
+            .select_related("station", "service_type", "elder").order_by("station__path", "weekday", "start_time"))

@@ -13,6 +13,7 @@ The idempotency key `assignment:<id>` makes a service credit exactly once whatev
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,8 @@ from .exceptions import (
     OwnDemand,
     RatingInvalid,
     ReasonRequired,
+    ServiceTypeCodeTaken,
+    ServiceTypeInvalid,
     ServiceTypeUnavailable,
     StationCodeWrong,
     TimesInvalid,
@@ -93,14 +96,19 @@ def service_types_seed(bank: Node) -> int:
     return len(new)
 
 
-def service_type_save(*, actor, bank: Node, code: str, **fields) -> ServiceType:
-    """Add or change a type of the bank's catalogue (bank admin)."""
-    if not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, bank):
+def service_type_save(*, actor, bank: Node, code: str, new: bool | None = None, **fields) -> ServiceType:
+    """Add or change a type of the bank's catalogue (bank admin). `new=True` only adds (a taken
+    code is refused), `new=False` only changes (an unknown code is not found)."""
+    if bank is None or not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, bank):
         raise NotFound()
     allowed = {"name", "name_en", "category", "mode", "default_minutes", "rate_percent", "points_per_hour",
                "required_certificate", "is_active"}
     with transaction.atomic():
         service_type = ServiceType.objects.select_for_update().filter(bank=bank, code=code).first()
+        if new is True and service_type is not None:
+            raise ServiceTypeCodeTaken()
+        if new is False and service_type is None:
+            raise NotFound()
         before = {k: getattr(service_type, k) for k in allowed} if service_type else {}
         service_type = service_type or ServiceType(bank=bank, code=code)
         for key, value in fields.items():
@@ -108,8 +116,9 @@ def service_type_save(*, actor, bank: Node, code: str, **fields) -> ServiceType:
                 setattr(service_type, key, value)
         try:
             service_type.full_clean(exclude=["bank"])
-        except Exception as err:
-            raise ServiceTypeUnavailable(detail={"errors": getattr(err, "message_dict", {})}) from None
+        except ValidationError as err:
+            errors = {k: [str(m) for m in v] for k, v in getattr(err, "message_dict", {}).items()}
+            raise ServiceTypeInvalid(detail={"errors": errors}) from None
         service_type.save()
         audit_record(actor=actor, action="service_type.saved", obj=service_type, node=bank, bank=bank,
                      changes={k: [before.get(k), getattr(service_type, k)] for k in allowed
@@ -318,6 +327,22 @@ def _hold_places(demand: Demand, actor) -> None:
 def _void_holds(demand: Demand, actor=None) -> None:
     for hold in selectors.demand_holds(demand):
         ledger.hold_void(hold=hold, actor=actor)
+
+
+def _holds_expiry(demand: Demand, actor=None) -> None:
+    """While a service of an elder-paid demand is disputed its holds do not expire (a dispute may
+    outlast them); once no dispute is open they expire again, at the latest of their usual expiry
+    and a margin after the decision."""
+    if demand.payer != Payer.ELDER:
+        return
+    if demand.assignments.filter(status=AssignmentStatus.DISPUTED).exists():
+        expires_at = None
+    else:
+        usual = demand.ends_at + dt.timedelta(days=rules_for(demand.bank).auto_confirm_days + HOLD_MARGIN_DAYS)
+        expires_at = max(usual, timezone.now() + dt.timedelta(days=HOLD_MARGIN_DAYS))
+    for hold in selectors.demand_holds(demand):
+        if hold.expires_at is None or expires_at is None:
+            ledger.hold_extend(hold=hold, expires_at=expires_at, actor=actor)
 
 
 def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
@@ -772,6 +797,7 @@ def assignment_dispute(*, actor: Person, assignment: Assignment, reason: str) ->
         assignment.disputed_at, assignment.disputed_by = timezone.now(), actor
         assignment.save(update_fields=["status", "dispute_reason", "disputed_at", "disputed_by"])
         _refresh(demand)
+        _holds_expiry(demand, actor)
         _audit(actor, "service.disputed", assignment, demand, reason=reason[:500])
         _notify([assignment.volunteer], NoticeKind.DISPUTED, demand, reason[:200])
     return assignment
@@ -802,6 +828,7 @@ def dispute_resolve(*, actor: Person, assignment: Assignment, credit: bool, note
         if credit:
             _credit(demand, assignment, actor)
         _refresh(demand)
+        _holds_expiry(demand, actor)
     return assignment
 
 
@@ -982,8 +1009,7 @@ def series_update(*, actor: Person, series: DemandSeries, **fields) -> dict:
     changed, kept = [], []
     with transaction.atomic():
         series = DemandSeries.objects.select_for_update().select_related("station", "service_type").get(pk=series.pk)
-        if not has_perm(actor, Perm.DEMANDS_MANAGE, series.station) and not (
-                series.created_by_id == actor.pk or (series.elder and can_act_for(actor, series.elder))):
+        if not selectors.may_manage_series(actor, series):
             raise NotFound()
         if series.cancelled_at is not None:
             raise InvalidTransition()
@@ -991,6 +1017,8 @@ def series_update(*, actor: Person, series: DemandSeries, **fields) -> dict:
             setattr(series, key, value)
         if series.until < series.starts_on or not 5 <= series.duration_minutes <= MAX_DURATION.total_seconds() // 60:
             raise TimesInvalid()
+        if not isinstance(series.headcount, int) or not 1 <= series.headcount <= MAX_HEADCOUNT[series.service_type.mode]:
+            raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[series.service_type.mode]})
         if series.generated_until and series.generated_until > series.until:
             series.generated_until = series.until
         series.save()
@@ -1024,8 +1052,7 @@ def series_cancel(*, actor: Person, series: DemandSeries, reason: str = "") -> D
     """Stop a series: no new instances; instances not yet started are cancelled."""
     with transaction.atomic():
         series = DemandSeries.objects.select_for_update().select_related("station").get(pk=series.pk)
-        if not has_perm(actor, Perm.DEMANDS_MANAGE, series.station) and not (
-                series.created_by_id == actor.pk or (series.elder and can_act_for(actor, series.elder))):
+        if not selectors.may_manage_series(actor, series):
             raise NotFound()
         if series.cancelled_at is not None:
             raise InvalidTransition()

@@ -13,15 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
+from timebank.orgs.selectors import has_perm, nodes_visible_to, rules_for, scope_q
 from timebank.people.models import Person, PersonStatus, VolunteerStatus
-from timebank.people.selectors import elders_acted_for
+from timebank.people.selectors import elders_acted_for, people_search
 
 from . import selectors, services
 from .forms import (
@@ -34,9 +35,11 @@ from .forms import (
     RatingForm,
     ReasonForm,
     ResolveForm,
+    SeriesForm,
+    ServiceTypeForm,
     local_moment,
 )
-from .models import Assignment, AssignmentStatus, Demand, DemandStatus
+from .models import Assignment, AssignmentStatus, Demand, DemandStatus, ServiceType
 
 # Which form field a refused request is about, by error code.
 DEMAND_FIELDS = {"times_invalid": "end", "start_in_past": "day", "too_far_ahead": "day", "headcount_invalid": "headcount",
@@ -309,6 +312,8 @@ def board(request):
         "columns": [(DemandStatus(s).label, s, columns[s]) for s in order],
         "stations": _stations(actor, Perm.DEMANDS_VIEW), "station_id": station_id,
         "can_publish": has_perm(actor, Perm.DEMANDS_MANAGE),
+        "series_list": selectors.series_visible_to(actor).filter(
+            **({"station_id": station_id} if station_id else {}))[:50],
     })
 
 
@@ -316,10 +321,13 @@ def board(request):
 def demand_new(request):
     actor = request.user
     _staff_only(actor, Perm.DEMANDS_MANAGE)
-    elders = Person.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"), is_elder=True,
-                                   status=PersonStatus.ACTIVE).order_by("name")
+    query = (request.POST.get("elder_q") or request.GET.get("elder_q") or "").strip()[:40]
+    initial = {"publish": True}
+    if request.method == "GET" and "elder_q" in request.GET:  # the search button without JavaScript
+        initial = {k: v for k, v in request.GET.items() if k not in ("csrfmiddlewaretoken", "elder_q")}
     form = DemandForm(request.POST or None, stations=_stations(actor), types=selectors.service_types_of(actor.bank),
-                      elders=elders, initial={"publish": True})
+                      elders=_elders_in_reach(actor), elder_query=query, elder_matches=_elder_matches(actor, query),
+                      initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts_at, ends_at = form.moments()
@@ -346,6 +354,28 @@ def demand_new(request):
             messages.success(request, _("Request saved."))
             return redirect("demands:detail", pk=demand.pk)
     return render(request, "demands/demand_new.html", {"form": form})
+
+
+def _elders_in_reach(actor):
+    return Person.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"), is_elder=True,
+                                 status=PersonStatus.ACTIVE)
+
+
+def _elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
+    if not query:
+        return []
+    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
+    return list(found.filter(pk__in=_elders_in_reach(actor).values("pk")).select_related("node")[:limit])
+
+
+@login_required
+def elder_search(request):
+    """The publish form's live elder search (HTMX): the matching elders as choices."""
+    actor = request.user
+    _staff_only(actor, Perm.DEMANDS_MANAGE)
+    query = request.GET.get("elder_q", "").strip()[:40]
+    return render(request, "demands/_elder_results.html", {
+        "people": _elder_matches(actor, query), "query": query, "name": "elder", "value": ""})
 
 
 @login_required
@@ -517,3 +547,110 @@ def resolve(request, pk: int):
 
 
 
+
+
+# ---- bank admins: the service catalogue ----------------------------------------------------------
+
+TYPE_FIELDS = ("name", "name_en", "category", "mode", "default_minutes", "rate_percent", "points_per_hour",
+               "required_certificate", "is_active")
+
+
+def _catalogue_bank(actor):
+    if actor.bank_id is None or not has_perm(actor, Perm.SERVICE_TYPES_MANAGE, actor.bank):
+        raise Http404()
+    return actor.bank
+
+
+@login_required
+def service_types(request):
+    bank = _catalogue_bank(request.user)
+    types = selectors.service_types_of(bank, active_only=False).order_by("-is_active", "category", "code")
+    return render(request, "demands/service_types.html", {"types": types, "bank": bank})
+
+
+@login_required
+def service_type_edit(request, code: str | None = None):
+    actor = request.user
+    bank = _catalogue_bank(actor)
+    service_type = None
+    if code is not None:
+        service_type = ServiceType.objects.filter(bank=bank, code=code).first()
+        if service_type is None:
+            raise Http404()
+    initial = ({k: getattr(service_type, k) for k in TYPE_FIELDS} if service_type else
+               {"mode": "one_to_one", "default_minutes": 60, "rate_percent": 100, "is_active": True,
+                "points_per_hour": rules_for(bank).points_per_hour})
+    form = ServiceTypeForm(request.POST or None, initial=initial, editing=service_type is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.service_type_save(actor=actor, bank=bank, code=code or data["code"],
+                                               new=service_type is None, **{k: data[k] for k in TYPE_FIELDS})
+        except DomainError as err:
+            if err.status == 404:
+                raise Http404() from None
+            for field, errors in (err.detail or {}).get("errors", {}).items():
+                form.add_error(field if field in form.fields else None, errors)
+            if not (err.detail or {}).get("errors"):
+                form_error(form, err, {"service_type_code_taken": "code"})
+        else:
+            return _done(request, _("Service type %(name)s saved.") % {"name": saved.name},
+                         reverse("demands:service_types"))
+    return render(request, "demands/service_type_form.html", {"form": form, "service_type": service_type})
+
+
+# ---- weekly requests -----------------------------------------------------------------------------
+
+@login_required
+@domain_errors_as_http
+def series(request, pk: int):
+    actor = request.user
+    series = selectors.series_get(actor, pk)
+    can_manage = selectors.may_manage_series(actor, series) and series.cancelled_at is None
+    form = SeriesForm(request.POST or None, initial={
+        "start": series.start_time, "duration_minutes": series.duration_minutes, "until": series.until,
+        "headcount": series.headcount, "address": series.address, "notes": series.notes})
+    result = None
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404()
+        if form.is_valid():
+            changes = form.changes(series)
+            try:
+                result = services.series_update(actor=actor, series=series, **changes) if changes else {
+                    "changed": [], "kept": []}
+            except DomainError as err:
+                form_error(form, err, {"times_invalid": "until", "headcount_invalid": "headcount"})
+            else:
+                messages.success(request, _("The weekly request is changed."))
+                series = selectors.series_get(actor, pk)
+    by_id = {d.pk: d for d in Demand.objects.filter(pk__in=[*result["changed"], *result["kept"]])} if result else {}
+    return render(request, "demands/series.html", {
+        "series": series, "upcoming": selectors.series_upcoming(series)[:60], "form": form,
+        "can_manage": can_manage, "cancel_form": CancelForm(),
+        "changed": [by_id[i] for i in result["changed"] if i in by_id] if result else [],
+        "kept": [by_id[i] for i in result["kept"] if i in by_id] if result else [],
+        "weekday": WEEKDAYS[series.weekday],
+    })
+
+
+WEEKDAYS = [gettext_lazy("Mondays"), gettext_lazy("Tuesdays"), gettext_lazy("Wednesdays"), gettext_lazy("Thursdays"),
+            gettext_lazy("Fridays"), gettext_lazy("Saturdays"), gettext_lazy("Sundays")]
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def series_cancel(request, pk: int):
+    actor = request.user
+    series = selectors.series_get(actor, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    default = reverse("demands:series", args=[pk])
+    try:
+        services.series_cancel(actor=actor, series=series, reason=reason)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _refused(request, err, default)
+    return _done(request, _("The weekly request is cancelled, with its coming dates."), default)

@@ -324,6 +324,31 @@ def hold_void(*, hold: Transfer, actor=None, expired: bool = False) -> Transfer:
     return hold
 
 
+def hold_extend(*, hold: Transfer, expires_at: dt.datetime | None, actor=None) -> Transfer:
+    """Give a pending hold a new expiry (`None`: until it is posted or voided). Ledger rows are
+    append-only, so the hold is voided and the same reservation is held again under the new
+    expiry, in one transaction: the debit's available coins never change in between."""
+    with transaction.atomic():
+        current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
+        if current is None:
+            raise NotFound()
+        _lock(current.debit, current.credit)
+        hold = _lock_hold(current)
+        if hold.status != TransferStatus.PENDING:
+            raise HoldNotPending()
+        if hold.expires_at == expires_at:
+            return hold
+        _release(hold, TransferStatus.VOIDED)
+        key = f"{hold.idempotency_key}:extended:{hold.pk}"[:128] if hold.idempotency_key else None
+        renewed = _insert(bank_id=hold.bank_id, debit_id=hold.debit_id, credit_id=hold.credit_id, amount=hold.amount,
+                          currency=hold.currency, kind=hold.kind, status=TransferStatus.PENDING,
+                          actor=actor if getattr(actor, "pk", None) else None, memo=hold.memo,
+                          subject_type=hold.subject_type, subject_id=hold.subject_id, idempotency_key=key,
+                          expires_at=expires_at)
+        _add_totals({hold.debit_id: {"pending_debits": hold.amount}, hold.credit_id: {"pending_credits": hold.amount}})
+    return renewed
+
+
 def holds_expire(now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Release holds past their expiry. Run by the worker; running it twice changes nothing more."""
     now = now or timezone.now()

@@ -1,17 +1,19 @@
 """What the base layout needs to draw the navigation for the signed-in person's roles."""
+from timebank.lib import care_mode as care
+
 from .roles import Perm
 from .selectors import has_perm, roles_of
 
 
 def navigation(request):
     """`nav_roles` (the role codes) and `nav` (which staff sections to link); members get neither.
-    `care_mode` is the hook for the large-print mode a later issue switches on per person."""
-    care_mode = bool(getattr(request, "session", {}).get("care_mode", False))
+    `care_mode` is the member's large-print mode switched on this device; staff pages stay dense."""
+    care_mode = care.is_on(request)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_roles": set(), "nav": {"staff": False}, "care_mode": care_mode}
     nav = staff_sections(user)
-    return {"nav_roles": roles_of(user), "nav": nav, "care_mode": care_mode}
+    return {"nav_roles": roles_of(user), "nav": nav, "care_mode": care_mode and not nav["staff"]}
 
 
 def staff_sections(user) -> dict[str, bool]:
@@ -34,6 +36,7 @@ def staff_sections(user) -> dict[str, bool]:
         "record_corrections": has_perm(user, Perm.DEMANDS_MANAGE),
         "suppliers": has_perm(user, Perm.SUPPLIERS_VIEW),
         "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
+        "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
     }
     nav["staff"] = any(nav.values())
     return nav

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
+    path("care-mode/", views.care_mode, name="care_mode"),
     path("people/", views.people_list, name="list"),
     path("people/register/", views.register_person, name="register"),
     path("people/<int:pk>/", views.person_detail, name="detail"),

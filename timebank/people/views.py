@@ -7,10 +7,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.honours.selectors import star_level
+from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
 from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
@@ -45,6 +47,17 @@ class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+@require_POST
+def care_mode(request):
+    """The one-click 关怀模式 switch: a plain form post, then back to the page it was pressed on."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("people:home")
+    response = redirect(target)
+    care.remember(response, request.POST.get("care_mode") == "on")
+    return response
 
 
 @login_required
