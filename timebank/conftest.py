@@ -1,11 +1,13 @@
 """Personas shared by every test: a small district with two branches and one person per role."""
 import datetime as dt
 import itertools
+import threading
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
+from timebank.lib.errors import DomainError
 from timebank.lib.resident_id import compose
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Role
@@ -132,3 +134,29 @@ def delete_guards_on(db):
     _set_purge_allowed(False)
     yield
     _set_purge_allowed(True)
+
+
+# The PostgreSQL server is shared (max_connections 100): at most this many threads hold a connection.
+CONNECTIONS = 30
+
+
+def run_threads(count: int, work):
+    """Start `count` threads together; every one reports a result or its DomainError."""
+    results, barrier, gate = [], threading.Barrier(count), threading.BoundedSemaphore(CONNECTIONS)
+
+    def body(i):
+        barrier.wait()
+        with gate:
+            try:
+                results.append(work(i))
+            except DomainError as err:
+                results.append(err)
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

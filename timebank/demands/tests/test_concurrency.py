@@ -1,43 +1,15 @@
 """Real threads against PostgreSQL: places are never overbooked and a service credits once."""
 import datetime as dt
-import threading
 
-from django.db import connection
 from django.utils import timezone
 
-from timebank.conftest import make_person
+from timebank.conftest import make_person, run_threads
 from timebank.demands import services
 from timebank.demands.models import Assignment, AssignmentStatus, Demand
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Transfer, TransferKind
-from timebank.lib.errors import DomainError
 
 from .conftest import NEAR, new_demand
-
-# The PostgreSQL server is shared (max_connections 100): at most this many threads hold a connection.
-CONNECTIONS = 30
-
-
-def run_threads(count, work):
-    """Start `count` threads together; every one reports a result or its DomainError."""
-    results, barrier, gate = [], threading.Barrier(count), threading.BoundedSemaphore(CONNECTIONS)
-
-    def body(i):
-        barrier.wait()
-        with gate:
-            try:
-                results.append(work(i))
-            except DomainError as err:
-                results.append(err)
-            finally:
-                connection.close()
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_two_hundred_volunteers_racing_for_five_places_get_exactly_five(postgres_only, demand_world):

@@ -1,34 +1,12 @@
 """Real threads against PostgreSQL: coins are never spent twice and a key never posts twice."""
-import threading
 
 import pytest
-from django.db import connection
 
+from timebank.conftest import run_threads
 from timebank.ledger import chain, services
 from timebank.ledger.exceptions import InsufficientBalance
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
-from timebank.lib.errors import DomainError
 from timebank.orgs.services import bank_rules_set
-
-
-def run_threads(count, work):
-    results, barrier = [], threading.Barrier(count)
-
-    def body(i):
-        try:
-            barrier.wait()
-            results.append(work(i))
-        except DomainError as err:
-            results.append(err)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_fifty_threads_gifting_from_one_account_succeed_exactly_floor_b_over_a_times(postgres_only, world):

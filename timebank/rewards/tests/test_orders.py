@@ -75,7 +75,7 @@ def test_another_branch_is_out_of_reach(shop_world):
 
 
 def test_fifty_concurrent_orders_for_three_in_stock_make_exactly_three(postgres_only, shop_world):
-    from timebank.demands.tests.test_concurrency import run_threads
+    from timebank.conftest import run_threads
 
     w = shop_world
     buyers = [make_person(w.station_a1 if i % 2 else w.station_a2, f"买家{i}", mobile=f"135{i:08d}",

@@ -78,7 +78,7 @@ def test_another_branchs_staff_and_volunteers_do_not_see_the_session(training_wo
 
 
 def test_session_capacity_holds_under_concurrent_signups(postgres_only, training_world):
-    from timebank.demands.tests.test_concurrency import run_threads
+    from timebank.conftest import run_threads
 
     w = training_world
     people = [make_person(w.station_a1, f"学员{i}", mobile=f"136{i:08d}", birth=dt.date(1960, 1, 1) + dt.timedelta(days=i),
