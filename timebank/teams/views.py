@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from timebank.demands.models import Demand
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error
+from timebank.lib.pages import domain_errors_as_http, form_error, run_and_report
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.models import Person, VolunteerStatus
 
@@ -88,14 +88,7 @@ def team_detail(request, pk: int):
 def _act(request, pk: int, action, success: str):
     actor = request.user
     team = selectors.team_get(actor, pk)
-    try:
-        action(actor, team)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, success)
+    run_and_report(request, lambda: action(actor, team), success)
     return redirect("teams:detail", pk=team.pk)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error
+from timebank.lib.pages import domain_errors_as_http, form_error, run_and_report
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.models import Person
 
@@ -109,14 +109,7 @@ def session_detail(request, pk: int):
 def _session_action(request, pk: int, action, success: str):
     actor = request.user
     session = selectors.session_get(actor, pk)
-    try:
-        action(actor, session)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, success)
+    run_and_report(request, lambda: action(actor, session), success)
     return redirect("training:session", pk=session.pk)
 
 
