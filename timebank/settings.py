@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "timebank.rewards",
     "timebank.health",
     "timebank.suppliers",
+    "timebank.stats",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,8 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.check_licences",
     "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
     "timebank.suppliers.tasks.escalate_complaints",
+    "timebank.stats.tasks.roll_up_transfers",
+    "timebank.stats.tasks.reconcile_nightly",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

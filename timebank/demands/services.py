@@ -28,6 +28,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person, ProxyLink
 from timebank.people.selectors import can_act_for
+from timebank.stats.services import rollup_touch
 
 from . import selectors
 from .catalogue import SEED_TYPES
@@ -165,6 +166,8 @@ def _require_visible(actor, demand: Demand) -> None:
 
 
 def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
+    # Every change of a demand or assignment passes here: its station's day is recounted on commit.
+    rollup_touch(node_id=demand.station_id, when=demand.starts_at)
     audit_record(actor=actor, action=action, obj=obj, node=demand.station, bank=demand.bank, changes=changes)
 
 
@@ -297,6 +300,7 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
                 {"starts_at", "ends_at", "headcount"} & set(fields)):
             raise InvalidTransition(_("Cancel and publish again to change the time of a request paid with coins."))
         before = {k: getattr(demand, k) for k in fields}
+        rollup_touch(node_id=demand.station_id, when=demand.starts_at)  # the day it moves away from
         for key, value in fields.items():
             setattr(demand, key, value)
         _check_times(demand.starts_at, demand.ends_at)

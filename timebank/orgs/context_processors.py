@@ -37,6 +37,7 @@ def staff_sections(user) -> dict[str, bool]:
         "suppliers": has_perm(user, Perm.SUPPLIERS_VIEW),
         "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
         "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
+        "stats": has_perm(user, Perm.STATS_VIEW),
     }
     nav["staff"] = any(nav.values())
     return nav

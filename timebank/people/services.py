@@ -18,6 +18,7 @@ from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
+from timebank.stats.services import rollup_touch
 
 from .exceptions import (
     ConsentRequired,
@@ -147,6 +148,7 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
             else:
                 person.set_unusable_password()
             person.save()
+            rollup_touch(node_id=person.node_id, when=person.created_at)
             audit_record(actor=actor if not self_signup else person,
                          action="person.signed_up" if self_signup else "person.registered", obj=person,
                          changes={"name": name, "is_elder": is_elder, "is_volunteer": is_volunteer,
@@ -166,6 +168,7 @@ def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
             raise NotPending()
         person.volunteer_status = VolunteerStatus.APPROVED if approve else VolunteerStatus.REJECTED
         person.save(update_fields=["volunteer_status", "updated_at"])
+        rollup_touch(node_id=person.node_id, when=person.created_at)
         audit_record(actor=actor, action="volunteer.approved" if approve else "volunteer.rejected", obj=person)
     return person
 
@@ -202,8 +205,10 @@ def person_update(*, actor, person: Person, **changes) -> Person:
         for key in ("address", "emergency_contact_name"):
             if key in changes:
                 changes[key] = (changes[key] or "").strip()
+        rollup_touch(node_id=person.node_id, when=person.created_at)  # the old station, if it moves
         for key, value in changes.items():
             setattr(person, key, value)
+        rollup_touch(node_id=person.node_id, when=person.created_at)
         newly = {k for k in ("is_elder", "is_volunteer", "guardian_consent") if k in changes and changes[k] != before[k]}
         if person.birth_date and newly:
             _check_ages(person.bank, person.birth_date, is_elder="is_elder" in newly and person.is_elder,
