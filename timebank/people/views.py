@@ -15,7 +15,7 @@ from timebank.honours.selectors import star_level
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
 from timebank.orgs.context_processors import staff_sections
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
@@ -91,8 +91,8 @@ def people_list(request):
     filters = form.cleaned_data
     people = selectors.people_search(actor, query=filters.get("q") or "", role=filters.get("role") or "",
                                      status=filters.get("status") or "", station_id=filters.get("station"))
-    if request.GET.get("format") == "csv":
-        return _people_csv(people)
+    if export_format(request):
+        return _people_export(request, people)
     context = {"form": form, "page": page_of(request, people), "query": query_without(request, "page", "format")}
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_people_table.html" if partial else "people/people_list.html", context)
@@ -100,14 +100,14 @@ def people_list(request):
     return response
 
 
-def _people_csv(people):
+def _people_export(request, people):
     header = [_("No."), _("Name"), _("Gender"), _("Birth date"), _("ID number"), _("Mobile"), _("Station"),
               _("Elder"), _("Volunteer"), _("Status"), _("Registered")]
     yes, no = _("yes"), _("no")
     rows = ([p.pk, p.name, p.get_gender_display(), p.birth_date or "", p.id_masked, mask_mobile(p.mobile or ""),
              p.node.name if p.node else "", yes if p.is_elder else no, p.get_volunteer_status_display() if p.is_volunteer
              else "", p.get_status_display(), p.created_at.date()] for p in people.iterator(chunk_size=500))
-    return csv_download("people.csv", header, rows)
+    return table_download(request, "people", header, rows)
 
 
 def _detail(request, person, *, status: int = 200, **extra):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from timebank.demands.models import ServiceType
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to
@@ -55,10 +55,10 @@ def supplier_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     suppliers = selectors.supplier_search(request.user, query=data.get("q", ""), status=data.get("status", ""),
                                           service_type=data.get("type", ""))
-    if request.GET.get("export") == "csv":
+    if export_format(request.GET.get("export")):
         rows = ((s.name, s.credit_code, s.get_status_display(), s.node.name, s.contact_name,
                  selectors.current_score(s)) for s in suppliers)
-        return csv_download("suppliers.csv", [_("Name"), _("Credit code"), _("Status"), _("Belongs to"),
+        return table_download(request.GET.get("export"), "suppliers", [_("Name"), _("Credit code"), _("Status"), _("Belongs to"),
                                               _("Contact person"), _("Score")], rows)
     return render(request, "suppliers/list.html", {
         "form": form, "page": page_of(request, suppliers), "query": query_without(request, "page", "export"),

@@ -25,12 +25,12 @@ def catch_up():
 def register(w, station, name, *, elder=False, volunteer=False, birth=dt.date(1950, 3, 7)):
     from timebank.conftest import new_id_number
 
-    sex = "F"
-    person = people.person_register(actor=w.station_staff if station == w.station_a1 else w.branch_admin,
-                                    station=station, name=name, id_number=new_id_number(birth, sex),
+    admin = w.other_branch_admin if station == w.station_b1 else w.branch_admin
+    person = people.person_register(actor=w.station_staff if station == w.station_a1 else admin,
+                                    station=station, name=name, id_number=new_id_number(birth, "F"),
                                     is_elder=elder, is_volunteer=volunteer, consent=True)
     if volunteer and person.volunteer_status == "pending":
-        person = people.volunteer_decide(actor=w.branch_admin, person=person, approve=True)
+        person = people.volunteer_decide(actor=admin, person=person, approve=True)
     return person
 
 
