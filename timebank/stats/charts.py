@@ -14,7 +14,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
         + "".join(body) + "</svg>")
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     if value <= 0:
         return 1
     magnitude = 10 ** (len(str(int(value))) - 1)
@@ -26,16 +26,16 @@ def _nice_max(value: float) -> float:
 
 def bar_chart(rows: list[tuple[str, float, str]], title: str, *, width: int = 720) -> SafeString:
     """Horizontal bars, one per (label, value, value as text), largest scale at the right."""
-    row_h, label_w, pad = 34, 210, 10
+    row_h, label_w, pad = 34, 250, 10
     height = max(1, len(rows)) * row_h + 2 * pad
-    top = _nice_max(max((v for _, v, _ in rows), default=0))
-    span = width - label_w - 120
+    top = nice_max(max((v for _, v, _ in rows), default=0))
+    span = width - label_w - 110
     body = []
     for i, (label, value, text) in enumerate(rows):
         y = pad + i * row_h
         w = span * (value / top) if top else 0
         body.append(f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" font-size="17" fill="{INK}">'
-                    f'{escape(label[:16])}</text>'
+                    f'{escape(label if len(label) <= 20 else label[:19] + "…")}</text>'
                     f'<rect x="{label_w}" y="{y + 5}" width="{max(w, 1):.1f}" height="{row_h - 10}" fill="{BAR}"/>'
                     f'<text x="{label_w + w + 8:.1f}" y="{y + 22}" font-size="17" fill="{INK}">{escape(text)}</text>')
     if not rows:
@@ -48,12 +48,12 @@ def column_chart(points: list[tuple[str, float]], title: str, *, width: int = 72
     """Vertical columns over time (label under the first, middle and last column)."""
     pad_l, pad_r, pad_t, pad_b = 64, 12, 14, 36
     inner_w, inner_h = width - pad_l - pad_r, height - pad_t - pad_b
-    top = _nice_max(max((v for _, v in points), default=0))
+    top = nice_max(max((v for _, v in points), default=0))
     body = []
     for tick in range(5):
         value = top * tick / 4
         y = pad_t + inner_h * (1 - tick / 4)
-        label = f"{value:,.0f}" if top >= 8 else f"{value:,.1f}"
+        label = f"{value:,.2f}".rstrip("0").rstrip(".")
         body.append(f'<line x1="{pad_l}" y1="{y:.1f}" x2="{width - pad_r}" y2="{y:.1f}" stroke="{RULE}"/>'
                     f'<text x="{pad_l - 6}" y="{y + 5:.1f}" text-anchor="end" font-size="14" fill="{MUTED}">'
                     f'{label}</text>')

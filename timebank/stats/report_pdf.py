@@ -11,6 +11,8 @@ from reportlab.pdfgen import canvas
 from timebank.ledger.display import hours_decimal
 from timebank.ledger.passbook_pdf import fit_text, register_font
 
+from .charts import nice_max
+
 PAGE_W, PAGE_H = A4
 MARGIN = 42
 BAR, BAR_ALT, RULE, MUTED = (0.12, 0.31, 0.55), (0.42, 0.56, 0.76), (0.82, 0.84, 0.89), (0.33, 0.33, 0.33)
@@ -79,7 +81,7 @@ def _columns(doc: _Pages, title: str, points: list[tuple[str, float]], height: f
     doc.text(title, 12, gap=6)
     doc.need(height + 20)
     left, width = MARGIN + 40, PAGE_W - 2 * MARGIN - 40
-    top_value = max((v for _, v in points), default=0) or 1
+    top_value = nice_max(max((v for _, v in points), default=0))
     base = doc.y - height
     doc.c.setFont(doc.font, 8)
     for tick in range(5):
@@ -87,7 +89,7 @@ def _columns(doc: _Pages, title: str, points: list[tuple[str, float]], height: f
         doc.c.setStrokeColorRGB(*RULE)
         doc.c.line(left, y, left + width, y)
         doc.c.setFillColorRGB(*MUTED)
-        doc.c.drawRightString(left - 4, y - 3, f"{top_value * tick / 4:,.1f}")
+        doc.c.drawRightString(left - 4, y - 3, f"{top_value * tick / 4:,.2f}".rstrip("0").rstrip("."))
     slot = width / max(len(points), 1)
     for i, (_label, value) in enumerate(points):
         h = height * value / top_value
@@ -135,7 +137,7 @@ def _table(doc: _Pages, title: str, header: list, rows: list[list]) -> None:
         doc.need(14)
         doc.c.setFont(doc.font, 9)
         for i, cell in enumerate(cells):
-            text = "—" if cell is None else str(cell)
+            text = "—" if cell is None else (f"{cell:,.2f}" if isinstance(cell, float) else str(cell))
             limit = (first if i == 0 else rest) - 6
             if i == 0:
                 doc.c.drawString(xs[i], doc.y - 10, fit_text(doc.c, text, doc.font, 9, limit))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from timebank.demands.models import Assignment, ServiceCategory, ServiceType
 from timebank.lib.errors import NotFound
@@ -397,11 +396,3 @@ def summary(*, actor, node: Node, date_from: dt.date, date_to: dt.date, language
         "top_teams": top_teams(**args),
         "children": children_comparison(**args),
     }
-
-
-METRIC_LABELS = {
-    "services": _("Person-times served"), "served_minutes": _("Hours served"), "elders_new": _("New elders"),
-    "volunteers_new": _("New volunteers"), "demands_published": _("Demands"), "demands_expired": _("Demands expired"),
-    "demands_partly_filled": _("Demands partly filled"), "no_shows": _("No-shows"), "coins_issued": _("Coins issued"),
-    "coins_redeemed": _("Coins redeemed"), "coins_donated": _("Coins donated"), "ratings": _("Ratings"),
-}

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from timebank.demands.models import ServiceCategory
 from timebank.ledger.display import hours_decimal
 from timebank.lib.errors import DomainError
 from timebank.lib.pages import domain_errors_as_http, export_format, query_without, tables_download
@@ -74,6 +75,7 @@ def _hours(minutes: int) -> float:
 def export_tables(node, period, data) -> list[tuple[str, list, list]]:
     """The dashboard as tables (title, header, rows): what the CSV, the XLSX and the PDF hold."""
     f = data["figures"]
+    categories = {code: str(label) for code, label in ServiceCategory.choices}
     key = [
         (_("Unit"), node.name), (_("From"), period.date_from.isoformat()), (_("To"), period.date_to.isoformat()),
         (_("Registered elders (total)"), f["people"]["elders_total"]),
@@ -104,7 +106,8 @@ def export_tables(node, period, data) -> list[tuple[str, list, list]]:
         (_("By category"), [_("Category"), _("Person-times"), _("Hours")],
          [[r["name"], r["services"], _hours(r["served_minutes"])] for r in f["by_category"]]),
         (_("By service type"), [_("Service type"), _("Category"), _("Person-times"), _("Hours")],
-         [[r["name"], r["category"], r["services"], _hours(r["served_minutes"])] for r in f["by_type"]]),
+         [[r["name"], categories.get(r["category"], r["category"]), r["services"], _hours(r["served_minutes"])]
+          for r in f["by_type"]]),
         (_("By unit"), [_("Unit"), _("Person-times"), _("Hours"), _("Demands"), _("Expired"), _("Elders"),
                         _("Volunteers"), _("Coins outstanding (hours)")],
          [[c["name"], c["person_times"], _hours(c["served_minutes"]), c["demands"], c["expired"], c["elders_total"],

@@ -89,8 +89,8 @@ def test_the_timeseries_api_buckets_by_week_and_month(stats_world, api_client):
     ("metric=services&node=99999999", "not_found"),
     ("metric=services&from=2026-01-01", "date_invalid"),
 ])
-def test_bad_input_is_a_4xx_with_the_error_shape(stats_world, api_client, query, code):
-    api_client.login_as(stats_world.bank_admin)
+def test_bad_input_is_a_4xx_with_the_error_shape(world, api_client, query, code):
+    api_client.login_as(world.bank_admin)
     response = api_client.get(f"/api/v1/stats/timeseries?{query}")
     assert 400 <= response.status_code < 500
     body = response.json()
