@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "timebank.rewards",
     "timebank.health",
     "timebank.suppliers",
+    "timebank.imports",
 ]
 
 MIDDLEWARE = [
