@@ -117,3 +117,7 @@ api.add_router("", health_router)
 from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 
 api.add_router("", suppliers_router)
+
+from timebank.imports.api import router as imports_router  # noqa: E402
+
+api.add_router("", imports_router)
