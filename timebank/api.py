@@ -121,3 +121,6 @@ api.add_router("", suppliers_router)
 from timebank.stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/stats", stats_router)
+from timebank.imports.api import router as imports_router  # noqa: E402
+
+api.add_router("", imports_router)

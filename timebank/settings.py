@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "timebank.health",
     "timebank.suppliers",
     "timebank.stats",
+    "timebank.imports",
 ]
 
 MIDDLEWARE = [

@@ -22,4 +22,5 @@ urlpatterns = [
     path("shop/", include("timebank.rewards.urls")),
     path("suppliers/", include("timebank.suppliers.urls")),
     path("stats/", include("timebank.stats.urls")),
+    path("imports/", include("timebank.imports.urls")),
 ]
