@@ -19,7 +19,9 @@ import json
 import random
 import time
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -31,7 +33,7 @@ from timebank.ledger.models import Account, AccountKind, ChainHead, Currency, Se
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.masking import mask_id_number
 from timebank.lib.pinyin import initials
-from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Role
 from timebank.orgs.services import node_create, role_grant
 from timebank.people.models import Person, ProxyLink
@@ -40,6 +42,8 @@ from timebank.teams.models import Membership, Team
 
 BRANCHES = 15
 STATIONS_PER_BRANCH = 10
+# Streets differ in size: the first holds 11% of the members (110,000 of a million), the last 4%.
+BRANCH_WEIGHTS = [11, 9, 8, 8, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 4]
 ELDER_SHARE = 0.73  # the seeds' district: 11,709 demanders to 4,347 providers
 GROUP_SHARE = 0.06  # share of demands that are group activities
 ELDER_PAID_SHARE = 0.08  # one-to-one services the elder pays from their own coins, when they can
@@ -168,6 +172,13 @@ class CityGenerator:
         self.until = until or timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         self.timings = Timings()
         self.created: dict[str, int] = {}
+        cumulative = list(accumulate(BRANCH_WEIGHTS))
+        self.branch_cumulative = [c / cumulative[-1] for c in cumulative]
+
+    def pick_station(self) -> int:
+        """A station index: the branch by its weight, then a station of it at random."""
+        b = min(bisect_right(self.branch_cumulative, self.rng.random()), BRANCHES - 1)
+        return b * STATIONS_PER_BRANCH + self.rng.randrange(STATIONS_PER_BRANCH)
 
     # ---- the whole load ---------------------------------------------------------------------
     def run(self) -> dict:
@@ -265,7 +276,7 @@ class CityGenerator:
             letters = name_initials.get(name)
             if letters is None:
                 letters = name_initials[name] = initials(name)
-            station_i = rng.randrange(len(self.stations))
+            station_i = self.pick_station()
             station = self.stations[station_i]
             joined_us = start_us + span_us * i // n + rng.randrange(0, 3600 * US)
             joined = _at(joined_us)
@@ -573,7 +584,7 @@ class CityGenerator:
 
     def future_demand(self, did: int, starts_us: int) -> None:
         rng = self.rng
-        station_i = rng.randrange(len(self.stations))
+        station_i = self.pick_station()
         elders = self.elders_by_station[station_i] or self.elders
         stype = self.one_types[rng.randrange(len(self.one_types))]
         starts = _at(starts_us - starts_us % (15 * 60 * US))
@@ -588,7 +599,7 @@ class CityGenerator:
 
     def past_demand(self, did: int, starts_us: int) -> None:
         rng = self.rng
-        station_i = rng.randrange(len(self.stations))
+        station_i = self.pick_station()
         station, staff = self.stations[station_i], self.station_staff[station_i]
         b = station_i // STATIONS_PER_BRANCH
         group = rng.random() < GROUP_SHARE and self.group_types
