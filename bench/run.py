@@ -22,7 +22,7 @@ def recreate_database(url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", action="append", help="run only these suites (ledger, demands, health_ingest)")
+    parser.add_argument("--only", action="append", help="run only these suites (ledger, demands, health_ingest, stats)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
@@ -37,9 +37,9 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import demands, health, ledger
+    from bench import demands, health, ledger, stats
 
-    suites = {"ledger": ledger.run, "demands": demands.run, "health_ingest": health.run}
+    suites = {"ledger": ledger.run, "demands": demands.run, "health_ingest": health.run, "stats": stats.run}
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name, run in suites.items():
         if args.only and name not in args.only:
