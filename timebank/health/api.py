@@ -96,8 +96,13 @@ def card_lost(request, card_id: int = ID):
 
 @router.get("/health/alerts", response=list[AlertOut])
 @paginate(Pages)
-def alerts_list(request, status: str = ""):
-    return selectors.alert_queue(request.user, status=status)
+def alerts_list(request, status: str = Query("", max_length=20), severity: str = Query("", max_length=20),
+                rule: str = Query("", max_length=20), elder_id: int | None = Query(None, ge=1, le=MAX_ID),
+                node_id: int | None = Query(None, ge=1, le=MAX_ID), q: str = Query("", max_length=40)):
+    """The queue, urgent first then oldest; closed alerts only with `status=closed`. Filters: status,
+    severity, rule, elder, node (a station or branch), q (elder's name, pinyin initials, phone tail)."""
+    return selectors.alert_queue(request.user, status=status, severity=severity, rule=rule, elder_id=elder_id,
+                                 node_id=node_id, q=q)
 
 
 @router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)

@@ -12,7 +12,7 @@ from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
 from .exceptions import ValuesHidden
-from .models import Alert, AlertStatus, Device, HealthCard, ProxyHealthConsent, Reading, Severity, Thresholds
+from .models import Alert, AlertRule, AlertStatus, Device, HealthCard, ProxyHealthConsent, Reading, Severity, Thresholds
 
 PERIODS = {"30d": 30, "6m": 183, "1y": 365}
 
@@ -27,6 +27,21 @@ def consenting_proxies(elder: Person) -> list[Person]:
     linked = set(ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True).values_list("proxy_id", flat=True))
     consented = ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True, proxy_id__in=linked)
     return list(Person.objects.filter(pk__in=consented.values("proxy_id")))
+
+
+def consenting_proxies_of(elder_ids) -> dict[int, list[Person]]:
+    """{elder_id: [proxy, …]} for many elders in two queries (live link and live consent)."""
+    pairs = set(ProxyHealthConsent.objects.filter(elder_id__in=elder_ids, withdrawn_at__isnull=True)
+                .values_list("elder_id", "proxy_id"))
+    if not pairs:
+        return {}
+    linked = set(ProxyLink.objects.filter(elder_id__in={e for e, _ in pairs}, revoked_at__isnull=True)
+                 .values_list("elder_id", "proxy_id"))
+    people = Person.objects.in_bulk({p for _, p in pairs & linked})
+    out: dict[int, list[Person]] = {}
+    for elder_id, proxy_id in sorted(pairs & linked):
+        out.setdefault(elder_id, []).append(people[proxy_id])
+    return out
 
 
 def can_view_values(actor, elder: Person) -> bool:
@@ -127,13 +142,38 @@ def alerts_visible_to(actor) -> QuerySet[Alert]:
         "elder", "station", "last_reading", "level_node")
 
 
-def alert_queue(actor, *, status: str = "", include_closed: bool = False) -> QuerySet[Alert]:
-    """Urgent first, then oldest first."""
+def alert_queue(actor, *, status: str = "", include_closed: bool = False, severity: str = "", rule: str = "",
+                elder_id: int | None = None, node_id: int | None = None, q: str = "",
+                opened_from: dt.date | None = None, opened_to: dt.date | None = None) -> QuerySet[Alert]:
+    """Urgent first, then oldest first. Filters that do not apply (an unknown status) are ignored;
+    `node_id` keeps the alerts of stations under that node, `q` matches the elder's name, pinyin initials
+    or phone tail."""
     alerts = alerts_visible_to(actor)
-    if status:
+    if status in AlertStatus.values:
         alerts = alerts.filter(status=status)
     elif not include_closed:
         alerts = alerts.exclude(status=AlertStatus.CLOSED)
+    if severity in Severity.values:
+        alerts = alerts.filter(severity=severity)
+    if rule in AlertRule.values:
+        alerts = alerts.filter(rule=rule)
+    if elder_id:
+        alerts = alerts.filter(elder_id=elder_id)
+    if node_id:
+        node = Node.objects.filter(pk=node_id).only("path").first()
+        alerts = alerts.filter(station__path__startswith=node.path) if node else alerts.none()
+    if opened_from:
+        alerts = alerts.filter(opened_at__date__gte=opened_from)
+    if opened_to:
+        alerts = alerts.filter(opened_at__date__lte=opened_to)
+    q = (q or "").strip()[:40]
+    if q:
+        match = Q(elder__name__icontains=q)
+        if q.isascii() and q.isalpha():
+            match |= Q(elder__name_initials__startswith=q.lower())
+        if q.isdigit() and len(q) == 4:
+            match |= Q(elder__mobile__endswith=q)
+        alerts = alerts.filter(match)
     urgency = Case(When(severity=Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     return alerts.annotate(urgency=urgency).order_by("urgency", "opened_at", "id")
 

@@ -262,7 +262,12 @@ def _level(thresholds: Thresholds, values: dict) -> str:
 def readings_ingest(*, device: Device, items: list, station_id: int | None = None) -> list[dict]:
     """Store a device's batch. Each item gets a result: stored, duplicate (that (device, sequence) is
     already stored, however often the batch is re-sent) or rejected with a code; one bad item does not
-    sink the others. Readings are attributed to the device's station; cards are looked up in its bank."""
+    sink the others. Readings are attributed to the device's station; cards are looked up in its bank.
+
+    Set-based, so a batch costs a handful of queries whatever its size: one for the cards, two or three
+    for the limits, one INSERT … ON CONFLICT DO NOTHING for the readings (the unique (device, sequence)
+    index decides what is a duplicate, also between concurrent uploads), one to learn which rows this
+    batch stored, and a few for the alerts (see `_evaluate_alerts`)."""
     if station_id is not None and station_id != device.station_id:
         raise DeviceStationMismatch()
     if not 1 <= len(items) <= MAX_BATCH:
@@ -283,23 +288,26 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
             parsed.append((index, sequence, uid.strip().upper(), reading_values(item, now=now)))
         except ReadingInvalid as err:
             result.update(status="rejected", code=err.code)
-    cards = {c.uid: c for c in HealthCard.objects.filter(bank=device.bank_id, uid__in={p[2] for p in parsed})
-             .select_related("elder")}
-    missing = {p[2] for p in parsed} - set(cards)
+    uids = {p[2] for p in parsed}
+    # Only the four columns needed: no Person rows are built for a batch.
+    cards = {uid: (status, elder_id, elder_status) for uid, status, elder_id, elder_status in
+             HealthCard.objects.filter(bank=device.bank_id, uid__in=uids)
+             .values_list("uid", "status", "elder_id", "elder__status")} if uids else {}
+    missing = uids - set(cards)
     elsewhere = set(HealthCard.objects.filter(uid__in=missing).exclude(bank=device.bank_id)
                     .values_list("uid", flat=True)) if missing else set()
-    accepted: list[tuple[int, int, HealthCard, dict]] = []
+    accepted: list[tuple[int, int, int, dict]] = []
     seen_sequences: set[int] = set()
     for index, sequence, uid, values in parsed:
         card = cards.get(uid)
         code = None
         if card is None:
             code = "card_other_bank" if uid in elsewhere else "card_unknown"
-        elif card.status == CardStatus.LOST:
+        elif card[0] == CardStatus.LOST:
             code = "card_lost"
-        elif card.status == CardStatus.REPLACED:
+        elif card[0] == CardStatus.REPLACED:
             code = "card_replaced"
-        elif card.elder.status != PersonStatus.ACTIVE:
+        elif card[2] != PersonStatus.ACTIVE:
             code = "elder_inactive"
         if code:
             results[index].update(status="rejected", code=code)
@@ -307,22 +315,22 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
             results[index].update(status="duplicate")
         else:
             seen_sequences.add(sequence)
-            accepted.append((index, sequence, card, values))
+            accepted.append((index, sequence, card[1], values))
     if not accepted:
         return results
     batch = uuid.uuid4()
-    limits = selectors.thresholds_for_many(device.bank, sorted({c.elder_id for _, _, c, _ in accepted}), now)
-    rows = [Reading(bank_id=device.bank_id, station_id=device.station_id, elder_id=card.elder_id, device=device,
-                    sequence=sequence, batch=batch, received_at=now, level=_level(limits[card.elder_id], values),
-                    **values) for _, sequence, card, values in accepted]
+    limits = selectors.thresholds_for_many(device.bank, sorted({elder_id for _, _, elder_id, _ in accepted}), now)
+    rows = [Reading(bank_id=device.bank_id, station_id=device.station_id, elder_id=elder_id, device_id=device.pk,
+                    sequence=sequence, batch=batch, received_at=now, level=_level(limits[elder_id], values),
+                    **values) for _, sequence, elder_id, values in accepted]
     with transaction.atomic():
-        Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=MAX_BATCH)
         stored = {seq: (pk, mine) for seq, pk, mine in
                   Reading.objects.filter(device=device, sequence__in=list(seen_sequences))
                   .values_list("sequence", "id", "batch")}
         new_rows = []
         by_sequence = {r.sequence: r for r in rows}
-        for index, sequence, _card, _values in accepted:
+        for index, sequence, _elder_id, _values in accepted:
             pk, mine = stored.get(sequence, (None, None))
             if pk is None:
                 results[index].update(status="rejected", code="reading_invalid")
@@ -359,36 +367,99 @@ def reading_enter(*, actor, elder: Person, item: dict) -> Reading:
 
 # ---- alerts --------------------------------------------------------------------------------------
 
+HIGH_LEVELS = (Level.HIGH, Level.URGENT)
+
+
 def _evaluate_alerts(readings: list[Reading], limits: dict, *, now: dt.datetime) -> list[Alert]:
     """Urgent readings raise an urgent alert at once; a blood-pressure run raises a follow-up alert
-    (the sustained rule: `sustained_high_count` of the last `sustained_last` within `sustained_days`)."""
-    raised: list[Alert] = []
-    for reading in sorted(readings, key=lambda r: (r.elder_id, r.measured_at)):
+    (the sustained rule: `sustained_high_count` of the last `sustained_last` within `sustained_days`).
+    One alert per elder and rule stays open: later readings are added to it.
+
+    Set-based: one locking read of the open alerts concerned, one window query for the sustained rule
+    (only for elders with a new high reading and no open run alert: a normal reading can never make the
+    rule hold), one UPDATE for the alerts readings were added to, one INSERT for the new ones."""
+    urgent: dict[tuple[int, str], list[Reading]] = {}
+    high_bp: dict[int, list[Reading]] = {}
+    for reading in sorted(readings, key=lambda r: (r.elder_id, r.measured_at, r.pk or 0)):
         if reading.level == Level.URGENT:
-            alert = _alert_raise(reading, URGENT_RULE[reading.kind], Severity.URGENT, now=now)
-            if alert is not None:
-                raised.append(alert)
-    bp_elders = sorted({r.elder_id for r in readings if r.kind == ReadingKind.BP})
-    if bp_elders:
-        longest = max(limits[e].sustained_days for e in bp_elders)
-        recent: dict[int, list[tuple]] = {}
-        for elder_id, level, measured_at, pk in (
-                Reading.objects.filter(elder_id__in=bp_elders, kind=ReadingKind.BP,
-                                       measured_at__gte=now - dt.timedelta(days=longest))
-                .order_by("elder_id", "-measured_at", "-id").values_list("elder_id", "level", "measured_at", "id")):
-            recent.setdefault(elder_id, []).append((level, measured_at, pk))
-        latest = {r.elder_id: r for r in sorted((r for r in readings if r.kind == ReadingKind.BP),
-                                                 key=lambda r: r.measured_at)}
-        for elder_id in bp_elders:
+            urgent.setdefault((reading.elder_id, URGENT_RULE[reading.kind]), []).append(reading)
+        if reading.kind == ReadingKind.BP and reading.level in HIGH_LEVELS:
+            high_bp.setdefault(reading.elder_id, []).append(reading)
+    if not urgent and not high_bp:
+        return []
+    elder_ids = {e for e, _ in urgent} | set(high_bp)
+    rules = {r for _, r in urgent} | ({AlertRule.BP_SUSTAINED} if high_bp else set())
+    # Locked in id order, like every other writer of alerts, so two uploads never deadlock.
+    open_alerts = {(a.elder_id, a.rule): a for a in
+                   Alert.objects.select_for_update().filter(elder_id__in=elder_ids, rule__in=rules)
+                   .exclude(status=AlertStatus.CLOSED).order_by("pk")}
+    touched: list[Alert] = []
+    fresh: list[tuple[Reading, str, str, int]] = []  # (first reading, rule, severity, readings count)
+
+    def add_to(alert: Alert, batch: list[Reading]) -> None:
+        alert.last_reading = batch[-1]
+        alert.readings_count += len(batch)
+        touched.append(alert)
+
+    for key, batch in urgent.items():
+        if key in open_alerts:
+            add_to(open_alerts[key], batch)
+        else:
+            fresh.append((batch[0], key[1], Severity.URGENT, len(batch)))
+    to_check = []
+    for elder_id, batch in high_bp.items():
+        if (elder_id, AlertRule.BP_SUSTAINED) in open_alerts:
+            add_to(open_alerts[(elder_id, AlertRule.BP_SUSTAINED)], batch)
+        else:
+            to_check.append(elder_id)
+    if to_check:
+        window = _recent_bp_levels(to_check, limits, now=now)
+        for elder_id in to_check:
             t = limits[elder_id]
             since = now - dt.timedelta(days=t.sustained_days)
-            window = [row for row in recent.get(elder_id, []) if row[1] >= since][: t.sustained_last]
-            highs = sum(1 for level, _, _ in window if level in (Level.HIGH, Level.URGENT))
-            if highs >= t.sustained_high_count:
-                alert = _alert_raise(latest[elder_id], AlertRule.BP_SUSTAINED, Severity.FOLLOW_UP, now=now)
-                if alert is not None:
-                    raised.append(alert)
-    return raised
+            last = [level for level, measured_at in window.get(elder_id, []) if measured_at >= since]
+            if sum(1 for level in last[: t.sustained_last] if level in HIGH_LEVELS) >= t.sustained_high_count:
+                fresh.append((high_bp[elder_id][-1], AlertRule.BP_SUSTAINED, Severity.FOLLOW_UP, 1))
+    if touched:
+        Alert.objects.bulk_update(touched, ["last_reading", "readings_count"])
+    return _alerts_open(fresh, now=now)
+
+
+def _recent_bp_levels(elder_ids: list[int], limits: dict, *, now: dt.datetime) -> dict[int, list[tuple]]:
+    """{elder: [(level, measured_at), …]} newest first, at most the longest `sustained_last` per elder."""
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    longest = max(limits[e].sustained_days for e in elder_ids)
+    most = max(limits[e].sustained_last for e in elder_ids)
+    recent: dict[int, list[tuple]] = {}
+    rows = (Reading.objects.filter(elder_id__in=elder_ids, kind=ReadingKind.BP,
+                                   measured_at__gte=now - dt.timedelta(days=longest))
+            .annotate(position=Window(RowNumber(), partition_by=[F("elder_id")],
+                                      order_by=[F("measured_at").desc(), F("id").desc()]))
+            .filter(position__lte=most).order_by("elder_id", "position")
+            .values_list("elder_id", "level", "measured_at"))
+    for elder_id, level, measured_at in rows:
+        recent.setdefault(elder_id, []).append((level, measured_at))
+    return recent
+
+
+def _alerts_open(fresh: list[tuple[Reading, str, str, int]], *, now: dt.datetime) -> list[Alert]:
+    """Open the new alerts in one INSERT. If another upload opened one of them a moment ago (the unique
+    open-alert index says so), fall back to one at a time, adding the reading to theirs."""
+    if not fresh:
+        return []
+    alerts = [Alert(bank_id=r.bank_id, station_id=r.station_id, elder_id=r.elder_id, rule=rule, severity=severity,
+                    reading=r, last_reading=r, readings_count=count, opened_at=now, level_node_id=r.station_id)
+              for r, rule, severity, count in fresh]
+    try:
+        with transaction.atomic():
+            Alert.objects.bulk_create(alerts)
+    except IntegrityError:
+        alerts = [a for a in (_alert_raise(r, rule, severity, now=now) for r, rule, severity, _ in fresh) if a]
+        return alerts
+    _alerts_announce(alerts)
+    return alerts
 
 
 def _alert_raise(reading: Reading, rule: str, severity: str, *, now: dt.datetime) -> Alert | None:
@@ -406,23 +477,44 @@ def _alert_raise(reading: Reading, rule: str, severity: str, *, now: dt.datetime
         # Another ingest opened it a moment ago: one open alert per elder and rule.
         open_alerts.update(last_reading=reading, readings_count=F("readings_count") + 1)
         return None
-    audit_record(actor=None, action="health.alert_opened", obj=alert, node=alert.station,
-                 changes={"rule": rule, "reading": reading.pk})
-    _notify(alert, [*selectors.medical_staff_covering(alert.station), *selectors.consenting_proxies(alert.elder)])
+    _alerts_announce([alert])
     return alert
 
 
+def _alerts_announce(alerts: list[Alert]) -> None:
+    """Audit each new alert and tell the medical staff covering its station and the consenting proxies."""
+    staff_by_station: dict[int, list[Person]] = {}
+    stations = {n.pk: n for n in Node.objects.filter(pk__in={a.station_id for a in alerts}).select_related("bank")}
+    proxies = selectors.consenting_proxies_of({a.elder_id for a in alerts})
+    for alert in alerts:
+        station = stations[alert.station_id]
+        if station.pk not in staff_by_station:
+            staff_by_station[station.pk] = selectors.medical_staff_covering(station)
+        audit_record(actor=None, action="health.alert_opened", obj=alert, node=station, bank=station.bank,
+                     changes={"rule": alert.rule, "reading": alert.reading_id})
+    _notify_many([(alert, [*staff_by_station[alert.station_id], *proxies.get(alert.elder_id, [])])
+                  for alert in alerts])
+
+
 def _notify(alert: Alert, people: Iterable[Person]) -> None:
-    """Inbox notice and SMS, through the task worker once the alert is committed."""
-    ids = sorted({p.pk for p in people})
-    if not ids:
+    _notify_many([(alert, people)])
+
+
+def _notify_many(pairs: list[tuple[Alert, Iterable[Person]]]) -> None:
+    """Inbox notices and SMS, through the task worker once the alerts are committed: one task for a
+    whole batch's new alerts, so a busy upload does not queue hundreds of jobs."""
+    work = [[alert.pk, sorted({p.pk for p in people})] for alert, people in pairs]
+    work = [pair for pair in work if pair[1]]
+    if not work:
         return
-    alert_id = alert.pk
 
     def send():
-        from .tasks import alert_notify
+        from .tasks import alert_notify, alerts_notify
 
-        alert_notify.enqueue(alert_id, ids)
+        if len(work) == 1:
+            alert_notify.enqueue(*work[0])
+        else:
+            alerts_notify.enqueue(work)
 
     transaction.on_commit(send)
 
