@@ -3,11 +3,13 @@ people use their person token or session. Values only reach medical staff of the
 the elder and consenting proxies, and every list of values is audited."""
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Header, Path, Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
+from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
@@ -15,7 +17,7 @@ from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from . import selectors, services
-from .models import HealthCard, ReadingKind
+from .models import Alert, HealthCard, ReadingKind
 from .schemas import (
     AlertOut,
     BatchOut,
@@ -33,6 +35,7 @@ from .services import THRESHOLD_FIELDS
 router = Router(tags=["health"])
 MAX_ID = 2 ** 63 - 1  # larger ids cannot exist and overflow SQLite
 ID = Path(..., ge=1, le=MAX_ID)
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=128)
 
 
 class DeviceToken(HttpBearer):
@@ -105,21 +108,40 @@ def alerts_list(request, status: str = Query("", max_length=20), severity: str =
                                  node_id=node_id, q=q)
 
 
-@router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)
-def alert_acknowledge(request, alert_id: int = ID):
-    return services.alert_acknowledge(actor=request.user, alert=selectors.alert_get(request.user, alert_id))
+def _alert_step(request, key: str | None, operation: str, payload: dict, step) -> Alert:
+    """One step of the workflow. A repeat of a step already taken is refused with `alert_already_done`
+    (409, saying who and when) and changes nothing; with the same `Idempotency-Key` a retry gets the
+    first answer again instead."""
+    actor = request.user
+
+    def perform():
+        return 200, {"id": step(selectors.alert_get(actor, payload["alert_id"])).pk}
+
+    with transaction.atomic():
+        _status, body = run_idempotent(actor=actor, key=key, operation=operation, payload=payload, perform=perform)
+    return selectors.alerts_visible_to(actor).get(pk=body["id"])
 
 
-@router.post("/health/alerts/{alert_id}/follow-up", response=AlertOut)
-def alert_follow_up(request, payload: FollowUpIn, alert_id: int = ID):
-    return services.alert_follow_up(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
-                                    outcome=payload.outcome, note=payload.note)
+@router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge; accepts Idempotency-Key")
+def alert_acknowledge(request, alert_id: int = ID, idempotency_key: str | None = IdempotencyKey):
+    return _alert_step(request, idempotency_key, "health.alert_acknowledge", {"alert_id": alert_id},
+                       lambda alert: services.alert_acknowledge(actor=request.user, alert=alert))
 
 
-@router.post("/health/alerts/{alert_id}/close", response=AlertOut)
-def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None):
-    return services.alert_close(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
-                                note=payload.note if payload else "")
+@router.post("/health/alerts/{alert_id}/follow-up", response=AlertOut,
+             summary="Record the follow-up (phoned, visited, referred, no answer); accepts Idempotency-Key")
+def alert_follow_up(request, payload: FollowUpIn, alert_id: int = ID, idempotency_key: str | None = IdempotencyKey):
+    return _alert_step(request, idempotency_key, "health.alert_follow_up", {"alert_id": alert_id, **payload.dict()},
+                       lambda alert: services.alert_follow_up(actor=request.user, alert=alert,
+                                                              outcome=payload.outcome, note=payload.note))
+
+
+@router.post("/health/alerts/{alert_id}/close", response=AlertOut, summary="Close; accepts Idempotency-Key")
+def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None,
+                idempotency_key: str | None = IdempotencyKey):
+    note = payload.note if payload else ""
+    return _alert_step(request, idempotency_key, "health.alert_close", {"alert_id": alert_id, "note": note},
+                       lambda alert: services.alert_close(actor=request.user, alert=alert, note=note))
 
 
 def _thresholds_out(elder: Person) -> dict:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
@@ -23,6 +24,7 @@ from timebank.people.models import Person, PersonStatus, ProxyLink
 from . import selectors
 from .classification import LIMITS, classify, glucose_hundredths
 from .exceptions import (
+    AlertAlreadyDone,
     AlertTransitionInvalid,
     CardActiveExists,
     CardNotActive,
@@ -544,11 +546,36 @@ def _alert_for_update(actor, alert: Alert) -> Alert:
     return alert
 
 
+STEP_ORDER = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.FOLLOWED_UP, AlertStatus.CLOSED]
+
+
+def _step_check(alert: Alert, step: str) -> None:
+    """`step` is the status the action leads to. Already there or past it: AlertAlreadyDone (one effect,
+    however often the button is pressed); more than one step ahead: AlertTransitionInvalid."""
+    have, want = STEP_ORDER.index(alert.status), STEP_ORDER.index(step)
+    if have == want - 1:
+        return
+    if have < want - 1:
+        raise AlertTransitionInvalid(detail={"status": alert.status})
+    by, at = {AlertStatus.ACKNOWLEDGED: (alert.acknowledged_by, alert.acknowledged_at),
+              AlertStatus.FOLLOWED_UP: (alert.followed_up_by, alert.followed_up_at),
+              AlertStatus.CLOSED: (alert.closed_by, alert.closed_at)}[step]
+    words = {AlertStatus.ACKNOWLEDGED: gettext("This alert was already acknowledged by %(name)s at %(time)s. "
+                                               "Nothing was changed."),
+             AlertStatus.FOLLOWED_UP: gettext("The follow-up of this alert was already recorded by %(name)s at "
+                                              "%(time)s. Nothing was changed."),
+             AlertStatus.CLOSED: gettext("This alert was already closed by %(name)s at %(time)s. "
+                                         "Nothing was changed.")}[step]
+    when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "—"
+    raise AlertAlreadyDone(words % {"name": by.name if by else "—", "time": when},
+                           detail={"status": alert.status, "by": by.pk if by else None,
+                                   "at": at.isoformat() if at else None})
+
+
 def alert_acknowledge(*, actor, alert: Alert) -> Alert:
     with transaction.atomic():
         alert = _alert_for_update(actor, alert)
-        if alert.status != AlertStatus.OPEN:
-            raise AlertTransitionInvalid(detail={"status": alert.status})
+        _step_check(alert, AlertStatus.ACKNOWLEDGED)
         alert.status, alert.acknowledged_at, alert.acknowledged_by = AlertStatus.ACKNOWLEDGED, timezone.now(), actor
         alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
         audit_record(actor=actor, action="health.alert_acknowledged", obj=alert, node=alert.station)
@@ -561,8 +588,7 @@ def alert_follow_up(*, actor, alert: Alert, outcome: str, note: str = "") -> Ale
     note = (note or "").strip()[:2000]
     with transaction.atomic():
         alert = _alert_for_update(actor, alert)
-        if alert.status != AlertStatus.ACKNOWLEDGED:
-            raise AlertTransitionInvalid(detail={"status": alert.status})
+        _step_check(alert, AlertStatus.FOLLOWED_UP)
         alert.status, alert.followed_up_at, alert.followed_up_by = AlertStatus.FOLLOWED_UP, timezone.now(), actor
         alert.outcome, alert.note = outcome, note
         alert.save(update_fields=["status", "followed_up_at", "followed_up_by", "outcome", "note"])
@@ -575,8 +601,7 @@ def alert_close(*, actor, alert: Alert, note: str = "") -> Alert:
     note = (note or "").strip()
     with transaction.atomic():
         alert = _alert_for_update(actor, alert)
-        if alert.status != AlertStatus.FOLLOWED_UP:
-            raise AlertTransitionInvalid(detail={"status": alert.status})
+        _step_check(alert, AlertStatus.CLOSED)
         alert.status, alert.closed_at, alert.closed_by = AlertStatus.CLOSED, timezone.now(), actor
         if note:
             alert.note = (f"{alert.note}\n{note}" if alert.note else note)[:2000]

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of
+from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
@@ -21,7 +22,7 @@ from timebank.people.models import Person
 from . import selectors, services
 from .charts import trend_svg
 from .classification import advice_for, value_text
-from .exceptions import ValuesHidden
+from .exceptions import AlertAlreadyDone, ValuesHidden
 from .forms import CardForm, DeviceForm, FollowUpForm, ManualReadingForm, ThresholdsForm
 from .models import HealthCard, ReadingKind
 from .summary_pdf import health_summary_pdf
@@ -60,9 +61,12 @@ def alert_action(request, alert_id: int, action: str):
         else:
             raise Http404()
         messages.success(request, _("Saved."))
+    except AlertAlreadyDone as err:
+        # A double click or a colleague was quicker: one effect, and say so plainly.
+        messages.info(request, str(err.message))
     except DomainError as err:
         messages.error(request, str(err.message))
-    return redirect("health:queue")
+    return redirect(safe_next(request, reverse("health:queue")))
 
 
 def _period(request) -> tuple[str, dt.datetime]:

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from timebank.demands.models import Notice, NoticeKind
 from timebank.health import services
-from timebank.health.exceptions import AlertTransitionInvalid
+from timebank.health.exceptions import AlertAlreadyDone, AlertTransitionInvalid
 from timebank.health.models import Alert, AlertRule, AlertStatus
 from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.sms import LoggingSmsBackend
@@ -56,9 +56,10 @@ def test_the_workflow_goes_open_acknowledged_followed_up_closed_and_refuses_skip
     with pytest.raises(NotFound):
         services.alert_acknowledge(actor=w.branch_admin, alert=alert)
     services.alert_acknowledge(actor=w.medic, alert=alert)
-    with pytest.raises(AlertTransitionInvalid) as err:
-        services.alert_acknowledge(actor=w.medic, alert=alert)
-    assert err.value.code == "alert_transition_invalid"
+    with pytest.raises(AlertAlreadyDone) as err:
+        services.alert_acknowledge(actor=w.medical_lead, alert=alert)
+    assert (err.value.code, err.value.detail["by"]) == ("alert_already_done", w.medic.pk)
+    assert w.medic.name in str(err.value.message)
     with pytest.raises(InvalidInput):
         services.alert_follow_up(actor=w.medic, alert=alert, outcome="emailed")
     services.alert_follow_up(actor=w.medic, alert=alert, outcome="phoned", note="told to see a doctor")
