@@ -24,6 +24,8 @@ from .schemas import (
     CardIn,
     CardOut,
     CloseIn,
+    ConsentIn,
+    ConsentOut,
     FollowUpIn,
     ReadingBatchIn,
     ReadingOut,
@@ -164,3 +166,27 @@ def thresholds_put(request, payload: ThresholdsIn, person_id: int = ID):
     values = {k: v for k, v in payload.dict().items() if k in THRESHOLD_FIELDS and v is not None}
     services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason, **values)
     return _thresholds_out(elder)
+
+
+def _consents_out(elder: Person, only: Person | None) -> list[dict]:
+    return [{"proxy_id": r["proxy"].pk, "proxy_name": r["proxy"].name, "relation": r["relation"],
+             "linked": r["linked"], "shares": r["shares"], "since": r["since"]}
+            for r in selectors.consent_rows(elder, only_proxy=only)]
+
+
+@router.get("/people/{person_id}/health-consents", response=list[ConsentOut],
+            summary="The elder's proxies and whether each sees the health values")
+def consents_list(request, person_id: int = ID):
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    return _consents_out(elder, None if may_decide else request.user)
+
+
+@router.put("/people/{person_id}/health-consents/{proxy_id}", response=list[ConsentOut],
+            summary="Give or withdraw a proxy's consent (the elder or staff; a proxy may only withdraw their own)")
+def consents_put(request, payload: ConsentIn, person_id: int = ID, proxy_id: int = ID):
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    proxy = Person.objects.filter(pk=proxy_id).first()
+    if proxy is None or (not may_decide and proxy.pk != request.user.pk):
+        raise NotFound()
+    services.proxy_health_consent_set(actor=request.user, elder=elder, proxy=proxy, consent=payload.consent)
+    return _consents_out(elder, None if may_decide else request.user)

@@ -248,8 +248,11 @@ class ProxyHealthConsent(models.Model):
     recorded_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
 
     class Meta:
+        ordering = ["-given_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["elder", "proxy"], condition=Q(withdrawn_at__isnull=True),
                                                name="health_one_active_consent")]
 

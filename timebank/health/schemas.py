@@ -153,3 +153,16 @@ class ThresholdsIn(Schema):
     sustained_last: int | None = None
     sustained_days: int | None = None
     escalate_after_minutes: int | None = None
+
+
+class ConsentOut(Schema):
+    proxy_id: int
+    proxy_name: str
+    relation: str
+    linked: bool = Field(..., description="a live proxy link (family member or helper) to the elder")
+    shares: bool = Field(..., description="sees the health values and hears of alerts now")
+    since: dt.datetime | None
+
+
+class ConsentIn(Schema):
+    consent: bool

@@ -247,3 +247,42 @@ def elders_for_values(actor) -> QuerySet[Person]:
 def elders_of_proxy(actor) -> list[Person]:
     ids = ProxyHealthConsent.objects.filter(proxy=actor, withdrawn_at__isnull=True).values_list("elder_id", flat=True)
     return [e for e in Person.objects.filter(pk__in=list(ids)).select_related("node") if proxy_consents(e, actor)]
+
+
+def elder_for_consent(actor, elder_id) -> tuple[Person, bool]:
+    """(elder, may_decide): the elder and staff who may edit them decide for every proxy; a proxy of
+    the elder sees and may withdraw only their own consent (may_decide False); anyone else gets 404."""
+    try:
+        elder = Person.objects.select_related("node", "bank").get(pk=int(elder_id), is_elder=True)
+    except (Person.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if actor.pk == elder.pk or (elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)):
+        return elder, True
+    if (ProxyLink.objects.filter(elder=elder, proxy=actor, revoked_at__isnull=True).exists()
+            or ProxyHealthConsent.objects.filter(elder=elder, proxy=actor, withdrawn_at__isnull=True).exists()):
+        return elder, False
+    raise NotFound()
+
+
+def consent_rows(elder: Person, *, only_proxy: Person | None = None) -> list[dict]:
+    """One row per live proxy of the elder (and anyone still holding a consent): shares now or not."""
+    links = {link.proxy_id: link for link in ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True)
+             .select_related("proxy")}
+    live = {c.proxy_id: c for c in ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True)
+            .select_related("proxy")}
+    rows = []
+    for proxy_id in sorted(set(links) | set(live)):
+        if only_proxy is not None and proxy_id != only_proxy.pk:
+            continue
+        link, consent = links.get(proxy_id), live.get(proxy_id)
+        rows.append({"proxy": link.proxy if link else consent.proxy, "relation": link.get_relation_display()
+                     if link else "", "linked": link is not None, "shares": consent is not None and link is not None,
+                     "since": consent.given_at if consent else None})
+    return rows
+
+
+def consent_history(elder: Person, *, only_proxy: Person | None = None) -> QuerySet[ProxyHealthConsent]:
+    history = ProxyHealthConsent.objects.filter(elder=elder).select_related("proxy", "recorded_by", "withdrawn_by")
+    if only_proxy is not None:
+        history = history.filter(proxy=only_proxy)
+    return history.order_by("-given_at", "-id")

@@ -697,26 +697,34 @@ def thresholds_set(*, actor, bank: Node, elder: Person | None = None, reason: st
     return new
 
 
-def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bool) -> None:
-    """Record (or withdraw) the elder's consent that this proxy sees their health values and alerts.
-    The elder themselves, or staff who may edit the elder (recording a signed paper form)."""
+def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bool) -> bool:
+    """Record (or withdraw) the elder's consent that this proxy sees their health values and hears about
+    their alerts. Given by the elder themselves, or recorded by staff who may edit the elder (from a
+    signed paper form); withdrawn by the same people or by the proxy, for themselves. Returns whether
+    anything changed: asking for the state already in force changes nothing and writes no audit."""
     with transaction.atomic():
-        elder = Person.objects.select_related("node").get(pk=elder.pk)
-        if actor.pk != elder.pk and (elder.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, elder.node)):
+        elder = Person.objects.select_for_update(of=("self",)).select_related("node").filter(
+            pk=elder.pk, is_elder=True).first()
+        if elder is None:
             raise NotFound()
-        if not ProxyLink.objects.filter(elder=elder, proxy=proxy, revoked_at__isnull=True).exists():
+        may_decide = actor.pk == elder.pk or (elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node))
+        if not may_decide and not (actor.pk == proxy.pk and not consent):
+            raise NotFound()
+        linked = ProxyLink.objects.filter(elder=elder, proxy=proxy, revoked_at__isnull=True).exists()
+        if consent and not linked:
             raise InvalidInput(_("This person is not the elder's proxy."), code="not_a_proxy")
         live = ProxyHealthConsent.objects.select_for_update().filter(elder=elder, proxy=proxy,
                                                                      withdrawn_at__isnull=True).first()
         if consent and live is None:
             ProxyHealthConsent.objects.create(elder=elder, proxy=proxy, recorded_by=actor)
         elif not consent and live is not None:
-            live.withdrawn_at = timezone.now()
-            live.save(update_fields=["withdrawn_at"])
+            live.withdrawn_at, live.withdrawn_by = timezone.now(), actor
+            live.save(update_fields=["withdrawn_at", "withdrawn_by"])
         else:
-            return
+            return False
         audit_record(actor=actor, action="health.proxy_consent", obj=elder, node=elder.node,
                      changes={"proxy": proxy.pk, "consent": consent})
+    return True
 
 
 def health_view_record(*, actor, elder: Person, what: str) -> None:

@@ -97,14 +97,20 @@ def elder_page(request, person_id: int):
         elder = selectors.elder_for_values(request.user, person_id)
     except ValuesHidden:
         elder = selectors.elder_for_counts(request.user, person_id)
-        return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder)})
+        return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder),
+                                                            "can_consent": _can_record_consent(request.user, elder)})
     services.health_view_record(actor=request.user, elder=elder, what="page")
     period, since = _period(request)
     context = _trend_context(elder, period, since)
     context["can_manage"] = elder.node is not None and has_perm(request.user, Perm.HEALTH_MANAGE, elder.node)
+    context["can_consent"] = _can_record_consent(request.user, elder)
     if request.user.pk == elder.pk or not context["can_manage"] and not has_perm(request.user, Perm.HEALTH_VIEW):
         return render(request, "health/mine.html", context)
     return render(request, "health/elder.html", context)
+
+
+def _can_record_consent(user, elder: Person) -> bool:
+    return user.pk == elder.pk or (elder.node is not None and has_perm(user, Perm.PEOPLE_EDIT, elder.node))
 
 
 @login_required
@@ -235,3 +241,41 @@ def thresholds(request, person_id: int | None = None):
             form_error(form, err, {"reason_required": "reason"})
     return render(request, "health/thresholds.html", {
         "form": form, "elder": elder, "bank": bank, "history": selectors.thresholds_history(bank, elder)})
+
+
+@login_required
+@domain_errors_as_http
+def consents(request, person_id: int):
+    """Who may see the elder's health values and hear of their alerts. The elder (or staff recording a
+    signed form) grants and withdraws; a proxy sees only their own line and may withdraw it."""
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    only = None if may_decide else request.user
+    if request.method == "POST":
+        proxy = Person.objects.filter(pk=_int_or_none(request.POST.get("proxy_id"))).first()
+        consent = request.POST.get("consent") == "1"
+        if proxy is None or (only is not None and proxy.pk != only.pk):
+            raise Http404()
+        try:
+            changed = services.proxy_health_consent_set(actor=request.user, elder=elder, proxy=proxy, consent=consent)
+        except DomainError as err:
+            messages.error(request, str(err.message))
+        else:
+            if not changed:
+                messages.info(request, _("That was already so. Nothing was changed."))
+            elif consent:
+                messages.success(request, _("%(name)s can now see the health readings and hears of alerts.")
+                                 % {"name": proxy.name})
+            else:
+                messages.success(request, _("%(name)s no longer sees the health readings.") % {"name": proxy.name})
+        return redirect("health:consents", elder.pk)
+    return render(request, "health/consents.html", {
+        "elder": elder, "may_decide": may_decide, "rows": selectors.consent_rows(elder, only_proxy=only),
+        "history": selectors.consent_history(elder, only_proxy=only)[:50]})
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2 ** 63 else None
