@@ -201,6 +201,7 @@ class Alert(models.Model):
     At most one alert per (elder, rule) is not closed: new readings add to it, not beside it."""
 
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    # The elder's own station, whose medical staff follow them up, wherever the reading was taken.
     station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
     elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="health_alerts")
     rule = models.CharField(_("rule"), max_length=20, choices=AlertRule.choices)

@@ -12,7 +12,18 @@ from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
 from .exceptions import ValuesHidden
-from .models import Alert, AlertRule, AlertStatus, Device, HealthCard, ProxyHealthConsent, Reading, Severity, Thresholds
+from .models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
+    CardStatus,
+    Device,
+    HealthCard,
+    ProxyHealthConsent,
+    Reading,
+    Severity,
+    Thresholds,
+)
 
 PERIODS = {"30d": 30, "6m": 183, "1y": 365}
 
@@ -185,13 +196,37 @@ def alert_get(actor, alert_id) -> Alert:
         raise NotFound() from None
 
 
-def cards_visible_to(actor) -> QuerySet[HealthCard]:
-    return HealthCard.objects.filter(scope_q(actor, Perm.HEALTH_CARDS, "elder__node__path")).select_related(
+def cards_visible_to(actor, *, q: str = "", status: str = "") -> QuerySet[HealthCard]:
+    """Cards of the elders in reach; `q` matches the UID, the elder's name or pinyin initials."""
+    cards = HealthCard.objects.filter(scope_q(actor, Perm.HEALTH_CARDS, "elder__node__path")).select_related(
         "elder", "elder__node")
+    q = (q or "").strip()[:40]
+    if q:
+        match = Q(uid=q.upper()) | Q(elder__name__icontains=q)
+        if q.isascii() and q.isalpha():
+            match |= Q(elder__name_initials__startswith=q.lower())
+        cards = cards.filter(match)
+    if status in CardStatus.values:
+        cards = cards.filter(status=status)
+    return cards
 
 
-def devices_visible_to(actor) -> QuerySet[Device]:
-    return Device.objects.filter(scope_q(actor, Perm.HEALTH_DEVICES, "station__path")).select_related("station")
+def devices_visible_to(actor, *, q: str = "", state: str = "") -> QuerySet[Device]:
+    devices = Device.objects.filter(scope_q(actor, Perm.HEALTH_DEVICES, "station__path")).select_related("station")
+    q = (q or "").strip()[:64]
+    if q:
+        devices = devices.filter(Q(serial__icontains=q) | Q(model__icontains=q) | Q(station__name__icontains=q))
+    if state == "active":
+        devices = devices.filter(revoked_at__isnull=True)
+    elif state == "revoked":
+        devices = devices.filter(revoked_at__isnull=False)
+    return devices
+
+
+def alert_nodes(actor) -> QuerySet[Node]:
+    """Branches and stations whose alerts the actor sees, for the queue's filter."""
+    return Node.objects.filter(scope_q(actor, Perm.HEALTH_VIEW, "path"), kind__in=["branch", "station"],
+                               is_closed=False).order_by("path")
 
 
 def medical_staff_covering(node: Node) -> list[Person]:

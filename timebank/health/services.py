@@ -292,13 +292,14 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
             result.update(status="rejected", code=err.code)
     uids = {p[2] for p in parsed}
     # Only the four columns needed: no Person rows are built for a batch.
-    cards = {uid: (status, elder_id, elder_status) for uid, status, elder_id, elder_status in
+    cards = {uid: (status, elder_id, elder_status, home) for uid, status, elder_id, elder_status, home in
              HealthCard.objects.filter(bank=device.bank_id, uid__in=uids)
-             .values_list("uid", "status", "elder_id", "elder__status")} if uids else {}
+             .values_list("uid", "status", "elder_id", "elder__status", "elder__node_id")} if uids else {}
     missing = uids - set(cards)
     elsewhere = set(HealthCard.objects.filter(uid__in=missing).exclude(bank=device.bank_id)
                     .values_list("uid", flat=True)) if missing else set()
     accepted: list[tuple[int, int, int, dict]] = []
+    homes: dict[int, int] = {}  # elder → their own station, where their alerts wait (not the device's)
     seen_sequences: set[int] = set()
     for index, sequence, uid, values in parsed:
         card = cards.get(uid)
@@ -318,6 +319,7 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
         else:
             seen_sequences.add(sequence)
             accepted.append((index, sequence, card[1], values))
+            homes[card[1]] = card[3] or device.station_id
     if not accepted:
         return results
     batch = uuid.uuid4()
@@ -343,7 +345,7 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
                 new_rows.append(row)
             else:
                 results[index].update(status="duplicate", id=pk)
-        _evaluate_alerts(new_rows, limits, now=now)
+        _evaluate_alerts(new_rows, limits, homes, now=now)
     return results
 
 
@@ -363,7 +365,7 @@ def reading_enter(*, actor, elder: Person, item: dict) -> Reading:
                                          **values)
         audit_record(actor=actor, action="health.reading_entered", obj=reading, node=elder.node, bank=elder.bank,
                      changes={"elder": elder.pk, "kind": reading.kind})
-        _evaluate_alerts([reading], limits, now=now)
+        _evaluate_alerts([reading], limits, {elder.pk: elder.node_id}, now=now)
     return reading
 
 
@@ -372,7 +374,8 @@ def reading_enter(*, actor, elder: Person, item: dict) -> Reading:
 HIGH_LEVELS = (Level.HIGH, Level.URGENT)
 
 
-def _evaluate_alerts(readings: list[Reading], limits: dict, *, now: dt.datetime) -> list[Alert]:
+def _evaluate_alerts(readings: list[Reading], limits: dict, homes: dict[int, int], *,
+                     now: dt.datetime) -> list[Alert]:
     """Urgent readings raise an urgent alert at once; a blood-pressure run raises a follow-up alert
     (the sustained rule: `sustained_high_count` of the last `sustained_last` within `sustained_days`).
     One alert per elder and rule stays open: later readings are added to it.
@@ -424,7 +427,7 @@ def _evaluate_alerts(readings: list[Reading], limits: dict, *, now: dt.datetime)
                 fresh.append((high_bp[elder_id][-1], AlertRule.BP_SUSTAINED, Severity.FOLLOW_UP, 1))
     if touched:
         Alert.objects.bulk_update(touched, ["last_reading", "readings_count"])
-    return _alerts_open(fresh, now=now)
+    return _alerts_open(fresh, homes, now=now)
 
 
 def _recent_bp_levels(elder_ids: list[int], limits: dict, *, now: dt.datetime) -> dict[int, list[tuple]]:
@@ -446,25 +449,27 @@ def _recent_bp_levels(elder_ids: list[int], limits: dict, *, now: dt.datetime) -
     return recent
 
 
-def _alerts_open(fresh: list[tuple[Reading, str, str, int]], *, now: dt.datetime) -> list[Alert]:
+def _alerts_open(fresh: list[tuple[Reading, str, str, int]], homes: dict[int, int], *,
+                 now: dt.datetime) -> list[Alert]:
     """Open the new alerts in one INSERT. If another upload opened one of them a moment ago (the unique
     open-alert index says so), fall back to one at a time, adding the reading to theirs."""
     if not fresh:
         return []
-    alerts = [Alert(bank_id=r.bank_id, station_id=r.station_id, elder_id=r.elder_id, rule=rule, severity=severity,
-                    reading=r, last_reading=r, readings_count=count, opened_at=now, level_node_id=r.station_id)
-              for r, rule, severity, count in fresh]
+    alerts = [Alert(bank_id=r.bank_id, station_id=homes[r.elder_id], elder_id=r.elder_id, rule=rule,
+                    severity=severity, reading=r, last_reading=r, readings_count=count, opened_at=now,
+                    level_node_id=homes[r.elder_id]) for r, rule, severity, count in fresh]
     try:
         with transaction.atomic():
             Alert.objects.bulk_create(alerts)
     except IntegrityError:
-        alerts = [a for a in (_alert_raise(r, rule, severity, now=now) for r, rule, severity, _ in fresh) if a]
+        alerts = [a for a in (_alert_raise(r, rule, severity, homes[r.elder_id], now=now)
+                              for r, rule, severity, _ in fresh) if a]
         return alerts
     _alerts_announce(alerts)
     return alerts
 
 
-def _alert_raise(reading: Reading, rule: str, severity: str, *, now: dt.datetime) -> Alert | None:
+def _alert_raise(reading: Reading, rule: str, severity: str, home: int, *, now: dt.datetime) -> Alert | None:
     """A new alert, or None when one for (elder, rule) is already open (the reading is added to it)."""
     open_alerts = Alert.objects.filter(elder_id=reading.elder_id, rule=rule).exclude(status=AlertStatus.CLOSED)
     if open_alerts.exists():
@@ -472,9 +477,9 @@ def _alert_raise(reading: Reading, rule: str, severity: str, *, now: dt.datetime
         return None
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(bank_id=reading.bank_id, station_id=reading.station_id,
-                                         elder_id=reading.elder_id, rule=rule, severity=severity, reading=reading,
-                                         last_reading=reading, opened_at=now, level_node_id=reading.station_id)
+            alert = Alert.objects.create(bank_id=reading.bank_id, station_id=home, elder_id=reading.elder_id,
+                                         rule=rule, severity=severity, reading=reading, last_reading=reading,
+                                         opened_at=now, level_node_id=home)
     except IntegrityError:
         # Another ingest opened it a moment ago: one open alert per elder and rule.
         open_alerts.update(last_reading=reading, readings_count=F("readings_count") + 1)
@@ -731,3 +736,8 @@ def health_view_record(*, actor, elder: Person, what: str) -> None:
     """Every look at an elder's health values (page, API list, export) goes to the audit trail."""
     audit_record(actor=actor, action="health.viewed", obj=elder, node=elder.node, bank=elder.bank,
                  changes={"what": what})
+
+
+def health_export_record(*, actor, what: str, filters: dict | None = None) -> None:
+    """A staff export of health tables (the alert queue) goes to the audit trail with its filters."""
+    audit_record(actor=actor, action="health.exported", changes={"what": what, "filters": filters or {}})

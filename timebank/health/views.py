@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
+from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without, safe_next
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
@@ -23,7 +23,16 @@ from . import selectors, services
 from .charts import trend_svg
 from .classification import advice_for, value_text
 from .exceptions import AlertAlreadyDone, ValuesHidden
-from .forms import CardForm, DeviceForm, FollowUpForm, ManualReadingForm, ThresholdsForm
+from .forms import (
+    AlertFilterForm,
+    CardFilterForm,
+    CardForm,
+    DeviceFilterForm,
+    DeviceForm,
+    FollowUpForm,
+    ManualReadingForm,
+    ThresholdsForm,
+)
 from .models import HealthCard, ReadingKind
 from .summary_pdf import health_summary_pdf
 
@@ -33,15 +42,50 @@ def _require(user, perm: str) -> None:
         raise Http404()
 
 
+def _export(name: str, header: list, rows) -> HttpResponse:
+    """The one place a health table becomes a file: CSV today (lib.pages.csv_download); when a shared
+    XLSX helper exists, only this function changes."""
+    return csv_download(f"{name}-{timezone.localdate():%Y%m%d}.csv", header, rows)
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 @login_required
 def queue(request):
-    """Medical staff: open alerts, urgent first then oldest. Admins: the branch figures (counts only)."""
+    """Medical staff: open alerts, urgent first then oldest, with filters and a CSV export.
+    Admins: the branch figures (counts only)."""
     if not (has_perm(request.user, Perm.HEALTH_VIEW) or has_perm(request.user, Perm.HEALTH_STATS)):
         raise Http404()
-    alerts = selectors.alert_queue(request.user, status=request.GET.get("status", ""))
+    form = AlertFilterForm(request.GET, nodes=selectors.alert_nodes(request.user))
+    form.is_valid()
+    data = form.cleaned_data
+    alerts = selectors.alert_queue(request.user, status=data.get("status") or "", severity=data.get("severity") or "",
+                                   rule=data.get("rule") or "", node_id=data.get("node"), q=data.get("q") or "",
+                                   opened_from=data.get("opened_from"), opened_to=data.get("opened_to"))
+    export = request.GET.get("export")
+    if export == "alerts":
+        services.health_export_record(actor=request.user, what="alerts", filters=request.GET.dict())
+        alerts = alerts.select_related("acknowledged_by", "followed_up_by", "closed_by")
+        return _export("health-alerts", [
+            _("Number"), _("Severity"), _("Rule"), _("Status"), _("Elder"), _("Station"), _("Readings"), _("Opened"),
+            _("Escalations"), _("Acknowledged"), _("By"), _("Followed up"), _("Outcome"), _("Note"), _("Closed")],
+            ([a.pk, a.get_severity_display(), a.get_rule_display(), a.get_status_display(), a.elder.name,
+              a.station.name, a.readings_count, _when(a.opened_at), a.escalations, _when(a.acknowledged_at),
+              a.acknowledged_by.name if a.acknowledged_by else "", _when(a.followed_up_at), a.get_outcome_display(),
+              a.note, _when(a.closed_at)] for a in alerts.iterator(chunk_size=500)))
+    figures = selectors.branch_figures(request.user)
+    if export == "figures":
+        return _export("health-figures", [_("Branch"), _("Readings taken"), _("Elders measured"),
+                                          _("Alerts opened"), _("Alerts closed"), _("Overdue")],
+                       ([f["branch"], f["readings"], f["elders"], f["opened"], f["closed"], f["overdue"]]
+                        for f in figures))
     return render(request, "health/queue.html", {
-        "page": page_of(request, alerts), "figures": selectors.branch_figures(request.user),
-        "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE)})
+        "page": page_of(request, alerts), "figures": figures, "form": form,
+        "query": query_without(request, "page", "export"),
+        "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE),
+        "can_view": has_perm(request.user, Perm.HEALTH_VIEW)})
 
 
 @login_required
@@ -99,8 +143,15 @@ def elder_page(request, person_id: int):
         elder = selectors.elder_for_counts(request.user, person_id)
         return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder),
                                                             "can_consent": _can_record_consent(request.user, elder)})
-    services.health_view_record(actor=request.user, elder=elder, what="page")
     period, since = _period(request)
+    if request.GET.get("export") == "csv":
+        services.health_view_record(actor=request.user, elder=elder, what="csv")
+        return _export(f"health-{elder.pk}", [_("Measured at"), _("Kind"), _("Value"), _("Level"), _("When"),
+                                             _("Source")],
+                       ([_when(r.measured_at), r.get_kind_display(), value_text(r), r.get_level_display(),
+                         r.get_glucose_context_display(), _("by hand") if r.manual else _("device")]
+                        for r in selectors.readings_of(elder, since=since).iterator(chunk_size=500)))
+    services.health_view_record(actor=request.user, elder=elder, what="page")
     context = _trend_context(elder, period, since)
     context["can_manage"] = elder.node is not None and has_perm(request.user, Perm.HEALTH_MANAGE, elder.node)
     context["can_consent"] = _can_record_consent(request.user, elder)
@@ -167,8 +218,17 @@ def cards(request):
                     return redirect("health:cards")
         except DomainError as err:
             form_error(form, err, {"card_uid_taken": "uid", "card_uid_invalid": "uid"})
-    return render(request, "health/cards.html", {"form": form, "page": page_of(request,
-                                                                                 selectors.cards_visible_to(request.user))})
+    filters = CardFilterForm(request.GET)
+    filters.is_valid()
+    found = selectors.cards_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
+                                       status=filters.cleaned_data.get("status") or "")
+    if request.GET.get("export") == "csv":
+        return _export("health-cards", [_("Card UID"), _("Elder"), _("Station"), _("Status"), _("Issued at"),
+                                        _("Ended at")],
+                       ([c.uid, c.elder.name, c.elder.node.name if c.elder.node else "", c.get_status_display(),
+                         _when(c.issued_at), _when(c.ended_at)] for c in found.iterator(chunk_size=500)))
+    return render(request, "health/cards.html", {"form": form, "filters": filters, "page": page_of(request, found),
+                                                 "query": query_without(request, "page", "export")})
 
 
 @login_required
@@ -192,8 +252,18 @@ def devices(request):
                 form = DeviceForm()
         except DomainError as err:
             form_error(form, err, {"device_serial_taken": "serial", "station_invalid": "station_id"})
+    filters = DeviceFilterForm(request.GET)
+    filters.is_valid()
+    found = selectors.devices_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
+                                         state=filters.cleaned_data.get("state") or "")
+    if request.GET.get("export") == "csv":
+        return _export("health-devices", [_("Serial number"), _("Model"), _("Station"), _("Token"), _("Registered"),
+                                          _("Last seen"), _("Revoked")],
+                       ([d.serial, d.model, d.station.name, f"{d.prefix}…", _when(d.created_at),
+                         _when(d.last_seen_at), _when(d.revoked_at)] for d in found))
     return render(request, "health/devices.html", {
-        "form": form, "raw_token": raw_token, "devices": selectors.devices_visible_to(request.user)})
+        "form": form, "raw_token": raw_token, "filters": filters, "page": page_of(request, found),
+        "query": query_without(request, "page", "export")})
 
 
 @login_required

@@ -98,3 +98,15 @@ def test_an_unacknowledged_urgent_alert_escalates_one_node_up_and_a_second_run_c
     assert alert.level_node == w.bank
     clock.advance(minutes=31)
     assert services.alerts_escalate() == 0
+
+
+def test_an_alert_waits_at_the_elders_own_station_wherever_the_reading_was_taken(health_world):
+    w = health_world
+    services.card_issue(actor=w.medical_lead, elder=w.other_elder, uid="04B10001")
+    services.readings_ingest(device=w.device, items=[bp(1, 200, uid="04B10001")])  # a device of branch A
+    alert = Alert.objects.get()
+    assert (alert.station, alert.level_node) == (w.station_b1, w.station_b1)
+    from timebank.health import selectors
+
+    assert list(selectors.alert_queue(w.other_medic)) == [alert]
+    assert list(selectors.alert_queue(w.medic)) == []
