@@ -164,7 +164,8 @@ def thresholds_get(request, person_id: int = ID):
 def thresholds_put(request, payload: ThresholdsIn, person_id: int = ID):
     elder = selectors.elder_for_values(request.user, person_id)
     values = {k: v for k, v in payload.dict().items() if k in THRESHOLD_FIELDS and v is not None}
-    services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason, **values)
+    services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason,
+                            effective_from=payload.effective_from, **values)
     return _thresholds_out(elder)
 
 

@@ -36,6 +36,8 @@ class FollowUpForm(forms.Form):
 
 class ThresholdsForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    effective_from = forms.DateTimeField(label=_("In force from (empty: now)"), required=False,
+                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
     def __init__(self, *args, current: Thresholds, **kwargs):
         super().__init__(*args, **kwargs)

@@ -670,6 +670,10 @@ def thresholds_set(*, actor, bank: Node, elder: Person | None = None, reason: st
     if unknown:
         raise InvalidInput(detail={"fields": sorted(unknown)})
     reason = (reason or "").strip()[:200]
+    now = timezone.now()
+    if effective_from is not None and (timezone.is_naive(effective_from) or effective_from < now - FUTURE_SKEW):
+        # Limits are never backdated: readings already classified keep the class they were given.
+        raise InvalidInput(_("New limits can start now or later, not in the past."), code="effective_from_past")
     with transaction.atomic():
         if elder is not None:
             elder = Person.objects.select_related("node").get(pk=elder.pk)
@@ -681,7 +685,7 @@ def thresholds_set(*, actor, bank: Node, elder: Person | None = None, reason: st
             raise NotFound()
         current = selectors.thresholds_for(bank, elder)
         new = Thresholds(bank=bank, elder=elder, reason=reason, created_by=actor,
-                         effective_from=effective_from or timezone.now())
+                         effective_from=effective_from or now)
         for name in THRESHOLD_FIELDS:
             value = values.get(name, getattr(current, name))
             if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 100_000:

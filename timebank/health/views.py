@@ -301,14 +301,14 @@ def thresholds(request, person_id: int | None = None):
     current = selectors.thresholds_for(bank, elder)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        values = {k: v for k, v in form.cleaned_data.items() if k not in ("reason", "effective_from")}
         try:
             services.thresholds_set(actor=request.user, bank=bank, elder=elder, reason=form.cleaned_data["reason"],
-                                    **values)
+                                    effective_from=form.cleaned_data.get("effective_from"), **values)
             messages.success(request, _("The new limits are in force."))
             return redirect(request.path)
         except DomainError as err:
-            form_error(form, err, {"reason_required": "reason"})
+            form_error(form, err, {"reason_required": "reason", "effective_from_past": "effective_from"})
     return render(request, "health/thresholds.html", {
         "form": form, "elder": elder, "bank": bank, "history": selectors.thresholds_history(bank, elder)})
 

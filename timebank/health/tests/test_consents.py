@@ -19,7 +19,9 @@ def test_the_elder_shares_with_a_proxy_in_the_page_and_stops_again(health_world,
     again = client.post(url, {"proxy_id": w.proxy.pk, "consent": "1"}, follow=True)
     assert [m.level_tag for m in again.context["messages"]][-1] == "info"
     assert AuditEvent.objects.filter(action="health.proxy_consent").count() == 1
-    assert proxy.get(f"/api/v1/people/{w.elder.pk}/readings").status_code == 200
+    shared = proxy.get(f"/api/v1/people/{w.elder.pk}/readings")
+    assert shared.status_code == 200
+    assert [(r["systolic"], r["level"], bool(r["advice"])) for r in shared.json()["items"]] == [(150, "high", True)]
     client.post(url, {"proxy_id": w.proxy.pk, "consent": "0"})
     assert proxy.get(f"/api/v1/people/{w.elder.pk}/readings").status_code in (403, 404)
     assert AuditEvent.objects.filter(action="health.proxy_consent").count() == 2
