@@ -1,63 +1,249 @@
-"""Health ingest benchmark: batches of 1,000 readings posted through the real API (Django test
-client, the whole request stack: device auth, parsing, per-item checks, bulk insert, thresholds and
-the sustained rule), as readings/s, against `GET /healthz` requests/s measured in the same run."""
+"""Health benchmarks through the real HTTP server (gunicorn, production settings, PostgreSQL).
+
+- `health_ingest`: 200,000 readings (blood pressure, glucose in both units, heart rate; about one in
+  four high, one in a hundred urgent; measured over the last 30 days as late offline uploads are) for
+  20,000 elders, posted by 8 station devices in batches of 500, 4 uploads at a time, with thresholds,
+  the urgent rule and the sustained rule evaluated as in production. Reported as readings/s and against
+  a trivial JSON endpoint of our own server (`GET /api/v1/me`, same 4 clients) measured in the same run:
+  `ratio_vs_trivial` = readings/s ÷ trivial requests/s (how many readings one trivial request's time
+  stores), `batch_vs_trivial` = batch requests/s ÷ trivial requests/s. Then every batch is sent again
+  (an offline device replaying) and must come back all duplicates with no new row.
+- `health_alert`: while the ingest runs, a probe device posts one urgent reading at a time for an
+  elder with no open alert; the latency is from just before the POST to the moment the alert shows in
+  the medical staff's queue (`GET /api/v1/health/alerts?elder_id=…`, polled every 10 ms).
+"""
 import datetime as dt
 import json
+import random
+import statistics
+import tempfile
+import threading
 import time
 
-BATCH = 1000
+from bench.demands import _percentile, start_server
+
+BATCH = 500
+CLIENTS = 4
+STATIONS = 8
+PROBES = 40
 
 
 def _world(elders: int):
+    from django.db import connection
+
     from timebank.conftest import make_person
     from timebank.health import services
+    from timebank.health.models import HealthCard
     from timebank.orgs.models import NodeKind
-    from timebank.orgs.services import node_create
+    from timebank.orgs.roles import Role
+    from timebank.orgs.services import node_create, role_grant
     from timebank.people.models import Person
+    from timebank.people.services import api_token_create
 
     platform = node_create(actor=None, parent=None, kind=NodeKind.PLATFORM, name="health bench")
     bank = node_create(actor=None, parent=platform, kind=NodeKind.BANK, name="health bench bank")
-    branch = node_create(actor=None, parent=bank, kind=NodeKind.BRANCH, name="branch")
-    station = node_create(actor=None, parent=branch, kind=NodeKind.STATION, name="station")
-    admin = make_person(station, "admin", mobile="13911110000")
-    from timebank.orgs.services import role_grant
+    stations = []
+    for b in range(2):
+        branch = node_create(actor=None, parent=bank, kind=NodeKind.BRANCH, name=f"branch {b}")
+        stations += [node_create(actor=None, parent=branch, kind=NodeKind.STATION, name=f"station {b}.{s}")
+                     for s in range(STATIONS // 2)]
+    admin = make_person(stations[0], "bench admin", mobile="13911110000")
+    role_grant(actor=None, person=admin, role=Role.BANK_ADMIN, node=bank)
+    medic = make_person(stations[0], "bench medic", mobile="13911110001")
+    role_grant(actor=None, person=medic, role=Role.MEDICAL_STAFF, node=bank)
+    total = elders + PROBES
+    people = Person.objects.bulk_create([Person(name=f"老人{i}", bank=bank, node=stations[i % STATIONS if i < elders else 0],
+                                                is_elder=True, password="!") for i in range(total)], batch_size=5000)
+    HealthCard.objects.bulk_create([HealthCard(bank=bank, elder=p, uid=f"B{i:08d}") for i, p in enumerate(people)],
+                                   batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    tokens = [services.device_register(actor=admin, station=s, serial=f"BENCH-{i}")[1] for i, s in enumerate(stations)]
+    probe_token = services.device_register(actor=admin, station=stations[0], serial="BENCH-PROBE")[1]
+    probe_elders = [(p.pk, f"B{elders + i:08d}") for i, p in enumerate(people[elders:])]
+    return tokens, probe_token, probe_elders, api_token_create(actor=medic, name="bench")[1]
 
-    role_grant(actor=None, person=admin, role="bank_admin", node=bank)
-    people = Person.objects.bulk_create([Person(name=f"老人{i}", bank=bank, node=station, is_elder=True,
-                                                password="!") for i in range(elders)])
-    from timebank.health.models import HealthCard
 
-    HealthCard.objects.bulk_create([HealthCard(bank=bank, elder=p, uid=f"B{i:08d}") for i, p in enumerate(people)])
-    _device, token = services.device_register(actor=admin, station=station, serial="BENCH-1")
-    return token
+def _reading(rng: random.Random, uid: str, sequence: int, now: dt.datetime) -> dict:
+    at = (now - dt.timedelta(seconds=rng.randrange(30 * 86400))).isoformat()
+    roll = rng.random()
+    base = {"card_uid": uid, "sequence": sequence, "measured_at": at}
+    if roll < 0.6:
+        systolic = 188 if rng.random() < 0.01 else int(rng.gauss(128, 12))
+        return {**base, "kind": "bp", "systolic": systolic, "diastolic": min(systolic - 30, int(rng.gauss(80, 8)))}
+    if roll < 0.8:
+        context = rng.choice(["fasting", "after_meal", "random"])
+        if rng.random() < 0.5:
+            return {**base, "kind": "glucose", "glucose": round(rng.gauss(6.2, 1.2), 1), "unit": "mmol/L",
+                    "context": context}
+        return {**base, "kind": "glucose", "glucose": int(rng.gauss(112, 22)), "unit": "mg/dL", "context": context}
+    return {**base, "kind": "heart_rate", "bpm": 35 if rng.random() < 0.01 else int(rng.gauss(76, 12))}
+
+
+def _payloads(readings: int, elders: int) -> list[list[bytes]]:
+    """Per device, its batches already encoded (the client's own work stays out of the timing).
+    Device i posts for the elders of station i (elders are spread over stations by i % STATIONS)."""
+    rng = random.Random(11)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    per_device = [[] for _ in range(STATIONS)]
+    mine = [[e for e in range(elders) if e % STATIONS == d] for d in range(STATIONS)]
+    for n in range(readings // BATCH):
+        device = n % STATIONS
+        sequence0 = len(per_device[device]) * BATCH
+        items = [_reading(rng, f"B{rng.choice(mine[device]):08d}", sequence0 + k, now) for k in range(BATCH)]
+        per_device[device].append(json.dumps({"readings": items}).encode())
+    return per_device
+
+
+class Http:
+    """One keep-alive connection to the server."""
+
+    def __init__(self, port: int, token: str):
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        self.conn.request(method, path, body=body, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def _post_all(port: int, tokens: list[str], per_device: list[list[bytes]]) -> tuple[float, dict]:
+    """CLIENTS threads take the devices' batches (a device's batches stay in order, on one thread)."""
+    jobs = [[] for _ in range(CLIENTS)]
+    for device, batches in enumerate(per_device):
+        jobs[device % CLIENTS].extend((tokens[device], body) for body in batches)
+    totals = {"stored": 0, "duplicate": 0, "rejected": 0, "errors": 0}
+    lock = threading.Lock()
+    barrier = threading.Barrier(CLIENTS + 1)
+
+    def worker(mine):
+        clients = {}
+        barrier.wait()
+        for token, body in mine:
+            client = clients.setdefault(token, Http(port, token))
+            status, answer = client.call("POST", "/api/v1/health/readings", body)
+            with lock:
+                if status != 200:
+                    totals["errors"] += 1
+                    continue
+                answer = json.loads(answer)
+                for key in ("stored", "duplicate", "rejected"):
+                    totals[key] += answer[key]
+
+    threads = [threading.Thread(target=worker, args=(j,)) for j in jobs]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, totals
+
+
+def _trivial_rps(port: int, token: str, seconds: float) -> float:
+    done, stop, barrier = [0] * CLIENTS, [False], threading.Barrier(CLIENTS + 1)
+
+    def worker(i):
+        client = Http(port, token)
+        barrier.wait()
+        while not stop[0]:
+            if client.call("GET", "/api/v1/me")[0] == 200:
+                done[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    time.sleep(seconds)
+    stop[0] = True
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def _probe(port: int, probe_token: str, medic_token: str, elders: list[tuple[int, str]], stop: threading.Event,
+           latencies: list[float]) -> None:
+    """One urgent reading at a time, each for a fresh elder; time until the alert is in the queue."""
+    device, medic = Http(port, probe_token), Http(port, medic_token)
+    for sequence, (elder_id, uid) in enumerate(elders):
+        if stop.is_set():
+            return
+        body = json.dumps({"readings": [{"card_uid": uid, "kind": "bp", "systolic": 200, "diastolic": 120,
+                                         "sequence": sequence,
+                                         "measured_at": dt.datetime.now(dt.UTC).isoformat()}]}).encode()
+        started = time.perf_counter()
+        status, _ = device.call("POST", "/api/v1/health/readings", body)
+        while status == 200:
+            status, answer = medic.call("GET", f"/api/v1/health/alerts?elder_id={elder_id}&severity=urgent")
+            if status == 200 and json.loads(answer)["count"]:
+                latencies.append((time.perf_counter() - started) * 1000)
+                break
+            if time.perf_counter() - started > 30:
+                latencies.append(30_000.0)
+                break
+            time.sleep(0.01)
+        stop.wait(0.3)
 
 
 def run(quick: bool = False) -> dict:
-    from django.test import Client
+    from timebank.health.models import Alert, Reading
 
-    elders, batches = (200, 5) if quick else (700, 40)
-    token = _world(elders)
-    client = Client()
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    seq = 0
+    readings, elders = (20_000, 2_000) if quick else (200_000, 20_000)
     started = time.perf_counter()
-    for _ in range(batches):
-        items = []
-        for _ in range(BATCH):
-            seq += 1
-            items.append({"card_uid": f"B{seq % elders:08d}", "kind": "bp", "systolic": 110 + seq % 80,
-                          "diastolic": 70 + seq % 30, "measured_at": (now - dt.timedelta(seconds=seq)).isoformat(),
-                          "sequence": seq})
-        response = client.post("/api/v1/health/readings", json.dumps({"readings": items}),
-                               content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
-        assert response.status_code == 200, response.content[:200]
-    ingest_s = time.perf_counter() - started
-    readings_per_s = seq / ingest_s
-    started, n = time.perf_counter(), 0
-    while time.perf_counter() - started < 3:
-        client.get("/healthz")
-        n += 1
-    healthz_per_s = n / (time.perf_counter() - started)
-    print(f"  ingest: {readings_per_s:.0f} readings/s; /healthz {healthz_per_s:.0f} req/s", flush=True)
-    return {"readings": seq, "batch": BATCH, "readings_per_s": round(readings_per_s),
-            "healthz_per_s": round(healthz_per_s), "ratio_vs_healthz": round(readings_per_s / healthz_per_s, 2)}
+    tokens, probe_token, probe_elders, medic_token = _world(elders)
+    per_device = _payloads(readings, elders)
+    print(f"  data: {elders:,} elders with cards, {readings:,} readings prepared in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    log = tempfile.TemporaryFile(mode="w+")
+    server, port = start_server(log)
+    figures: dict = {}
+    try:
+        _trivial_rps(port, medic_token, 2)  # warm every worker
+        trivial = _trivial_rps(port, medic_token, 5 if quick else 10)
+        stop, latencies = threading.Event(), []
+        prober = threading.Thread(target=_probe, args=(port, probe_token, medic_token, probe_elders, stop, latencies))
+        prober.start()
+        seconds, totals = _post_all(port, tokens, per_device)
+        stop.set()
+        prober.join()
+        replay_seconds, replay = _post_all(port, tokens, per_device)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.seek(0)
+        print("".join([line for line in log if line.strip()][:20]), end="")
+    rows = Reading.objects.exclude(device__serial="BENCH-PROBE").count()
+    per_s = readings / seconds
+    batch_rps = readings / BATCH / seconds
+    figures.update({
+        "health_ingest.readings": readings, "health_ingest.batch": BATCH, "health_ingest.clients": CLIENTS,
+        "health_ingest.elders": elders, "health_ingest.seconds": round(seconds, 1),
+        "health_ingest.readings_per_s": round(per_s), "health_ingest.trivial_rps": round(trivial, 1),
+        "health_ingest.ratio_vs_trivial": round(per_s / trivial, 2) if trivial else 0,
+        "health_ingest.batch_vs_trivial": round(batch_rps / trivial, 3) if trivial else 0,
+        "health_ingest.stored": totals["stored"], "health_ingest.rejected": totals["rejected"],
+        "health_ingest.http_errors": totals["errors"] + replay["errors"], "health_ingest.rows": rows,
+        "health_ingest.alerts_opened": Alert.objects.count(),
+        "health_ingest.replay_readings_per_s": round(readings / replay_seconds),
+        "health_ingest.replay_duplicates": replay["duplicate"], "health_ingest.replay_stored": replay["stored"],
+        "health_alert.probes": len(latencies),
+    })
+    if latencies:
+        figures.update({"health_alert.latency_p50_ms": round(statistics.median(latencies), 1),
+                        "health_alert.latency_p95_ms": round(_percentile(latencies, 95), 1),
+                        "health_alert.latency_max_ms": round(max(latencies), 1)})
+    print(f"  ingest: {per_s:,.0f} readings/s ({batch_rps:.1f} batches of {BATCH}/s, {CLIENTS} clients) vs trivial "
+          f"{trivial:,.0f} req/s: ratio {figures['health_ingest.ratio_vs_trivial']} readings per trivial request "
+          f"({figures['health_ingest.batch_vs_trivial']} batch/trivial); stored {totals['stored']:,}, rejected "
+          f"{totals['rejected']:,}, rows {rows:,}, alerts {figures['health_ingest.alerts_opened']:,}, "
+          f"HTTP errors {figures['health_ingest.http_errors']}", flush=True)
+    print(f"  replay of every batch: {replay['duplicate']:,} duplicates, {replay['stored']:,} stored "
+          f"({figures['health_ingest.replay_readings_per_s']:,} readings/s)", flush=True)
+    if latencies:
+        print(f"  urgent reading → alert in queue, {len(latencies)} probes under load: p50 "
+              f"{figures['health_alert.latency_p50_ms']} ms, p95 {figures['health_alert.latency_p95_ms']} ms, "
+              f"max {figures['health_alert.latency_max_ms']} ms", flush=True)
+    return figures

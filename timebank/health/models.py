@@ -201,6 +201,7 @@ class Alert(models.Model):
     At most one alert per (elder, rule) is not closed: new readings add to it, not beside it."""
 
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    # The elder's own station, whose medical staff follow them up, wherever the reading was taken.
     station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
     elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="health_alerts")
     rule = models.CharField(_("rule"), max_length=20, choices=AlertRule.choices)
@@ -248,8 +249,11 @@ class ProxyHealthConsent(models.Model):
     recorded_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
 
     class Meta:
+        ordering = ["-given_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["elder", "proxy"], condition=Q(withdrawn_at__isnull=True),
                                                name="health_one_active_consent")]
 

@@ -44,6 +44,13 @@ class ReadingOut(Schema):
     measured_at: dt.datetime
     station_id: int
     manual: bool
+    advice: str = Field("", description="the plain-words advice the elder reads for this reading's level")
+
+    @staticmethod
+    def resolve_advice(obj) -> str:
+        from .classification import advice_for
+
+        return advice_for(obj.kind, obj.level)
 
     @staticmethod
     def resolve_glucose_mmol_l(obj) -> str | None:
@@ -137,6 +144,7 @@ class ThresholdsIn(Schema):
     """Only the limits to change (glucose in hundredths of mmol/L); a reason is required."""
 
     reason: str = Field(..., max_length=200)
+    effective_from: dt.datetime | None = Field(None, description="when the new limits start (default: now)")
     bp_systolic_high: int | None = None
     bp_diastolic_high: int | None = None
     bp_systolic_urgent: int | None = None
@@ -153,3 +161,16 @@ class ThresholdsIn(Schema):
     sustained_last: int | None = None
     sustained_days: int | None = None
     escalate_after_minutes: int | None = None
+
+
+class ConsentOut(Schema):
+    proxy_id: int
+    proxy_name: str
+    relation: str
+    linked: bool = Field(..., description="a live proxy link (family member or helper) to the elder")
+    shares: bool = Field(..., description="sees the health values and hears of alerts now")
+    since: dt.datetime | None
+
+
+class ConsentIn(Schema):
+    consent: bool
