@@ -184,6 +184,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.check_licences",
     "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
     "timebank.suppliers.tasks.escalate_complaints",
+    "timebank.suppliers.tasks.mark_missed_orders",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

@@ -19,3 +19,9 @@ def offer_unclaimed_to_suppliers() -> int:
 @task()
 def escalate_complaints() -> int:
     return services.complaints_escalate()
+
+
+@task()
+def mark_missed_orders() -> int:
+    """Orders not served the bank's number of hours after their start: coins back, score down once."""
+    return services.orders_mark_missed()
