@@ -104,6 +104,16 @@ def serves(supplier: Supplier, node: Node) -> bool:
     return supplier.areas.filter(path__in=_ancestor_paths(node.path)).exists()
 
 
+def serving_suppliers_for(elders) -> list[Supplier]:
+    """Suppliers that may take orders now and serve the community of at least one of these elders."""
+    paths = {p for e in elders if e.node_id for p in _ancestor_paths(e.node.path)}
+    banks = {e.bank_id for e in elders if e.bank_id}
+    if not paths:
+        return []
+    return list(Supplier.objects.filter(bank_id__in=banks, status__in=["trial", "admitted"], areas__path__in=paths)
+                .distinct().prefetch_related("offers__service_type").order_by("name", "id"))
+
+
 def current_score(supplier: Supplier, year: int | None = None) -> int:
     year = year or timezone.localdate().year
     score = SupplierScore.objects.filter(supplier=supplier, year=year).first()

@@ -16,7 +16,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib import credit_code as credit_codes
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
-from timebank.lib.mobile import normalise_mobile
+from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.sms import sms_send
 from timebank.orgs.exceptions import GrantExists
 from timebank.orgs.models import Node, NodeKind
@@ -145,10 +145,18 @@ def _check_price(price_fen) -> int:
     return price_fen
 
 
+def _check_phone(raw: str) -> str:
+    """A mainland mobile, or a landline with its area code (e.g. 021-65432100)."""
+    phone = normalise_mobile(raw) or ""
+    if not (is_valid_mobile(phone) or (phone.isdigit() and phone.startswith("0") and 10 <= len(phone) <= 12)):
+        raise InvalidInput(_("Give a mobile number or a landline with its area code."), code="contact_invalid")
+    return phone
+
+
 def supplier_register(*, actor: Person | None, node: Node, name: str, credit_code: str, contact_name: str,
                       contact_phone: str, address: str = "", areas: Iterable[Node] = (),
                       licences: Iterable[tuple[str, str, dt.date]] = (),
-                      offers: Iterable[tuple[ServiceType, int, bool]] = ()) -> Supplier:
+                      offers: Iterable[tuple[ServiceType, int, bool]] = (), application_note: str = "") -> Supplier:
     """A new supplier in status `applied`, entered by staff (or by the public form, actor None)."""
     if node is None or node.kind not in (NodeKind.BANK, NodeKind.BRANCH) or node.is_closed:
         raise InvalidInput(_("A supplier belongs to a bank or a branch."), code="node_invalid")
@@ -160,9 +168,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
     except credit_codes.CreditCodeError as err:
         raise CreditCodeInvalid(str(err), detail={"reason": err.code}) from None
     contact_name = _text(contact_name, 50, required=True, code="contact_invalid")
-    phone = normalise_mobile(contact_phone) or ""
-    if not phone or len(phone) > 20:
-        raise InvalidInput(_("Give a contact phone number."), code="contact_invalid")
+    application_note = _text(application_note, 2000, code="note_invalid")
+    phone = _check_phone(contact_phone)
     areas = _check_areas(node, areas or [node])
     licences = [_check_licence(*lic) for lic in licences]
     offers = [(st, _check_price(price), bool(coins)) for st, price, coins in offers]
@@ -176,7 +183,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
             with transaction.atomic():
                 supplier = Supplier.objects.create(bank_id=node.bank_id, node=node, name=name, credit_code=code,
                                                    contact_name=contact_name, contact_phone=phone,
-                                                   address=_text(address, 200), created_by=actor)
+                                                   address=_text(address, 200), created_by=actor,
+                                                   application_note=application_note)
         except IntegrityError:
             raise CreditCodeTaken() from None
         supplier.areas.set(areas)
@@ -185,8 +193,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
         for st, price, coins in offers:
             SupplierOffer.objects.create(supplier=supplier, service_type=st, price_fen=price, accepts_coins=coins)
         SupplierStatusChange.objects.create(supplier=supplier, to_status=S.APPLIED, actor=actor)
-        audit_record(actor=actor, action="supplier.registered", obj=supplier, node=node,
-                     changes={"name": name, "credit_code": code})
+        audit_record(actor=actor, action="supplier.applied" if actor is None else "supplier.registered",
+                     obj=supplier, node=node, changes={"name": name, "credit_code": code})
     return supplier
 
 
@@ -207,9 +215,7 @@ def supplier_update(*, actor: Person, supplier: Supplier, **fields) -> Supplier:
                 changes[key] = [getattr(supplier, key), value]
                 setattr(supplier, key, value)
         if "contact_phone" in fields:
-            phone = normalise_mobile(fields["contact_phone"]) or ""
-            if not phone or len(phone) > 20:
-                raise InvalidInput(_("Give a contact phone number."), code="contact_invalid")
+            phone = _check_phone(fields["contact_phone"])
             changes["contact_phone"] = [supplier.contact_phone, phone]
             supplier.contact_phone = phone
         supplier.save()
