@@ -185,6 +185,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
     "timebank.suppliers.tasks.escalate_complaints",
     "timebank.suppliers.tasks.mark_missed_orders",
+    "timebank.suppliers.tasks.auto_confirm_orders",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

@@ -160,4 +160,5 @@ class SupplierRulesForm(forms.ModelForm):
         fields = ["trial_days", "licence_warn_days", "guarantee_hours", "ack_working_days", "resolve_days",
                   "score_start", "score_rating_1", "score_rating_2", "score_rating_3", "score_rating_4",
                   "score_rating_5", "score_complaint_minor", "score_complaint_major", "score_complaint_serious",
-                  "score_late", "score_missed", "score_commendation", "warn_below", "suspend_below", "exit_below"]
+                  "score_late", "late_after_hours", "score_missed", "missed_after_hours", "score_commendation",
+                  "warn_below", "suspend_below", "exit_below"]

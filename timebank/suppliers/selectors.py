@@ -99,6 +99,12 @@ def admission_queue(actor) -> QuerySet[Supplier]:
             .filter(status__in=["applied", "reviewing", "trial"]).order_by("created_at", "id"))
 
 
+def exit_proposals(actor) -> QuerySet[Supplier]:
+    """Suppliers whose score fell below the exit line and that are still on the register."""
+    return (suppliers_visible_to(actor, Perm.SUPPLIERS_MANAGE).filter(exit_proposed_at__isnull=False)
+            .exclude(status__in=["removed", "withdrawn", "rejected"]).order_by("exit_proposed_at", "id"))
+
+
 def serves(supplier: Supplier, node: Node) -> bool:
     """The supplier's service area covers `node` (an area node at or above it)."""
     return supplier.areas.filter(path__in=_ancestor_paths(node.path)).exists()

@@ -567,16 +567,18 @@ def order_done(*, actor: Person, order: SupplierOrder) -> SupplierOrder:
     return order
 
 
-def order_confirm(*, actor: Person, order: SupplierOrder, rating: int | None = None,
+def order_confirm(*, actor: Person | None, order: SupplierOrder, rating: int | None = None,
                   comment: str = "") -> SupplierOrder:
-    """The elder, a proxy or staff confirm and rate; coins held at booking are posted (redeemed)."""
+    """The elder, a proxy or staff confirm and rate; coins held at booking are posted (redeemed).
+    With no actor it is the worker confirming an order left unconfirmed (no rating)."""
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
         raise RatingInvalid()
     with transaction.atomic():
         order = _lock_order(actor, order)
         if actor is not None and order.supplier_id in selectors.member_supplier_ids(actor):
             raise PermissionDenied()
-        if not can_act_for(actor, order.elder) and not has_perm(actor, Perm.SUPPLIERS_VIEW, order.station):
+        if actor is not None and not can_act_for(actor, order.elder) and not has_perm(
+                actor, Perm.SUPPLIERS_VIEW, order.station):
             raise NotFound()
         if order.status != OrderStatus.DONE:
             raise InvalidTransition()
@@ -599,6 +601,26 @@ def order_confirm(*, actor: Person, order: SupplierOrder, rating: int | None = N
             score_apply(supplier=order.supplier, reason=ScoreReason.LATE, delta=rules.score_late, link=order,
                         actor=actor)
     return order
+
+
+def orders_auto_confirm(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Worker: orders recorded done and left unconfirmed for the bank's number of days (the same
+    rule as volunteer services) confirm themselves, without a rating. Safe to run twice."""
+    from timebank.orgs.selectors import rules_for
+
+    now = now or timezone.now()
+    count = 0
+    due = (SupplierOrder.objects.filter(status=OrderStatus.DONE, done_at__lte=now).select_related("bank")
+           .order_by("done_at", "id")[:limit])
+    for order in due:
+        if order.done_at + dt.timedelta(days=rules_for(order.bank).auto_confirm_days) > now:
+            continue
+        try:
+            order_confirm(actor=None, order=order)
+        except InvalidTransition:
+            continue
+        count += 1
+    return count
 
 
 # ---- guaranteed fulfilment (保底) ------------------------------------------------------------------

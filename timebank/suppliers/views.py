@@ -188,7 +188,8 @@ def apply_thanks(request):
 @login_required
 def admission_queue(request):
     _staff_or_404(request, Perm.SUPPLIERS_MANAGE)
-    return render(request, "suppliers/admission.html", {"suppliers": selectors.admission_queue(request.user)})
+    return render(request, "suppliers/admission.html", {"suppliers": selectors.admission_queue(request.user),
+                                                        "exits": selectors.exit_proposals(request.user)})
 
 
 def _chart(events, start: int) -> dict:
@@ -528,4 +529,6 @@ def rules(request):
         else:
             messages.success(request, _("Supplier rules saved."))
             return redirect("suppliers:rules")
-    return render(request, "suppliers/rules.html", {"form": form, "bank": bank})
+    history = selectors.SupplierRules.objects.filter(bank=bank).select_related("created_by").order_by(
+        "-effective_from", "-id")[:50]
+    return render(request, "suppliers/rules.html", {"form": form, "bank": bank, "history": history})

@@ -128,3 +128,19 @@ def test_many_cancelling_one_guaranteed_order_at_once_refund_once(postgres_only,
     assert all(getattr(r, "code", None) == "invalid_transition" for r in results if isinstance(r, Exception))
     assert balances(w) == start
     assert Transfer.objects.filter(kind=TransferKind.CORRECTION).count() == 1
+
+
+def test_an_order_left_unconfirmed_confirms_itself_after_the_banks_days(sw, clock):
+    w = sw
+    order = services.order_book(actor=w.proxy, supplier=w.supplier, service_type=w.haircut, elder=w.elder,
+                                starts_at=tomorrow_at(10), payment="coins")
+    services.order_accept(actor=w.supplier_staff, order=order)
+    services.order_done(actor=w.supplier_staff, order=order)
+    clock.advance(days=2)
+    assert services.orders_auto_confirm() == 0
+    clock.advance(days=2)
+    assert services.orders_auto_confirm() == 1
+    assert services.orders_auto_confirm() == 0
+    order.refresh_from_db()
+    assert order.status == "confirmed" and order.confirmed_by is None and order.rating is None
+    assert balances(w)[:2] == (540, 540)
