@@ -96,3 +96,29 @@ def test_an_upheld_complaint_corrects_the_orders_coins_through_the_ledger(sw):
     assert account.balance == 570
     assert selectors.current_score(w.supplier) == 100 - 2 - 5  # the 2★ rating, then the minor complaint
     assert AuditEvent.objects.filter(action="complaint.correction_requested").count() == 1
+
+
+def test_bad_outcome_input_through_the_api_is_4xx_and_other_branches_get_404(sw, api_client):
+    w = sw
+    order = served_coin_order(w)
+    complaint = services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", order=order,
+                                        category="quality", text="只剪了一半")
+    accepted(complaint, w.branch_admin)
+    url = f"/api/v1/complaints/{complaint.pk}/resolve"
+    admin = api_client.login_as(w.branch_admin)
+    for body in ({"outcome": "x", "upheld": True, "correct_transfer_id": "abc"},
+                 {"outcome": "x", "upheld": True, "correct_transfer_id": 1, "correct_minutes": -5},
+                 {"outcome": "x", "upheld": True, "correct_transfer_id": 99999999},
+                 {"outcome": "x", "upheld": False, "suspend_volunteer": True},
+                 {"outcome": "", "upheld": True}):
+        response = admin.post(url, body, content_type="application/json")
+        assert 400 <= response.status_code < 500, (body, response.content)
+    other = api_client.__class__().login_as(w.other_branch_admin)
+    posting = selectors.complaint_transfers(complaint).get()
+    response = other.post(url, {"outcome": "x", "upheld": True, "correct_transfer_id": posting.pk},
+                          content_type="application/json")
+    assert response.status_code == 404
+    assert other.post(f"/api/v1/supplier-orders/{order.pk}/confirm", {}, content_type="application/json"
+                      ).status_code == 404
+    complaint.refresh_from_db()
+    assert complaint.status == "accepted" and not CorrectionRequest.objects.exists()
