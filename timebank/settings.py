@@ -188,6 +188,8 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.escalate_complaints",
     "timebank.stats.tasks.roll_up_transfers",
     "timebank.stats.tasks.reconcile_nightly",
+    "timebank.suppliers.tasks.mark_missed_orders",
+    "timebank.suppliers.tasks.auto_confirm_orders",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).
