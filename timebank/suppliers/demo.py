@@ -1,6 +1,6 @@
 """Suppliers of the demo district, built through the services: the demo supplier login (金海生)
-works for an admitted supplier of 五角场街道 with new and accepted orders, a coin request offered
-to it (保底), a complaint, a commendation and a joint meeting; a second supplier serves the whole
+works for an admitted supplier of 五角场街道 with new and accepted orders, a neighbour's coin request
+offered to it (保底), a complaint, a commendation and a joint meeting; a second supplier serves the whole
 district and a third has applied through the public form. Runs once; a second call changes nothing."""
 import datetime as dt
 
@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from timebank.demands import services as demands
 from timebank.demands.models import ServiceType
+from timebank.ledger.services import grant_make
 from timebank.lib.credit_code import compose
 from timebank.orgs.models import Node, NodeKind
-from timebank.people.models import Person
+from timebank.people.models import Person, ProxyLink
 from timebank.people.selectors import elders_acted_for
 
 from . import services
@@ -34,7 +35,9 @@ def seed_demo_suppliers() -> bool:
         BANK_CODE,
         FEATURED_ELDER,
         FEATURED_PROXY,
+        _branch_index,
         _station_index,
+        branch_admin_mobile,
         station_staff_mobile,
     )
 
@@ -76,9 +79,16 @@ def seed_demo_suppliers() -> bool:
         cleaning = services.order_book(actor=proxy, supplier=kanghu, service_type=types["cleaning"], elder=cared_for,
                                        starts_at=_at(3, 14), payment="subsidy", notes="厨房和卫生间")
         services.order_accept(actor=people[SUPPLIER_LOGIN], order=cleaning)
+        # The request handed to suppliers is another elder's (the featured elder's request list stays
+        # hers alone), paid with coins a branch admin grants through the ledger.
+        proxied = ProxyLink.objects.values_list("elder_id", flat=True)
+        neighbour = (Person.objects.filter(is_elder=True, node=station).exclude(pk=elder.pk).exclude(pk__in=proxied)
+                     .order_by("pk").first())
+        branch_admin = Person.objects.get(mobile=branch_admin_mobile(_branch_index("wujiaochang")))
+        grant_make(actor=branch_admin, elder=neighbour, amount=120, source="issuance", reason="保底服务体验")
         request = demands.demand_create(actor=staff, station=station, service_type=types["haircut"],
                                         starts_at=_at(1, 10), ends_at=_at(1, 10) + dt.timedelta(minutes=30),
-                                        elder=elder, payer="elder", notes="志愿者暂未接单")
+                                        elder=neighbour, payer="elder", notes="志愿者暂未接单")
         demands.demand_publish(actor=staff, demand=request)
         services.guarantee_offers_make()
         services.commendation_add(actor=admin, supplier=kanghu, note="春节期间坚持上门服务，居民来信表扬")

@@ -31,13 +31,18 @@ def balances(w):
     return elder.balance, elder.available, issuance.balance
 
 
-def test_the_request_a_supplier_took_cannot_be_cancelled_and_nothing_changes(sw):
+def test_the_request_a_supplier_took_cannot_be_cancelled_and_nothing_changes(sw, api_client, client):
     w = sw
     demand, order = take(w)
     before = balances(w)
     assert before[:2] == (540, 540)
     with pytest.raises(TakenBySupplier):
         demands.demand_cancel(actor=w.station_staff, demand=demand)
+    response = api_client.login_as(w.proxy).post(f"/api/v1/demands/{demand.pk}/cancel", {},
+                                                  content_type="application/json")
+    assert response.status_code == 409 and response.json()["code"] == "taken_by_supplier"
+    client.force_login(w.station_staff)
+    assert client.post(f"/demands/{demand.pk}/cancel/", {"reason": "x"}).status_code in (200, 302)
     demand.refresh_from_db()
     order.refresh_from_db()
     assert demand.status == "claimed" and order.status == "accepted"

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from timebank.audit.models import AuditEvent
-from timebank.people.demo_district import DEMO_LOGINS
+from timebank.demands.models import Demand
+from timebank.people.demo_district import DEMO_LOGINS, FEATURED_ELDER
 from timebank.suppliers.demo import seed_demo_suppliers
 from timebank.suppliers.models import Complaint, GuaranteeOffer, Supplier, SupplierOrder
 
@@ -25,6 +26,8 @@ def test_the_demo_supplier_login_sees_its_own_orders_and_offers_and_a_second_see
     assert GuaranteeOffer.objects.filter(supplier=supplier, status="offered").exists()
     assert Complaint.objects.filter(supplier=supplier).exists()
     assert Supplier.objects.filter(status="applied", created_by__isnull=True).exists()
+    # The featured elder's own request list (the browser journeys') holds no demo request.
+    assert not Demand.objects.filter(elder__mobile=FEATURED_ELDER[0]).exists()
     client.force_login(supplier.members.get().person)
     inbox = client.get("/suppliers/inbox/").content.decode()
     for order in SupplierOrder.objects.filter(supplier=supplier):
