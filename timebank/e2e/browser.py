@@ -172,7 +172,8 @@ class Journey:
         page.set_viewport_size(phone)
         t_reflow = time.perf_counter()
         measured["axe"] = axe_violations(page, js=self.js)
-        measured["timing"] = [round(t_shot - started, 2), round(t_reflow - t_shot, 2), round(time.perf_counter() - t_reflow, 2)]
+        measured["seconds"] = {"screenshot": round(t_shot - started, 2), "measure": round(t_reflow - t_shot, 2),
+                               "axe": round(time.perf_counter() - t_reflow, 2)}
         self.steps.append(measured)
         _record(measured)
         where = f"{self.name} step {slug} ({page.url})"

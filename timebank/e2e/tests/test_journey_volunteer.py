@@ -74,8 +74,14 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
     expect(page.locator(".demand-card")).to_have_count(1)
     expect(page.locator(".demand-card")).to_contain_text("聊天慰问")
     volunteer.check("feed", care=not js)
+    if js:  # reading the task first: whom it serves stays hidden until she takes it
+        page.locator(".demand-card h2 a").click()
+        expect(page.locator("main")).to_contain_text("聊天慰问")
+        expect(page.locator("main")).not_to_contain_text(elder_person.name)
+        volunteer.check("task-details", care=False)
     page.get_by_role("button", name="接单").click()
     expect(page.locator(".message.success")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(elder_person.name)
     volunteer.check("task-taken", care=not js)
 
     if js:  # the phone's location fills the check-in form
@@ -118,7 +124,7 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
     page.goto("/")
     page.get_by_role("link", name="我的时间币和存折").click()
     expect(page.locator(".balance-big")).to_have_text(hours(elder_before - 60))
-    expect(page.locator("table.passbook tbody tr").first).to_contain_text(hours(60))
+    expect(page.locator("table.passbook tbody tr").first).to_contain_text("−" + hours(60))  # a real minus sign
     elder.check("coins-after", care=not js)
 
     page = volunteer.page
