@@ -82,8 +82,11 @@ def test_station_staff_register_an_elder_and_see_her_served(district, clock, jou
     expect(page.locator(".message.success")).to_contain_text(helper.name)
     staff.check("dispatched", member=False)
     page.get_by_role("button", name="代为签到").click()
+    expect(page.get_by_role("button", name="代为签退")).to_be_visible()
+    staff.check("checked-in-for-her", member=False)
     clock.advance(hours=1)  # the visit
     page.get_by_role("button", name="代为签退").click()
+    staff.check("checked-out-for-her", member=False)
     page.get_by_role("link", name="确认", exact=True).click()
     expect(page.locator(".faces label")).to_have_count(5)
     staff.check("confirm-on-behalf", member=False)
@@ -99,7 +102,10 @@ def test_station_staff_register_an_elder_and_see_her_served(district, clock, jou
     page.get_by_role("link", name="人员", exact=True).click()
     page.get_by_label("搜索").fill(helper.name)
     page.get_by_label("搜索").press("Enter")
+    expect(page.get_by_role("link", name=helper.name).first).to_be_visible()
+    staff.check("people-search", member=False)
     page.get_by_role("link", name=helper.name).first.click()
+    staff.check("volunteer-record", member=False)
     page.get_by_role("link", name="时间币和存折").click()
     with translation.override("zh-hans"):
         expect(page.locator(".balance-big")).to_have_text(display.minutes_in_words(before + 60))

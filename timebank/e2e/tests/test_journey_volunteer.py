@@ -119,6 +119,7 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
         tab_to(page, "button[type=submit].big-action", limit=3)
         page.keyboard.press("Enter")
     expect(page.locator(".message.success")).to_be_visible()
+    elder.check("confirmed", care=not js)
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.CREDITED and assignment.rating == 5
     assert assignment.credited_minutes == 60
