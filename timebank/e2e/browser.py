@@ -1,7 +1,10 @@
 """What the journeys check on every page: axe-core's WCAG 2.x A/AA rules, and what an old eye and a
-shaky finger meet — body type, line height, the smallest target, overflow at phone width."""
+shaky finger meet — body type and the smallest text, line height, the smallest target, contrast, and
+nothing scrolling sideways or cut off on a phone and at 200 % and 400 % zoom; and `tab_to` for the
+keyboard-only paths (every focus stop visible)."""
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +108,33 @@ RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, 
                                                  nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))"""
 
 
+# Where the keyboard focus is, and whether it shows: an outline or a ring on the element, or on the label
+# of a control drawn by its label (the rating faces hide their radio buttons).
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const hidden = getComputedStyle(el).opacity === '0' && el.closest('label');
+  const style = getComputedStyle(hidden ? el.closest('label') : el);
+  const shown = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+  return {element: el.outerHTML.slice(0, 120), shown};
+}"""
+
+
+def tab_to(page, selector: str, *, limit: int = 40) -> list[str]:
+    """Press Tab until the element matching `selector` has the focus, as a keyboard user does; every
+    stop on the way must show its focus. Returns the stops."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused is not None, f"Tab left the page after {stops}"
+        assert focused["shown"], f"the keyboard focus is invisible on {focused['element']}"
+        stops.append(focused["element"])
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return stops
+    raise AssertionError(f"{selector} is not reached with {limit} presses of Tab: {stops}")
+
+
 def axe_violations(page, *, js: bool) -> list[dict]:
     if js:
         page.add_script_tag(path=str(AXE))
@@ -129,7 +159,9 @@ class Journey:
         page.wait_for_load_state("load")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOTS / f"{self.name}-{len(self.steps) + 1:02d}-{slug}.png"
+        started = time.perf_counter()
         page.screenshot(path=str(shot), full_page=True)
+        t_shot = time.perf_counter()
         measured = page.evaluate(MEASURE)
         measured.update(step=f"{self.name}/{slug}", url=page.url, screenshot=str(shot.relative_to(REPO)))
         measured["reflow"] = {"phone": page.evaluate(REFLOW)}
@@ -138,7 +170,10 @@ class Journey:
             page.set_viewport_size(size)
             measured["reflow"][zoom] = page.evaluate(REFLOW)
         page.set_viewport_size(phone)
+        t_reflow = time.perf_counter()
         measured["axe"] = axe_violations(page, js=self.js)
+        measured["seconds"] = {"screenshot": round(t_shot - started, 2), "measure": round(t_reflow - t_shot, 2),
+                               "axe": round(time.perf_counter() - t_reflow, 2)}
         self.steps.append(measured)
         _record(measured)
         where = f"{self.name} step {slug} ({page.url})"

@@ -1,13 +1,14 @@
 """A day in the time bank, in two browsers: the elder 王秀英 asks for a visit paid with her own coins;
 the volunteer 李思雨 finds it in her feed, takes it, checks in at the door and out an hour later; the
-elder confirms with one of five large faces; both passbooks then show the hour — on a phone, once
-with JavaScript and once without it in care mode. The server's clock is stopped (fixture `clock`) and
-moved on by the hour the visit lasts."""
+elder confirms with one of five large faces (by keyboard alone in the second run); both passbooks then
+show the hour — on a phone, once with JavaScript and once without it in care mode. The server's clock
+is stopped (fixture `clock`) and moved on by the hour the visit lasts."""
 import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
 from timebank.demands.models import Assignment, AssignmentStatus
+from timebank.e2e.browser import tab_to
 from timebank.e2e.conftest import sign_in, switch_care_mode
 from timebank.ledger import display
 from timebank.ledger.models import Currency
@@ -65,12 +66,24 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
         switch_care_mode(volunteer)
     sign_in(volunteer, FEATURED_VOLUNTEER[0])
     volunteer.check("home", care=not js)
+    page.keyboard.press("Tab")  # the first Tab shows the skip link, which leads past the header
+    expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
     page.get_by_role("link", name="找任务").click()
     expect(page.locator(".demand-card")).to_have_count(1)
     expect(page.locator(".demand-card")).to_contain_text("聊天慰问")
     volunteer.check("feed", care=not js)
+    # She reads the task first: whom it serves stays hidden until she takes it.
+    page.locator(".demand-card h2 a").click()
+    expect(page.locator("main")).to_contain_text("聊天慰问")
+    expect(page.locator("main")).not_to_contain_text(elder_person.name)
+    volunteer.check("task-details", care=not js)
+    if not js:  # back to the feed, whose button takes it as well
+        page.go_back()
     page.get_by_role("button", name="接单").click()
     expect(page.locator(".message.success")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(elder_person.name)
     volunteer.check("task-taken", care=not js)
 
     if js:  # the phone's location fills the check-in form
@@ -96,9 +109,17 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
     page.get_by_role("link", name=f"确认 {volunteer_person.name} 的服务").click()
     expect(page.locator(".faces label")).to_have_count(5)
     elder.check("confirm", care=not js)
-    page.get_by_label("很好").check()
-    page.get_by_role("button", name="确认", exact=True).click()
+    if js:
+        page.get_by_label("很好").check()
+        page.get_by_role("button", name="确认", exact=True).click()
+    else:  # by keyboard only: Tab to the faces, Space picks the first, Tab to the button, Enter sends
+        tab_to(page, "input[name=rating]")
+        page.keyboard.press("Space")
+        expect(page.get_by_label("很好")).to_be_checked()
+        tab_to(page, "button[type=submit].big-action", limit=3)
+        page.keyboard.press("Enter")
     expect(page.locator(".message.success")).to_be_visible()
+    elder.check("confirmed", care=not js)
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.CREDITED and assignment.rating == 5
     assert assignment.credited_minutes == 60
@@ -106,7 +127,7 @@ def test_a_volunteer_serves_an_elder_and_both_passbooks_show_the_hour(district, 
     page.goto("/")
     page.get_by_role("link", name="我的时间币和存折").click()
     expect(page.locator(".balance-big")).to_have_text(hours(elder_before - 60))
-    expect(page.locator("table.passbook tbody tr").first).to_contain_text(hours(60))
+    expect(page.locator("table.passbook tbody tr").first).to_contain_text("−" + hours(60))  # a real minus sign
     elder.check("coins-after", care=not js)
 
     page = volunteer.page
