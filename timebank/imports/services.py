@@ -68,7 +68,7 @@ def import_upload(*, actor, kind: str, node, file_name: str, data: bytes, consen
             transaction.on_commit(lambda: _enqueue_check(job.pk))
     if not background:
         _check(job, roster)
-        job.refresh_from_db()
+    job.refresh_from_db()
     return job
 
 
@@ -272,6 +272,7 @@ def import_commit(*, actor, job: ImportJob) -> ImportJob:
         if background:
             transaction.on_commit(lambda: _enqueue_commit(job.pk))
     if background:
+        job.refresh_from_db()
         return job
     return import_commit_run(job.pk)
 
