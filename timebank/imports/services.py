@@ -67,7 +67,7 @@ def import_upload(*, actor, kind: str, node, file_name: str, data: bytes, consen
             ImportUpload.objects.create(job=job, content_encrypted=field_crypto.encrypt_bytes(data))
             transaction.on_commit(lambda: _enqueue_check(job.pk))
     if not background:
-        _check(job, roster)
+        _check_or_fail(job, roster)
     job.refresh_from_db()
     return job
 
@@ -94,14 +94,27 @@ def import_check_run(job_id: int) -> ImportJob:
         if upload is None:
             raise RosterUnreadable()
         roster = roster_file.open_roster(field_crypto.decrypt_bytes(upload.content_encrypted), job.file_name)
-        _check(job, roster)
     except DomainError as err:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
-                                                   error_message=str(err.message)[:300])
+        _fail(job, err)
+    else:
+        _check_or_fail(job, roster)
     finally:
         ImportUpload.objects.filter(job=job).delete()
     job.refresh_from_db()
     return job
+
+
+def _fail(job: ImportJob, err: DomainError) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
+                                               error_message=str(err.message)[:300])
+
+
+def _check_or_fail(job: ImportJob, roster: roster_file.Roster) -> None:
+    """The dry run; a file that turns out damaged below its header fails the job (its rows stay, unused)."""
+    try:
+        _check(job, roster)
+    except DomainError as err:
+        _fail(job, err)
 
 
 class _Stations:
@@ -317,8 +330,7 @@ def import_commit_run(job_id: int) -> ImportJob:
     except DomainError as err:
         if nested:
             raise  # the caller's transaction undoes the claim as well
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
-                                                   error_message=str(err.message)[:300])
+        _fail(job, err)
     finally:
         progress.close()
     job.refresh_from_db()
