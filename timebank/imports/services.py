@@ -229,8 +229,9 @@ def _check(job: ImportJob, roster: roster_file.Roster) -> None:
     done = 0
     for chunk in _batched(roster.data_rows(), CHUNK):
         rows = [_read_row(job, stations, number, cells) for number, cells in chunk]
-        registered = set(Person.objects.filter(bank=job.bank, id_number_hash__in=[r.id_number_hash for r in rows
-                                                                                    if r.id_number_hash])
+        hashes = [r.id_number_hash for r in rows if r.id_number_hash]
+        # The `exclude` repeats the unique index's condition, so PostgreSQL can use that index.
+        registered = set(Person.objects.filter(bank=job.bank, id_number_hash__in=hashes).exclude(id_number_hash="")
                          .values_list("id_number_hash", flat=True))
         for row in rows:
             if row.id_number_hash:

@@ -237,8 +237,9 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
     taken_hashes = set()
     for bank_id in {p.bank_id for p in candidates}:
         hashes = [p.id_number_hash for p in candidates if p.bank_id == bank_id]
+        # The `exclude` repeats the unique index's condition, so PostgreSQL can use that index.
         taken_hashes |= {(bank_id, h) for h in Person.objects.filter(bank_id=bank_id, id_number_hash__in=hashes)
-                         .values_list("id_number_hash", flat=True)}
+                         .exclude(id_number_hash="").values_list("id_number_hash", flat=True)}
     taken_mobiles = set(Person.objects.filter(mobile__in=[p.mobile for p in candidates if p.mobile])
                         .values_list("mobile", flat=True))
     for index, person in checked:
