@@ -75,7 +75,35 @@ def _reference_insert_s(rows: int) -> float:
     return time.perf_counter() - started
 
 
+def _server_cpu_s() -> float | None:
+    """CPU seconds the PostgreSQL backend serving this connection has used (same machine, /proc)."""
+    import os
+
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu() -> tuple[float, float | None]:
+    return time.process_time(), _server_cpu_s()
+
+
+def _used(before: tuple[float, float | None]) -> tuple[float, float | None]:
+    client, server = _cpu()
+    return client - before[0], (server - before[1]) if server is not None and before[1] is not None else None
+
+
 def run(quick: bool = False) -> dict:
+    import os
+
     from django.db import connection
 
     from timebank.imports import services
@@ -90,19 +118,21 @@ def run(quick: bool = False) -> dict:
     reference_s = _reference_insert_s(rows)
     services.INLINE_ROWS = 10**9  # run the task bodies in this process, timed; the code is the same
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     job = services.import_upload(actor=admin, kind="elders", node=branch, file_name="bench.xlsx", data=data,
                                  consent=True)
-    dry_run_s = time.perf_counter() - started
+    dry_run_s, (dry_run_cpu_s, dry_run_db_cpu_s) = time.perf_counter() - started, _used(cpu)
     assert job.status == ImportStatus.DRY_RUN, job.error_message
-    print(f"  dry run: {dry_run_s:.1f} s ({job.create_count:,} to create, {job.reject_count:,} rejected)", flush=True)
+    print(f"  dry run: {dry_run_s:.1f} s wall; CPU {dry_run_cpu_s:.1f} s here + {_fmt(dry_run_db_cpu_s)} s in "
+          f"PostgreSQL ({job.create_count:,} to create, {job.reject_count:,} rejected)", flush=True)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     job = services.import_commit(actor=admin, job=job)
-    commit_s = time.perf_counter() - started
+    commit_s, (commit_cpu_s, commit_db_cpu_s) = time.perf_counter() - started, _used(cpu)
     created = Person.objects.filter(bank=bank, is_elder=True).count()
     assert job.status == ImportStatus.COMMITTED and job.created_count == created == rows - bad, job.error_message
-    print(f"  commit: {commit_s:.1f} s ({job.created_count:,} registered through the people services)", flush=True)
+    print(f"  commit: {commit_s:.1f} s wall; CPU {commit_cpu_s:.1f} s here + {_fmt(commit_db_cpu_s)} s in "
+          f"PostgreSQL ({job.created_count:,} registered through the people services)", flush=True)
 
     started = time.perf_counter()
     again = services.import_upload(actor=admin, kind="elders", node=branch, file_name="bench.xlsx", data=data,
@@ -114,13 +144,24 @@ def run(quick: bool = False) -> dict:
         row_table_bytes = cursor.fetchone()[0]
 
     total_s = dry_run_s + commit_s
+    load = os.getloadavg()[0]
     rate = rows / total_s
     reference_rate = rows / reference_s
     print(f"  roster import of {rows:,} rows: {total_s:.1f} s = {rate:,.0f} rows/s (target < 60 s); re-import "
           f"dry run {recheck_s:.1f} s, all skipped; bare bulk_create {reference_rate:,.0f} rows/s (reference); "
-          f"ratio {rate / reference_rate:.3f}", flush=True)
+          f"ratio {rate / reference_rate:.3f}; load average {load:.1f} on {os.cpu_count()} CPUs", flush=True)
     return {"rows": rows, "file_bytes": len(data), "dry_run_s": round(dry_run_s, 2), "commit_s": round(commit_s, 2),
+            "dry_run_cpu_s": round(dry_run_cpu_s, 2), "commit_cpu_s": round(commit_cpu_s, 2),
+            "dry_run_db_cpu_s": _round(dry_run_db_cpu_s), "commit_db_cpu_s": _round(commit_db_cpu_s),
             "total_s": round(total_s, 2), "rows_per_s": round(rate), "created": job.created_count,
             "rejected": job.reject_count, "reimport_dry_run_s": round(recheck_s, 2),
             "reference_insert_rows_per_s": round(reference_rate), "ratio_vs_bulk_insert": round(rate / reference_rate, 3),
-            "row_table_bytes": row_table_bytes}
+            "row_table_bytes": row_table_bytes, "load_average": round(load, 1)}
+
+
+def _fmt(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

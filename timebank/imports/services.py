@@ -339,10 +339,13 @@ def import_commit_run(job_id: int) -> ImportJob:
 
 
 def _register_rows(job: ImportJob, progress: _ProgressWriter) -> int:
-    created = done = 0
-    ids = list(job.rows.filter(outcome=RowOutcome.CREATE).order_by("number").values_list("pk", flat=True))
-    for chunk in _batched(ids, CHUNK):
-        rows = list(ImportRow.objects.filter(pk__in=chunk).order_by("number"))
+    created = done = last = 0
+    pending = job.rows.filter(outcome=RowOutcome.CREATE).order_by("number").only(
+        "pk", "number", "name", "id_number_encrypted", "gender", "birth_date", "mobile", "station_id", "address",
+        "emergency_contact_name", "emergency_contact_phone")
+    # Page through the rows by number (index job, outcome, number): rows turned into skips stay behind.
+    while rows := list(pending.filter(number__gt=last)[:CHUNK]):
+        last = rows[-1].number
         entries = [_entry(job, r, field_crypto.decrypt(r.id_number_encrypted)) for r in rows]
         results = people_register_many(actor=job.committed_by, entries=entries)
         for row, result in zip(rows, results, strict=True):
