@@ -124,6 +124,7 @@ class _Stations:
         self.default = node if node.kind == NodeKind.STATION else None
         self.by_name: dict[str, list[Node]] = {}
         self.by_code: dict[str, Node] = {}
+        self.found: dict[str, tuple[Node | None, str]] = {}
         for station in Node.objects.filter(path__startswith=node.path, kind=NodeKind.STATION, is_closed=False):
             for name in {station.name.strip(), station.name_en.strip()} - {""}:
                 self.by_name.setdefault(roster_file.header_key(name), []).append(station)
@@ -131,6 +132,12 @@ class _Stations:
                 self.by_code[station.code.strip().lower()] = station
 
     def find(self, raw: str) -> tuple[Node | None, str]:
+        # A roster names a few dozen stations over thousands of rows: decide each name once.
+        if raw not in self.found:
+            self.found[raw] = self._find(raw)
+        return self.found[raw]
+
+    def _find(self, raw: str) -> tuple[Node | None, str]:
         if not raw:
             return self.default, "" if self.default else "station_missing"
         station = self.by_code.get(raw.lower())
