@@ -347,8 +347,9 @@ def import_commit_run(job_id: int) -> ImportJob:
 
 def _register_rows(job: ImportJob, progress: _ProgressWriter) -> int:
     created = done = last = 0
+    # `job` among the loaded fields: the related manager reads it on every row it yields.
     pending = job.rows.filter(outcome=RowOutcome.CREATE).order_by("number").only(
-        "pk", "number", "name", "id_number_encrypted", "gender", "birth_date", "mobile", "station_id", "address",
+        "pk", "job", "number", "name", "id_number_encrypted", "gender", "birth_date", "mobile", "station_id", "address",
         "emergency_contact_name", "emergency_contact_phone")
     # Page through the rows by number (index job, outcome, number): rows turned into skips stay behind.
     while rows := list(pending.filter(number__gt=last)[:CHUNK]):

@@ -128,3 +128,12 @@ def test_a_background_commit_shows_its_progress_while_its_transaction_is_open(po
     assert job.status == ImportStatus.COMMITTED and job.created_count == 6
     assert seen == [0, 2, 4]  # another connection saw each chunk's progress before the commit ended
     assert Person.objects.filter(name__startswith="老人").count() == 6
+
+
+def test_dry_run_and_commit_use_a_few_queries_per_chunk_not_per_row(world, upload, django_assert_max_num_queries):
+    data = _roster(60)
+    with django_assert_max_num_queries(25):
+        job = upload(data)
+    with django_assert_max_num_queries(25):
+        job = services.import_commit(actor=world.station_staff, job=job)
+    assert job.created_count == 60
