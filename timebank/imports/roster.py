@@ -88,12 +88,12 @@ class Roster:
             if all(_blank(c) for c in cells):
                 continue
             values = {name: (cells[i] if i < len(cells) else None) for name, i in self.columns.items()}
-            texts = [text(c) for c in cells if not _blank(c)]
-            if sum(1 for t in texts if aliases.get(header_key(t))) >= 2 and aliases.get(header_key(text(values["name"]))):
+            name = text(values["name"])
+            if aliases.get(header_key(name)) and sum(1 for c in cells if aliases.get(header_key(text(c)))) >= 2:
                 continue  # the header repeated (a roster printed page by page)
-            if _EXAMPLE.match(text(values["name"])):
+            if _EXAMPLE.match(name):
                 continue
-            if _blank(values["id_number"]) and any(_FOOTER.search(t) for t in texts):
+            if _blank(values["id_number"]) and any(_FOOTER.search(text(c)) for c in cells if not _blank(c)):
                 continue
             yield number, values
 
