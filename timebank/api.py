@@ -1,6 +1,7 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
 from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -89,6 +90,12 @@ def on_not_found(request, exc):
 def on_value_out_of_range(request, exc):
     # A number too large for the database column (an id of 2**70, say): the request's fault.
     return error(request, 422, "value_out_of_range", _("A value is out of the allowed range."))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    # A multipart upload without a boundary or with a broken body (roster import): the request's fault.
+    return error(request, 400, "multipart_invalid", _("The uploaded form data could not be read."))
 
 
 @api.exception_handler(HttpError)

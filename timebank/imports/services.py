@@ -67,8 +67,8 @@ def import_upload(*, actor, kind: str, node, file_name: str, data: bytes, consen
             ImportUpload.objects.create(job=job, content_encrypted=field_crypto.encrypt_bytes(data))
             transaction.on_commit(lambda: _enqueue_check(job.pk))
     if not background:
-        _check(job, roster)
-        job.refresh_from_db()
+        _check_or_fail(job, roster)
+    job.refresh_from_db()
     return job
 
 
@@ -94,14 +94,27 @@ def import_check_run(job_id: int) -> ImportJob:
         if upload is None:
             raise RosterUnreadable()
         roster = roster_file.open_roster(field_crypto.decrypt_bytes(upload.content_encrypted), job.file_name)
-        _check(job, roster)
     except DomainError as err:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
-                                                   error_message=str(err.message)[:300])
+        _fail(job, err)
+    else:
+        _check_or_fail(job, roster)
     finally:
         ImportUpload.objects.filter(job=job).delete()
     job.refresh_from_db()
     return job
+
+
+def _fail(job: ImportJob, err: DomainError) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
+                                               error_message=str(err.message)[:300])
+
+
+def _check_or_fail(job: ImportJob, roster: roster_file.Roster) -> None:
+    """The dry run; a file that turns out damaged below its header fails the job (its rows stay, unused)."""
+    try:
+        _check(job, roster)
+    except DomainError as err:
+        _fail(job, err)
 
 
 class _Stations:
@@ -111,6 +124,7 @@ class _Stations:
         self.default = node if node.kind == NodeKind.STATION else None
         self.by_name: dict[str, list[Node]] = {}
         self.by_code: dict[str, Node] = {}
+        self.found: dict[str, tuple[Node | None, str]] = {}
         for station in Node.objects.filter(path__startswith=node.path, kind=NodeKind.STATION, is_closed=False):
             for name in {station.name.strip(), station.name_en.strip()} - {""}:
                 self.by_name.setdefault(roster_file.header_key(name), []).append(station)
@@ -118,6 +132,12 @@ class _Stations:
                 self.by_code[station.code.strip().lower()] = station
 
     def find(self, raw: str) -> tuple[Node | None, str]:
+        # A roster names a few dozen stations over thousands of rows: decide each name once.
+        if raw not in self.found:
+            self.found[raw] = self._find(raw)
+        return self.found[raw]
+
+    def _find(self, raw: str) -> tuple[Node | None, str]:
         if not raw:
             return self.default, "" if self.default else "station_missing"
         station = self.by_code.get(raw.lower())
@@ -216,8 +236,9 @@ def _check(job: ImportJob, roster: roster_file.Roster) -> None:
     done = 0
     for chunk in _batched(roster.data_rows(), CHUNK):
         rows = [_read_row(job, stations, number, cells) for number, cells in chunk]
-        registered = set(Person.objects.filter(bank=job.bank, id_number_hash__in=[r.id_number_hash for r in rows
-                                                                                    if r.id_number_hash])
+        hashes = [r.id_number_hash for r in rows if r.id_number_hash]
+        # The `exclude` repeats the unique index's condition, so PostgreSQL can use that index.
+        registered = set(Person.objects.filter(bank=job.bank, id_number_hash__in=hashes).exclude(id_number_hash="")
                          .values_list("id_number_hash", flat=True))
         for row in rows:
             if row.id_number_hash:
@@ -272,6 +293,7 @@ def import_commit(*, actor, job: ImportJob) -> ImportJob:
         if background:
             transaction.on_commit(lambda: _enqueue_commit(job.pk))
     if background:
+        job.refresh_from_db()
         return job
     return import_commit_run(job.pk)
 
@@ -316,8 +338,7 @@ def import_commit_run(job_id: int) -> ImportJob:
     except DomainError as err:
         if nested:
             raise  # the caller's transaction undoes the claim as well
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_code=err.code,
-                                                   error_message=str(err.message)[:300])
+        _fail(job, err)
     finally:
         progress.close()
     job.refresh_from_db()
@@ -325,10 +346,14 @@ def import_commit_run(job_id: int) -> ImportJob:
 
 
 def _register_rows(job: ImportJob, progress: _ProgressWriter) -> int:
-    created = done = 0
-    ids = list(job.rows.filter(outcome=RowOutcome.CREATE).order_by("number").values_list("pk", flat=True))
-    for chunk in _batched(ids, CHUNK):
-        rows = list(ImportRow.objects.filter(pk__in=chunk).order_by("number"))
+    created = done = last = 0
+    # `job` among the loaded fields: the related manager reads it on every row it yields.
+    pending = job.rows.filter(outcome=RowOutcome.CREATE).order_by("number").only(
+        "pk", "job", "number", "name", "id_number_encrypted", "gender", "birth_date", "mobile", "station_id", "address",
+        "emergency_contact_name", "emergency_contact_phone")
+    # Page through the rows by number (index job, outcome, number): rows turned into skips stay behind.
+    while rows := list(pending.filter(number__gt=last)[:CHUNK]):
+        last = rows[-1].number
         entries = [_entry(job, r, field_crypto.decrypt(r.id_number_encrypted)) for r in rows]
         results = people_register_many(actor=job.committed_by, entries=entries)
         for row, result in zip(rows, results, strict=True):

@@ -3,6 +3,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -88,9 +89,9 @@ def _identity(id_number: str, birth_date: dt.date | None, gender: str) -> reside
 
 
 def _check_ages(bank: Node, birth: dt.date, *, is_elder: bool, is_volunteer: bool, guardian_consent: bool,
-                rules=None) -> None:
+                rules=None, on: dt.date | None = None) -> None:
     rules = rules or rules_for(bank)
-    age = age_on(birth, today())
+    age = age_on(birth, on or today())
     if is_elder and age < rules.elder_min_age:
         raise TooYoung(_("An elder must be at least %(age)d years old in this bank.") % {"age": rules.elder_min_age},
                        detail={"min_age": rules.elder_min_age})
@@ -108,13 +109,13 @@ def _clean_name(name: str) -> str:
 
 def _new_person(*, station: Node, rules, identity: resident_id.ResidentId, name: str, mobile: str | None,
                 address: str, emergency_contact_name: str, emergency_contact_phone: str, is_elder: bool,
-                is_volunteer: bool, guardian_consent: bool, password: str = "") -> Person:
-    """The unsaved row for a registration that passed every check (one definition for one and many)."""
+                is_volunteer: bool, guardian_consent: bool) -> Person:
+    """The unsaved row for a registration that passed every check (one definition for one and many);
+    `_seal` adds what only a row about to be written needs (the encrypted number, initials, password)."""
     person = Person(
-        mobile=mobile, name=name, name_initials=initials(name), gender=identity.sex,
-        birth_date=identity.birth_date, id_number_encrypted=field_crypto.encrypt(identity.number),
-        id_number_hash=field_crypto.lookup_hash(identity.number), id_tail=identity.number[-4:],
-        id_masked=mask_id_number(identity.number), address=(address or "").strip(),
+        mobile=mobile, name=name, gender=identity.sex,
+        birth_date=identity.birth_date, id_number_hash=field_crypto.lookup_hash(identity.number),
+        id_tail=identity.number[-4:], id_masked=mask_id_number(identity.number), address=(address or "").strip(),
         bank=station.bank, node=station, emergency_contact_name=(emergency_contact_name or "").strip(),
         emergency_contact_phone=normalise_mobile(emergency_contact_phone), is_elder=is_elder,
         is_volunteer=is_volunteer, guardian_consent=guardian_consent,
@@ -123,10 +124,18 @@ def _new_person(*, station: Node, rules, identity: resident_id.ResidentId, name:
     if is_volunteer:
         person.volunteer_status = (VolunteerStatus.PENDING if rules.volunteer_approval_required
                                    else VolunteerStatus.APPROVED)
+    person.identity = identity
+    return person
+
+
+def _seal(person: Person, password: str = "") -> Person:
+    person.name_initials = initials(person.name)
+    person.id_number_encrypted = field_crypto.encrypt(person.identity.number)
     if password:
         person.set_password(password)
     else:
-        person.set_unusable_password()
+        # What set_unusable_password() stores ("!" and random text), without its per-character RNG calls.
+        person.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
     return person
 
 
@@ -168,7 +177,8 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
             person = _new_person(station=station, rules=rules, identity=identity, name=name, mobile=mobile_clean,
                                  address=address, emergency_contact_name=emergency_contact_name,
                                  emergency_contact_phone=emergency_contact_phone, is_elder=is_elder,
-                                 is_volunteer=is_volunteer, guardian_consent=guardian_consent, password=password)
+                                 is_volunteer=is_volunteer, guardian_consent=guardian_consent)
+            _seal(person, password)
             person.save()
             rollup_touch(node_id=person.node_id, when=person.created_at)
             audit_record(actor=actor if not self_signup else person,
@@ -190,6 +200,8 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
     stations = {n.pk: n for n in Node.objects.filter(pk__in=[s for s in station_ids if str(s or "").isdigit()],
                                                      kind=NodeKind.STATION, is_closed=False).select_related("bank")}
     rules_by_bank: dict[int, object] = {}
+    allowed = {pk: has_perm(actor, Perm.PEOPLE_EDIT, node) for pk, node in stations.items()}
+    on = today()
     results: list[Person | DomainError] = []
     checked: list[tuple[int, Person]] = []
     for entry in entries:
@@ -199,7 +211,7 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
                 raise ConsentRequired()
             raw_station = entry["station"]
             station = stations.get(raw_station.pk if isinstance(raw_station, Node) else raw_station)
-            if station is None or not has_perm(actor, Perm.PEOPLE_EDIT, station):
+            if station is None or not allowed[station.pk]:
                 raise StationUnknown()
             if station.bank_id not in rules_by_bank:
                 rules_by_bank[station.bank_id] = rules_for(station.bank)
@@ -208,7 +220,7 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
             guardian_consent = bool(entry.get("guardian_consent"))
             identity = _identity(entry.get("id_number", ""), entry.get("birth_date"), entry.get("gender", ""))
             _check_ages(station.bank, identity.birth_date, is_elder=is_elder, is_volunteer=is_volunteer,
-                        guardian_consent=guardian_consent, rules=rules)
+                        guardian_consent=guardian_consent, rules=rules, on=on)
             mobile = normalise_mobile(entry.get("mobile", ""))
             if mobile and not is_valid_mobile(mobile):
                 raise MobileInvalid()
@@ -217,7 +229,6 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
                                  emergency_contact_name=entry.get("emergency_contact_name", ""),
                                  emergency_contact_phone=entry.get("emergency_contact_phone", ""),
                                  is_elder=is_elder, is_volunteer=is_volunteer, guardian_consent=guardian_consent)
-            person.registration_changes = _registered_changes(person, identity)
         except DomainError as err:
             results.append(err)
             continue
@@ -228,8 +239,9 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
     taken_hashes = set()
     for bank_id in {p.bank_id for p in candidates}:
         hashes = [p.id_number_hash for p in candidates if p.bank_id == bank_id]
+        # The `exclude` repeats the unique index's condition, so PostgreSQL can use that index.
         taken_hashes |= {(bank_id, h) for h in Person.objects.filter(bank_id=bank_id, id_number_hash__in=hashes)
-                         .values_list("id_number_hash", flat=True)}
+                         .exclude(id_number_hash="").values_list("id_number_hash", flat=True)}
     taken_mobiles = set(Person.objects.filter(mobile__in=[p.mobile for p in candidates if p.mobile])
                         .values_list("mobile", flat=True))
     for index, person in checked:
@@ -255,9 +267,9 @@ def people_register_many(*, actor, entries: list[dict]) -> list[Person | DomainE
         return results
     try:
         with transaction.atomic():
-            Person.objects.bulk_create(accepted, batch_size=1000)
+            Person.objects.bulk_create([_seal(p) for p in accepted], batch_size=1000)
             audit_records(actor=actor, action="person.registered",
-                          items=[(p, p.registration_changes) for p in accepted])
+                          items=[(p, _registered_changes(p, p.identity)) for p in accepted])
     except IntegrityError:
         raise DuplicatePerson() from None
     return results

@@ -79,3 +79,9 @@ def test_the_upload_needs_a_kind_and_consent(world, api_client):
     assert _upload(api_client, world, data, name="r.csv", kind="cats").json()["code"] == "import_kind_invalid"
     assert _upload(api_client, world, data, name="r.csv", consent="false").json()["code"] == "consent_required"
     assert ImportJob.objects.count() == 0
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400(world, api_client):
+    api_client.login_as(world.station_staff)
+    response = api_client.generic("POST", "/api/v1/imports", b"--x\r\n", content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json()["code"] == "multipart_invalid"

@@ -97,3 +97,43 @@ def test_concurrent_commits_of_one_job_register_everyone_once(postgres_only, wor
     assert {r.code for r in refused} == {"import_not_committable"} and len(refused) == 5
     assert Person.objects.filter(name__startswith="老人").count() == 20
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.COMMITTED
+
+
+def test_a_background_commit_shows_its_progress_while_its_transaction_is_open(postgres_only, world, upload,
+                                                                              monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    monkeypatch.setattr(services, "INLINE_ROWS", 2)
+    monkeypatch.setattr(services, "CHUNK", 2)
+    job = upload(_roster(6))  # checked at once: the test runs in autocommit, the task backend is immediate
+    assert job.status == ImportStatus.DRY_RUN
+    seen = []
+    original = services.people_register_many
+
+    def watching(**kwargs):
+        def look():
+            seen.append(ImportJob.objects.values_list("progress_done", flat=True).get(pk=job.pk))
+            connection.close()
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "people_register_many", watching)
+    services.import_commit(actor=world.station_staff, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMMITTED and job.created_count == 6
+    assert seen == [0, 2, 4]  # another connection saw each chunk's progress before the commit ended
+    assert Person.objects.filter(name__startswith="老人").count() == 6
+
+
+def test_dry_run_and_commit_use_a_few_queries_per_chunk_not_per_row(world, upload, django_assert_max_num_queries):
+    data = _roster(60)
+    with django_assert_max_num_queries(25):
+        job = upload(data)
+    with django_assert_max_num_queries(25):
+        job = services.import_commit(actor=world.station_staff, job=job)
+    assert job.created_count == 60

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from timebank.imports.models import ImportJob, ImportStatus
+from timebank.imports.roster import FIELDS
 from timebank.people.models import Person
 
 from .conftest import HEADER, id_for, xlsx_bytes
@@ -91,3 +92,36 @@ def test_another_branch_gets_404_on_every_import_page(world, client, upload):
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.DRY_RUN
     client.force_login(world.volunteer)
     assert client.get("/imports/").status_code == 404
+
+
+def test_a_running_import_shows_a_polling_progress_bar_that_reloads_the_page_when_done(world, client, upload):
+    job = upload(xlsx_bytes([HEADER, ["王秀英", id_for(), "", "", "", "", ""]]))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, progress_done=1, progress_total=4)
+    client.force_login(world.station_staff)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert 'id="import-progress"' in page and f'hx-get="/imports/{job.pk}/progress/"' in page
+    assert 'value="25"' in page  # 1 of 4 rows
+    assert 'id="import-commit"' not in page
+    fragment = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "HX-Refresh" not in fragment
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTED, progress_done=4)
+    fragment = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert fragment["HX-Refresh"] == "true" and "hx-get" not in fragment.content.decode()
+
+
+def test_the_rejected_rows_file_can_be_corrected_and_uploaded_again(world, client, upload):
+    from openpyxl import load_workbook as load
+
+    number = id_for()
+    job = upload(xlsx_bytes([HEADER, ["王秀英", number, "女", "", "138-1234-567", "", ""]]))
+    client.force_login(world.station_staff)
+    book = load(io.BytesIO(client.get(f"/imports/{job.pk}/rejected.xlsx").content))
+    sheet = book.active
+    assert sheet.max_column == len(FIELDS) + 2  # the row number, the template's columns, the error
+    sheet.cell(row=2, column=FIELDS.index("mobile") + 2, value="13812345678")  # the correction
+    buffer = io.BytesIO()
+    book.save(buffer)
+    again = upload(buffer.getvalue())
+    row = again.rows.get()
+    assert (row.outcome, row.name, row.mobile, row.id_number_hash) == ("create", "王秀英", "13812345678",
+                                                                       job.rows.get().id_number_hash)
