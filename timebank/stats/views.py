@@ -24,10 +24,10 @@ def _period(request) -> tuple[selectors.Period, DomainError | None]:
         return selectors.period_from(kind="month"), err
 
 
-def dashboard_figures(request, node, period) -> dict:
+def dashboard_figures(request, node, period, *, rankings: bool = True) -> dict:
     """The summary plus what the page and the exports draw from it."""
     figures = selectors.summary(actor=request.user, node=node, date_from=period.date_from, date_to=period.date_to,
-                                language=get_language() or "zh-hans")
+                                language=get_language() or "zh-hans", rankings=rankings)
     bucket = selectors.auto_bucket(period)
     series = selectors.timeseries(actor=request.user, node=node, metric="served_minutes",
                                   date_from=period.date_from, date_to=period.date_to, bucket=bucket)
@@ -39,8 +39,14 @@ def dashboard_figures(request, node, period) -> dict:
 def dashboard(request):
     node = selectors.stats_node_get(request.user, request.GET.get("node"))
     period, period_error = _period(request)
-    data = dashboard_figures(request, node, period)
+    if request.GET.get("section") == "rankings":
+        # Read from raw rows, so loaded after the page (by HTMX, or by following the link).
+        rankings = selectors.rankings_of(actor=request.user, node=node, date_from=period.date_from,
+                                         date_to=period.date_to)
+        template = "stats/_rankings.html" if getattr(request, "htmx", False) else "stats/rankings.html"
+        return render(request, template, {"f": rankings, "node": node, "period": period})
     fmt = export_format(request)
+    data = dashboard_figures(request, node, period, rankings=bool(fmt))
     if fmt:
         return _export(fmt, node, period, data)
     figures = data["figures"]
@@ -52,6 +58,7 @@ def dashboard(request):
         "crumbs": selectors.breadcrumbs(request.user, node),
         "query": query_without(request, "format"),
         "node_query": query_without(request, "format", "node"),
+        "rankings_query": query_without(request, "format", "section"),
         "served_chart": charts.column_chart(
             [(p["start"][5:] if data["bucket"] != "month" else p["start"][:7], p["value"] / 60) for p in data["series"]],
             _("Hours served"), unit=" h"),
