@@ -3,6 +3,7 @@ monthly report PDF. Thin: parse the request, call the selectors, render."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -43,8 +44,8 @@ def dashboard(request):
         # Read from raw rows, so loaded after the page (by HTMX, or by following the link).
         rankings = selectors.rankings_of(actor=request.user, node=node, date_from=period.date_from,
                                          date_to=period.date_to)
-        template = "stats/_rankings.html" if getattr(request, "htmx", False) else "stats/rankings.html"
-        return render(request, template, {"f": rankings, "node": node, "period": period})
+        template = "stats/_rankings.html" if _partial(request) else "stats/rankings.html"
+        return _vary(render(request, template, {"f": rankings, "node": node, "period": period}))
     fmt = export_format(request)
     data = dashboard_figures(request, node, period, rankings=bool(fmt))
     if fmt:
@@ -71,8 +72,18 @@ def dashboard(request):
         "periods": [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("year", _("Year")),
                     ("custom", _("From – to"))],
     }
-    template = "stats/_dashboard.html" if getattr(request, "htmx", False) else "stats/dashboard.html"
-    return render(request, template, context)
+    template = "stats/_dashboard.html" if _partial(request) else "stats/dashboard.html"
+    return _vary(render(request, template, context))
+
+
+def _partial(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _vary(response):
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _hours(minutes: int) -> float:
