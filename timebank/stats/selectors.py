@@ -99,11 +99,13 @@ def month_period(month: str) -> Period:
 
 def stats_home_node(actor) -> Node:
     """The highest node where the actor may read statistics (their default view)."""
-    tops = nodes_with(actor, Perm.STATS_VIEW)
-    tops = [n for n in tops if n.kind != NodeKind.PLATFORM] or tops
-    if not tops:
-        raise NotFound()
-    return tops[0]
+    for top in nodes_with(actor, Perm.STATS_VIEW):
+        if top.kind != NodeKind.PLATFORM:
+            return top
+        bank = Node.objects.filter(parent=top, kind=NodeKind.BANK, is_closed=False).order_by("path").first()
+        if bank is not None:  # a platform admin starts at the first bank
+            return bank
+    raise NotFound()
 
 
 def stats_node_get(actor, node_id) -> Node:

@@ -126,3 +126,15 @@ def test_the_rankings_load_after_the_page_and_without_javascript(stats_world, cl
     assert w.volunteer.name in full and "<html" in full
     client.force_login(w.other_branch_admin)
     assert client.get(f"/stats/?{_q(w, w.branch_a)}&section=rankings").status_code == 404
+
+
+def test_a_platform_admin_starts_at_the_first_bank(world, client):
+    from timebank.conftest import make_person
+    from timebank.orgs.services import role_grant
+
+    admin = make_person(world.station_a1, "平台管理员", mobile="13900000099")
+    role_grant(actor=None, person=admin, role="platform_admin", node=world.platform)
+    client.force_login(admin)
+    page = client.get("/stats/")
+    assert page.status_code == 200 and page.context["node"] == world.bank
+    assert client.get(f"/stats/?node={world.platform.pk}").status_code == 404
