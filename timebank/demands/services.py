@@ -168,7 +168,7 @@ def _require_visible(actor, demand: Demand) -> None:
 
 def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
     # Every change of a demand or assignment passes here: its station's day is recounted on commit.
-    rollup_touch(node_id=demand.station_id, when=demand.starts_at)
+    rollup_touch(node_id=demand.station_id, when=demand.starts_at, volunteer_id=getattr(obj, "volunteer_id", None))
     audit_record(actor=actor, action=action, obj=obj, node=demand.station, bank=demand.bank, changes=changes)
 
 

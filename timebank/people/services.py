@@ -268,6 +268,8 @@ def people_register_many(*, actor, entries: list[dict]) -> list[Person | DomainE
     try:
         with transaction.atomic():
             Person.objects.bulk_create([_seal(p) for p in accepted], batch_size=1000)
+            for person in accepted:
+                rollup_touch(node_id=person.node_id, when=person.created_at)
             audit_records(actor=actor, action="person.registered",
                           items=[(p, _registered_changes(p, p.identity)) for p in accepted])
     except IntegrityError:

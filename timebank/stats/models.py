@@ -14,6 +14,9 @@ SERVICE_COLUMNS = (
 )
 COIN_COLUMNS = ("coins_issued", "coins_redeemed", "coins_donated", "members_in", "members_out")
 COLUMNS = SERVICE_COLUMNS + COIN_COLUMNS
+# State on that day, not sums over days (they add up over nodes only): the volunteers whose home
+# station this is and who served in the 30 / 90 days up to the day, the latter by join month.
+ACTIVITY_COLUMNS = ("volunteers_active_30", "volunteers_active_90", "active_cohorts")
 
 
 class NodeDayRollup(models.Model):
@@ -43,10 +46,15 @@ class NodeDayRollup(models.Model):
     coins_donated = models.BigIntegerField(default=0)
     members_in = models.BigIntegerField(default=0)  # posted into members' accounts
     members_out = models.BigIntegerField(default=0)  # posted out of members' accounts
+    volunteers_active_30 = models.IntegerField(default=0)
+    volunteers_active_90 = models.IntegerField(default=0)
+    active_cohorts = models.JSONField(default=dict, blank=True)  # {"YYYY-MM" joined: active in 90 days}
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["node", "day"], name="stats_one_rollup_per_node_day")]
+        # On PostgreSQL migration 0002 makes it covering: the bank's totals since the beginning, its
+        # series and its new volunteers by month are then read from the index alone.
         indexes = [models.Index(fields=["bank", "day"], name="stats_rollup_bank_day")]
 
     def __str__(self) -> str:
@@ -66,6 +74,7 @@ class NodeDayServiceRollup(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["node", "day", "service_type"],
                                                name="stats_one_type_rollup_per_node_day")]
+        indexes = [models.Index(fields=["bank", "day"], name="stats_type_rollup_bank_day")]
 
     def __str__(self) -> str:
         return f"{self.node_id}@{self.day}/{self.service_type_id}"

@@ -149,3 +149,66 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
         elif row["kind"] in DONATED_KINDS:
             cell["coins_donated"] += row["total"]
     return {k: v for k, v in figures.items() if any(v.values())}
+
+
+ACTIVE_WINDOWS = (30, 90)
+
+
+def activity_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt.date | None = None,
+                     node_ids=None) -> dict[Key, dict]:
+    """{(home station, day): {"volunteers_active_30", "volunteers_active_90", "active_cohorts"}} for the
+    days in [day_from, day_to]: how many volunteers of the station served (a confirmed service) in the
+    30 and 90 days up to that day, the latter by the month they joined."""
+    first_serve = None if day_from is None else day_from - dt.timedelta(days=max(ACTIVE_WINDOWS) - 1)
+    served = (Assignment.objects.filter(_between("starts_at", first_serve, day_to), _nodes("volunteer__node_id", node_ids),
+                                        demand__bank_id=bank_id, status__in=SERVED, volunteer__node__isnull=False)
+              .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI))
+              .values_list("volunteer__node_id", "volunteer_id", "volunteer__created_at", "day").distinct())
+    days_served: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    cohort_of: dict[int, str] = {}
+    for node_id, volunteer_id, joined, day in served.order_by().iterator(chunk_size=10000):
+        days_served[(node_id, volunteer_id)].append(_as_date(day))
+        cohort_of[volunteer_id] = joined.astimezone(SHANGHAI).strftime("%Y-%m")
+    # Per node and window: +1 / −1 where each volunteer's merged active spells start and end.
+    changes: dict[int, dict[dt.date, dict]] = defaultdict(lambda: defaultdict(lambda: {30: 0, 90: 0, "c": {}}))
+    for (node_id, volunteer_id), days in days_served.items():
+        days.sort()
+        for window in ACTIVE_WINDOWS:
+            spells: list[list[dt.date]] = []
+            for day in days:
+                end = day + dt.timedelta(days=window - 1)
+                if spells and day <= spells[-1][1] + dt.timedelta(days=1):
+                    spells[-1][1] = max(spells[-1][1], end)
+                else:
+                    spells.append([day, end])
+            for start, end in spells:
+                after = end + dt.timedelta(days=1)
+                changes[node_id][start][window] += 1
+                changes[node_id][after][window] -= 1
+                if window == 90:
+                    cohort = cohort_of[volunteer_id]
+                    for moment, step in ((start, 1), (after, -1)):
+                        bucket = changes[node_id][moment]["c"]
+                        bucket[cohort] = bucket.get(cohort, 0) + step
+    figures: dict[Key, dict] = {}
+    for node_id, by_day in changes.items():
+        running = {30: 0, 90: 0}
+        cohorts: dict[str, int] = {}
+        moments = sorted(by_day)
+        for i, moment in enumerate(moments):
+            step = by_day[moment]
+            running[30] += step[30]
+            running[90] += step[90]
+            for cohort, n in step["c"].items():
+                cohorts[cohort] = cohorts.get(cohort, 0) + n
+            until = moments[i + 1] if i + 1 < len(moments) else moment
+            day = moment
+            while day < until or day == moment:
+                inside = (day_from is None or day >= day_from) and (day_to is None or day <= day_to)
+                if inside and running[90]:
+                    figures[(node_id, day)] = {"volunteers_active_30": running[30], "volunteers_active_90": running[90],
+                                               "active_cohorts": {c: n for c, n in sorted(cohorts.items()) if n}}
+                day += dt.timedelta(days=1)
+                if day >= until:
+                    break
+    return figures

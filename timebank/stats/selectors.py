@@ -14,11 +14,10 @@ from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
-from timebank.people.models import Person, VolunteerStatus
 from timebank.teams.models import Team, TeamClaim
 
 from .exceptions import MetricUnknown, PeriodInvalid
-from .models import NodeDayRollup, NodeDayServiceRollup
+from .models import COLUMNS, NodeDayRollup, NodeDayServiceRollup
 from .rollups import SERVED, day_start
 
 PERIODS = ("day", "week", "month", "year", "custom")
@@ -100,11 +99,13 @@ def month_period(month: str) -> Period:
 
 def stats_home_node(actor) -> Node:
     """The highest node where the actor may read statistics (their default view)."""
-    tops = nodes_with(actor, Perm.STATS_VIEW)
-    tops = [n for n in tops if n.kind != NodeKind.PLATFORM] or tops
-    if not tops:
-        raise NotFound()
-    return tops[0]
+    for top in nodes_with(actor, Perm.STATS_VIEW):
+        if top.kind != NodeKind.PLATFORM:
+            return top
+        bank = Node.objects.filter(parent=top, kind=NodeKind.BANK, is_closed=False).order_by("path").first()
+        if bank is not None:  # a platform admin starts at the first bank
+            return bank
+    raise NotFound()
 
 
 def stats_node_get(actor, node_id) -> Node:
@@ -140,15 +141,58 @@ def children_of(actor, node: Node) -> list[Node]:
 # ---- the rollups ------------------------------------------------------------------------------
 
 def _rollups(node: Node):
-    return NodeDayRollup.objects.filter(node__path__startswith=node.path)
+    if node.kind == NodeKind.BANK:
+        return NodeDayRollup.objects.filter(bank_id=node.pk)  # no join: the bank's own index
+    return NodeDayRollup.objects.filter(node_id__in=_subtree_ids(node))
+
+
+def _subtree_ids(node: Node) -> list[int]:
+    if not hasattr(node, "_subtree_ids"):
+        node._subtree_ids = list(Node.objects.filter(path__startswith=node.path).values_list("pk", flat=True))
+    return node._subtree_ids
+
+
+def _memo(node: Node, key: tuple, compute):
+    """Inside `summary`, a sum several figures read is computed once (the memo lives on the node
+    object for the duration of that call only); a figure asked for alone is always fresh."""
+    memo = node.__dict__.get("_stats_memo")
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _sums(node: Node, columns, date_from: dt.date | None, date_to: dt.date) -> dict[str, int]:
-    rows = _rollups(node).filter(day__lte=date_to)
-    if date_from is not None:
-        rows = rows.filter(day__gte=date_from)
-    totals = rows.aggregate(**{c: Coalesce(Sum(c), 0) for c in columns})
-    return {c: int(totals[c] or 0) for c in columns}
+    """Every additive column summed over the subtree and the days (all days up to `date_to` when
+    `date_from` is None), in one query however many figures read it."""
+
+    def compute():
+        if date_from is None:  # everything up to the day: the per-node totals, added up
+            by_node = _cumulative_by_node(node, date_to).values()
+            return {c: sum(row[c] for row in by_node) for c in CUMULATIVE}
+        totals = (_rollups(node).filter(day__gte=date_from, day__lte=date_to)
+                  .aggregate(**{c: Coalesce(Sum(c), 0) for c in COLUMNS}))
+        return {c: int(totals[c] or 0) for c in COLUMNS}
+
+    totals = _memo(node, ("sums", date_from, date_to), compute)
+    return {c: totals[c] for c in columns}
+
+
+# The figures that are totals "since the beginning" (people registered, coins held).
+CUMULATIVE = ("elders_new", "volunteers_new", "members_in", "members_out")
+
+
+def _cumulative_by_node(node: Node, date_to: dt.date) -> dict[int, dict[str, int]]:
+    """{node id: the CUMULATIVE columns summed over every day up to `date_to`}: one pass over the
+    subtree's rows, shared by the totals and the comparison of children."""
+
+    def compute():
+        rows = (_rollups(node).filter(day__lte=date_to).values("node_id")
+                .annotate(**{c: Sum(c) for c in CUMULATIVE}))
+        return {r["node_id"]: {c: int(r[c] or 0) for c in CUMULATIVE} for r in rows}
+
+    return _memo(node, ("cumulative", date_to), compute)
 
 
 def _ratio(part: int, whole: int, digits: int = 1) -> float | None:
@@ -194,8 +238,10 @@ def coins(*, actor, node: Node, date_from: dt.date, date_to: dt.date) -> dict[st
 def services_by_type(*, actor, node: Node, date_from: dt.date, date_to: dt.date, language: str = "zh-hans") -> list[dict]:
     """Person-times and minutes served per service type, most served first."""
     _require(actor, node)
-    rows = (NodeDayServiceRollup.objects.filter(node__path__startswith=node.path, day__gte=date_from, day__lte=date_to)
-            .values("service_type_id").annotate(services=Sum("services"), minutes=Sum("served_minutes")))
+    rows = NodeDayServiceRollup.objects.filter(day__gte=date_from, day__lte=date_to)
+    rows = rows.filter(bank_id=node.pk) if node.kind == NodeKind.BANK else rows.filter(node_id__in=_subtree_ids(node))
+    rows = _memo(node, ("types", date_from, date_to), lambda: list(
+        rows.values("service_type_id").annotate(services=Sum("services"), minutes=Sum("served_minutes"))))
     types = {t.pk: t for t in ServiceType.objects.filter(pk__in=[r["service_type_id"] for r in rows])}
     out = [{"code": types[r["service_type_id"]].code, "name": types[r["service_type_id"]].display_name(language),
             "category": types[r["service_type_id"]].category, "services": r["services"], "served_minutes": r["minutes"]}
@@ -245,41 +291,58 @@ def average_rating(*, actor, node: Node, date_from: dt.date, date_to: dt.date) -
 # ---- figures of distinct people (raw rows, by index) ---------------------------------------------
 
 def _served_in(node: Node, start: dt.date, end: dt.date):
-    return Assignment.objects.filter(status__in=SERVED, starts_at__gte=day_start(start),
-                                     starts_at__lt=day_start(end + dt.timedelta(days=1)),
-                                     demand__station__path__startswith=node.path)
+    served = Assignment.objects.filter(status__in=SERVED, starts_at__gte=day_start(start),
+                                       starts_at__lt=day_start(end + dt.timedelta(days=1)))
+    if node.kind == NodeKind.BANK:
+        return served.filter(demand__bank_id=node.pk)
+    return served.filter(demand__station_id__in=_subtree_ids(node))
+
+
+def _activity_day(date_to: dt.date) -> dt.date:
+    return min(date_to, timezone.localdate())
+
+
+def _activity(node: Node, day: dt.date) -> dict:
+    def compute():
+        totals = {"days_30": 0, "days_90": 0, "cohorts": defaultdict(int)}
+        for a30, a90, cohorts in (_rollups(node).filter(day=day)
+                                  .values_list("volunteers_active_30", "volunteers_active_90", "active_cohorts")):
+            totals["days_30"] += a30
+            totals["days_90"] += a90
+            for month, n in (cohorts or {}).items():
+                totals["cohorts"][month] += n
+        return totals
+
+    return _memo(node, ("activity", day), compute)
 
 
 def active_volunteers(*, actor, node: Node, date_to: dt.date) -> dict[str, int]:
-    """Volunteers who served (a confirmed service) in the 30 and 90 days up to the period's end."""
+    """Volunteers of the subtree (by home station) who served — a confirmed service — in the 30 and
+    90 days up to the period's end (or today, if the period ends later)."""
     _require(actor, node)
-    return {f"days_{n}": _served_in(node, date_to - dt.timedelta(days=n - 1), date_to)
-            .values("volunteer_id").distinct().count() for n in (30, 90)}
+    totals = _activity(node, _activity_day(date_to))
+    return {"days_30": totals["days_30"], "days_90": totals["days_90"]}
 
 
 def retention_by_join_month(*, actor, node: Node, date_to: dt.date, months: int = 12) -> list[dict]:
-    """For volunteers who joined in each of the last `months` months: how many joined, and how many
-    of them served in the 90 days up to the period's end."""
+    """For the volunteers who joined in each of the last `months` months: how many joined, and how
+    many of them served in the 90 days up to the period's end (or today)."""
     _require(actor, node)
-    first = (date_to.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
-    joined = list(Person.objects.filter(node__path__startswith=node.path, is_volunteer=True,
-                                        volunteer_status=VolunteerStatus.APPROVED,
-                                        created_at__gte=day_start(first),
-                                        created_at__lt=day_start(date_to + dt.timedelta(days=1)))
-                  .values_list("pk", "created_at"))
-    active = set(_served_in(node, date_to - dt.timedelta(days=89), date_to)
-                 .filter(volunteer_id__in=[pk for pk, _ in joined]).values_list("volunteer_id", flat=True).distinct())
-    cohorts: dict[str, list[int]] = {}
-    month = first
+    first = date_to.replace(day=1)
+    for _step in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    joined = defaultdict(int)
+    for day, n in (_rollups(node).filter(day__gte=first, day__lte=date_to, volunteers_new__gt=0)
+                   .values_list("day", "volunteers_new")):
+        joined[day.strftime("%Y-%m")] += n
+    active = _activity(node, _activity_day(date_to))["cohorts"]
+    out, month = [], first
     while month <= date_to:
-        cohorts[month.strftime("%Y-%m")] = [0, 0]
+        key = month.strftime("%Y-%m")
+        out.append({"month": key, "joined": joined[key], "active_90_days": active.get(key, 0),
+                    "percent": _ratio(active.get(key, 0), joined[key])})
         month = _month_end(month) + dt.timedelta(days=1)
-    for pk, created in joined:
-        key = timezone.localtime(created).strftime("%Y-%m")
-        if key in cohorts:
-            cohorts[key][0] += 1
-            cohorts[key][1] += pk in active
-    return [{"month": m, "joined": j, "active_90_days": a, "percent": _ratio(a, j)} for m, (j, a) in cohorts.items()]
+    return out
 
 
 def top_volunteers(*, actor, node: Node, date_from: dt.date, date_to: dt.date, limit: int = 10) -> list[dict]:
@@ -323,7 +386,7 @@ def timeseries(*, actor, node: Node, metric: str, date_from: dt.date, date_to: d
     if bucket not in BUCKETS:
         raise PeriodInvalid(code="bucket_invalid", detail={"bucket": str(bucket)[:20], "allowed": list(BUCKETS)})
     column = METRICS[metric]
-    per_day = dict(_rollups(node).filter(day__gte=date_from, day__lte=date_to).values("day")
+    per_day = dict(_rollups(node).filter(day__gte=date_from, day__lte=date_to).order_by().values("day")
                    .annotate(v=Sum(column)).values_list("day", "v"))
     buckets: dict[dt.date, int] = {}
     day = date_from
@@ -343,40 +406,52 @@ def children_comparison(*, actor, node: Node, date_from: dt.date, date_to: dt.da
     children = children_of(actor, node)
     if not children:
         return []
-    period = {r["node__path"]: r for r in _rollups(node).filter(day__gte=date_from, day__lte=date_to)
-              .values("node__path").annotate(services=Sum("services"), minutes=Sum("served_minutes"),
-                                             issued=Sum("coins_issued"), expired=Sum("demands_expired"),
-                                             demands=Sum("demands_published"))}
-    ever = {r["node__path"]: r for r in _rollups(node).filter(day__lte=date_to).values("node__path")
-            .annotate(elders=Sum("elders_new"), volunteers=Sum("volunteers_new"),
-                      held=Sum("members_in") - Sum("members_out"))}
-    out = []
-    for child in children:
-        row = {"id": child.pk, "name": child.name, "kind": child.kind, "is_closed": child.is_closed,
-               "person_times": 0, "served_minutes": 0, "coins_issued": 0, "demands": 0, "expired": 0,
-               "elders_total": 0, "volunteers_total": 0, "outstanding": 0}
-        for path, r in period.items():
-            if path.startswith(child.path):
-                row["person_times"] += r["services"] or 0
-                row["served_minutes"] += r["minutes"] or 0
-                row["coins_issued"] += r["issued"] or 0
-                row["demands"] += r["demands"] or 0
-                row["expired"] += r["expired"] or 0
-        for path, r in ever.items():
-            if path.startswith(child.path):
-                row["elders_total"] += r["elders"] or 0
-                row["volunteers_total"] += r["volunteers"] or 0
-                row["outstanding"] += r["held"] or 0
-        out.append(row)
-    return out
+    paths = dict(Node.objects.filter(pk__in=_subtree_ids(node)).values_list("pk", "path"))
+    period = (_rollups(node).filter(day__gte=date_from, day__lte=date_to).values("node_id")
+              .annotate(services=Sum("services"), minutes=Sum("served_minutes"), issued=Sum("coins_issued"),
+                        expired=Sum("demands_expired"), demands=Sum("demands_published")))
+    ever = _cumulative_by_node(node, date_to)
+    rows = {child.pk: {"id": child.pk, "name": child.name, "kind": child.kind, "is_closed": child.is_closed,
+                       "person_times": 0, "served_minutes": 0, "coins_issued": 0, "demands": 0, "expired": 0,
+                       "elders_total": 0, "volunteers_total": 0, "outstanding": 0} for child in children}
+    child_of = {}
+    for node_id, path in paths.items():
+        child_of[node_id] = next((c.pk for c in children if path.startswith(c.path)), None)
+    for r in period:
+        row = rows.get(child_of.get(r["node_id"]))
+        if row is not None:
+            row["person_times"] += r["services"] or 0
+            row["served_minutes"] += r["minutes"] or 0
+            row["coins_issued"] += r["issued"] or 0
+            row["demands"] += r["demands"] or 0
+            row["expired"] += r["expired"] or 0
+    for node_id, r in ever.items():
+        row = rows.get(child_of.get(node_id))
+        if row is not None:
+            row["elders_total"] += r["elders_new"]
+            row["volunteers_total"] += r["volunteers_new"]
+            row["outstanding"] += r["members_in"] - r["members_out"]
+    return [rows[child.pk] for child in children]
 
 
 # ---- everything at once -----------------------------------------------------------------------------
 
-def summary(*, actor, node: Node, date_from: dt.date, date_to: dt.date, language: str = "zh-hans") -> dict:
-    """Every figure of the dashboard for one node and period (what the page, exports, PDF and API show)."""
+def summary(*, actor, node: Node, date_from: dt.date, date_to: dt.date, language: str = "zh-hans",
+            rankings: bool = True) -> dict:
+    """Every figure of the dashboard for one node and period (what the page, exports, PDF and API show).
+    The rankings (top volunteers and teams) are the only figures read from raw rows; the page loads
+    them separately (`rankings=False`) so the figures show at once."""
     _require(actor, node)
+    node._stats_memo = {}
+    try:
+        return _summary(actor, node, date_from, date_to, language, rankings)
+    finally:
+        del node._stats_memo
+
+
+def _summary(actor, node: Node, date_from: dt.date, date_to: dt.date, language: str, rankings: bool) -> dict:
     args = {"actor": actor, "node": node, "date_from": date_from, "date_to": date_to}
+    ranked = rankings_of(**args) if rankings else {"top_volunteers": [], "top_teams": []}
     return {
         "node": {"id": node.pk, "name": node.display_name(language), "kind": node.kind},
         "date_from": date_from.isoformat(),
@@ -392,7 +467,11 @@ def summary(*, actor, node: Node, date_from: dt.date, date_to: dt.date, language
         "rating": average_rating(**args),
         "active_volunteers": active_volunteers(actor=actor, node=node, date_to=date_to),
         "retention": retention_by_join_month(actor=actor, node=node, date_to=date_to),
-        "top_volunteers": top_volunteers(**args),
-        "top_teams": top_teams(**args),
+        **ranked,
         "children": children_comparison(**args),
     }
+
+
+def rankings_of(*, actor, node: Node, date_from: dt.date, date_to: dt.date) -> dict[str, list[dict]]:
+    args = {"actor": actor, "node": node, "date_from": date_from, "date_to": date_to}
+    return {"top_volunteers": top_volunteers(**args), "top_teams": top_teams(**args)}

@@ -12,9 +12,10 @@ from django.utils import timezone
 from timebank.audit.services import audit_record
 from timebank.ledger.models import Transfer, TransferStatus
 from timebank.orgs.models import Node, NodeKind
+from timebank.people.models import Person
 
 from . import rollups
-from .models import COLUMNS, SERVICE_COLUMNS, NodeDayRollup, NodeDayServiceRollup, TransferWatermark
+from .models import ACTIVITY_COLUMNS, COLUMNS, SERVICE_COLUMNS, NodeDayRollup, NodeDayServiceRollup, TransferWatermark
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +32,32 @@ class _DirtyBatch:
 
     def __init__(self):
         self.keys: set[tuple[int, str]] = set()
+        self.volunteers: set[tuple[int, str]] = set()
+
+    def add(self, key: tuple[int, str], volunteer_id: int | None) -> None:
+        self.keys.add(key)
+        if volunteer_id:
+            self.volunteers.add((int(volunteer_id), key[1]))
 
     def flush(self) -> None:
-        keys, self.keys = sorted(self.keys), set()
-        if keys:
+        keys, volunteers, self.keys, self.volunteers = sorted(self.keys), sorted(self.volunteers), set(), set()
+        if keys or volunteers:
             from .tasks import recompute_node_days
 
-            recompute_node_days.enqueue([[node_id, day] for node_id, day in keys])
+            recompute_node_days.enqueue([list(k) for k in keys], [list(v) for v in volunteers])
 
 
-def rollup_touch(*, node_id: int | None, when: dt.datetime | dt.date | None) -> None:
-    """Mark (node, local day of `when`) for recomputation once the current transaction commits.
-    Cheap and safe to call many times: one task per transaction, whatever the number of marks."""
+def rollup_touch(*, node_id: int | None, when: dt.datetime | dt.date | None, volunteer_id: int | None = None) -> None:
+    """Mark (node, local day of `when`) — and, for a service, the volunteer's activity from that day
+    on — for recomputation once the current transaction commits. Cheap and safe to call many
+    times: one task per transaction, whatever the number of marks."""
     if not node_id or when is None:
         return
     key = (int(node_id), rollups.local_day(when).isoformat())
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         batch = _DirtyBatch()
-        batch.keys.add(key)
+        batch.add(key, volunteer_id)
         batch.flush()
         return
     batch = getattr(connection, "_stats_dirty_batch", None)
@@ -58,7 +66,7 @@ def rollup_touch(*, node_id: int | None, when: dt.datetime | dt.date | None) -> 
         batch = _DirtyBatch()
         connection._stats_dirty_batch = batch
         transaction.on_commit(batch.flush)
-    batch.keys.add(key)
+    batch.add(key, volunteer_id)
 
 
 def _upsert(bank_id: int, node_id: int, day: dt.date, values: dict[str, int], *, add: bool = False) -> None:
@@ -81,10 +89,21 @@ def _replace_types(bank_id: int, node_id: int, day: dt.date, by_type: dict) -> N
         for (n, d, type_id), (s, m) in sorted(by_type.items()) if n == node_id and d == day])
 
 
-def node_days_recompute(keys: list[tuple[int, dt.date]]) -> int:
-    """Recompute the service columns of these node-days from the raw rows (the worker's side of
-    `rollup_touch`). Idempotent."""
+def node_days_recompute(keys: list[tuple[int, dt.date]], volunteers: list[tuple[int, dt.date]] = ()) -> int:
+    """Recompute the service columns of these node-days from the raw rows, and the activity of these
+    volunteers' home stations from those days on (the worker's side of `rollup_touch`). Idempotent."""
     done = 0
+    spans: dict[int, list[dt.date]] = {}
+    homes = dict(Person.objects.filter(pk__in={v for v, _ in volunteers}, node__isnull=False)
+                 .values_list("pk", "node_id"))
+    for volunteer_id, day in volunteers:
+        if volunteer_id in homes:
+            span = spans.setdefault(homes[volunteer_id], [day, day])
+            span[0], span[1] = min(span[0], day), max(span[1], day)
+    for node_id, (first, last) in sorted(spans.items()):
+        activity_recompute(node_id=node_id, day_from=first,
+                           day_to=last + dt.timedelta(days=max(rollups.ACTIVE_WINDOWS) - 1))
+        done += 1
     for node_id, day in sorted(set(keys)):
         node = Node.objects.filter(pk=node_id).only("id", "bank_id").first()
         if node is None or node.bank_id is None:
@@ -95,6 +114,21 @@ def node_days_recompute(keys: list[tuple[int, dt.date]]) -> int:
             _replace_types(node.bank_id, node_id, day, by_type)
         done += 1
     return done
+
+
+def activity_recompute(*, node_id: int, day_from: dt.date, day_to: dt.date) -> None:
+    """Set the activity columns of one station for the days in [day_from, day_to] from the raw rows."""
+    node = Node.objects.filter(pk=node_id).only("id", "bank_id").first()
+    if node is None or node.bank_id is None:
+        return
+    with transaction.atomic():
+        figures = rollups.activity_figures(bank_id=node.bank_id, node_ids=[node_id], day_from=day_from, day_to=day_to)
+        for (_node, day), values in sorted(figures.items()):
+            _upsert(node.bank_id, node_id, day, values)
+        (NodeDayRollup.objects.filter(node_id=node_id, day__gte=day_from, day__lte=day_to)
+         .exclude(day__in=[day for _node, day in figures])
+         .exclude(volunteers_active_30=0, volunteers_active_90=0)
+         .update(volunteers_active_30=0, volunteers_active_90=0, active_cohorts={}, updated_at=timezone.now()))
 
 
 # ---- transfers: rolled up by the worker past a watermark ------------------------------------------
@@ -137,6 +171,13 @@ def transfers_roll_up(*, bank_id: int | None = None, now: dt.datetime | None = N
 
 # ---- reconciliation ----------------------------------------------------------------------------
 
+ALL_COLUMNS = COLUMNS + ACTIVITY_COLUMNS
+
+
+def _empty() -> dict:
+    return {**dict.fromkeys(ALL_COLUMNS, 0), "active_cohorts": {}}
+
+
 @dataclass
 class ReconcileReport:
     bank: str
@@ -168,37 +209,47 @@ def rollups_reconcile(*, bank: Node, days: int | None = None, fix: bool = True, 
             mark.save(update_fields=["last_transfer_id", "updated_at"])
         services, by_type = rollups.service_figures(bank_id=bank.pk, day_from=day_from)
         coins = rollups.coin_figures(bank_id=bank.pk, up_to_id=mark.last_transfer_id, day_from=day_from)
-        expected: dict[tuple[int, dt.date], dict[str, int]] = {}
-        for source in (services, coins):
+        activity = rollups.activity_figures(bank_id=bank.pk, day_from=day_from)
+        expected: dict[tuple[int, dt.date], dict] = {}
+        for source in (services, coins, activity):
             for key, values in source.items():
-                expected.setdefault(key, dict.fromkeys(COLUMNS, 0)).update(values)
+                expected.setdefault(key, _empty()).update(values)
         stored_rows = NodeDayRollup.objects.filter(bank=bank)
-        if day_from is not None:
-            stored_rows = stored_rows.filter(day__gte=day_from)
-        stored = {(r["node_id"], r["day"]): r for r in stored_rows.values("node_id", "day", *COLUMNS)}
-        report.rows_checked = len(set(stored) | set(expected))
-        for key in sorted(set(stored) | set(expected)):
-            want = expected.get(key, dict.fromkeys(COLUMNS, 0))
-            have = stored.get(key, dict.fromkeys(COLUMNS, 0))
-            diff = {c: [have[c], want[c]] for c in COLUMNS if have[c] != want[c]}
-            if diff and not rebuild:
-                report.differences.append({"node": key[0], "day": key[1].isoformat(), "columns": diff})
-            if diff and (fix or rebuild):
-                _upsert(bank.pk, key[0], key[1], want)
         stored_types = NodeDayServiceRollup.objects.filter(bank=bank)
         if day_from is not None:
+            stored_rows = stored_rows.filter(day__gte=day_from)
             stored_types = stored_types.filter(day__gte=day_from)
-        have_types = {(r.node_id, r.day, r.service_type_id): [r.services, r.served_minutes] for r in stored_types}
-        if have_types != by_type:
+        if rebuild:
+            # A first load: write everything in bulk, compare nothing.
+            stored_rows.delete()
+            stored_types.delete()
+            now = timezone.now()
+            NodeDayRollup.objects.bulk_create(
+                [NodeDayRollup(bank=bank, node_id=n, day=d, updated_at=now, **values)
+                 for (n, d), values in sorted(expected.items())], batch_size=5000)
+            NodeDayServiceRollup.objects.bulk_create(
+                [NodeDayServiceRollup(bank=bank, node_id=n, day=d, service_type_id=t, services=s, served_minutes=m)
+                 for (n, d, t), (s, m) in sorted(by_type.items())], batch_size=5000)
+            report.rows_checked = len(expected)
+        else:
+            stored = {(r["node_id"], r["day"]): r for r in stored_rows.values("node_id", "day", *ALL_COLUMNS)}
+            report.rows_checked = len(set(stored) | set(expected))
+            for key in sorted(set(stored) | set(expected)):
+                want = expected.get(key, _empty())
+                have = stored.get(key, _empty())
+                diff = {c: [have[c], want[c]] for c in ALL_COLUMNS if have[c] != want[c]}
+                if diff:
+                    report.differences.append({"node": key[0], "day": key[1].isoformat(), "columns": diff})
+                    if fix:
+                        _upsert(bank.pk, key[0], key[1], want)
+            have_types = {(n, d, t): [s, m] for n, d, t, s, m in
+                          stored_types.values_list("node_id", "day", "service_type_id", "services", "served_minutes")}
             for key in sorted(set(have_types) | set(by_type)):
-                if have_types.get(key) != by_type.get(key) and not rebuild:
+                if have_types.get(key) != by_type.get(key):
                     report.differences.append({"node": key[0], "day": key[1].isoformat(), "service_type": key[2],
                                                "columns": {"services/minutes": [have_types.get(key), by_type.get(key)]}})
-            if fix or rebuild:
-                stored_types.delete()
-                NodeDayServiceRollup.objects.bulk_create(
-                    [NodeDayServiceRollup(bank=bank, node_id=n, day=d, service_type_id=t, services=s, served_minutes=m)
-                     for (n, d, t), (s, m) in sorted(by_type.items())], batch_size=2000)
+                    if fix:
+                        _replace_types(bank.pk, key[0], key[1], by_type)
         report.fixed = bool(report.differences) and fix
         mark.reconciled_at = timezone.now()
         mark.save(update_fields=["reconciled_at"])

@@ -8,9 +8,11 @@ from . import services
 
 
 @task()
-def recompute_node_days(keys: list[list]) -> int:
-    """Recompute the node-days a committed service event touched ([[node id, "YYYY-MM-DD"], ...])."""
-    return services.node_days_recompute([(int(node_id), dt.date.fromisoformat(day)) for node_id, day in keys])
+def recompute_node_days(keys: list[list], volunteers: list[list] | None = None) -> int:
+    """Recompute the node-days a committed service event touched ([[node id, "YYYY-MM-DD"], ...]) and
+    the activity of the volunteers it concerned ([[person id, "YYYY-MM-DD"], ...])."""
+    return services.node_days_recompute([(int(node_id), dt.date.fromisoformat(day)) for node_id, day in keys],
+                                        [(int(pid), dt.date.fromisoformat(day)) for pid, day in volunteers or []])
 
 
 @task()

@@ -3,6 +3,7 @@ monthly report PDF. Thin: parse the request, call the selectors, render."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,10 +25,10 @@ def _period(request) -> tuple[selectors.Period, DomainError | None]:
         return selectors.period_from(kind="month"), err
 
 
-def dashboard_figures(request, node, period) -> dict:
+def dashboard_figures(request, node, period, *, rankings: bool = True) -> dict:
     """The summary plus what the page and the exports draw from it."""
     figures = selectors.summary(actor=request.user, node=node, date_from=period.date_from, date_to=period.date_to,
-                                language=get_language() or "zh-hans")
+                                language=get_language() or "zh-hans", rankings=rankings)
     bucket = selectors.auto_bucket(period)
     series = selectors.timeseries(actor=request.user, node=node, metric="served_minutes",
                                   date_from=period.date_from, date_to=period.date_to, bucket=bucket)
@@ -39,8 +40,14 @@ def dashboard_figures(request, node, period) -> dict:
 def dashboard(request):
     node = selectors.stats_node_get(request.user, request.GET.get("node"))
     period, period_error = _period(request)
-    data = dashboard_figures(request, node, period)
+    if request.GET.get("section") == "rankings":
+        # Read from raw rows, so loaded after the page (by HTMX, or by following the link).
+        rankings = selectors.rankings_of(actor=request.user, node=node, date_from=period.date_from,
+                                         date_to=period.date_to)
+        template = "stats/_rankings.html" if _partial(request) else "stats/rankings.html"
+        return _vary(render(request, template, {"f": rankings, "node": node, "period": period}))
     fmt = export_format(request)
+    data = dashboard_figures(request, node, period, rankings=bool(fmt))
     if fmt:
         return _export(fmt, node, period, data)
     figures = data["figures"]
@@ -52,6 +59,7 @@ def dashboard(request):
         "crumbs": selectors.breadcrumbs(request.user, node),
         "query": query_without(request, "format"),
         "node_query": query_without(request, "format", "node"),
+        "rankings_query": query_without(request, "format", "section"),
         "served_chart": charts.column_chart(
             [(p["start"][5:] if data["bucket"] != "month" else p["start"][:7], p["value"] / 60) for p in data["series"]],
             _("Hours served"), unit=" h"),
@@ -64,8 +72,18 @@ def dashboard(request):
         "periods": [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("year", _("Year")),
                     ("custom", _("From – to"))],
     }
-    template = "stats/_dashboard.html" if getattr(request, "htmx", False) else "stats/dashboard.html"
-    return render(request, template, context)
+    template = "stats/_dashboard.html" if _partial(request) else "stats/dashboard.html"
+    return _vary(render(request, template, context))
+
+
+def _partial(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _vary(response):
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _hours(minutes: int) -> float:

@@ -113,3 +113,28 @@ def test_the_monthly_report_is_a_pdf_for_a_bank_or_branch(stats_world, client):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and len(response.content) > 5000
     assert client.get(f"/stats/report.pdf?node={w.branch_a.pk}&month=2026-13").status_code == 422
+
+
+def test_the_rankings_load_after_the_page_and_without_javascript(stats_world, client):
+    w = stats_world
+    client.force_login(w.bank_admin)
+    page = client.get(f"/stats/?{_q(w, w.bank)}").content.decode()
+    assert 'hx-trigger="load"' in page and "section=rankings" in page
+    fragment = client.get(f"/stats/?{_q(w, w.bank)}&section=rankings", HTTP_HX_REQUEST="true").content.decode()
+    assert w.volunteer.name in fragment and "<html" not in fragment
+    full = client.get(f"/stats/?{_q(w, w.bank)}&section=rankings").content.decode()
+    assert w.volunteer.name in full and "<html" in full
+    client.force_login(w.other_branch_admin)
+    assert client.get(f"/stats/?{_q(w, w.branch_a)}&section=rankings").status_code == 404
+
+
+def test_a_platform_admin_starts_at_the_first_bank(world, client):
+    from timebank.conftest import make_person
+    from timebank.orgs.services import role_grant
+
+    admin = make_person(world.station_a1, "平台管理员", mobile="13900000099")
+    role_grant(actor=None, person=admin, role="platform_admin", node=world.platform)
+    client.force_login(admin)
+    page = client.get("/stats/")
+    assert page.status_code == 200 and page.context["node"] == world.bank
+    assert client.get(f"/stats/?node={world.platform.pk}").status_code == 404

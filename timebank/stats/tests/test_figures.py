@@ -72,3 +72,18 @@ def test_the_timeseries_puts_hours_on_the_service_day(stats_world):
     by_day = {p["start"]: p["value"] for p in points}
     assert by_day[w.service_day.isoformat()] == 135
     assert sum(by_day.values()) == 135 and len(points) == w.period.days
+
+
+def test_active_volunteers_count_by_home_station_and_fade_after_the_window(stats_world, clock):
+    import datetime as dt
+
+    w = stats_world
+    def active(node, actor, days_later):
+        clock.at(w.visit.starts_at + dt.timedelta(days=days_later))
+        return selectors.active_volunteers(actor=actor, node=node, date_to=w.service_day + dt.timedelta(days=days_later))
+
+    assert active(w.station_a1, w.station_staff, 0) == {"days_30": 2, "days_90": 2}  # volunteer, new_volunteer
+    assert active(w.station_a2, w.branch_admin, 0) == {"days_30": 0, "days_90": 0}  # volunteer2 did not come
+    assert active(w.bank, w.bank_admin, 29) == {"days_30": 3, "days_90": 3}
+    assert active(w.bank, w.bank_admin, 30) == {"days_30": 0, "days_90": 3}
+    assert active(w.bank, w.bank_admin, 90) == {"days_30": 0, "days_90": 0}
