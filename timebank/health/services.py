@@ -324,29 +324,67 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
         return results
     batch = uuid.uuid4()
     limits = selectors.thresholds_for_many(device.bank, sorted({elder_id for _, _, elder_id, _ in accepted}), now)
-    rows = [Reading(bank_id=device.bank_id, station_id=device.station_id, elder_id=elder_id, device_id=device.pk,
-                    sequence=sequence, batch=batch, received_at=now, level=_level(limits[elder_id], values),
-                    **values) for _, sequence, elder_id, values in accepted]
+    for _index, _sequence, elder_id, values in accepted:
+        values["level"] = _level(limits[elder_id], values)
     with transaction.atomic():
-        Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=MAX_BATCH)
-        stored = {seq: (pk, mine) for seq, pk, mine in
-                  Reading.objects.filter(device=device, sequence__in=list(seen_sequences))
-                  .values_list("sequence", "id", "batch")}
-        new_rows = []
-        by_sequence = {r.sequence: r for r in rows}
-        for index, sequence, _elder_id, _values in accepted:
-            pk, mine = stored.get(sequence, (None, None))
-            if pk is None:
-                results[index].update(status="rejected", code="reading_invalid")
-            elif mine == batch:
-                results[index].update(status="stored", id=pk)
-                row = by_sequence[sequence]
-                row.pk = pk
-                new_rows.append(row)
+        stored = _readings_insert(device, [(sequence, elder_id, values) for _, sequence, elder_id, values in accepted],
+                                  batch=batch, now=now)
+        missing = seen_sequences - set(stored)
+        earlier = dict(Reading.objects.filter(device=device, sequence__in=list(missing))
+                       .values_list("sequence", "id")) if missing else {}
+        worth_a_look = []
+        for index, sequence, elder_id, values in accepted:
+            if sequence in stored:
+                results[index].update(status="stored", id=stored[sequence])
+                if values["level"] == Level.URGENT or (values["kind"] == ReadingKind.BP
+                                                       and values["level"] == Level.HIGH):
+                    # Only these can open or feed an alert: no model instance for the other readings.
+                    worth_a_look.append(Reading(pk=stored[sequence], bank_id=device.bank_id,
+                                                station_id=device.station_id, elder_id=elder_id,
+                                                device_id=device.pk, sequence=sequence, **values))
+            elif sequence in earlier:
+                results[index].update(status="duplicate", id=earlier[sequence])
             else:
-                results[index].update(status="duplicate", id=pk)
-        _evaluate_alerts(new_rows, limits, homes, now=now)
+                results[index].update(status="rejected", code="reading_invalid")
+        _evaluate_alerts(worth_a_look, limits, homes, now=now)
     return results
+
+
+READING_COLUMNS = ("bank", "station", "elder", "device", "sequence", "kind", "systolic", "diastolic", "glucose",
+                   "glucose_context", "bpm", "level", "measured_at", "received_at", "batch", "manual")
+
+
+def _readings_insert(device: Device, rows: list[tuple[int, int, dict]], *, batch: uuid.UUID,
+                     now: dt.datetime) -> dict[int, int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: {sequence: id} of the rows this statement stored; a
+    (device, sequence) already there — an earlier upload, or a concurrent one — is skipped by the unique
+    index. Written out because bulk_create cannot say which rows an ignoring insert stored, and its
+    per-value preparation was about 40% of an upload's CPU when profiled (500 readings × 16 columns)."""
+    from django.db import connection
+
+    fields = [Reading._meta.get_field(name) for name in READING_COLUMNS]
+    ops = connection.ops
+    received, batch_value = ops.adapt_datetimefield_value(now), fields[14].get_db_prep_value(batch, connection)
+    per_statement = len(rows)
+    if connection.features.max_query_params:
+        per_statement = max(1, connection.features.max_query_params // len(fields))
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    stored: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            params = []
+            for sequence, elder_id, v in chunk:
+                params += [device.bank_id, device.station_id, elder_id, device.pk, sequence, v["kind"],
+                           v.get("systolic"), v.get("diastolic"), v.get("glucose"), v.get("glucose_context", ""),
+                           v.get("bpm"), v["level"], ops.adapt_datetimefield_value(v["measured_at"]), received,
+                           batch_value, False]
+            cursor.execute(f"INSERT INTO {ops.quote_name(Reading._meta.db_table)} ({columns}) VALUES "
+                           f"{', '.join([row_sql] * len(chunk))} ON CONFLICT DO NOTHING "
+                           f"RETURNING {ops.quote_name('sequence')}, {ops.quote_name('id')}", params)
+            stored.update(cursor.fetchall())
+    return stored
 
 
 def reading_enter(*, actor, elder: Person, item: dict) -> Reading:
