@@ -60,6 +60,11 @@ URGENT_RULE = {ReadingKind.BP: AlertRule.BP_URGENT, ReadingKind.GLUCOSE: AlertRu
 VALUE_FIELDS = {ReadingKind.BP: {"systolic", "diastolic"}, ReadingKind.GLUCOSE: {"glucose", "unit", "context"},
                 ReadingKind.HEART_RATE: {"bpm"}}
 ALL_VALUE_FIELDS = {"systolic", "diastolic", "glucose", "unit", "context", "bpm"}
+# Plain values, looked up once: reading an enum member's value costs a descriptor call, per item per batch.
+BP, GLUCOSE = ReadingKind.BP.value, ReadingKind.GLUCOSE.value
+KINDS, CONTEXTS = frozenset(ReadingKind.values), frozenset(GlucoseContext.values)
+FOREIGN_FIELDS = {kind: tuple(sorted(ALL_VALUE_FIELDS - fields)) for kind, fields in VALUE_FIELDS.items()}
+LOST, REPLACED, ACTIVE_PERSON = CardStatus.LOST.value, CardStatus.REPLACED.value, PersonStatus.ACTIVE.value
 
 
 def _clean_uid(uid) -> str:
@@ -209,18 +214,18 @@ def reading_values(item: dict, *, now: dt.datetime) -> dict:
     if not isinstance(item, dict):
         raise ReadingInvalid(code="item_invalid")
     kind = item.get("kind")
-    if kind not in ReadingKind.values:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ReadingInvalid(code="kind_invalid")
-    present = {k for k in ALL_VALUE_FIELDS if item.get(k) not in (None, "")}
-    if present - VALUE_FIELDS[kind]:
+    foreign = [k for k in FOREIGN_FIELDS[kind] if item.get(k) not in (None, "")]
+    if foreign:
         # e.g. a blood-pressure reading that also carries a glucose value or a unit: mixed units.
-        raise ReadingInvalid(code="units_mixed", detail={"fields": sorted(present - VALUE_FIELDS[kind])})
+        raise ReadingInvalid(code="units_mixed", detail={"fields": foreign})
     values: dict = {"kind": kind}
-    if kind == ReadingKind.BP:
+    if kind == BP:
         values["systolic"], values["diastolic"] = _int_in(item, "systolic"), _int_in(item, "diastolic")
         if values["diastolic"] >= values["systolic"]:
             raise ReadingInvalid(code="value_out_of_range", detail={"field": "diastolic"})
-    elif kind == ReadingKind.GLUCOSE:
+    elif kind == GLUCOSE:
         unit = item.get("unit")
         if unit not in ("mmol/L", "mg/dL"):
             raise ReadingInvalid(code="unit_invalid", detail={"field": "unit"})
@@ -234,8 +239,8 @@ def reading_values(item: dict, *, now: dt.datetime) -> dict:
         low, high = LIMITS["glucose"]
         if not low <= glucose <= high:
             raise ReadingInvalid(code="value_out_of_range", detail={"field": "glucose"})
-        context = item.get("context") or GlucoseContext.RANDOM
-        if context not in GlucoseContext.values:
+        context = item.get("context") or GlucoseContext.RANDOM.value
+        if not isinstance(context, str) or context not in CONTEXTS:
             raise ReadingInvalid(code="context_invalid", detail={"field": "context"})
         values["glucose"], values["glucose_context"] = glucose, context
     else:
@@ -306,11 +311,11 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
         code = None
         if card is None:
             code = "card_other_bank" if uid in elsewhere else "card_unknown"
-        elif card[0] == CardStatus.LOST:
+        elif card[0] == LOST:
             code = "card_lost"
-        elif card[0] == CardStatus.REPLACED:
+        elif card[0] == REPLACED:
             code = "card_replaced"
-        elif card[2] != PersonStatus.ACTIVE:
+        elif card[2] != ACTIVE_PERSON:
             code = "elder_inactive"
         if code:
             results[index].update(status="rejected", code=code)
