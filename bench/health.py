@@ -295,6 +295,7 @@ def run(quick: bool = False) -> dict:
         "health_ingest.replay_readings_per_s": round((readings + warm) / replay_seconds),
         "health_ingest.replay_duplicates": replay["duplicate"], "health_ingest.replay_stored": replay["stored"],
         "health_ingest.load_average": round(os.getloadavg()[0], 1),
+        "health_ingest.measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "health_alert.probes": len(latencies),
     }
     if latencies:
