@@ -498,6 +498,8 @@ def _alerts_open(fresh: list[tuple[Reading, str, str, int]], homes: dict[int, in
     open-alert index says so), fall back to one at a time, adding the reading to theirs."""
     if not fresh:
         return []
+    # One order for every upload, so two that open alerts for the same elders never wait on each other in a circle.
+    fresh = sorted(fresh, key=lambda f: (f[0].elder_id, f[1]))
     alerts = [Alert(bank_id=r.bank_id, station_id=homes[r.elder_id], elder_id=r.elder_id, rule=rule,
                     severity=severity, reading=r, last_reading=r, readings_count=count, opened_at=now,
                     level_node_id=homes[r.elder_id]) for r, rule, severity, count in fresh]
