@@ -272,9 +272,10 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
     sink the others. Readings are attributed to the device's station; cards are looked up in its bank.
 
     Set-based, so a batch costs a handful of queries whatever its size: one for the cards, two or three
-    for the limits, one INSERT … ON CONFLICT DO NOTHING for the readings (the unique (device, sequence)
-    index decides what is a duplicate, also between concurrent uploads), one to learn which rows this
-    batch stored, and a few for the alerts (see `_evaluate_alerts`)."""
+    for the limits, one INSERT … ON CONFLICT DO NOTHING RETURNING for the readings (the unique
+    (device, sequence) index decides what is a duplicate, also between concurrent uploads; what comes
+    back is what this batch stored), one SELECT for the duplicates' ids when there are any, and a few
+    for the alerts (see `_evaluate_alerts`)."""
     if station_id is not None and station_id != device.station_id:
         raise DeviceStationMismatch()
     if not 1 <= len(items) <= MAX_BATCH:
@@ -296,7 +297,7 @@ def readings_ingest(*, device: Device, items: list, station_id: int | None = Non
         except ReadingInvalid as err:
             result.update(status="rejected", code=err.code)
     uids = {p[2] for p in parsed}
-    # Only the four columns needed: no Person rows are built for a batch.
+    # Only the columns needed: no Person rows are built for a batch.
     cards = {uid: (status, elder_id, elder_status, home) for uid, status, elder_id, elder_status, home in
              HealthCard.objects.filter(bank=device.bank_id, uid__in=uids)
              .values_list("uid", "status", "elder_id", "elder__status", "elder__node_id")} if uids else {}
