@@ -99,44 +99,70 @@ def _payloads(readings: int, elders: int) -> list[list[bytes]]:
 
 class CpuMeter:
     """CPU seconds used by the server's workers and their PostgreSQL backends (from /proc), so the
-    comparison with the trivial endpoint still means something on a machine other jobs share."""
+    comparison with the trivial endpoint still means something on a machine other jobs share.
+    A thread samples every process four times a second: workers recycle their database connections
+    (CONN_MAX_AGE), and a backend that ends between two samples would otherwise take its CPU with it."""
 
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
 
-    def _pids(self) -> tuple[list[int], list[int]]:
-        from django.db import connection
+    @staticmethod
+    def _ticks(pid: int) -> int | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[11]) + int(fields[12])  # utime + stime
 
-        workers = []
+    def _pids(self, cursor) -> dict[int, str]:
+        pids = {self.server_pid: "app"}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             if int(fields[1]) == self.server_pid:
-                workers.append(int(stat.parent.name))
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid()")
-            backends = [row[0] for row in cursor.fetchall()]
-        return [self.server_pid, *workers], backends
+                pids[int(stat.parent.name)] = "app"
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids.update({row[0]: "db" for row in cursor.fetchall()})
+        return pids
 
-    def split(self) -> tuple[float, float]:
-        """(app, database) CPU seconds so far."""
-        out = []
-        for pids in self._pids():
-            ticks = 0
-            for pid in pids:
-                try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                ticks += int(fields[11]) + int(fields[12])  # utime + stime
-            out.append(ticks / os.sysconf("SC_CLK_TCK"))
-        return out[0], out[1]
+    def _sample(self, cursor, first: bool) -> None:
+        for pid, kind in self._pids(cursor).items():
+            ticks = self._ticks(pid)
+            if ticks is None:
+                continue
+            if pid not in self.base:
+                self.base[pid] = ticks if first else 0  # born during the window: all its CPU counts
+                self.kind[pid] = kind
+            self.last[pid] = ticks
 
-    def seconds(self) -> float:
-        return sum(self.split())
+    def start(self) -> "CpuMeter":
+        import psycopg
+
+        self.base, self.last, self.kind = {}, {}, {}
+        self.stopped = threading.Event()
+        self.conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        self._sample(self.conn.cursor(), first=True)
+
+        def loop():
+            while not self.stopped.wait(0.25):
+                self._sample(self.conn.cursor(), first=False)
+
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> tuple[float, float]:
+        """(app, database) CPU seconds since `start`."""
+        self.stopped.set()
+        self.thread.join()
+        self._sample(self.conn.cursor(), first=False)
+        self.conn.close()
+        hz = os.sysconf("SC_CLK_TCK")
+        app = sum(self.last[p] - self.base[p] for p in self.last if self.kind[p] == "app") / hz
+        db = sum(self.last[p] - self.base[p] for p in self.last if self.kind[p] == "db") / hz
+        return app, db
 
 
 class Http:
@@ -245,23 +271,22 @@ def run(quick: bool = False) -> dict:
     log = tempfile.TemporaryFile(mode="w+")
     server, port = start_server(log)
     try:
-        cpu = CpuMeter(server.pid)
         _trivial_rps(port, medic_token, 2)  # warm every worker
         _post_all(port, tokens, [batches[:1] for batches in per_device])
         trivial_seconds = 5 if quick else 10
-        before = cpu.seconds()
+        cpu = CpuMeter(server.pid).start()
         trivial = _trivial_rps(port, medic_token, trivial_seconds)
-        trivial_cpu = (cpu.seconds() - before) / max(1, trivial * trivial_seconds)
+        trivial_cpu = sum(cpu.stop()) / max(1, trivial * trivial_seconds)
         stop, latencies = threading.Event(), []
         prober = threading.Thread(target=_probe, args=(port, probe_token, medic_token, probe_elders, stop, latencies))
-        app_before, db_before = cpu.split()
+        cpu = CpuMeter(server.pid).start()
         prober.start()
         seconds, totals = _post_all(port, tokens, [batches[1:] for batches in per_device])
         stop.set()
         prober.join()
-        app_after, db_after = cpu.split()
-        ingest_cpu = app_after - app_before + db_after - db_before
-        db_share = (db_after - db_before) / ingest_cpu if ingest_cpu else 0
+        app_cpu, db_cpu = cpu.stop()
+        ingest_cpu = app_cpu + db_cpu
+        db_share = db_cpu / ingest_cpu if ingest_cpu else 0
         replay_seconds, replay = _post_all(port, tokens, per_device)
         trivial_after = _trivial_rps(port, medic_token, trivial_seconds)
     finally:
