@@ -14,11 +14,13 @@
 """
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from bench.demands import _percentile, start_server
 
@@ -93,6 +95,74 @@ def _payloads(readings: int, elders: int) -> list[list[bytes]]:
         items = [_reading(rng, f"B{rng.choice(mine[device]):08d}", sequence0 + k, now) for k in range(BATCH)]
         per_device[device].append(json.dumps({"readings": items}).encode())
     return per_device
+
+
+class CpuMeter:
+    """CPU seconds used by the server's workers and their PostgreSQL backends (from /proc), so the
+    comparison with the trivial endpoint still means something on a machine other jobs share.
+    A thread samples every process four times a second: workers recycle their database connections
+    (CONN_MAX_AGE), and a backend that ends between two samples would otherwise take its CPU with it."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    @staticmethod
+    def _ticks(pid: int) -> int | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def _pids(self, cursor) -> dict[int, str]:
+        pids = {self.server_pid: "app"}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.server_pid:
+                pids[int(stat.parent.name)] = "app"
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids.update({row[0]: "db" for row in cursor.fetchall()})
+        return pids
+
+    def _sample(self, cursor, first: bool) -> None:
+        for pid, kind in self._pids(cursor).items():
+            ticks = self._ticks(pid)
+            if ticks is None:
+                continue
+            if pid not in self.base:
+                self.base[pid] = ticks if first else 0  # born during the window: all its CPU counts
+                self.kind[pid] = kind
+            self.last[pid] = ticks
+
+    def start(self) -> "CpuMeter":
+        import psycopg
+
+        self.base, self.last, self.kind = {}, {}, {}
+        self.stopped = threading.Event()
+        self.conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        self._sample(self.conn.cursor(), first=True)
+
+        def loop():
+            while not self.stopped.wait(0.25):
+                self._sample(self.conn.cursor(), first=False)
+
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> tuple[float, float]:
+        """(app, database) CPU seconds since `start`."""
+        self.stopped.set()
+        self.thread.join()
+        self._sample(self.conn.cursor(), first=False)
+        self.conn.close()
+        hz = os.sysconf("SC_CLK_TCK")
+        app = sum(self.last[p] - self.base[p] for p in self.last if self.kind[p] == "app") / hz
+        db = sum(self.last[p] - self.base[p] for p in self.last if self.kind[p] == "db") / hz
+        return app, db
 
 
 class Http:
@@ -192,24 +262,33 @@ def run(quick: bool = False) -> dict:
     from timebank.health.models import Alert, Reading
 
     readings, elders = (20_000, 2_000) if quick else (200_000, 20_000)
+    warm = STATIONS * BATCH  # one batch per device first, untimed: every worker has its connection and code warm
     started = time.perf_counter()
     tokens, probe_token, probe_elders, medic_token = _world(elders)
-    per_device = _payloads(readings, elders)
-    print(f"  data: {elders:,} elders with cards, {readings:,} readings prepared in "
+    per_device = _payloads(readings + warm, elders)
+    print(f"  data: {elders:,} elders with cards, {readings + warm:,} readings prepared in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
     log = tempfile.TemporaryFile(mode="w+")
     server, port = start_server(log)
-    figures: dict = {}
     try:
         _trivial_rps(port, medic_token, 2)  # warm every worker
-        trivial = _trivial_rps(port, medic_token, 5 if quick else 10)
+        _post_all(port, tokens, [batches[:1] for batches in per_device])
+        trivial_seconds = 5 if quick else 10
+        cpu = CpuMeter(server.pid).start()
+        trivial = _trivial_rps(port, medic_token, trivial_seconds)
+        trivial_cpu = sum(cpu.stop()) / max(1, trivial * trivial_seconds)
         stop, latencies = threading.Event(), []
         prober = threading.Thread(target=_probe, args=(port, probe_token, medic_token, probe_elders, stop, latencies))
+        cpu = CpuMeter(server.pid).start()
         prober.start()
-        seconds, totals = _post_all(port, tokens, per_device)
+        seconds, totals = _post_all(port, tokens, [batches[1:] for batches in per_device])
         stop.set()
         prober.join()
+        app_cpu, db_cpu = cpu.stop()
+        ingest_cpu = app_cpu + db_cpu
+        db_share = db_cpu / ingest_cpu if ingest_cpu else 0
         replay_seconds, replay = _post_all(port, tokens, per_device)
+        trivial_after = _trivial_rps(port, medic_token, trivial_seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -218,28 +297,48 @@ def run(quick: bool = False) -> dict:
     rows = Reading.objects.exclude(device__serial="BENCH-PROBE").count()
     per_s = readings / seconds
     batch_rps = readings / BATCH / seconds
-    figures.update({
+    trivial_mean = (trivial + trivial_after) / 2
+    # CPU (app workers + their database backends): readings per CPU-second against trivial requests per CPU-second.
+    readings_per_cpu_s = readings / ingest_cpu if ingest_cpu else 0
+    trivial_per_cpu_s = 1 / trivial_cpu if trivial_cpu else 0
+    figures = {
         "health_ingest.readings": readings, "health_ingest.batch": BATCH, "health_ingest.clients": CLIENTS,
         "health_ingest.elders": elders, "health_ingest.seconds": round(seconds, 1),
-        "health_ingest.readings_per_s": round(per_s), "health_ingest.trivial_rps": round(trivial, 1),
-        "health_ingest.ratio_vs_trivial": round(per_s / trivial, 2) if trivial else 0,
-        "health_ingest.batch_vs_trivial": round(batch_rps / trivial, 3) if trivial else 0,
+        "health_ingest.readings_per_s": round(per_s),
+        "health_ingest.trivial_rps": round(trivial_mean, 1),
+        "health_ingest.trivial_rps_before": round(trivial, 1), "health_ingest.trivial_rps_after": round(trivial_after, 1),
+        "health_ingest.ratio_vs_trivial": round(per_s / trivial_mean, 2) if trivial_mean else 0,
+        "health_ingest.batch_vs_trivial": round(batch_rps / trivial_mean, 3) if trivial_mean else 0,
+        "health_ingest.cpu_ms_per_batch": round(ingest_cpu / (readings / BATCH) * 1000, 1),
+        "health_ingest.cpu_database_share": round(db_share, 2),
+        "health_ingest.trivial_cpu_ms": round(trivial_cpu * 1000, 2),
+        "health_ingest.readings_per_cpu_s": round(readings_per_cpu_s),
+        "health_ingest.cpu_ratio_vs_trivial": round(readings_per_cpu_s / trivial_per_cpu_s, 2) if trivial_cpu else 0,
         "health_ingest.stored": totals["stored"], "health_ingest.rejected": totals["rejected"],
         "health_ingest.http_errors": totals["errors"] + replay["errors"], "health_ingest.rows": rows,
         "health_ingest.alerts_opened": Alert.objects.count(),
-        "health_ingest.replay_readings_per_s": round(readings / replay_seconds),
+        "health_ingest.replay_readings_per_s": round((readings + warm) / replay_seconds),
         "health_ingest.replay_duplicates": replay["duplicate"], "health_ingest.replay_stored": replay["stored"],
+        "health_ingest.load_average": round(os.getloadavg()[0], 1),
+        "health_ingest.measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "health_alert.probes": len(latencies),
-    })
+    }
     if latencies:
         figures.update({"health_alert.latency_p50_ms": round(statistics.median(latencies), 1),
                         "health_alert.latency_p95_ms": round(_percentile(latencies, 95), 1),
                         "health_alert.latency_max_ms": round(max(latencies), 1)})
     print(f"  ingest: {per_s:,.0f} readings/s ({batch_rps:.1f} batches of {BATCH}/s, {CLIENTS} clients) vs trivial "
-          f"{trivial:,.0f} req/s: ratio {figures['health_ingest.ratio_vs_trivial']} readings per trivial request "
-          f"({figures['health_ingest.batch_vs_trivial']} batch/trivial); stored {totals['stored']:,}, rejected "
-          f"{totals['rejected']:,}, rows {rows:,}, alerts {figures['health_ingest.alerts_opened']:,}, "
-          f"HTTP errors {figures['health_ingest.http_errors']}", flush=True)
+          f"{trivial_mean:,.0f} req/s (before {trivial:,.0f}, after {trivial_after:,.0f}): ratio "
+          f"{figures['health_ingest.ratio_vs_trivial']} readings per trivial request "
+          f"({figures['health_ingest.batch_vs_trivial']} batch/trivial)", flush=True)
+    print(f"  CPU (workers + their PostgreSQL backends): {figures['health_ingest.cpu_ms_per_batch']} ms per batch "
+          f"({db_share:.0%} in PostgreSQL), "
+          f"{figures['health_ingest.trivial_cpu_ms']} ms per trivial request → {readings_per_cpu_s:,.0f} readings "
+          f"per CPU-second, {figures['health_ingest.cpu_ratio_vs_trivial']} readings per trivial request's CPU; "
+          f"load average {figures['health_ingest.load_average']}", flush=True)
+    print(f"  stored {totals['stored']:,}, rejected {totals['rejected']:,}, rows {rows:,} (with {warm:,} warm-up), "
+          f"alerts {figures['health_ingest.alerts_opened']:,}, HTTP errors {figures['health_ingest.http_errors']}",
+          flush=True)
     print(f"  replay of every batch: {replay['duplicate']:,} duplicates, {replay['stored']:,} stored "
           f"({figures['health_ingest.replay_readings_per_s']:,} readings/s)", flush=True)
     if latencies:

@@ -30,8 +30,11 @@ class ManualReadingForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown inline in each queue row without a <label>: the aria-label names the field for screen readers.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
+                                widget=forms.Select(attrs={"aria-label": _("Outcome")}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("Note")}))
 
 
 class ThresholdsForm(forms.Form):

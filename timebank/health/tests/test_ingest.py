@@ -138,3 +138,12 @@ def test_a_batch_costs_a_handful_of_queries_whatever_its_size(health_world):
     assert Alert.objects.count() == 100
     # urgent: 10 readings per elder in each batch; the run alert: the reading that opened it, then 10 more
     assert sorted(set(Alert.objects.values_list("readings_count", flat=True))) == [11, 20]
+
+
+def test_the_service_itself_refuses_an_empty_or_oversized_batch(health_world):
+    from timebank.lib.errors import InvalidInput
+
+    for items in ([], [bp(i) for i in range(1001)]):
+        with pytest.raises(InvalidInput) as err:
+            services.readings_ingest(device=health_world.device, items=items)
+        assert err.value.code == "batch_size_invalid"

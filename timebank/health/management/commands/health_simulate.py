@@ -1,7 +1,7 @@
 """`python manage.py health_simulate`: a station's card reader posting over the real HTTP API.
 
     # once, on the server: a device at a station and cards for some of its elders (audited as these staff)
-    manage.py health_simulate enroll --station 政立路社区 --device-by 13900000001 --cards-by 13900002001 \\
+    manage.py health_simulate enroll --station 政立路社区 --device-by 13900000001 --cards-by 13900002027 \\
         --url http://127.0.0.1:8000
     manage.py health_simulate swipe --count 20 --urgent 0.1   # readings wait in the spool (offline is fine)
     manage.py health_simulate upload                          # sends them; unreachable → they stay
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         """Register a device and issue cards through the services, as the named staff (audited)."""
         from timebank.health import services
         from timebank.health.models import CardStatus, HealthCard
-        from timebank.lib.errors import DomainError
+        from timebank.lib.errors import DomainError, NotFound
         from timebank.orgs.models import Node, NodeKind
         from timebank.people.models import Person
 
@@ -105,6 +105,9 @@ class Command(BaseCommand):
             for elder in (Person.objects.filter(node=station, is_elder=True).exclude(
                     health_cards__status=CardStatus.ACTIVE).order_by("pk")[: max(0, options["elders"] - len(uids))]):
                 uids.append(services.card_issue(actor=issuer, elder=elder, uid=f"SIM{elder.pk:08d}").uid)
+        except NotFound:
+            raise CommandError("--device-by must be a bank admin over the station and --cards-by staff who may "
+                               "issue health cards there.") from None
         except DomainError as err:
             raise CommandError(f"{err.code}: {err.message}") from None
         if not uids:
