@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without, safe_next
+from timebank.lib.pages import domain_errors_as_http, form_error, page_of, query_without, safe_next, table_download
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
@@ -42,10 +42,9 @@ def _require(user, perm: str) -> None:
         raise Http404()
 
 
-def _export(name: str, header: list, rows) -> HttpResponse:
-    """The one place a health table becomes a file: CSV today (lib.pages.csv_download); when a shared
-    XLSX helper exists, only this function changes."""
-    return csv_download(f"{name}-{timezone.localdate():%Y%m%d}.csv", header, rows)
+def _export(request, name: str, header: list, rows) -> HttpResponse:
+    """The one place a health table becomes a file: CSV, or XLSX with `&format=xlsx`."""
+    return table_download(request, f"{name}-{timezone.localdate():%Y%m%d}", header, rows)
 
 
 def _when(value) -> str:
@@ -68,7 +67,7 @@ def queue(request):
     if export == "alerts":
         services.health_export_record(actor=request.user, what="alerts", filters=request.GET.dict())
         alerts = alerts.select_related("acknowledged_by", "followed_up_by", "closed_by")
-        return _export("health-alerts", [
+        return _export(request, "health-alerts", [
             _("Number"), _("Severity"), _("Rule"), _("Status"), _("Elder"), _("Station"), _("Readings"), _("Opened"),
             _("Escalations"), _("Acknowledged"), _("By"), _("Followed up"), _("Outcome"), _("Note"), _("Closed")],
             ([a.pk, a.get_severity_display(), a.get_rule_display(), a.get_status_display(), a.elder.name,
@@ -77,13 +76,13 @@ def queue(request):
               a.note, _when(a.closed_at)] for a in alerts.iterator(chunk_size=500)))
     figures = selectors.branch_figures(request.user)
     if export == "figures":
-        return _export("health-figures", [_("Branch"), _("Readings taken"), _("Elders measured"),
+        return _export(request, "health-figures", [_("Branch"), _("Readings taken"), _("Elders measured"),
                                           _("Alerts opened"), _("Alerts closed"), _("Overdue")],
                        ([f["branch"], f["readings"], f["elders"], f["opened"], f["closed"], f["overdue"]]
                         for f in figures))
     return render(request, "health/queue.html", {
         "page": page_of(request, alerts), "figures": figures, "form": form,
-        "query": query_without(request, "page", "export"),
+        "query": query_without(request, "page", "export", "format"),
         "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE),
         "can_view": has_perm(request.user, Perm.HEALTH_VIEW)})
 
@@ -146,7 +145,7 @@ def elder_page(request, person_id: int):
     period, since = _period(request)
     if request.GET.get("export") == "csv":
         services.health_view_record(actor=request.user, elder=elder, what="csv")
-        return _export(f"health-{elder.pk}", [_("Measured at"), _("Kind"), _("Value"), _("Level"), _("When"),
+        return _export(request, f"health-{elder.pk}", [_("Measured at"), _("Kind"), _("Value"), _("Level"), _("When"),
                                              _("Source")],
                        ([_when(r.measured_at), r.get_kind_display(), value_text(r), r.get_level_display(),
                          r.get_glucose_context_display(), _("by hand") if r.manual else _("device")]
@@ -223,12 +222,12 @@ def cards(request):
     found = selectors.cards_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
                                        status=filters.cleaned_data.get("status") or "")
     if request.GET.get("export") == "csv":
-        return _export("health-cards", [_("Card UID"), _("Elder"), _("Station"), _("Status"), _("Issued at"),
+        return _export(request, "health-cards", [_("Card UID"), _("Elder"), _("Station"), _("Status"), _("Issued at"),
                                         _("Ended at")],
                        ([c.uid, c.elder.name, c.elder.node.name if c.elder.node else "", c.get_status_display(),
                          _when(c.issued_at), _when(c.ended_at)] for c in found.iterator(chunk_size=500)))
     return render(request, "health/cards.html", {"form": form, "filters": filters, "page": page_of(request, found),
-                                                 "query": query_without(request, "page", "export")})
+                                                 "query": query_without(request, "page", "export", "format")})
 
 
 @login_required
@@ -257,13 +256,13 @@ def devices(request):
     found = selectors.devices_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
                                          state=filters.cleaned_data.get("state") or "")
     if request.GET.get("export") == "csv":
-        return _export("health-devices", [_("Serial number"), _("Model"), _("Station"), _("Token"), _("Registered"),
+        return _export(request, "health-devices", [_("Serial number"), _("Model"), _("Station"), _("Token"), _("Registered"),
                                           _("Last seen"), _("Revoked")],
                        ([d.serial, d.model, d.station.name, f"{d.prefix}…", _when(d.created_at),
                          _when(d.last_seen_at), _when(d.revoked_at)] for d in found))
     return render(request, "health/devices.html", {
         "form": form, "raw_token": raw_token, "filters": filters, "page": page_of(request, found),
-        "query": query_without(request, "page", "export")})
+        "query": query_without(request, "page", "export", "format")})
 
 
 @login_required

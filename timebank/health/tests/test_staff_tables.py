@@ -17,6 +17,16 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def xlsx_rows(response) -> list[list[str]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
 def test_medical_staff_filter_the_queue_and_export_it(health_world, client):
     w = health_world
     second = make_person(w.station_a2, "赵阿姨", is_elder=True)
@@ -36,6 +46,7 @@ def test_medical_staff_filter_the_queue_and_export_it(health_world, client):
     rows = csv_rows(client.get("/health/?severity=urgent&export=alerts"))
     assert len(rows) == 3 and sorted(r[4] for r in rows[1:]) == sorted([w.elder.name, second.name])
     assert AuditEvent.objects.filter(action="health.exported", actor=w.medic).count() == 1
+    assert xlsx_rows(client.get("/health/?severity=urgent&export=alerts&format=xlsx")) == rows
     for bad in ("node=abc", "opened_from=yesterday", "status=weird&severity=x&rule=%00", "node=99999999999999999999"):
         assert client.get(f"/health/?{bad}").status_code == 200, bad
     client.force_login(w.other_medic)
