@@ -1,6 +1,7 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
 from django.db import DataError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -91,6 +92,12 @@ def on_value_out_of_range(request, exc):
     return error(request, 422, "value_out_of_range", _("A value is out of the allowed range."))
 
 
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    # A multipart upload without a boundary or with a broken body (roster import): the request's fault.
+    return error(request, 400, "multipart_invalid", _("The uploaded form data could not be read."))
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, "http_error", str(exc))
@@ -117,3 +124,10 @@ api.add_router("", health_router)
 from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 
 api.add_router("", suppliers_router)
+
+from timebank.stats.api import router as stats_router  # noqa: E402
+
+api.add_router("/stats", stats_router)
+from timebank.imports.api import router as imports_router  # noqa: E402
+
+api.add_router("", imports_router)

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "timebank.rewards",
     "timebank.health",
     "timebank.suppliers",
+    "timebank.stats",
+    "timebank.imports",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,10 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.check_licences",
     "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
     "timebank.suppliers.tasks.escalate_complaints",
+    "timebank.stats.tasks.roll_up_transfers",
+    "timebank.stats.tasks.reconcile_nightly",
+    "timebank.suppliers.tasks.mark_missed_orders",
+    "timebank.suppliers.tasks.auto_confirm_orders",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

@@ -21,4 +21,6 @@ urlpatterns = [
     path("honours/", include("timebank.honours.urls")),
     path("shop/", include("timebank.rewards.urls")),
     path("suppliers/", include("timebank.suppliers.urls")),
+    path("stats/", include("timebank.stats.urls")),
+    path("imports/", include("timebank.imports.urls")),
 ]

@@ -40,3 +40,19 @@ def audit_record(*, actor, action: str, obj: models.Model | None = None, node=No
         ip=current_ip() or None,
         changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in (changes or {}).items()},
     )
+
+
+def audit_records(*, actor, action: str, items: list[tuple[models.Model, dict]]) -> list[AuditEvent]:
+    """One event per (object, changes), written in one statement (a batch such as a roster import)."""
+    ip = current_ip() or None
+    events = []
+    for obj, changes in items:
+        node = getattr(obj, "node", None)
+        bank = getattr(obj, "bank", None) or (node.bank if node is not None else None)
+        events.append(AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None, action=action,
+            object_type=obj._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj)[:200],
+            node=node if getattr(node, "pk", None) else None, bank=bank if getattr(bank, "pk", None) else None, ip=ip,
+            changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in changes.items()},
+        ))
+    return AuditEvent.objects.bulk_create(events, batch_size=1000)

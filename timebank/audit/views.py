@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from timebank.lib.masking import mask_mobile
-from timebank.lib.pages import csv_download, page_of, query_without
+from timebank.lib.pages import export_format, page_of, query_without, table_download
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
@@ -39,13 +39,13 @@ def events(request):
     found = audit_search(actor, action=data.get("action") or "", actor_query=data.get("actor") or "",
                          object_type=data.get("object_type") or "", object_id=data.get("object_id") or "",
                          date_from=data.get("date_from"), date_to=data.get("date_to"))
-    if request.GET.get("format") == "csv":
+    if export_format(request):
         header = [_("Time"), _("Who"), _("Action"), _("Object type"), _("Object no."), _("Object"), _("Unit"),
                   _("IP address"), _("Changes")]
         rows = ([timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor.name if e.actor else "",
                  e.action, e.object_type, e.object_id, e.object_repr, e.node.name if e.node else "", e.ip or "",
                  shown_changes(e.changes)] for e in found.iterator(chunk_size=500))
-        return csv_download("audit.csv", header, rows)
+        return table_download(request, "audit", header, rows)
     page = page_of(request, found)
     rows = [{"event": e, "label": ACTION_LABELS.get(e.action, e.action),
              "type_label": OBJECT_TYPES.get(e.object_type, e.object_type), "changes": shown_changes(e.changes)}

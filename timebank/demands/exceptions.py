@@ -9,6 +9,11 @@ class InvalidTransition(Conflict):
     message = _("This cannot be done in the current state.")
 
 
+class TakenBySupplier(InvalidTransition):
+    code = "taken_by_supplier"
+    message = _("A supplier has taken this request: cancel the supplier's order instead.")
+
+
 class DemandFull(Conflict):
     code = "demand_full"
     message = _("All places on this request are already taken.")

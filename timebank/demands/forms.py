@@ -4,6 +4,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Payer, ServiceCategory, ServiceMode, ServiceType
 
@@ -24,8 +25,9 @@ class TypeChoiceField(forms.ModelChoiceField):
 
 class WhenMixin(forms.Form):
     day = forms.DateField(label=_("Date"), widget=DATE)
-    start = forms.TimeField(label=_("From"), widget=TIME)
-    end = forms.TimeField(label=_("Until"), widget=TIME)
+    # Times of day: the context keeps them apart from a date range's "From" (开始日期) elsewhere.
+    start = forms.TimeField(label=pgettext_lazy("time of day", "From"), widget=TIME)
+    end = forms.TimeField(label=pgettext_lazy("time of day", "Until"), widget=TIME)
 
     def moments(self) -> tuple[dt.datetime, dt.datetime]:
         data = self.cleaned_data
@@ -182,7 +184,7 @@ class ServiceTypeForm(forms.Form):
 class SeriesForm(forms.Form):
     """Change a weekly request: the series and its coming dates nobody has taken yet."""
 
-    start = forms.TimeField(label=_("From"), widget=TIME)
+    start = forms.TimeField(label=pgettext_lazy("time of day", "From"), widget=TIME)
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=12 * 60)
     until = forms.DateField(label=_("Repeat every week until"), widget=DATE)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200)

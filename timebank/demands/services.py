@@ -28,6 +28,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person, ProxyLink
 from timebank.people.selectors import can_act_for
+from timebank.stats.services import rollup_touch
 
 from . import selectors
 from .catalogue import SEED_TYPES
@@ -51,6 +52,7 @@ from .exceptions import (
     ServiceTypeInvalid,
     ServiceTypeUnavailable,
     StationCodeWrong,
+    TakenBySupplier,
     TimesInvalid,
     TooFar,
     UnclaimTooLate,
@@ -165,6 +167,8 @@ def _require_visible(actor, demand: Demand) -> None:
 
 
 def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
+    # Every change of a demand or assignment passes here: its station's day is recounted on commit.
+    rollup_touch(node_id=demand.station_id, when=demand.starts_at, volunteer_id=getattr(obj, "volunteer_id", None))
     audit_record(actor=actor, action=action, obj=obj, node=demand.station, bank=demand.bank, changes=changes)
 
 
@@ -297,6 +301,7 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
                 {"starts_at", "ends_at", "headcount"} & set(fields)):
             raise InvalidTransition(_("Cancel and publish again to change the time of a request paid with coins."))
         before = {k: getattr(demand, k) for k in fields}
+        rollup_touch(node_id=demand.station_id, when=demand.starts_at)  # the day it moves away from
         for key, value in fields.items():
             setattr(demand, key, value)
         _check_times(demand.starts_at, demand.ends_at)
@@ -399,6 +404,10 @@ def demand_cancel(*, actor: Person | None, demand: Demand, reason: str = "") -> 
             raise InvalidTransition()
         if demand.assignments.exclude(status__in=[AssignmentStatus.CLAIMED, AssignmentStatus.CANCELLED]).exists():
             raise InvalidTransition()
+        if _handed_to_supplier(demand):
+            # The elder's coins are redeemed and the guarantee fund owes the supplier: only the
+            # supplier order's cancellation undoes both together.
+            raise TakenBySupplier()
         now = timezone.now()
         volunteers = list(Person.objects.filter(assignments__demand=demand,
                                                 assignments__status=AssignmentStatus.CLAIMED))
@@ -1096,6 +1105,48 @@ def demand_hand_to_supplier(*, demand_id: int, subject, actor=None) -> Demand:
         demand.save(update_fields=["status", "claimed_count"])
         _audit(actor, "demand.handed_to_supplier", demand, demand, subject=str(getattr(subject, "pk", "")))
         _notify(_requesters(demand), NoticeKind.CLAIMED, demand, str(subject))
+    return demand
+
+
+def _supplier_posting(demand: Demand):
+    """The posting that redeemed the elder's coins when a supplier took the request, if any."""
+    from timebank.ledger.models import Transfer
+
+    return Transfer.objects.filter(bank_id=demand.bank_id, idempotency_key=f"demand:{demand.pk}:supplier").first()
+
+
+def _handed_to_supplier(demand: Demand) -> bool:
+    return (demand.status == DemandStatus.CLAIMED and demand.payer == Payer.ELDER
+            and not demand.assignments.exclude(status=AssignmentStatus.CANCELLED).exists()
+            and _supplier_posting(demand) is not None)
+
+
+def demand_release_by_supplier(*, demand_id: int, actor=None, missed: bool = False, reason: str = "") -> Demand:
+    """The supplier's order on a handed-over request was cancelled before the service, or missed:
+    the elder's redeemed coins come back (a correcting transfer through the ledger) and the request
+    closes — cancelled, or expired when missed. Running it again changes nothing."""
+    with transaction.atomic():
+        demand = _lock_demand(demand_id)
+        if not _handed_to_supplier(demand):
+            return demand
+        posting = _supplier_posting(demand)
+        ledger.transfer_post(debit=posting.credit, credit=posting.debit, amount=posting.amount,
+                             kind=TransferKind.CORRECTION, actor=actor, corrects=posting, subject=demand,
+                             idempotency_key=f"demand:{demand.pk}:supplier_refund",
+                             memo=(reason or str(demand.service_type))[:200])
+        now = timezone.now()
+        if missed:
+            demand.status, demand.closed_at = DemandStatus.EXPIRED, now
+            fields = ["status", "closed_at", "claimed_count"]
+        else:
+            demand.status, demand.cancelled_at, demand.cancelled_by = DemandStatus.CANCELLED, now, actor
+            demand.cancel_reason = (reason or "").strip()[:200]
+            fields = ["status", "cancelled_at", "cancelled_by", "cancel_reason", "claimed_count"]
+        demand.claimed_count = 0
+        demand.save(update_fields=fields)
+        _audit(actor, "demand.supplier_missed" if missed else "demand.supplier_cancelled", demand, demand,
+               refunded=posting.amount, reason=(reason or "")[:200])
+        _notify(_requesters(demand), NoticeKind.CANCELLED, demand, (reason or "")[:200])
     return demand
 
 

@@ -1,10 +1,12 @@
 """One Chromium per test session, a fresh phone-sized browser context per journey, the demo district
 as data. Without the browser or axe-core the tests skip, except under CI=true where that fails."""
+import datetime as dt
 import importlib.util
 import os
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from timebank.people.demo_district import DEMO_PASSWORD, seed_demo_district
 
@@ -58,12 +60,15 @@ def browser():
 
 @pytest.fixture
 def journey(browser, live_server):
-    """journey(name, js=True): a new phone-sized context (its own cookies) and page on the live server."""
+    """journey(name, js=True, geolocation=None): a new phone-sized context (its own cookies) and page on the live server."""
     contexts = []
 
-    def start(name: str, *, js: bool = True, init_script: str | None = None) -> Journey:
+    def start(name: str, *, js: bool = True, init_script: str | None = None,
+              geolocation: tuple[float, float] | None = None) -> Journey:
+        where = {"geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
+                 "permissions": ["geolocation"]} if geolocation else {}
         context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="zh-CN",
-                                      java_script_enabled=js, reduced_motion="no-preference")
+                                      java_script_enabled=js, reduced_motion="no-preference", **where)
         context.set_default_timeout(10_000)
         if init_script:
             context.add_init_script(init_script)
@@ -93,3 +98,28 @@ def switch_care_mode(journey: Journey) -> None:
     """The one-click switch in the header: a plain form post, with or without JavaScript."""
     journey.page.locator(".care-switch button").click()
     journey.page.wait_for_load_state("load")
+
+
+class ServerClock:
+    """The live server's clock (`django.utils.timezone.now`, which the services read), stopped at a
+    chosen moment and moved by hand, so an hour of service passes in the test's own second."""
+
+    def __init__(self, start: dt.datetime):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> ServerClock:
+    """Tomorrow 09:00 in Shanghai: later than anything the demo district wrote with the real clock
+    (rows stamped by model defaults keep the real time), and a whole morning before midnight."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    server_clock = ServerClock(timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9, 0))))
+    monkeypatch.setattr(timezone, "now", server_clock)
+    return server_clock

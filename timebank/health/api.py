@@ -3,11 +3,13 @@ people use their person token or session. Values only reach medical staff of the
 the elder and consenting proxies, and every list of values is audited."""
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Header, Path, Query, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
+from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
@@ -15,13 +17,15 @@ from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from . import selectors, services
-from .models import HealthCard, ReadingKind
+from .models import Alert, HealthCard, ReadingKind
 from .schemas import (
     AlertOut,
     BatchOut,
     CardIn,
     CardOut,
     CloseIn,
+    ConsentIn,
+    ConsentOut,
     FollowUpIn,
     ReadingBatchIn,
     ReadingOut,
@@ -33,6 +37,7 @@ from .services import THRESHOLD_FIELDS
 router = Router(tags=["health"])
 MAX_ID = 2 ** 63 - 1  # larger ids cannot exist and overflow SQLite
 ID = Path(..., ge=1, le=MAX_ID)
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=128)
 
 
 class DeviceToken(HttpBearer):
@@ -96,25 +101,49 @@ def card_lost(request, card_id: int = ID):
 
 @router.get("/health/alerts", response=list[AlertOut])
 @paginate(Pages)
-def alerts_list(request, status: str = ""):
-    return selectors.alert_queue(request.user, status=status)
+def alerts_list(request, status: str = Query("", max_length=20), severity: str = Query("", max_length=20),
+                rule: str = Query("", max_length=20), elder_id: int | None = Query(None, ge=1, le=MAX_ID),
+                node_id: int | None = Query(None, ge=1, le=MAX_ID), q: str = Query("", max_length=40)):
+    """The queue, urgent first then oldest; closed alerts only with `status=closed`. Filters: status,
+    severity, rule, elder, node (a station or branch), q (elder's name, pinyin initials, phone tail)."""
+    return selectors.alert_queue(request.user, status=status, severity=severity, rule=rule, elder_id=elder_id,
+                                 node_id=node_id, q=q)
 
 
-@router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut)
-def alert_acknowledge(request, alert_id: int = ID):
-    return services.alert_acknowledge(actor=request.user, alert=selectors.alert_get(request.user, alert_id))
+def _alert_step(request, key: str | None, operation: str, payload: dict, step) -> Alert:
+    """One step of the workflow. A repeat of a step already taken is refused with `alert_already_done`
+    (409, saying who and when) and changes nothing; with the same `Idempotency-Key` a retry gets the
+    first answer again instead."""
+    actor = request.user
+
+    def perform():
+        return 200, {"id": step(selectors.alert_get(actor, payload["alert_id"])).pk}
+
+    with transaction.atomic():
+        _status, body = run_idempotent(actor=actor, key=key, operation=operation, payload=payload, perform=perform)
+    return selectors.alerts_visible_to(actor).get(pk=body["id"])
 
 
-@router.post("/health/alerts/{alert_id}/follow-up", response=AlertOut)
-def alert_follow_up(request, payload: FollowUpIn, alert_id: int = ID):
-    return services.alert_follow_up(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
-                                    outcome=payload.outcome, note=payload.note)
+@router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge; accepts Idempotency-Key")
+def alert_acknowledge(request, alert_id: int = ID, idempotency_key: str | None = IdempotencyKey):
+    return _alert_step(request, idempotency_key, "health.alert_acknowledge", {"alert_id": alert_id},
+                       lambda alert: services.alert_acknowledge(actor=request.user, alert=alert))
 
 
-@router.post("/health/alerts/{alert_id}/close", response=AlertOut)
-def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None):
-    return services.alert_close(actor=request.user, alert=selectors.alert_get(request.user, alert_id),
-                                note=payload.note if payload else "")
+@router.post("/health/alerts/{alert_id}/follow-up", response=AlertOut,
+             summary="Record the follow-up (phoned, visited, referred, no answer); accepts Idempotency-Key")
+def alert_follow_up(request, payload: FollowUpIn, alert_id: int = ID, idempotency_key: str | None = IdempotencyKey):
+    return _alert_step(request, idempotency_key, "health.alert_follow_up", {"alert_id": alert_id, **payload.dict()},
+                       lambda alert: services.alert_follow_up(actor=request.user, alert=alert,
+                                                              outcome=payload.outcome, note=payload.note))
+
+
+@router.post("/health/alerts/{alert_id}/close", response=AlertOut, summary="Close; accepts Idempotency-Key")
+def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None,
+                idempotency_key: str | None = IdempotencyKey):
+    note = payload.note if payload else ""
+    return _alert_step(request, idempotency_key, "health.alert_close", {"alert_id": alert_id, "note": note},
+                       lambda alert: services.alert_close(actor=request.user, alert=alert, note=note))
 
 
 def _thresholds_out(elder: Person) -> dict:
@@ -135,5 +164,30 @@ def thresholds_get(request, person_id: int = ID):
 def thresholds_put(request, payload: ThresholdsIn, person_id: int = ID):
     elder = selectors.elder_for_values(request.user, person_id)
     values = {k: v for k, v in payload.dict().items() if k in THRESHOLD_FIELDS and v is not None}
-    services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason, **values)
+    services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason,
+                            effective_from=payload.effective_from, **values)
     return _thresholds_out(elder)
+
+
+def _consents_out(elder: Person, only: Person | None) -> list[dict]:
+    return [{"proxy_id": r["proxy"].pk, "proxy_name": r["proxy"].name, "relation": r["relation"],
+             "linked": r["linked"], "shares": r["shares"], "since": r["since"]}
+            for r in selectors.consent_rows(elder, only_proxy=only)]
+
+
+@router.get("/people/{person_id}/health-consents", response=list[ConsentOut],
+            summary="The elder's proxies and whether each sees the health values")
+def consents_list(request, person_id: int = ID):
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    return _consents_out(elder, None if may_decide else request.user)
+
+
+@router.put("/people/{person_id}/health-consents/{proxy_id}", response=list[ConsentOut],
+            summary="Give or withdraw a proxy's consent (the elder or staff; a proxy may only withdraw their own)")
+def consents_put(request, payload: ConsentIn, person_id: int = ID, proxy_id: int = ID):
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    proxy = Person.objects.filter(pk=proxy_id).first()
+    if proxy is None or (not may_decide and proxy.pk != request.user.pk):
+        raise NotFound()
+    services.proxy_health_consent_set(actor=request.user, elder=elder, proxy=proxy, consent=payload.consent)
+    return _consents_out(elder, None if may_decide else request.user)

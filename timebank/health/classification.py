@@ -27,28 +27,32 @@ def glucose_hundredths(value, unit: str) -> int:
     return int((mmol * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+_BP, _GLUCOSE, _FASTING = ReadingKind.BP.value, ReadingKind.GLUCOSE.value, GlucoseContext.FASTING.value
+_NORMAL, _LOW, _HIGH, _URGENT = Level.NORMAL, Level.LOW, Level.HIGH, Level.URGENT  # looked up once, not per reading
+
+
 def classify(t, kind: str, *, systolic=None, diastolic=None, glucose=None, context="", bpm=None) -> str:
     """The level of one reading under thresholds `t` (a Thresholds row)."""
-    if kind == ReadingKind.BP:
+    if kind == _BP:
         if systolic >= t.bp_systolic_urgent or diastolic >= t.bp_diastolic_urgent:
-            return Level.URGENT
+            return _URGENT
         if systolic >= t.bp_systolic_high or diastolic >= t.bp_diastolic_high:
-            return Level.HIGH
-        return Level.NORMAL
-    if kind == ReadingKind.GLUCOSE:
+            return _HIGH
+        return _NORMAL
+    if kind == _GLUCOSE:
         if glucose < t.glucose_urgent_low:
-            return Level.URGENT
+            return _URGENT
         if glucose < t.glucose_low:
-            return Level.LOW
-        high = t.glucose_fasting_high if context == GlucoseContext.FASTING else t.glucose_after_meal_high
-        return Level.HIGH if glucose >= high else Level.NORMAL
+            return _LOW
+        high = t.glucose_fasting_high if context == _FASTING else t.glucose_after_meal_high
+        return _HIGH if glucose >= high else _NORMAL
     if bpm < t.heart_rate_urgent_low or bpm > t.heart_rate_urgent_high:
-        return Level.URGENT
+        return _URGENT
     if bpm < t.heart_rate_low:
-        return Level.LOW
+        return _LOW
     if bpm > t.heart_rate_high:
-        return Level.HIGH
-    return Level.NORMAL
+        return _HIGH
+    return _NORMAL
 
 
 ADVICE = {

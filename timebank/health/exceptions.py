@@ -44,6 +44,14 @@ class AlertTransitionInvalid(Conflict):
     message = _("The alert is not in a state that allows this.")
 
 
+class AlertAlreadyDone(Conflict):
+    """The same step twice (a double click, a retried request): nothing changes the second time,
+    and the message says who did it and when."""
+
+    code = "alert_already_done"
+    message = _("Someone already did this to the alert. Nothing was changed.")
+
+
 class ThresholdsInvalid(InvalidInput):
     code = "thresholds_invalid"
     message = _("These limits are not consistent (each high limit must be below its urgent limit).")

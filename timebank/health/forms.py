@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import GlucoseContext, Outcome, ReadingKind, Thresholds
+from .models import AlertRule, AlertStatus, CardStatus, GlucoseContext, Outcome, ReadingKind, Severity, Thresholds
 from .services import THRESHOLD_FIELDS
 
 
@@ -30,15 +30,48 @@ class ManualReadingForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown inline in each queue row without a <label>: the aria-label names the field for screen readers.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
+                                widget=forms.Select(attrs={"aria-label": _("Outcome")}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("Note")}))
 
 
 class ThresholdsForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    effective_from = forms.DateTimeField(label=_("In force from (empty: now)"), required=False,
+                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
     def __init__(self, *args, current: Thresholds, **kwargs):
         super().__init__(*args, **kwargs)
         for name in THRESHOLD_FIELDS:
             self.fields[name] = forms.IntegerField(label=Thresholds._meta.get_field(name).verbose_name,
                                                    initial=getattr(current, name), min_value=0)
+
+
+class AlertFilterForm(forms.Form):
+    """The queue's filters (GET); each is optional and a wrong value is simply ignored."""
+
+    q = forms.CharField(label=_("Elder (name, initials or phone tail)"), max_length=40, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Not closed")), *AlertStatus.choices])
+    severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", "—"), *Severity.choices])
+    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[("", "—"), *AlertRule.choices])
+    node = forms.TypedChoiceField(label=_("Branch or station"), required=False, coerce=int, empty_value=None)
+    opened_from = forms.DateField(label=_("Opened from"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    opened_to = forms.DateField(label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, nodes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].choices = [("", "—"), *((n.pk, n.name) for n in nodes)]
+
+
+class CardFilterForm(forms.Form):
+    q = forms.CharField(label=_("Card UID or elder"), max_length=40, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *CardStatus.choices])
+
+
+class DeviceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Serial, model or station"), max_length=64, required=False)
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", "—"), ("active", _("In use")), ("revoked", _("Revoked"))])

@@ -81,10 +81,14 @@ class Level(models.TextChoices):
 class Reading(models.Model):
     """One measurement. From a device, (device, sequence) is unique so a replayed batch stores once."""
 
-    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
-    elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="health_readings")
-    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.PROTECT, related_name="readings")
+    # The busiest table: no single-column index per foreign key (each would be written on every insert);
+    # the composite indexes below start with elder, station and device and serve those look-ups.
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+", db_index=False)
+    station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+", db_index=False)
+    elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="health_readings",
+                              db_index=False)
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.PROTECT, related_name="readings",
+                               db_index=False)
     sequence = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=ReadingKind.choices)
     systolic = models.PositiveSmallIntegerField(_("systolic (mmHg)"), null=True, blank=True)
@@ -97,7 +101,8 @@ class Reading(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     batch = models.UUIDField(null=True, blank=True)  # which ingest stored it: tells "stored" from "duplicate"
     manual = models.BooleanField(_("entered by hand"), default=False)
-    entered_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
 
     class Meta:
         ordering = ["-measured_at", "-id"]
@@ -201,6 +206,7 @@ class Alert(models.Model):
     At most one alert per (elder, rule) is not closed: new readings add to it, not beside it."""
 
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    # The elder's own station, whose medical staff follow them up, wherever the reading was taken.
     station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
     elder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="health_alerts")
     rule = models.CharField(_("rule"), max_length=20, choices=AlertRule.choices)
@@ -248,8 +254,11 @@ class ProxyHealthConsent(models.Model):
     recorded_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
 
     class Meta:
+        ordering = ["-given_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["elder", "proxy"], condition=Q(withdrawn_at__isnull=True),
                                                name="health_one_active_consent")]
 

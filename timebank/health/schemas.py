@@ -3,6 +3,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 
 class ReadingBatchIn(Schema):
@@ -16,7 +17,9 @@ class ReadingBatchIn(Schema):
     readings: list[Any] = Field(..., min_length=1, max_length=1000)
 
 
-class ItemResultOut(Schema):
+# Plain pydantic models, not ninja Schemas: a 1,000-item answer is built from dicts, and ninja's
+# per-object attribute resolver cost more than the readings' INSERT when profiled.
+class ItemResultOut(BaseModel):
     index: int
     sequence: int | None = None
     status: str = Field(..., description="stored | duplicate | rejected")
@@ -24,7 +27,7 @@ class ItemResultOut(Schema):
     id: int | None = None
 
 
-class BatchOut(Schema):
+class BatchOut(BaseModel):
     stored: int
     duplicate: int
     rejected: int
@@ -44,6 +47,13 @@ class ReadingOut(Schema):
     measured_at: dt.datetime
     station_id: int
     manual: bool
+    advice: str = Field("", description="the plain-words advice the elder reads for this reading's level")
+
+    @staticmethod
+    def resolve_advice(obj) -> str:
+        from .classification import advice_for
+
+        return advice_for(obj.kind, obj.level)
 
     @staticmethod
     def resolve_glucose_mmol_l(obj) -> str | None:
@@ -137,6 +147,7 @@ class ThresholdsIn(Schema):
     """Only the limits to change (glucose in hundredths of mmol/L); a reason is required."""
 
     reason: str = Field(..., max_length=200)
+    effective_from: dt.datetime | None = Field(None, description="when the new limits start (default: now)")
     bp_systolic_high: int | None = None
     bp_diastolic_high: int | None = None
     bp_systolic_urgent: int | None = None
@@ -153,3 +164,16 @@ class ThresholdsIn(Schema):
     sustained_last: int | None = None
     sustained_days: int | None = None
     escalate_after_minutes: int | None = None
+
+
+class ConsentOut(Schema):
+    proxy_id: int
+    proxy_name: str
+    relation: str
+    linked: bool = Field(..., description="a live proxy link (family member or helper) to the elder")
+    shares: bool = Field(..., description="sees the health values and hears of alerts now")
+    since: dt.datetime | None
+
+
+class ConsentIn(Schema):
+    consent: bool

@@ -12,7 +12,18 @@ from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
 from .exceptions import ValuesHidden
-from .models import Alert, AlertStatus, Device, HealthCard, ProxyHealthConsent, Reading, Severity, Thresholds
+from .models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
+    CardStatus,
+    Device,
+    HealthCard,
+    ProxyHealthConsent,
+    Reading,
+    Severity,
+    Thresholds,
+)
 
 PERIODS = {"30d": 30, "6m": 183, "1y": 365}
 
@@ -27,6 +38,21 @@ def consenting_proxies(elder: Person) -> list[Person]:
     linked = set(ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True).values_list("proxy_id", flat=True))
     consented = ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True, proxy_id__in=linked)
     return list(Person.objects.filter(pk__in=consented.values("proxy_id")))
+
+
+def consenting_proxies_of(elder_ids) -> dict[int, list[Person]]:
+    """{elder_id: [proxy, …]} for many elders in two queries (live link and live consent)."""
+    pairs = set(ProxyHealthConsent.objects.filter(elder_id__in=elder_ids, withdrawn_at__isnull=True)
+                .values_list("elder_id", "proxy_id"))
+    if not pairs:
+        return {}
+    linked = set(ProxyLink.objects.filter(elder_id__in={e for e, _ in pairs}, revoked_at__isnull=True)
+                 .values_list("elder_id", "proxy_id"))
+    people = Person.objects.in_bulk({p for _, p in pairs & linked})
+    out: dict[int, list[Person]] = {}
+    for elder_id, proxy_id in sorted(pairs & linked):
+        out.setdefault(elder_id, []).append(people[proxy_id])
+    return out
 
 
 def can_view_values(actor, elder: Person) -> bool:
@@ -127,13 +153,38 @@ def alerts_visible_to(actor) -> QuerySet[Alert]:
         "elder", "station", "last_reading", "level_node")
 
 
-def alert_queue(actor, *, status: str = "", include_closed: bool = False) -> QuerySet[Alert]:
-    """Urgent first, then oldest first."""
+def alert_queue(actor, *, status: str = "", include_closed: bool = False, severity: str = "", rule: str = "",
+                elder_id: int | None = None, node_id: int | None = None, q: str = "",
+                opened_from: dt.date | None = None, opened_to: dt.date | None = None) -> QuerySet[Alert]:
+    """Urgent first, then oldest first. Filters that do not apply (an unknown status) are ignored;
+    `node_id` keeps the alerts of stations under that node, `q` matches the elder's name, pinyin initials
+    or phone tail."""
     alerts = alerts_visible_to(actor)
-    if status:
+    if status in AlertStatus.values:
         alerts = alerts.filter(status=status)
     elif not include_closed:
         alerts = alerts.exclude(status=AlertStatus.CLOSED)
+    if severity in Severity.values:
+        alerts = alerts.filter(severity=severity)
+    if rule in AlertRule.values:
+        alerts = alerts.filter(rule=rule)
+    if elder_id:
+        alerts = alerts.filter(elder_id=elder_id)
+    if node_id:
+        node = Node.objects.filter(pk=node_id).only("path").first()
+        alerts = alerts.filter(station__path__startswith=node.path) if node else alerts.none()
+    if opened_from:
+        alerts = alerts.filter(opened_at__date__gte=opened_from)
+    if opened_to:
+        alerts = alerts.filter(opened_at__date__lte=opened_to)
+    q = (q or "").strip()[:40]
+    if q:
+        match = Q(elder__name__icontains=q)
+        if q.isascii() and q.isalpha():
+            match |= Q(elder__name_initials__startswith=q.lower())
+        if q.isdigit() and len(q) == 4:
+            match |= Q(elder__mobile__endswith=q)
+        alerts = alerts.filter(match)
     urgency = Case(When(severity=Severity.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     return alerts.annotate(urgency=urgency).order_by("urgency", "opened_at", "id")
 
@@ -145,13 +196,37 @@ def alert_get(actor, alert_id) -> Alert:
         raise NotFound() from None
 
 
-def cards_visible_to(actor) -> QuerySet[HealthCard]:
-    return HealthCard.objects.filter(scope_q(actor, Perm.HEALTH_CARDS, "elder__node__path")).select_related(
+def cards_visible_to(actor, *, q: str = "", status: str = "") -> QuerySet[HealthCard]:
+    """Cards of the elders in reach; `q` matches the UID, the elder's name or pinyin initials."""
+    cards = HealthCard.objects.filter(scope_q(actor, Perm.HEALTH_CARDS, "elder__node__path")).select_related(
         "elder", "elder__node")
+    q = (q or "").strip()[:40]
+    if q:
+        match = Q(uid=q.upper()) | Q(elder__name__icontains=q)
+        if q.isascii() and q.isalpha():
+            match |= Q(elder__name_initials__startswith=q.lower())
+        cards = cards.filter(match)
+    if status in CardStatus.values:
+        cards = cards.filter(status=status)
+    return cards
 
 
-def devices_visible_to(actor) -> QuerySet[Device]:
-    return Device.objects.filter(scope_q(actor, Perm.HEALTH_DEVICES, "station__path")).select_related("station")
+def devices_visible_to(actor, *, q: str = "", state: str = "") -> QuerySet[Device]:
+    devices = Device.objects.filter(scope_q(actor, Perm.HEALTH_DEVICES, "station__path")).select_related("station")
+    q = (q or "").strip()[:64]
+    if q:
+        devices = devices.filter(Q(serial__icontains=q) | Q(model__icontains=q) | Q(station__name__icontains=q))
+    if state == "active":
+        devices = devices.filter(revoked_at__isnull=True)
+    elif state == "revoked":
+        devices = devices.filter(revoked_at__isnull=False)
+    return devices
+
+
+def alert_nodes(actor) -> QuerySet[Node]:
+    """Branches and stations whose alerts the actor sees, for the queue's filter."""
+    return Node.objects.filter(scope_q(actor, Perm.HEALTH_VIEW, "path"), kind__in=["branch", "station"],
+                               is_closed=False).order_by("path")
 
 
 def medical_staff_covering(node: Node) -> list[Person]:
@@ -207,3 +282,42 @@ def elders_for_values(actor) -> QuerySet[Person]:
 def elders_of_proxy(actor) -> list[Person]:
     ids = ProxyHealthConsent.objects.filter(proxy=actor, withdrawn_at__isnull=True).values_list("elder_id", flat=True)
     return [e for e in Person.objects.filter(pk__in=list(ids)).select_related("node") if proxy_consents(e, actor)]
+
+
+def elder_for_consent(actor, elder_id) -> tuple[Person, bool]:
+    """(elder, may_decide): the elder and staff who may edit them decide for every proxy; a proxy of
+    the elder sees and may withdraw only their own consent (may_decide False); anyone else gets 404."""
+    try:
+        elder = Person.objects.select_related("node", "bank").get(pk=int(elder_id), is_elder=True)
+    except (Person.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if actor.pk == elder.pk or (elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)):
+        return elder, True
+    if (ProxyLink.objects.filter(elder=elder, proxy=actor, revoked_at__isnull=True).exists()
+            or ProxyHealthConsent.objects.filter(elder=elder, proxy=actor, withdrawn_at__isnull=True).exists()):
+        return elder, False
+    raise NotFound()
+
+
+def consent_rows(elder: Person, *, only_proxy: Person | None = None) -> list[dict]:
+    """One row per live proxy of the elder (and anyone still holding a consent): shares now or not."""
+    links = {link.proxy_id: link for link in ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True)
+             .select_related("proxy")}
+    live = {c.proxy_id: c for c in ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True)
+            .select_related("proxy")}
+    rows = []
+    for proxy_id in sorted(set(links) | set(live)):
+        if only_proxy is not None and proxy_id != only_proxy.pk:
+            continue
+        link, consent = links.get(proxy_id), live.get(proxy_id)
+        rows.append({"proxy": link.proxy if link else consent.proxy, "relation": link.get_relation_display()
+                     if link else "", "linked": link is not None, "shares": consent is not None and link is not None,
+                     "since": consent.given_at if consent else None})
+    return rows
+
+
+def consent_history(elder: Person, *, only_proxy: Person | None = None) -> QuerySet[ProxyHealthConsent]:
+    history = ProxyHealthConsent.objects.filter(elder=elder).select_related("proxy", "recorded_by", "withdrawn_by")
+    if only_proxy is not None:
+        history = history.filter(proxy=only_proxy)
+    return history.order_by("-given_at", "-id")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("elders/<int:person_id>/summary.pdf", views.elder_pdf, name="elder_pdf"),
     path("elders/<int:person_id>/readings/new", views.reading_new, name="reading_new"),
     path("elders/<int:person_id>/thresholds", views.thresholds, name="elder_thresholds"),
+    path("elders/<int:person_id>/consents", views.consents, name="consents"),
     path("thresholds/", views.thresholds, name="thresholds"),
     path("cards/", views.cards, name="cards"),
     path("devices/", views.devices, name="devices"),

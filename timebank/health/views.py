@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of
+from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without, safe_next
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
@@ -21,8 +22,17 @@ from timebank.people.models import Person
 from . import selectors, services
 from .charts import trend_svg
 from .classification import advice_for, value_text
-from .exceptions import ValuesHidden
-from .forms import CardForm, DeviceForm, FollowUpForm, ManualReadingForm, ThresholdsForm
+from .exceptions import AlertAlreadyDone, ValuesHidden
+from .forms import (
+    AlertFilterForm,
+    CardFilterForm,
+    CardForm,
+    DeviceFilterForm,
+    DeviceForm,
+    FollowUpForm,
+    ManualReadingForm,
+    ThresholdsForm,
+)
 from .models import HealthCard, ReadingKind
 from .summary_pdf import health_summary_pdf
 
@@ -32,15 +42,50 @@ def _require(user, perm: str) -> None:
         raise Http404()
 
 
+def _export(name: str, header: list, rows) -> HttpResponse:
+    """The one place a health table becomes a file: CSV today (lib.pages.csv_download); when a shared
+    XLSX helper exists, only this function changes."""
+    return csv_download(f"{name}-{timezone.localdate():%Y%m%d}.csv", header, rows)
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 @login_required
 def queue(request):
-    """Medical staff: open alerts, urgent first then oldest. Admins: the branch figures (counts only)."""
+    """Medical staff: open alerts, urgent first then oldest, with filters and a CSV export.
+    Admins: the branch figures (counts only)."""
     if not (has_perm(request.user, Perm.HEALTH_VIEW) or has_perm(request.user, Perm.HEALTH_STATS)):
         raise Http404()
-    alerts = selectors.alert_queue(request.user, status=request.GET.get("status", ""))
+    form = AlertFilterForm(request.GET, nodes=selectors.alert_nodes(request.user))
+    form.is_valid()
+    data = form.cleaned_data
+    alerts = selectors.alert_queue(request.user, status=data.get("status") or "", severity=data.get("severity") or "",
+                                   rule=data.get("rule") or "", node_id=data.get("node"), q=data.get("q") or "",
+                                   opened_from=data.get("opened_from"), opened_to=data.get("opened_to"))
+    export = request.GET.get("export")
+    if export == "alerts":
+        services.health_export_record(actor=request.user, what="alerts", filters=request.GET.dict())
+        alerts = alerts.select_related("acknowledged_by", "followed_up_by", "closed_by")
+        return _export("health-alerts", [
+            _("Number"), _("Severity"), _("Rule"), _("Status"), _("Elder"), _("Station"), _("Readings"), _("Opened"),
+            _("Escalations"), _("Acknowledged"), _("By"), _("Followed up"), _("Outcome"), _("Note"), _("Closed")],
+            ([a.pk, a.get_severity_display(), a.get_rule_display(), a.get_status_display(), a.elder.name,
+              a.station.name, a.readings_count, _when(a.opened_at), a.escalations, _when(a.acknowledged_at),
+              a.acknowledged_by.name if a.acknowledged_by else "", _when(a.followed_up_at), a.get_outcome_display(),
+              a.note, _when(a.closed_at)] for a in alerts.iterator(chunk_size=500)))
+    figures = selectors.branch_figures(request.user)
+    if export == "figures":
+        return _export("health-figures", [_("Branch"), _("Readings taken"), _("Elders measured"),
+                                          _("Alerts opened"), _("Alerts closed"), _("Overdue")],
+                       ([f["branch"], f["readings"], f["elders"], f["opened"], f["closed"], f["overdue"]]
+                        for f in figures))
     return render(request, "health/queue.html", {
-        "page": page_of(request, alerts), "figures": selectors.branch_figures(request.user),
-        "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE)})
+        "page": page_of(request, alerts), "figures": figures, "form": form,
+        "query": query_without(request, "page", "export"),
+        "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE),
+        "can_view": has_perm(request.user, Perm.HEALTH_VIEW)})
 
 
 @login_required
@@ -60,9 +105,12 @@ def alert_action(request, alert_id: int, action: str):
         else:
             raise Http404()
         messages.success(request, _("Saved."))
+    except AlertAlreadyDone as err:
+        # A double click or a colleague was quicker: one effect, and say so plainly.
+        messages.info(request, str(err.message))
     except DomainError as err:
         messages.error(request, str(err.message))
-    return redirect("health:queue")
+    return redirect(safe_next(request, reverse("health:queue")))
 
 
 def _period(request) -> tuple[str, dt.datetime]:
@@ -93,14 +141,27 @@ def elder_page(request, person_id: int):
         elder = selectors.elder_for_values(request.user, person_id)
     except ValuesHidden:
         elder = selectors.elder_for_counts(request.user, person_id)
-        return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder)})
-    services.health_view_record(actor=request.user, elder=elder, what="page")
+        return render(request, "health/elder_counts.html", {"elder": elder, "counts": selectors.elder_counts(elder),
+                                                            "can_consent": _can_record_consent(request.user, elder)})
     period, since = _period(request)
+    if request.GET.get("export") == "csv":
+        services.health_view_record(actor=request.user, elder=elder, what="csv")
+        return _export(f"health-{elder.pk}", [_("Measured at"), _("Kind"), _("Value"), _("Level"), _("When"),
+                                             _("Source")],
+                       ([_when(r.measured_at), r.get_kind_display(), value_text(r), r.get_level_display(),
+                         r.get_glucose_context_display(), _("by hand") if r.manual else _("device")]
+                        for r in selectors.readings_of(elder, since=since).iterator(chunk_size=500)))
+    services.health_view_record(actor=request.user, elder=elder, what="page")
     context = _trend_context(elder, period, since)
     context["can_manage"] = elder.node is not None and has_perm(request.user, Perm.HEALTH_MANAGE, elder.node)
+    context["can_consent"] = _can_record_consent(request.user, elder)
     if request.user.pk == elder.pk or not context["can_manage"] and not has_perm(request.user, Perm.HEALTH_VIEW):
         return render(request, "health/mine.html", context)
     return render(request, "health/elder.html", context)
+
+
+def _can_record_consent(user, elder: Person) -> bool:
+    return user.pk == elder.pk or (elder.node is not None and has_perm(user, Perm.PEOPLE_EDIT, elder.node))
 
 
 @login_required
@@ -157,8 +218,17 @@ def cards(request):
                     return redirect("health:cards")
         except DomainError as err:
             form_error(form, err, {"card_uid_taken": "uid", "card_uid_invalid": "uid"})
-    return render(request, "health/cards.html", {"form": form, "page": page_of(request,
-                                                                                 selectors.cards_visible_to(request.user))})
+    filters = CardFilterForm(request.GET)
+    filters.is_valid()
+    found = selectors.cards_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
+                                       status=filters.cleaned_data.get("status") or "")
+    if request.GET.get("export") == "csv":
+        return _export("health-cards", [_("Card UID"), _("Elder"), _("Station"), _("Status"), _("Issued at"),
+                                        _("Ended at")],
+                       ([c.uid, c.elder.name, c.elder.node.name if c.elder.node else "", c.get_status_display(),
+                         _when(c.issued_at), _when(c.ended_at)] for c in found.iterator(chunk_size=500)))
+    return render(request, "health/cards.html", {"form": form, "filters": filters, "page": page_of(request, found),
+                                                 "query": query_without(request, "page", "export")})
 
 
 @login_required
@@ -182,8 +252,18 @@ def devices(request):
                 form = DeviceForm()
         except DomainError as err:
             form_error(form, err, {"device_serial_taken": "serial", "station_invalid": "station_id"})
+    filters = DeviceFilterForm(request.GET)
+    filters.is_valid()
+    found = selectors.devices_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
+                                         state=filters.cleaned_data.get("state") or "")
+    if request.GET.get("export") == "csv":
+        return _export("health-devices", [_("Serial number"), _("Model"), _("Station"), _("Token"), _("Registered"),
+                                          _("Last seen"), _("Revoked")],
+                       ([d.serial, d.model, d.station.name, f"{d.prefix}…", _when(d.created_at),
+                         _when(d.last_seen_at), _when(d.revoked_at)] for d in found))
     return render(request, "health/devices.html", {
-        "form": form, "raw_token": raw_token, "devices": selectors.devices_visible_to(request.user)})
+        "form": form, "raw_token": raw_token, "filters": filters, "page": page_of(request, found),
+        "query": query_without(request, "page", "export")})
 
 
 @login_required
@@ -221,13 +301,51 @@ def thresholds(request, person_id: int | None = None):
     current = selectors.thresholds_for(bank, elder)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        values = {k: v for k, v in form.cleaned_data.items() if k not in ("reason", "effective_from")}
         try:
             services.thresholds_set(actor=request.user, bank=bank, elder=elder, reason=form.cleaned_data["reason"],
-                                    **values)
+                                    effective_from=form.cleaned_data.get("effective_from"), **values)
             messages.success(request, _("The new limits are in force."))
             return redirect(request.path)
         except DomainError as err:
-            form_error(form, err, {"reason_required": "reason"})
+            form_error(form, err, {"reason_required": "reason", "effective_from_past": "effective_from"})
     return render(request, "health/thresholds.html", {
         "form": form, "elder": elder, "bank": bank, "history": selectors.thresholds_history(bank, elder)})
+
+
+@login_required
+@domain_errors_as_http
+def consents(request, person_id: int):
+    """Who may see the elder's health values and hear of their alerts. The elder (or staff recording a
+    signed form) grants and withdraws; a proxy sees only their own line and may withdraw it."""
+    elder, may_decide = selectors.elder_for_consent(request.user, person_id)
+    only = None if may_decide else request.user
+    if request.method == "POST":
+        proxy = Person.objects.filter(pk=_int_or_none(request.POST.get("proxy_id"))).first()
+        consent = request.POST.get("consent") == "1"
+        if proxy is None or (only is not None and proxy.pk != only.pk):
+            raise Http404()
+        try:
+            changed = services.proxy_health_consent_set(actor=request.user, elder=elder, proxy=proxy, consent=consent)
+        except DomainError as err:
+            messages.error(request, str(err.message))
+        else:
+            if not changed:
+                messages.info(request, _("That was already so. Nothing was changed."))
+            elif consent:
+                messages.success(request, _("%(name)s can now see the health readings and hears of alerts.")
+                                 % {"name": proxy.name})
+            else:
+                messages.success(request, _("%(name)s no longer sees the health readings.") % {"name": proxy.name})
+        return redirect("health:consents", elder.pk)
+    return render(request, "health/consents.html", {
+        "elder": elder, "may_decide": may_decide, "rows": selectors.consent_rows(elder, only_proxy=only),
+        "history": selectors.consent_history(elder, only_proxy=only)[:50]})
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2 ** 63 else None

@@ -234,12 +234,16 @@ def liability_report(actor, bank: Node) -> dict:
     total = members.aggregate(c=Sum("posted_credits"), d=Sum("posted_debits"))
     pool = Account.objects.filter(bank=bank, kind=AccountKind.POOL, currency=Currency.TIME).aggregate(
         c=Sum("posted_credits"), d=Sum("posted_debits"))
+    # The guarantee fund (保底): what it owes suppliers for redemptions they took, in fen.
+    from timebank.suppliers.selectors import guarantee_fund_summary
+
     return {
         "bank": bank.name,
         "outstanding": (total["c"] or 0) - (total["d"] or 0),
         "pool": (pool["c"] or 0) - (pool["d"] or 0),
         "branches": list(by_branch.values()),
         "years": [{"year": y, **v} for y, v in sorted(flows.items())],
+        "guarantee": guarantee_fund_summary(bank),
     }
 
 

@@ -413,8 +413,29 @@ def _liability_csv(report: dict):
             yield [row[0]] + [display.hours_decimal(v) for v in row[1:]]
         yield []
         yield [_("Donation pool (hours)"), display.hours_decimal(report["pool"])]
+        yield []
+        yield from _guarantee_rows(report)
 
     return csv_download("liability.csv", branch_head, rows())
+
+
+def _guarantee_rows(report: dict, *, sheet: bool = False) -> list[list]:
+    """The guarantee fund's exposure: owed to suppliers now, paid, and still offered. Yuan and hours
+    as text for CSV, as numbers (formatted by the cell) for the spreadsheet."""
+    g = report["guarantee"]
+
+    def yuan(fen: int):
+        return fen / 100 if sheet else f"{fen // 100}.{fen % 100:02d}"
+
+    def hours(minutes: int):
+        return minutes / 60 if sheet else display.hours_decimal(minutes)
+
+    return [
+        [_("Guarantee fund"), _("Yuan"), _("Orders or requests"), _("Coins redeemed (hours)")],
+        [_("Owed to suppliers, not yet paid"), yuan(g["owed_fen"]), g["owed_orders"], hours(g["owed_minutes"])],
+        [_("Paid to suppliers"), yuan(g["paid_fen"]), g["paid_orders"], hours(g["paid_minutes"])],
+        [_("Offered to suppliers, not yet taken (cheapest price)"), yuan(g["offered_fen"]), g["offered_requests"], ""],
+    ]
 
 
 def _liability_xlsx(report: dict):
@@ -443,12 +464,19 @@ def _liability_xlsx(report: dict):
     for cells in years.iter_rows(min_row=2, min_col=2):
         for cell in cells:
             cell.number_format = "#,##0.00"
-    for ws in (sheet, years):
+    fund = book.create_sheet(_("Guarantee fund")[:31])
+    for row in _guarantee_rows(report, sheet=True):
+        fund.append(row)
+    for cells in fund.iter_rows(min_row=2, min_col=2, max_col=4):
+        for cell in cells:
+            cell.number_format = "#,##0.00" if cell.column != 3 else "0"
+    for ws in (sheet, years, fund):
         for cell in ws[3 if ws is sheet else 1]:
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 24
         for letter in "BCDEFG":
             ws.column_dimensions[letter].width = 18
+    fund.column_dimensions["A"].width = 44
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(),

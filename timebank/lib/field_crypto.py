@@ -31,3 +31,11 @@ def lookup_hash(text: str) -> str:
     """A keyed hash: equal numbers give equal hashes, yet the table alone reveals nothing."""
     key = settings.LOOKUP_HASH_KEY.encode() if settings.LOOKUP_HASH_KEY else _derive(b"timebank-hash-key:")
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(bytes(token))

@@ -21,6 +21,7 @@ def staff_sections(user) -> dict[str, bool]:
     nav = {
         "people": has_perm(user, Perm.PEOPLE_VIEW),
         "register": has_perm(user, Perm.PEOPLE_EDIT),
+        "imports": has_perm(user, Perm.PEOPLE_EDIT),
         "approve": has_perm(user, Perm.VOLUNTEERS_APPROVE),
         "orgs": has_perm(user, Perm.PEOPLE_VIEW) or has_perm(user, Perm.ORGS_MANAGE),
         "grants": has_perm(user, Perm.ROLES_GRANT),
@@ -37,6 +38,7 @@ def staff_sections(user) -> dict[str, bool]:
         "suppliers": has_perm(user, Perm.SUPPLIERS_VIEW),
         "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
         "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
+        "stats": has_perm(user, Perm.STATS_VIEW),
     }
     nav["staff"] = any(nav.values())
     return nav

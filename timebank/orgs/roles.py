@@ -39,10 +39,11 @@ class Perm:
     SUPPLIERS_VIEW = "suppliers.view"  # suppliers, their orders, scores and settlement
     SUPPLIERS_MANAGE = "suppliers.manage"  # register, admit, suspend, remove suppliers; supplier rules
     COMPLAINTS_HANDLE = "complaints.handle"  # accept, investigate, resolve complaints
+    STATS_VIEW = "stats.view"  # the statistics dashboard, its exports and the monthly report (counts, no names of elders)
 
 
 _STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
-          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE, Perm.SUPPLIERS_VIEW, Perm.COMPLAINTS_HANDLE}
+          Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE, Perm.SUPPLIERS_VIEW, Perm.COMPLAINTS_HANDLE, Perm.STATS_VIEW}
 _MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE, Perm.SUPPLIERS_MANAGE}
 _MEDICAL = {Perm.HEALTH_VIEW, Perm.HEALTH_MANAGE, Perm.HEALTH_CARDS, Perm.HEALTH_STATS}
 
@@ -57,7 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.STATION_STAFF: frozenset(_STAFF | {Perm.HEALTH_CARDS, Perm.HEALTH_STATS}),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW} | _MEDICAL),
     Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,
-                             Perm.HEALTH_STATS, Perm.SUPPLIERS_VIEW}),
+                             Perm.HEALTH_STATS, Perm.SUPPLIERS_VIEW, Perm.STATS_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

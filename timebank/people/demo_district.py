@@ -12,6 +12,7 @@ from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Role
 from timebank.orgs.services import node_create, role_grant
+from timebank.suppliers.demo import seed_demo_suppliers
 
 from .models import Person, ProxyRelation
 from .services import person_register, proxy_link, volunteer_decide
@@ -189,6 +190,7 @@ class DemoDistrict:
             self.build_staff(admin)
             self.build_members()
             self.build_ledger()
+            seed_demo_suppliers()
             # One argon2 hash shared by every demo login keeps seeding fast; each is still a real hash.
             Person.objects.filter(mobile__startswith="1390000").update(password=make_password(DEMO_PASSWORD))
 
@@ -347,6 +349,7 @@ def is_seeded() -> bool:
 def seed_demo_district() -> bool:
     """Build the demo district unless it is there already; True when it was built now."""
     if is_seeded():
+        seed_demo_suppliers()  # a district seeded before the suppliers existed gets them now
         return False
     DemoDistrict().build()
     return True

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from timebank.honours.selectors import star_level
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
 from timebank.orgs.context_processors import staff_sections
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
@@ -32,7 +33,7 @@ from .forms import (
     StaffPasswordForm,
     TokenCreateForm,
 )
-from .models import VolunteerStatus
+from .models import Gender, PersonStatus, VolunteerStatus
 
 # Which form field a refused request is about, by error code.
 PERSON_FIELDS = {
@@ -91,8 +92,8 @@ def people_list(request):
     filters = form.cleaned_data
     people = selectors.people_search(actor, query=filters.get("q") or "", role=filters.get("role") or "",
                                      status=filters.get("status") or "", station_id=filters.get("station"))
-    if request.GET.get("format") == "csv":
-        return _people_csv(people)
+    if export_format(request):
+        return _people_export(request, people)
     context = {"form": form, "page": page_of(request, people), "query": query_without(request, "page", "format")}
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_people_table.html" if partial else "people/people_list.html", context)
@@ -100,14 +101,24 @@ def people_list(request):
     return response
 
 
-def _people_csv(people):
+def _people_export(request, people):
+    """Every person the filters select, streamed: plain tuples (no model objects, no per-row query),
+    so a branch of 100,000 people exports in seconds."""
     header = [_("No."), _("Name"), _("Gender"), _("Birth date"), _("ID number"), _("Mobile"), _("Station"),
               _("Elder"), _("Volunteer"), _("Status"), _("Registered")]
     yes, no = _("yes"), _("no")
-    rows = ([p.pk, p.name, p.get_gender_display(), p.birth_date or "", p.id_masked, mask_mobile(p.mobile or ""),
-             p.node.name if p.node else "", yes if p.is_elder else no, p.get_volunteer_status_display() if p.is_volunteer
-             else "", p.get_status_display(), p.created_at.date()] for p in people.iterator(chunk_size=500))
-    return csv_download("people.csv", header, rows)
+    genders = {k: str(v) for k, v in Gender.choices}
+    statuses = {k: str(v) for k, v in PersonStatus.choices}
+    volunteer_statuses = {k: str(v) for k, v in VolunteerStatus.choices}
+    here = timezone.get_current_timezone()
+    fields = ("pk", "name", "gender", "birth_date", "id_masked", "mobile", "node__name", "is_elder", "is_volunteer",
+              "volunteer_status", "status", "created_at")
+    rows = ([pk, name, genders.get(gender, ""), birth or "", id_masked, mask_mobile(mobile or ""), station or "",
+             yes if elder else no, volunteer_statuses.get(v_status, "") if volunteer else "", statuses.get(status, status),
+             created.astimezone(here).date()]
+            for pk, name, gender, birth, id_masked, mobile, station, elder, volunteer, v_status, status, created
+            in people.values_list(*fields).iterator(chunk_size=2000))
+    return table_download(request, "people", header, rows)
 
 
 def _detail(request, person, *, status: int = 200, **extra):

@@ -14,7 +14,7 @@ from timebank.audit.idempotency import run_idempotent
 from timebank.ledger.models import Currency
 from timebank.ledger.selectors import accounts_of
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
 from timebank.orgs.models import NodeKind
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 
@@ -173,8 +173,8 @@ def pickup(request):
     if status not in OrderStatus.values and status != "all":
         status = OrderStatus.HELD
     orders = selectors.pickup_list(actor, "" if status == "all" else status)
-    if request.GET.get("format") == "csv":
-        return csv_download("reward-orders.csv", [
+    if export_format(request):
+        return table_download(request, "reward-orders", [
             _("Order"), _("Ordered at"), _("Branch"), _("Member"), _("Item"), _("Points"), _("Status")],
             ([o.pk, timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"), o.branch.name, o.person.name,
               o.item.name, o.points, o.get_status_display()] for o in orders.iterator()))

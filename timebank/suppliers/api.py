@@ -232,4 +232,7 @@ def complaint_reject(request, complaint_id: int, payload: ReasonIn):
 def complaint_resolve(request, complaint_id: int, payload: ResolveIn):
     complaint = selectors.complaint_get(request.auth, complaint_id)
     return services.complaint_resolve(actor=request.auth, complaint=complaint, outcome=payload.outcome,
-                                      upheld=payload.upheld, severity=payload.severity)
+                                      upheld=payload.upheld, severity=payload.severity,
+                                      suspend_volunteer=payload.suspend_volunteer,
+                                      correct_transfer_id=payload.correct_transfer_id,
+                                      correct_minutes=payload.correct_minutes)

@@ -29,6 +29,31 @@ class SupplierForm(forms.Form):
         self.fields["node"].choices = [(n.pk, n.name) for n in nodes]
 
 
+class ApplicationForm(forms.Form):
+    """The public application (准入申请) a company fills in itself; staff review it afterwards."""
+
+    node = forms.TypedChoiceField(label=_("Apply to"), coerce=int,
+                                  help_text=_("The district bank, or the street (branch) you mainly serve."))
+    name = forms.CharField(label=_("Company name"), max_length=100)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40,
+                                  help_text=_("18 characters, as printed on the business licence."))
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20,
+                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    licence_kind = forms.CharField(label=_("Licence kind"), max_length=60, initial=_("Business licence"))
+    licence_number = forms.CharField(label=_("Licence number"), max_length=60)
+    licence_expires_on = forms.DateField(label=_("Licence expires on"), widget=forms.DateInput(attrs={"type": "date"}))
+    application_note = forms.CharField(label=_("Services you offer, prices and area"), max_length=2000,
+                                       widget=forms.Textarea(attrs={"rows": 4}))
+    consent = forms.BooleanField(label=_("The information is true; the bank may check it with the issuing authority."))
+
+    def __init__(self, *args, nodes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].choices = [("", _("Choose")), *(
+            (n.pk, n.name if n.kind == "bank" else f"{n.parent.name} · {n.name}") for n in nodes)]
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=SupplierStatus.choices)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
@@ -95,6 +120,21 @@ class ResolveForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     upheld = forms.BooleanField(label=_("The complaint is upheld"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    suspend_volunteer = forms.BooleanField(label=_("Suspend the volunteer"), required=False)
+    correct_transfer = forms.TypedChoiceField(label=_("Correct a coin movement"), coerce=int, required=False,
+                                              empty_value=None)
+    correct_minutes = forms.IntegerField(label=_("Minutes to give back (empty: all)"), min_value=1, required=False)
+
+    def __init__(self, *args, volunteer=False, transfers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not volunteer:
+            del self.fields["suspend_volunteer"]
+        if transfers:
+            self.fields["correct_transfer"].choices = [("", "—"), *(
+                (t.pk, _("#%(id)s: %(minutes)s minutes on %(day)s") % {
+                    "id": t.pk, "minutes": t.amount, "day": f"{t.created_at:%Y-%m-%d}"}) for t in transfers)]
+        else:
+            del self.fields["correct_transfer"], self.fields["correct_minutes"]
 
 
 class MeetingForm(forms.Form):
@@ -120,4 +160,5 @@ class SupplierRulesForm(forms.ModelForm):
         fields = ["trial_days", "licence_warn_days", "guarantee_hours", "ack_working_days", "resolve_days",
                   "score_start", "score_rating_1", "score_rating_2", "score_rating_3", "score_rating_4",
                   "score_rating_5", "score_complaint_minor", "score_complaint_major", "score_complaint_serious",
-                  "score_late", "score_missed", "score_commendation", "warn_below", "suspend_below", "exit_below"]
+                  "score_late", "late_after_hours", "score_missed", "missed_after_hours", "score_commendation",
+                  "warn_below", "suspend_below", "exit_below"]

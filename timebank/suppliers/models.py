@@ -43,6 +43,10 @@ class SupplierRules(models.Model):
     score_complaint_major = models.IntegerField(_("score change for an upheld major complaint"), default=-10)
     score_complaint_serious = models.IntegerField(_("score change for an upheld serious complaint"), default=-20)
     score_late = models.IntegerField(_("score change for a late order"), default=-3)
+    late_after_hours = models.PositiveIntegerField(_("an order recorded done this long after its start is late (hours)"),
+                                                   default=24)
+    missed_after_hours = models.PositiveIntegerField(
+        _("an order not done this long after its start is missed (hours)"), default=72)
     score_missed = models.IntegerField(_("score change for a missed order"), default=-10)
     score_commendation = models.IntegerField(_("score change for a commendation"), default=5)
     warn_below = models.IntegerField(_("warn below this score"), default=80)
@@ -78,6 +82,7 @@ class Supplier(models.Model):
                               default=SupplierStatus.APPLIED)
     trial_until = models.DateField(_("trial until"), null=True, blank=True)
     exit_proposed_at = models.DateTimeField(_("exit proposed at"), null=True, blank=True)
+    application_note = models.TextField(_("what the supplier offers (from its application)"), blank=True)
     created_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -180,6 +185,7 @@ class OrderStatus(models.TextChoices):
     DONE = "done", _("Served, waiting for confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed: not served in time")
 
 
 class SupplierOrder(models.Model):
@@ -206,6 +212,7 @@ class SupplierOrder(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=200, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
@@ -266,6 +273,9 @@ class SettlementLine(models.Model):
     coin_minutes = models.PositiveIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A guaranteed order cancelled or missed before it was paid owes nothing: the line stays, voided.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -331,6 +341,10 @@ class Complaint(models.Model):
     reject_reason = models.CharField(max_length=300, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     upheld = models.BooleanField(null=True)
+    # Outcomes besides the supplier's score, each done through the owning app's service.
+    volunteer_suspended = models.BooleanField(default=False)
+    correction = models.ForeignKey("ledger.CorrectionRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -169,6 +169,8 @@ class ComplaintOut(Schema):
     reject_reason: str
     outcome: str
     upheld: bool | None
+    volunteer_suspended: bool
+    correction_id: int | None
     created_at: dt.datetime
 
 
@@ -176,6 +178,9 @@ class ResolveIn(Schema):
     outcome: str = Field(..., max_length=2000)
     upheld: bool
     severity: str | None = Field(None, max_length=8)
+    suspend_volunteer: bool = False
+    correct_transfer_id: int | None = Field(None, ge=1, le=2**62, description="a coin movement the complaint is about")
+    correct_minutes: int | None = Field(None, ge=1, le=10**9, description="default: the whole movement")
 
 
 class NoteIn(Schema):

@@ -2,7 +2,7 @@
 staff by the org nodes in their reach, supplier staff only their own supplier."""
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from timebank.lib.errors import NotFound
@@ -99,9 +99,25 @@ def admission_queue(actor) -> QuerySet[Supplier]:
             .filter(status__in=["applied", "reviewing", "trial"]).order_by("created_at", "id"))
 
 
+def exit_proposals(actor) -> QuerySet[Supplier]:
+    """Suppliers whose score fell below the exit line and that are still on the register."""
+    return (suppliers_visible_to(actor, Perm.SUPPLIERS_MANAGE).filter(exit_proposed_at__isnull=False)
+            .exclude(status__in=["removed", "withdrawn", "rejected"]).order_by("exit_proposed_at", "id"))
+
+
 def serves(supplier: Supplier, node: Node) -> bool:
     """The supplier's service area covers `node` (an area node at or above it)."""
     return supplier.areas.filter(path__in=_ancestor_paths(node.path)).exists()
+
+
+def serving_suppliers_for(elders) -> list[Supplier]:
+    """Suppliers that may take orders now and serve the community of at least one of these elders."""
+    paths = {p for e in elders if e.node_id for p in _ancestor_paths(e.node.path)}
+    banks = {e.bank_id for e in elders if e.bank_id}
+    if not paths:
+        return []
+    return list(Supplier.objects.filter(bank_id__in=banks, status__in=["trial", "admitted"], areas__path__in=paths)
+                .distinct().prefetch_related("offers__service_type").order_by("name", "id"))
 
 
 def current_score(supplier: Supplier, year: int | None = None) -> int:
@@ -182,6 +198,23 @@ def complaint_get(actor, complaint_id) -> Complaint:
         raise NotFound() from None
 
 
+def complaint_transfers(complaint: Complaint) -> QuerySet:
+    """The posted coin movements a complaint is about, which an upheld outcome may correct: a
+    supplier order's redemption, or a service record's credit and the elder's payment for it."""
+    from timebank.ledger.models import Transfer, TransferKind, TransferStatus
+
+    q = Q(pk__in=[])
+    if complaint.order_id:
+        q |= Q(subject_type="suppliers.supplierorder", subject_id=str(complaint.order_id))
+    if complaint.assignment_id:
+        assignment = complaint.assignment
+        q |= Q(pk__in=[int(pk) for pk in assignment.credit_transfer_ids or []])
+        if assignment.hold_id:
+            q |= Q(hold_id=assignment.hold_id)
+    return (Transfer.objects.filter(q, status=TransferStatus.POSTED).exclude(kind=TransferKind.CORRECTION)
+            .select_related("debit__owner", "credit__owner").order_by("id"))
+
+
 def complaint_board(actor) -> QuerySet[Complaint]:
     return (Complaint.objects.filter(scope_q(actor, Perm.COMPLAINTS_HANDLE, "owner_node__path"),
                                      status__in=OPEN_COMPLAINT)
@@ -197,17 +230,36 @@ def month_start(day: dt.date) -> dt.date:
 def settlement(actor, supplier: Supplier, month: dt.date) -> dict:
     lines = list(SettlementLine.objects.filter(supplier=supplier, month=month_start(month))
                  .select_related("order__service_type", "order__elder").order_by("id"))
+    owed = [line for line in lines if line.voided_at is None]
     return {
         "lines": lines,
-        "total_fen": sum(line.amount_fen for line in lines),
-        "unpaid_fen": sum(line.amount_fen for line in lines if line.paid_at is None),
-        "coin_minutes": sum(line.coin_minutes for line in lines),
+        "total_fen": sum(line.amount_fen for line in owed),
+        "unpaid_fen": sum(line.amount_fen for line in owed if line.paid_at is None),
+        "coin_minutes": sum(line.coin_minutes for line in owed),
     }
 
 
 def guarantee_fund_exposure(bank: Node) -> int:
-    """Fen the bank's guarantee fund still owes suppliers."""
-    return SettlementLine.objects.filter(bank=bank, paid_at__isnull=True).aggregate(s=Sum("amount_fen"))["s"] or 0
+    """Fen the bank's guarantee fund still owes suppliers (voided lines owe nothing)."""
+    return (SettlementLine.objects.filter(bank=bank, paid_at__isnull=True, voided_at__isnull=True)
+            .aggregate(s=Sum("amount_fen"))["s"] or 0)
+
+
+def guarantee_fund_summary(bank: Node) -> dict:
+    """The guarantee fund's exposure for the ledger's liability report, in fen: owed now (taken,
+    not yet paid), paid so far, and requests offered to suppliers but not yet taken (at the cheapest
+    offered price) — what the fund may still have to pay. Coins redeemed through suppliers in minutes."""
+    lines = SettlementLine.objects.filter(bank=bank, voided_at__isnull=True)
+    owed = lines.filter(paid_at__isnull=True).aggregate(s=Sum("amount_fen"), n=Count("id"), m=Sum("coin_minutes"))
+    paid = lines.filter(paid_at__isnull=False).aggregate(s=Sum("amount_fen"), n=Count("id"), m=Sum("coin_minutes"))
+    open_offers = (GuaranteeOffer.objects.filter(demand__bank=bank, status=GuaranteeOfferStatus.OFFERED,
+                                                 demand__starts_at__gt=timezone.now())
+                   .values("demand_id").annotate(cheapest=Min("price_fen")))
+    return {
+        "owed_fen": owed["s"] or 0, "owed_orders": owed["n"] or 0, "owed_minutes": owed["m"] or 0,
+        "paid_fen": paid["s"] or 0, "paid_orders": paid["n"] or 0, "paid_minutes": paid["m"] or 0,
+        "offered_fen": sum(row["cheapest"] for row in open_offers), "offered_requests": len(open_offers),
+    }
 
 
 def meetings_visible_to(actor) -> QuerySet[Meeting]:

@@ -16,7 +16,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib import credit_code as credit_codes
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
-from timebank.lib.mobile import normalise_mobile
+from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.sms import sms_send
 from timebank.orgs.exceptions import GrantExists
 from timebank.orgs.models import Node, NodeKind
@@ -145,10 +145,18 @@ def _check_price(price_fen) -> int:
     return price_fen
 
 
+def _check_phone(raw: str) -> str:
+    """A mainland mobile, or a landline with its area code (e.g. 021-65432100)."""
+    phone = normalise_mobile(raw) or ""
+    if not (is_valid_mobile(phone) or (phone.isdigit() and phone.startswith("0") and 10 <= len(phone) <= 12)):
+        raise InvalidInput(_("Give a mobile number or a landline with its area code."), code="contact_invalid")
+    return phone
+
+
 def supplier_register(*, actor: Person | None, node: Node, name: str, credit_code: str, contact_name: str,
                       contact_phone: str, address: str = "", areas: Iterable[Node] = (),
                       licences: Iterable[tuple[str, str, dt.date]] = (),
-                      offers: Iterable[tuple[ServiceType, int, bool]] = ()) -> Supplier:
+                      offers: Iterable[tuple[ServiceType, int, bool]] = (), application_note: str = "") -> Supplier:
     """A new supplier in status `applied`, entered by staff (or by the public form, actor None)."""
     if node is None or node.kind not in (NodeKind.BANK, NodeKind.BRANCH) or node.is_closed:
         raise InvalidInput(_("A supplier belongs to a bank or a branch."), code="node_invalid")
@@ -160,9 +168,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
     except credit_codes.CreditCodeError as err:
         raise CreditCodeInvalid(str(err), detail={"reason": err.code}) from None
     contact_name = _text(contact_name, 50, required=True, code="contact_invalid")
-    phone = normalise_mobile(contact_phone) or ""
-    if not phone or len(phone) > 20:
-        raise InvalidInput(_("Give a contact phone number."), code="contact_invalid")
+    application_note = _text(application_note, 2000, code="note_invalid")
+    phone = _check_phone(contact_phone)
     areas = _check_areas(node, areas or [node])
     licences = [_check_licence(*lic) for lic in licences]
     offers = [(st, _check_price(price), bool(coins)) for st, price, coins in offers]
@@ -176,7 +183,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
             with transaction.atomic():
                 supplier = Supplier.objects.create(bank_id=node.bank_id, node=node, name=name, credit_code=code,
                                                    contact_name=contact_name, contact_phone=phone,
-                                                   address=_text(address, 200), created_by=actor)
+                                                   address=_text(address, 200), created_by=actor,
+                                                   application_note=application_note)
         except IntegrityError:
             raise CreditCodeTaken() from None
         supplier.areas.set(areas)
@@ -185,8 +193,8 @@ def supplier_register(*, actor: Person | None, node: Node, name: str, credit_cod
         for st, price, coins in offers:
             SupplierOffer.objects.create(supplier=supplier, service_type=st, price_fen=price, accepts_coins=coins)
         SupplierStatusChange.objects.create(supplier=supplier, to_status=S.APPLIED, actor=actor)
-        audit_record(actor=actor, action="supplier.registered", obj=supplier, node=node,
-                     changes={"name": name, "credit_code": code})
+        audit_record(actor=actor, action="supplier.applied" if actor is None else "supplier.registered",
+                     obj=supplier, node=node, changes={"name": name, "credit_code": code})
     return supplier
 
 
@@ -207,9 +215,7 @@ def supplier_update(*, actor: Person, supplier: Supplier, **fields) -> Supplier:
                 changes[key] = [getattr(supplier, key), value]
                 setattr(supplier, key, value)
         if "contact_phone" in fields:
-            phone = normalise_mobile(fields["contact_phone"]) or ""
-            if not phone or len(phone) > 20:
-                raise InvalidInput(_("Give a contact phone number."), code="contact_invalid")
+            phone = _check_phone(fields["contact_phone"])
             changes["contact_phone"] = [supplier.contact_phone, phone]
             supplier.contact_phone = phone
         supplier.save()
@@ -479,20 +485,74 @@ def order_decline(*, actor: Person, order: SupplierOrder, reason: str = "") -> S
     return order
 
 
+def _void_settlement(order: SupplierOrder, reason: str) -> None:
+    """A guaranteed order that will not be served owes the supplier nothing; a line already paid
+    cannot be undone here (the caller refuses first)."""
+    SettlementLine.objects.filter(order=order, paid_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now(), void_reason=reason[:200])
+
+
 def order_cancel(*, actor: Person, order: SupplierOrder, reason: str = "") -> SupplierOrder:
-    """The elder's side or staff cancel before the service: held coins are released."""
+    """The elder's side or staff cancel before the service: held coins are released. A guaranteed
+    order (保底) is cancelled with its request: the elder's redeemed coins come back through the
+    ledger and the fund's settlement line is voided, in one transaction."""
+    reason = _text(reason, 200)
     with transaction.atomic():
         order = _lock_order(actor, order)
         if not can_act_for(actor, order.elder) and not has_perm(actor, Perm.SUPPLIERS_VIEW, order.station):
             raise NotFound()
-        if order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED) or order.demand_id:
+        if order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED):
             raise InvalidTransition()
+        if order.demand_id:
+            if order.starts_at <= timezone.now():
+                raise InvalidTransition(_("This service has already started."), code="already_started")
+            if SettlementLine.objects.filter(order=order, paid_at__isnull=False).exists():
+                raise InvalidTransition(_("The supplier has already been paid for this order."),
+                                        code="settlement_paid")
+            demands.demand_release_by_supplier(demand_id=order.demand_id, actor=actor,
+                                               reason=reason or str(_("Cancelled")))
+            _void_settlement(order, reason or "cancelled")
         order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
         order.save(update_fields=["status", "cancelled_at"])
         _release_hold(order, actor)
         audit_record(actor=actor, action="supplier_order.cancelled", obj=order, node=order.station,
-                     changes={"reason": _text(reason, 200)})
+                     changes={"reason": reason, "guaranteed": bool(order.demand_id)})
+        _tell(_members(order.supplier), _("Order #%(id)s was cancelled.") % {"id": order.pk})
     return order
+
+
+def orders_mark_missed(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Worker: an order still booked or accepted the bank's number of hours after its start was
+    missed. The elder's coins come back (hold released, or a guaranteed redemption corrected and
+    its settlement voided) and the supplier's score drops once. Safe to run twice."""
+    now = now or timezone.now()
+    due = list(SupplierOrder.objects.filter(status__in=[OrderStatus.BOOKED, OrderStatus.ACCEPTED],
+                                            starts_at__lte=now).order_by("starts_at", "id")
+               .values_list("pk", flat=True)[:limit])
+    count = 0
+    for pk in due:
+        with transaction.atomic():
+            order = _lock_order(None, SupplierOrder(pk=pk))
+            rules = selectors.supplier_rules_for(order.supplier.bank)
+            if (order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED)
+                    or order.starts_at + dt.timedelta(hours=rules.missed_after_hours) > now):
+                continue
+            before = order.status
+            order.status, order.missed_at = OrderStatus.MISSED, now
+            order.save(update_fields=["status", "missed_at"])
+            _release_hold(order, None)
+            if order.demand_id:
+                demands.demand_release_by_supplier(demand_id=order.demand_id, missed=True,
+                                                   reason=str(_("The supplier did not come.")))
+                _void_settlement(order, "missed")
+            audit_record(actor=None, action="supplier_order.missed", obj=order, node=order.station,
+                         changes={"status": [before, OrderStatus.MISSED]})
+            score_apply(supplier=order.supplier, reason=ScoreReason.MISSED, delta=rules.score_missed, link=order,
+                        note=f"#{order.pk}")
+            _tell([order.elder, order.booked_by], _("Order #%(id)s was not served; any coins paid are returned.") % {
+                "id": order.pk})
+            count += 1
+    return count
 
 
 def order_done(*, actor: Person, order: SupplierOrder) -> SupplierOrder:
@@ -507,16 +567,18 @@ def order_done(*, actor: Person, order: SupplierOrder) -> SupplierOrder:
     return order
 
 
-def order_confirm(*, actor: Person, order: SupplierOrder, rating: int | None = None,
+def order_confirm(*, actor: Person | None, order: SupplierOrder, rating: int | None = None,
                   comment: str = "") -> SupplierOrder:
-    """The elder, a proxy or staff confirm and rate; coins held at booking are posted (redeemed)."""
+    """The elder, a proxy or staff confirm and rate; coins held at booking are posted (redeemed).
+    With no actor it is the worker confirming an order left unconfirmed (no rating)."""
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
         raise RatingInvalid()
     with transaction.atomic():
         order = _lock_order(actor, order)
         if actor is not None and order.supplier_id in selectors.member_supplier_ids(actor):
             raise PermissionDenied()
-        if not can_act_for(actor, order.elder) and not has_perm(actor, Perm.SUPPLIERS_VIEW, order.station):
+        if actor is not None and not can_act_for(actor, order.elder) and not has_perm(
+                actor, Perm.SUPPLIERS_VIEW, order.station):
             raise NotFound()
         if order.status != OrderStatus.DONE:
             raise InvalidTransition()
@@ -534,10 +596,31 @@ def order_confirm(*, actor: Person, order: SupplierOrder, rating: int | None = N
             rules = selectors.supplier_rules_for(order.supplier.bank)
             score_apply(supplier=order.supplier, reason=ScoreReason.RATING, delta=getattr(rules, f"score_rating_{rating}"),
                         link=order, actor=actor, note=f"{rating}★")
-        if order.done_at and order.done_at > order.starts_at + dt.timedelta(hours=24):
-            score_apply(supplier=order.supplier, reason=ScoreReason.LATE,
-                        delta=selectors.supplier_rules_for(order.supplier.bank).score_late, link=order, actor=actor)
+        rules = selectors.supplier_rules_for(order.supplier.bank)
+        if order.done_at and order.done_at > order.starts_at + dt.timedelta(hours=rules.late_after_hours):
+            score_apply(supplier=order.supplier, reason=ScoreReason.LATE, delta=rules.score_late, link=order,
+                        actor=actor)
     return order
+
+
+def orders_auto_confirm(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Worker: orders recorded done and left unconfirmed for the bank's number of days (the same
+    rule as volunteer services) confirm themselves, without a rating. Safe to run twice."""
+    from timebank.orgs.selectors import rules_for
+
+    now = now or timezone.now()
+    count = 0
+    due = (SupplierOrder.objects.filter(status=OrderStatus.DONE, done_at__lte=now).select_related("bank")
+           .order_by("done_at", "id")[:limit])
+    for order in due:
+        if order.done_at + dt.timedelta(days=rules_for(order.bank).auto_confirm_days) > now:
+            continue
+        try:
+            order_confirm(actor=None, order=order)
+        except InvalidTransition:
+            continue
+        count += 1
+    return count
 
 
 # ---- guaranteed fulfilment (保底) ------------------------------------------------------------------
@@ -622,7 +705,8 @@ def settlement_mark_paid(*, actor: Person, supplier: Supplier, month: dt.date) -
         if not selectors.may_manage(actor, supplier):
             raise NotFound()
         count = SettlementLine.objects.filter(supplier=supplier, month=selectors.month_start(month),
-                                              paid_at__isnull=True).update(paid_at=timezone.now(), paid_by=actor)
+                                              paid_at__isnull=True, voided_at__isnull=True).update(
+            paid_at=timezone.now(), paid_by=actor)
         audit_record(actor=actor, action="supplier.settlement_paid", obj=supplier,
                      changes={"month": month.strftime("%Y-%m"), "lines": count})
     return count
@@ -840,11 +924,17 @@ def complaint_investigate(*, actor: Person, complaint: Complaint, note: str = ""
 
 
 def complaint_resolve(*, actor: Person, complaint: Complaint, outcome: str, upheld: bool,
-                      severity: str | None = None) -> Complaint:
-    """Close with an outcome; an upheld complaint about a supplier moves its score by severity."""
+                      severity: str | None = None, suspend_volunteer: bool = False,
+                      correct_transfer_id: int | None = None, correct_minutes: int | None = None) -> Complaint:
+    """Close with an outcome. An upheld complaint about a supplier moves its score by severity; an
+    upheld one may also suspend the volunteer (through the people service) and correct one of the
+    coin movements it is about (a correction request through the ledger service). All or nothing."""
     outcome = _text(outcome, 2000, required=True, code="outcome_required")
     if severity is not None and severity not in Severity.values:
         raise InvalidInput(_("Choose a severity."), code="severity_invalid")
+    if (suspend_volunteer or correct_transfer_id) and not upheld:
+        raise InvalidInput(_("Only an upheld complaint can suspend a volunteer or correct coins."),
+                           code="outcome_needs_upheld")
     with transaction.atomic():
         complaint = _lock_complaint(actor, complaint)
         if complaint.status not in (ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING):
@@ -852,10 +942,17 @@ def complaint_resolve(*, actor: Person, complaint: Complaint, outcome: str, uphe
         complaint.status, complaint.outcome, complaint.upheld = ComplaintStatus.RESOLVED, outcome, bool(upheld)
         complaint.severity = severity or complaint.severity
         complaint.resolved_at, complaint.owner = timezone.now(), actor
-        complaint.save(update_fields=["status", "outcome", "upheld", "severity", "resolved_at", "owner"])
+        if suspend_volunteer:
+            _suspend_volunteer(actor, complaint)
+        if correct_transfer_id:
+            _correct_coins(actor, complaint, correct_transfer_id, correct_minutes, outcome)
+        complaint.save(update_fields=["status", "outcome", "upheld", "severity", "resolved_at", "owner",
+                                      "volunteer_suspended", "correction"])
         _step(complaint, "resolved", actor, outcome)
         audit_record(actor=actor, action="complaint.resolved", obj=complaint,
-                     changes={"upheld": bool(upheld), "severity": complaint.severity})
+                     changes={"upheld": bool(upheld), "severity": complaint.severity,
+                              "volunteer_suspended": complaint.volunteer_suspended,
+                              "correction": complaint.correction_id})
         if upheld and complaint.supplier_id:
             rules = selectors.supplier_rules_for(complaint.bank)
             score_apply(supplier=complaint.supplier, reason=ScoreReason.COMPLAINT,
@@ -863,6 +960,41 @@ def complaint_resolve(*, actor: Person, complaint: Complaint, outcome: str, uphe
                         note=outcome[:300])
         _tell([complaint.complainant], _("Your complaint #%(id)s is resolved.") % {"id": complaint.pk})
     return complaint
+
+
+def _suspend_volunteer(actor: Person, complaint: Complaint) -> None:
+    from timebank.people.models import PersonStatus
+    from timebank.people.services import person_update
+
+    if not complaint.volunteer_id:
+        raise InvalidInput(_("This complaint is not about a volunteer."), code="no_volunteer")
+    volunteer = complaint.volunteer
+    if volunteer.status != PersonStatus.SUSPENDED:
+        try:
+            person_update(actor=actor, person=volunteer, status=PersonStatus.SUSPENDED)
+        except (NotFound, PermissionDenied):
+            raise PermissionDenied(_("You may not suspend this volunteer."), code="suspend_not_allowed") from None
+    complaint.volunteer_suspended = True
+    audit_record(actor=actor, action="complaint.volunteer_suspended", obj=complaint,
+                 changes={"volunteer": volunteer.pk})
+
+
+def _correct_coins(actor: Person, complaint: Complaint, transfer_id, minutes, outcome: str) -> None:
+    original = selectors.complaint_transfers(complaint).filter(pk=transfer_id).first() if str(
+        transfer_id).isdigit() else None
+    if original is None:
+        raise InvalidInput(_("Choose one of the coin movements this complaint is about."),
+                           code="correction_transfer_invalid")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0):
+        raise InvalidInput(_("Give the minutes to correct as a whole positive number."), code="amount_invalid")
+    try:
+        request = ledger.correction_request(actor=actor, original=original, amount=minutes,
+                                            reason=f"#{complaint.pk} {outcome}"[:200])
+    except NotFound:
+        raise PermissionDenied(_("You may not correct coins here."), code="correction_not_allowed") from None
+    complaint.correction = request
+    audit_record(actor=actor, action="complaint.correction_requested", obj=complaint,
+                 changes={"transfer": original.pk, "minutes": request.amount, "correction": request.pk})
 
 
 def complaints_escalate(now: dt.datetime | None = None, limit: int = 1000) -> int:

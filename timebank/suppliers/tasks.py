@@ -19,3 +19,15 @@ def offer_unclaimed_to_suppliers() -> int:
 @task()
 def escalate_complaints() -> int:
     return services.complaints_escalate()
+
+
+@task()
+def mark_missed_orders() -> int:
+    """Orders not served the bank's number of hours after their start: coins back, score down once."""
+    return services.orders_mark_missed()
+
+
+@task()
+def auto_confirm_orders() -> int:
+    """Orders done but left unconfirmed confirm themselves after the bank's days, as services do."""
+    return services.orders_auto_confirm()

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.demands.models import ServiceType
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, safe_next, table_download
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to
@@ -23,6 +24,7 @@ from timebank.people.selectors import elders_acted_for, people_visible_to, perso
 
 from . import selectors, services
 from .forms import (
+    ApplicationForm,
     BookForm,
     CommendationForm,
     ComplaintForm,
@@ -55,10 +57,10 @@ def supplier_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     suppliers = selectors.supplier_search(request.user, query=data.get("q", ""), status=data.get("status", ""),
                                           service_type=data.get("type", ""))
-    if request.GET.get("export") == "csv":
+    if export_format(request.GET.get("export")):
         rows = ((s.name, s.credit_code, s.get_status_display(), s.node.name, s.contact_name,
                  selectors.current_score(s)) for s in suppliers)
-        return csv_download("suppliers.csv", [_("Name"), _("Credit code"), _("Status"), _("Belongs to"),
+        return table_download(request.GET.get("export"), "suppliers", [_("Name"), _("Credit code"), _("Status"), _("Belongs to"),
                                               _("Contact person"), _("Score")], rows)
     return render(request, "suppliers/list.html", {
         "form": form, "page": page_of(request, suppliers), "query": query_without(request, "page", "export"),
@@ -140,10 +142,54 @@ def supplier_detail(request, supplier_id: int):
         "can_book": has_perm(request.user, Perm.PEOPLE_EDIT) and supplier.is_serving})
 
 
+# ---- the public application (no sign-in) ---------------------------------------------------------
+
+APPLICATION_ERRORS = {"credit_code_invalid": "credit_code", "credit_code_taken": "credit_code",
+                      "licence_expired": "licence_expires_on", "licence_invalid": "licence_number",
+                      "contact_invalid": "contact_phone", "name_invalid": "name", "node_invalid": "node",
+                      "note_invalid": "application_note"}
+
+
+def _application_nodes() -> list:
+    from timebank.orgs.models import Node
+
+    return list(Node.objects.filter(kind__in=[NodeKind.BANK, NodeKind.BRANCH], is_closed=False)
+                .select_related("parent").order_by("path"))
+
+
+def apply(request):
+    """A company applies to join as a supplier; the application waits in the admission queue."""
+    nodes = _application_nodes()
+    form = ApplicationForm(request.POST or None, nodes=nodes)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        node = next((n for n in nodes if n.pk == d["node"]), None)
+        try:
+            supplier = services.supplier_register(
+                actor=None, node=node, name=d["name"], credit_code=d["credit_code"], contact_name=d["contact_name"],
+                contact_phone=d["contact_phone"], address=d["address"],
+                licences=[(d["licence_kind"], d["licence_number"], d["licence_expires_on"])],
+                application_note=d["application_note"])
+        except DomainError as err:
+            form_error(form, err, APPLICATION_ERRORS)
+        else:
+            request.session["supplier_application"] = {"name": supplier.name, "number": supplier.pk}
+            return redirect("suppliers:apply_thanks")
+    return render(request, "suppliers/apply.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def apply_thanks(request):
+    result = request.session.get("supplier_application")
+    if not result:
+        return redirect("suppliers:apply")
+    return render(request, "suppliers/apply_thanks.html", {"result": result})
+
+
 @login_required
 def admission_queue(request):
     _staff_or_404(request, Perm.SUPPLIERS_MANAGE)
-    return render(request, "suppliers/admission.html", {"suppliers": selectors.admission_queue(request.user)})
+    return render(request, "suppliers/admission.html", {"suppliers": selectors.admission_queue(request.user),
+                                                        "exits": selectors.exit_proposals(request.user)})
 
 
 def _chart(events, start: int) -> dict:
@@ -247,7 +293,7 @@ def order_action(request, order_id: int, action: str):
         raise
     except DomainError as err:
         messages.error(request, str(err.message))
-    return redirect(request.POST.get("next") or "suppliers:inbox")
+    return redirect(safe_next(request, reverse("suppliers:inbox")))
 
 
 @login_required
@@ -304,8 +350,13 @@ def order_book(request, supplier_id: int):
 
 @login_required
 def my_orders(request):
+    """The elder's (or proxy's) supplier orders, and the suppliers serving their community to book."""
     orders = selectors.orders_visible_to(request.user).order_by("-starts_at")[:50]
-    return render(request, "suppliers/my_orders.html", {"orders": orders})
+    elders = list(elders_acted_for(request.user).select_related("node"))
+    if request.user.is_elder:
+        elders.insert(0, request.user)
+    return render(request, "suppliers/my_orders.html", {
+        "orders": orders, "suppliers": selectors.serving_suppliers_for(elders)})
 
 
 @login_required
@@ -379,7 +430,9 @@ def complaint_detail(request, complaint_id: int):
     complaint = selectors.complaint_get(request.user, complaint_id)
     handler = has_perm(request.user, Perm.COMPLAINTS_HANDLE, complaint.owner_node) or has_perm(
         request.user, Perm.COMPLAINTS_HANDLE, complaint.node)
-    resolve_form, reason_form = ResolveForm(initial={"severity": complaint.severity}), ReasonForm()
+    outcome_options = {"volunteer": bool(complaint.volunteer_id),
+                       "transfers": list(selectors.complaint_transfers(complaint)) if handler else []}
+    resolve_form, reason_form = ResolveForm(initial={"severity": complaint.severity}, **outcome_options), ReasonForm()
     if request.method == "POST" and handler:
         action = request.POST.get("action")
         try:
@@ -393,12 +446,15 @@ def complaint_detail(request, complaint_id: int):
                 services.complaint_reject(actor=request.user, complaint=complaint,
                                           reason=reason_form.cleaned_data.get("reason", ""))
             elif action == "resolve":
-                resolve_form = ResolveForm(request.POST)
+                resolve_form = ResolveForm(request.POST, **outcome_options)
                 if not resolve_form.is_valid():
                     raise DomainError(_("Please fill in the outcome."), code="outcome_required")
                 d = resolve_form.cleaned_data
                 services.complaint_resolve(actor=request.user, complaint=complaint, outcome=d["outcome"],
-                                           upheld=d["upheld"], severity=d["severity"])
+                                           upheld=d["upheld"], severity=d["severity"],
+                                           suspend_volunteer=d.get("suspend_volunteer") or False,
+                                           correct_transfer_id=d.get("correct_transfer"),
+                                           correct_minutes=d.get("correct_minutes"))
             return redirect("suppliers:complaint", complaint.pk)
         except NotFound:
             raise
@@ -473,4 +529,6 @@ def rules(request):
         else:
             messages.success(request, _("Supplier rules saved."))
             return redirect("suppliers:rules")
-    return render(request, "suppliers/rules.html", {"form": form, "bank": bank})
+    history = selectors.SupplierRules.objects.filter(bank=bank).select_related("created_by").order_by(
+        "-effective_from", "-id")[:50]
+    return render(request, "suppliers/rules.html", {"form": form, "bank": bank, "history": history})

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from timebank.demands.models import Notice, NoticeKind
 from timebank.health import services
-from timebank.health.exceptions import AlertTransitionInvalid
+from timebank.health.exceptions import AlertAlreadyDone, AlertTransitionInvalid
 from timebank.health.models import Alert, AlertRule, AlertStatus
 from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.sms import LoggingSmsBackend
@@ -56,9 +56,10 @@ def test_the_workflow_goes_open_acknowledged_followed_up_closed_and_refuses_skip
     with pytest.raises(NotFound):
         services.alert_acknowledge(actor=w.branch_admin, alert=alert)
     services.alert_acknowledge(actor=w.medic, alert=alert)
-    with pytest.raises(AlertTransitionInvalid) as err:
-        services.alert_acknowledge(actor=w.medic, alert=alert)
-    assert err.value.code == "alert_transition_invalid"
+    with pytest.raises(AlertAlreadyDone) as err:
+        services.alert_acknowledge(actor=w.medical_lead, alert=alert)
+    assert (err.value.code, err.value.detail["by"]) == ("alert_already_done", w.medic.pk)
+    assert w.medic.name in str(err.value.message)
     with pytest.raises(InvalidInput):
         services.alert_follow_up(actor=w.medic, alert=alert, outcome="emailed")
     services.alert_follow_up(actor=w.medic, alert=alert, outcome="phoned", note="told to see a doctor")
@@ -97,3 +98,15 @@ def test_an_unacknowledged_urgent_alert_escalates_one_node_up_and_a_second_run_c
     assert alert.level_node == w.bank
     clock.advance(minutes=31)
     assert services.alerts_escalate() == 0
+
+
+def test_an_alert_waits_at_the_elders_own_station_wherever_the_reading_was_taken(health_world):
+    w = health_world
+    services.card_issue(actor=w.medical_lead, elder=w.other_elder, uid="04B10001")
+    services.readings_ingest(device=w.device, items=[bp(1, 200, uid="04B10001")])  # a device of branch A
+    alert = Alert.objects.get()
+    assert (alert.station, alert.level_node) == (w.station_b1, w.station_b1)
+    from timebank.health import selectors
+
+    assert list(selectors.alert_queue(w.other_medic)) == [alert]
+    assert list(selectors.alert_queue(w.medic)) == []

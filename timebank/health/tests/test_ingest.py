@@ -108,3 +108,42 @@ def test_concurrent_ingest_of_the_same_batch_stores_once(postgres_only, health_w
     from timebank.health.models import Alert
 
     assert Alert.objects.filter(elder=w.elder, rule="bp_urgent").count() == 1
+
+
+def test_a_batch_costs_a_handful_of_queries_whatever_its_size(health_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from timebank.health.models import Alert, HealthCard
+    from timebank.people.models import Person
+
+    w = health_world
+    elders = Person.objects.bulk_create([Person(name=f"老人{i}", bank=w.bank, node=w.station_a1, is_elder=True,
+                                                password="!") for i in range(50)])
+    HealthCard.objects.bulk_create([HealthCard(bank=w.bank, elder=e, uid=f"C{i:07d}") for i, e in enumerate(elders)])
+
+    def batch(first, systolic):
+        return [bp(first + n, systolic, uid=f"C{n % 50:07d}") for n in range(500)]
+
+    def queries(items) -> int:
+        # The readings' INSERT is one statement on PostgreSQL; SQLite splits it at its parameter limit.
+        with CaptureQueriesContext(connection) as ctx:
+            services.readings_ingest(device=w.device, items=items)
+        return sum(1 for q in ctx.captured_queries if 'INTO "health_reading"' not in q["sql"])
+
+    assert queries(batch(1, 120)) <= 8
+    services.readings_ingest(device=w.device, items=batch(1001, 190))  # opens an urgent and a run alert each
+    assert Alert.objects.count() == 100
+    assert queries(batch(2001, 190)) <= 10  # 500 urgent readings more: added to the open alerts in one UPDATE
+    assert Alert.objects.count() == 100
+    # urgent: 10 readings per elder in each batch; the run alert: the reading that opened it, then 10 more
+    assert sorted(set(Alert.objects.values_list("readings_count", flat=True))) == [11, 20]
+
+
+def test_the_service_itself_refuses_an_empty_or_oversized_batch(health_world):
+    from timebank.lib.errors import InvalidInput
+
+    for items in ([], [bp(i) for i in range(1001)]):
+        with pytest.raises(InvalidInput) as err:
+            services.readings_ingest(device=health_world.device, items=items)
+        assert err.value.code == "batch_size_invalid"

@@ -66,3 +66,23 @@ def test_only_the_medical_lead_at_the_bank_changes_bank_defaults(health_world):
         services.thresholds_set(actor=w.medical_lead, bank=w.bank, bp_systolic_high=190)
     services.thresholds_set(actor=w.medical_lead, bank=w.bank, bp_systolic_high=135)
     assert thresholds_for(w.bank, w.other_elder).bp_systolic_high == 135
+
+
+def test_limits_can_start_later_but_never_in_the_past(health_world, api_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    w = health_world
+    later = timezone.now() + dt.timedelta(days=7)
+    services.thresholds_set(actor=w.medic, bank=w.bank, elder=w.elder, reason="after the new medicine",
+                            effective_from=later, bp_systolic_high=150)
+    assert thresholds_for(w.bank, w.elder).bp_systolic_high == 140
+    assert thresholds_for(w.bank, w.elder, later).bp_systolic_high == 150
+    api_client.login_as(w.medic)
+    past = api_client.put(f"/api/v1/people/{w.elder.pk}/thresholds",
+                          {"reason": "x", "bp_systolic_high": 135, "effective_from": "2020-01-01T00:00:00+08:00"},
+                          content_type="application/json")
+    assert (past.status_code, past.json()["code"]) == (422, "effective_from_past")
+    readings = api_client.get(f"/api/v1/people/{w.elder.pk}/readings").json()["items"]
+    assert readings == []

@@ -1,10 +1,9 @@
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections
 from django.utils import timezone
 
+from timebank.conftest import run_threads
 from timebank.demands import services as demands
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind
@@ -70,23 +69,8 @@ def test_only_one_of_twenty_suppliers_wins_at_once(postgres_only, sw):
     demand = coin_demand(w)
     services.guarantee_offers_make()
     offers = {o.supplier_id: o for o in GuaranteeOffer.objects.filter(demand=demand)}
-    results, barrier = [], threading.Barrier(20)
-
-    def take(supplier):
-        try:
-            barrier.wait()
-            services.guarantee_accept(actor=supplier.staff, offer=offers[supplier.pk])
-            results.append("won")
-        except AlreadyTaken:
-            results.append("lost")
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=take, args=(s,)) for s in rivals]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["lost"] * 19 + ["won"]
+    results = run_threads(20, lambda i: services.guarantee_accept(actor=rivals[i].staff, offer=offers[rivals[i].pk]))
+    assert sorted("lost" if isinstance(r, AlreadyTaken) else type(r).__name__ for r in results) == (
+        ["SupplierOrder"] + ["lost"] * 19)
     assert SettlementLine.objects.filter(order__demand=demand).count() == 1
     assert ledger.member_account(w.elder).balance == 700 - 60

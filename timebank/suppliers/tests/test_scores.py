@@ -60,5 +60,16 @@ def test_the_rules_page_puts_new_rules_in_force(sw, client):
     data["guarantee_hours"] = 12
     assert client.post("/suppliers/rules/", data).status_code == 302
     assert selectors.supplier_rules_for(w.bank).guarantee_hours == 12
+    history = client.get("/suppliers/rules/").content.decode()
+    assert history.count("<tr><td>") == 1 and w.bank_admin.name in history
+    assert 'id="supplier-rules-link"' in client.get("/orgs/rules/").content.decode()
     client.force_login(w.branch_admin)
     assert client.get("/suppliers/rules/").status_code == 404
+
+
+def test_a_proposed_exit_waits_in_the_admission_queue_for_a_bank_admin(sw, client):
+    w = sw
+    services.score_apply(supplier=w.supplier, reason="missed", delta=-70)
+    client.force_login(w.bank_admin)
+    page = client.get("/suppliers/admission/").content.decode()
+    assert 'id="exit-proposals"' in page and w.supplier.name in page

@@ -1,0 +1,14 @@
+"""Errors of the statistics: bad periods and unknown metrics are the request's fault (422)."""
+from django.utils.translation import gettext_lazy as _
+
+from timebank.lib.errors import InvalidInput
+
+
+class PeriodInvalid(InvalidInput):
+    code = "period_invalid"
+    message = _("The period is not valid: give dates as YYYY-MM-DD, the start no later than the end.")
+
+
+class MetricUnknown(InvalidInput):
+    code = "metric_unknown"
+    message = _("There is no such figure.")
