@@ -456,7 +456,9 @@ class CityGenerator:
                              f"{int(expected_per_demand * past * 1.5)}")
         self.demand_first = reserve_ids(Demand, self.demands)
         # Upper bounds; unused ids are simply skipped.
-        self.assignment_next = reserve_ids(Assignment, int(past * (1 + GROUP_SHARE * 45)) + 100)
+        reserved = int(past * (1 + GROUP_SHARE * 45)) + 100
+        self.assignment_next = reserve_ids(Assignment, reserved)
+        self.assignment_end = self.assignment_next + reserved
         self.transfer_next = reserve_ids(Transfer, self.transfers)
         self.transfer_last_allowed = self.transfer_next + self.transfers - 1
         self.seq, self.previous, self.last_us = 0, chain.GENESIS, start_us
@@ -665,6 +667,8 @@ class CityGenerator:
         for pid in people:
             aid = self.assignment_next
             self.assignment_next += 1
+            if aid >= self.assignment_end:
+                raise OverflowError("more assignments than the reserved id range")
             no_show = group and rng.random() < 0.03
             claimed = created + dt.timedelta(hours=rng.randint(1, 20))
             if no_show:
