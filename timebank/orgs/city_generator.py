@@ -23,6 +23,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
@@ -161,11 +162,11 @@ def mobile_prefix(bank_code: str) -> str:
 
 class CityGenerator:
     def __init__(self, *, members: int, demands: int, transfers: int, seed: int = 1, bank_code: str = "city",
-                 until: dt.datetime | None = None, log=print, chunk: int = 50_000):
+                 until: dt.datetime | None = None, log=print, chunk: int = 50_000, rollups: bool = True):
         if not 20 <= members < 9_000_000:
             raise ValueError("between 20 and 9,000,000 members per bank")
         self.members, self.demands, self.transfers = members, demands, transfers
-        self.seed, self.bank_code, self.log, self.chunk = seed, bank_code, log, chunk
+        self.seed, self.bank_code, self.log, self.chunk, self.rollups = seed, bank_code, log, chunk, rollups
         self.rng = random.Random(seed)
         # The timeline ends at the start of today (UTC) unless told: the same seed on the same day
         # gives the same rows.
@@ -207,6 +208,8 @@ class CityGenerator:
             self._step("accounts", self.build_accounts)
             self._step("demands and ledger", self.build_activity)
             self._step("account totals", self.write_totals)
+        if self.rollups and apps.is_installed("timebank.stats"):
+            self._step("statistics rollups", self.build_rollups)
         if connection.vendor == "postgresql":
             self._step("vacuum analyze", self.analyze)
         self.created["seconds"] = round(time.perf_counter() - started, 1)
@@ -217,12 +220,22 @@ class CityGenerator:
         fn()
         self.log(f"  {name}: {time.perf_counter() - started:.1f} s")
 
+    def build_rollups(self) -> None:
+        """The statistics app keeps daily rollups on commit of each service; a bulk load writes raw
+        rows only, so they are rebuilt from them once (what `stats_reconcile --rebuild` does)."""
+        from timebank.stats.services import rollups_reconcile
+
+        rollups_reconcile(bank=self.bank, rebuild=True)
+
     def analyze(self) -> None:
         """Fresh statistics, and a visibility map so counts can be answered from the indexes (VACUUM
         cannot run inside a transaction, e.g. in a test: then only ANALYZE)."""
         verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            for model in (Person, Account, Transfer, Seal, Demand, Assignment, ProxyLink, Membership):
+            models = [Person, Account, Transfer, Seal, Demand, Assignment, ProxyLink, Membership]
+            if apps.is_installed("timebank.stats"):
+                models += list(apps.get_app_config("stats").get_models())
+            for model in models:
                 cursor.execute(f"{verb} {model._meta.db_table}")
 
     # ---- organisation -------------------------------------------------------------------------
@@ -443,7 +456,9 @@ class CityGenerator:
                              f"{int(expected_per_demand * past * 1.5)}")
         self.demand_first = reserve_ids(Demand, self.demands)
         # Upper bounds; unused ids are simply skipped.
-        self.assignment_next = reserve_ids(Assignment, int(past * (1 + GROUP_SHARE * 45)) + 100)
+        reserved = int(past * (1 + GROUP_SHARE * 45)) + 100
+        self.assignment_next = reserve_ids(Assignment, reserved)
+        self.assignment_end = self.assignment_next + reserved
         self.transfer_next = reserve_ids(Transfer, self.transfers)
         self.transfer_last_allowed = self.transfer_next + self.transfers - 1
         self.seq, self.previous, self.last_us = 0, chain.GENESIS, start_us
@@ -652,6 +667,8 @@ class CityGenerator:
         for pid in people:
             aid = self.assignment_next
             self.assignment_next += 1
+            if aid >= self.assignment_end:
+                raise OverflowError("more assignments than the reserved id range")
             no_show = group and rng.random() < 0.03
             claimed = created + dt.timedelta(hours=rng.randint(1, 20))
             if no_show:

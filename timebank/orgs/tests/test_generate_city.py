@@ -85,3 +85,12 @@ def test_it_refuses_a_bank_code_in_use_and_too_small_a_transfer_budget():
     with pytest.raises(CommandError, match="too few"):
         generate("t-tight", transfers=300)
     assert not Node.objects.filter(code="t-tight").exists()
+
+
+@pytest.mark.django_db
+def test_its_statistics_rollups_agree_with_its_rows():
+    from timebank.stats.services import rollups_reconcile
+
+    bank = generate("t-stats")
+    report = rollups_reconcile(bank=bank, fix=False)
+    assert report.ok, report.differences[:5]

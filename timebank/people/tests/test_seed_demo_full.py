@@ -58,3 +58,21 @@ def test_it_builds_the_seed_sized_district_through_the_services_once():
     call_command("seed_demo", full=True, scale=0.01, stdout=again)
     assert snapshot() == before
     assert f"{figures.served:,} person-times served" in again.getvalue()
+
+
+def test_the_simulated_clock_only_moves_forward_and_restores_the_real_one():
+    from django.utils import timezone
+
+    from timebank.audit.models import AuditEvent as Event
+    from timebank.lib.simulated_clock import simulated_clock
+
+    start = dt.datetime(2025, 1, 1, 8, tzinfo=dt.UTC)
+    with simulated_clock(start) as clock:
+        assert timezone.now() == start
+        assert Event._meta.get_field("at").get_default() == start  # model defaults read it too
+        clock.set(start - dt.timedelta(hours=1))
+        assert timezone.now() == start
+        clock.advance(minutes=5)
+        assert timezone.localtime().minute == 5
+    assert timezone.now() > dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert Event._meta.get_field("at").get_default() > dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -19,8 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--bank-code", default="city", help="code of the generated bank (must be new)")
         parser.add_argument("--chunk", type=int, default=50_000, help="rows per COPY")
+        parser.add_argument("--no-rollups", action="store_true",
+                            help="skip rebuilding the statistics rollups (then run stats_reconcile --rebuild)")
 
-    def handle(self, *args, members, demands, transfers, seed, bank_code, chunk, **options):
+    def handle(self, *args, members, demands, transfers, seed, bank_code, chunk, no_rollups=False, **options):
         if Node.objects.filter(kind=NodeKind.BANK, code=bank_code).exists():
             raise CommandError(f"a bank with code {bank_code!r} exists already; choose another --bank-code")
         started = time.perf_counter()
@@ -28,7 +30,8 @@ class Command(BaseCommand):
                           f"(seed {seed}, bank {bank_code})")
         try:
             generator = CityGenerator(members=members, demands=demands, transfers=transfers, seed=seed,
-                                      bank_code=bank_code, chunk=chunk, log=self.stdout.write)
+                                      bank_code=bank_code, chunk=chunk, log=self.stdout.write,
+                                      rollups=not no_rollups)
             created = generator.run()
         except (ValueError, OverflowError) as err:
             raise CommandError(str(err) or "the transfer budget ran out") from None
