@@ -1,7 +1,7 @@
 """Why an upload or a commit was refused. Nothing was written when one is raised."""
 from django.utils.translation import gettext_lazy as _
 
-from timebank.lib.errors import Conflict, InvalidInput
+from timebank.lib.errors import Conflict, DomainError, InvalidInput
 
 
 class RosterUnreadable(InvalidInput):
@@ -44,3 +44,8 @@ class ImportNotCommittable(Conflict):
 class ImportNothingToCreate(Conflict):
     code = "import_nothing_to_create"
     message = _("No row of this import can be registered.")
+
+
+class ImportFailed(DomainError):
+    code = "import_failed"
+    message = _("The import stopped on an unexpected error; nothing was registered. Try again, or ask support.")

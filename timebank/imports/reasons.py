@@ -21,6 +21,7 @@ REASONS = {
     "station_missing": _("Name the service station: this roster was imported for a branch or a bank."),
     "station_unknown": _("No open service station with this name or code in your area."),
     "station_ambiguous": _("Several stations have this name; write the station's code instead."),
+    "emergency_phone_invalid": _("The emergency contact's phone is too long: write one number of at most 20 digits."),
     "too_young": _("Too young for this role under the bank's rules."),
 }
 

@@ -21,7 +21,7 @@ from timebank.people.models import Person
 from timebank.people.services import people_register_many, people_registration_check
 
 from . import roster as roster_file
-from .exceptions import ImportKindInvalid, ImportNotCommittable, ImportNothingToCreate, RosterUnreadable
+from .exceptions import ImportFailed, ImportKindInvalid, ImportNotCommittable, ImportNothingToCreate, RosterUnreadable
 from .models import ImportJob, ImportKind, ImportRow, ImportStatus, ImportUpload, RowOutcome
 
 # Up to this many rows a dry run or a commit runs within the request; above, as a background task.
@@ -94,10 +94,12 @@ def import_check_run(job_id: int) -> ImportJob:
         if upload is None:
             raise RosterUnreadable()
         roster = roster_file.open_roster(field_crypto.decrypt_bytes(upload.content_encrypted), job.file_name)
+        _check_or_fail(job, roster)
     except DomainError as err:
         _fail(job, err)
-    else:
-        _check_or_fail(job, roster)
+    except Exception:
+        _fail(job, ImportFailed())  # never left "checking" for good
+        raise
     finally:
         ImportUpload.objects.filter(job=job).delete()
     job.refresh_from_db()
@@ -184,6 +186,9 @@ def _read_row(job: ImportJob, stations: _Stations, number: int, cells: dict) -> 
         reasons.append("mobile_invalid")
     elif not mobile and job.kind == ImportKind.VOLUNTEERS:
         reasons.append("mobile_missing")
+    emergency_phone = roster_file.mobile_value(cells.get("emergency_contact_phone"))
+    if len(emergency_phone) > Person._meta.get_field("emergency_contact_phone").max_length:
+        reasons.append("emergency_phone_invalid")
     station_text = roster_file.text(cells.get("station"))
     station, station_reason = stations.find(station_text)
     if station_reason:
@@ -197,7 +202,7 @@ def _read_row(job: ImportJob, stations: _Stations, number: int, cells: dict) -> 
         mobile=mobile[:32], station=station, station_text=(station_text or (station.name if station else ""))[:100],
         address=roster_file.text(cells.get("address"))[:200],
         emergency_contact_name=roster_file.name_value(cells.get("emergency_contact_name"))[:50],
-        emergency_contact_phone=roster_file.mobile_value(cells.get("emergency_contact_phone"))[:32],
+        emergency_contact_phone=emergency_phone[:32],
     )
     row.plain_id = identity.number if identity else ""
     return row
@@ -339,6 +344,10 @@ def import_commit_run(job_id: int) -> ImportJob:
         if nested:
             raise  # the caller's transaction undoes the claim as well
         _fail(job, err)
+    except Exception:
+        if not nested:
+            _fail(job, ImportFailed())  # ends "committing" so that the job can be committed again
+        raise
     finally:
         progress.close()
     job.refresh_from_db()

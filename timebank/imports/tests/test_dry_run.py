@@ -225,3 +225,10 @@ def test_a_volunteer_needs_a_mobile(world, upload):
 def test_several_reasons_are_all_reported(world, upload):
     assert _one(upload, _row(name="", mobile="123", station="火星")) == \
         ("reject", ["name_missing", "mobile_invalid", "station_unknown"])
+
+
+def test_an_emergency_phone_longer_than_the_record_holds_is_rejected_in_the_dry_run(world, upload):
+    # Two numbers in one cell would pass the dry run and then break the commit on PostgreSQL.
+    header = HEADER + ["紧急联系人电话"]
+    job = upload(xlsx_bytes([header, _row() + ["13900139000/13800138000"], _row() + ["13900139000"]]))
+    assert outcomes(job) == {2: ("reject", ["emergency_phone_invalid"]), 3: ("create", [])}
