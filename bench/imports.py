@@ -156,7 +156,8 @@ def run(quick: bool = False) -> dict:
             "total_s": round(total_s, 2), "rows_per_s": round(rate), "created": job.created_count,
             "rejected": job.reject_count, "reimport_dry_run_s": round(recheck_s, 2),
             "reference_insert_rows_per_s": round(reference_rate), "ratio_vs_bulk_insert": round(rate / reference_rate, 3),
-            "row_table_bytes": row_table_bytes, "load_average": round(load, 1)}
+            "row_table_bytes": row_table_bytes, "load_average": round(load, 1),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def _fmt(value: float | None) -> str:

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from timebank.lib.errors import DomainError
 from timebank.lib.resident_id import compose
@@ -36,6 +37,8 @@ def make_person(station, name, *, mobile=None, birth=dt.date(1980, 5, 1), sex="M
     from timebank.lib.pinyin import initials
 
     number = new_id_number(birth, sex)
+    if flags.get("volunteer_status") == "approved":
+        flags.setdefault("volunteer_since", timezone.now())
     person = Person.objects.create_user(
         mobile, PASSWORD if mobile else None, name=name, name_initials=initials(name), gender=sex, birth_date=birth,
         id_number_encrypted=field_crypto.encrypt(number), id_number_hash=field_crypto.lookup_hash(number),

@@ -272,7 +272,7 @@ class CityGenerator:
         columns = ["id", "password", "mobile", "name", "name_initials", "gender", "birth_date", "id_number_encrypted",
                    "id_number_hash", "id_tail", "id_masked", "address", "bank_id", "node_id", "status", "consent_at",
                    "consent_version", "is_elder", "is_volunteer", "volunteer_status", "is_active", "created_at",
-                   "updated_at", "is_superuser", "is_staff", "guardian_consent"]
+                   "updated_at", "is_superuser", "is_staff", "guardian_consent", "volunteer_since"]
         writer = RowWriter(Person, columns, self.timings)
         name_initials: dict[str, str] = {}
         prefix = mobile_prefix(self.bank_code)
@@ -307,7 +307,7 @@ class CityGenerator:
             rows.append((pid, "!" + format(rng.getrandbits(160), "040x"), mobile, name, letters, sex, birth,
                          encrypt(number), lookup(number), number[-4:], mask_id_number(number), address, bank_id,
                          station.pk, "active", joined, CONSENT_VERSION, elder, not elder, vstatus, True, joined,
-                         joined, False, False, False))
+                         joined, False, False, False, joined if vstatus == "approved" else None))
             self.person_station.append(station_i)
             self.person_joined_us.append(joined_us)
             if elder:

@@ -67,6 +67,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_volunteer = models.BooleanField(_("volunteer"), default=False)
     volunteer_status = models.CharField(_("volunteer status"), max_length=16, choices=VolunteerStatus.choices,
                                         blank=True, default="")
+    # When the person became an approved volunteer (registration, or the approval after it): the day
+    # the statistics count them as a new provider.
+    volunteer_since = models.DateTimeField(_("volunteer since"), null=True, blank=True)
     guardian_consent = models.BooleanField(_("guardian consent (under 18)"), default=False)
     is_staff = models.BooleanField(default=False)  # may open Django admin, for emergencies only
     is_active = models.BooleanField(default=True)

@@ -19,7 +19,7 @@ from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
-from timebank.stats.services import rollup_touch
+from timebank.stats.services import member_moved, rollup_touch
 
 from .exceptions import (
     ConsentRequired,
@@ -124,6 +124,8 @@ def _new_person(*, station: Node, rules, identity: resident_id.ResidentId, name:
     if is_volunteer:
         person.volunteer_status = (VolunteerStatus.PENDING if rules.volunteer_approval_required
                                    else VolunteerStatus.APPROVED)
+        if person.volunteer_status == VolunteerStatus.APPROVED:
+            person.volunteer_since = person.created_at
     person.identity = identity
     return person
 
@@ -285,8 +287,10 @@ def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
         if person.volunteer_status != VolunteerStatus.PENDING:
             raise NotPending()
         person.volunteer_status = VolunteerStatus.APPROVED if approve else VolunteerStatus.REJECTED
-        person.save(update_fields=["volunteer_status", "updated_at"])
-        rollup_touch(node_id=person.node_id, when=person.created_at)
+        if approve:
+            person.volunteer_since = timezone.now()
+        person.save(update_fields=["volunteer_status", "volunteer_since", "updated_at"])
+        rollup_touch(node_id=person.node_id, when=person.volunteer_since)  # a new provider from today
         audit_record(actor=actor, action="volunteer.approved" if approve else "volunteer.rejected", obj=person)
     return person
 
@@ -323,10 +327,9 @@ def person_update(*, actor, person: Person, **changes) -> Person:
         for key in ("address", "emergency_contact_name"):
             if key in changes:
                 changes[key] = (changes[key] or "").strip()
-        rollup_touch(node_id=person.node_id, when=person.created_at)  # the old station, if it moves
+        old_node_id = person.node_id
         for key, value in changes.items():
             setattr(person, key, value)
-        rollup_touch(node_id=person.node_id, when=person.created_at)
         newly = {k for k in ("is_elder", "is_volunteer", "guardian_consent") if k in changes and changes[k] != before[k]}
         if person.birth_date and newly:
             _check_ages(person.bank, person.birth_date, is_elder="is_elder" in newly and person.is_elder,
@@ -334,6 +337,13 @@ def person_update(*, actor, person: Person, **changes) -> Person:
         if person.is_volunteer and not person.volunteer_status:
             person.volunteer_status = (VolunteerStatus.PENDING if rules_for(person.bank).volunteer_approval_required
                                        else VolunteerStatus.APPROVED)
+        if person.volunteer_status == VolunteerStatus.APPROVED and person.volunteer_since is None:
+            person.volunteer_since = timezone.now()
+        for node_id in {old_node_id, person.node_id}:  # the days this person counts on, at both stations
+            for when in {person.created_at, person.volunteer_since} - {None}:
+                rollup_touch(node_id=node_id, when=when)
+        if person.node_id != old_node_id:
+            member_moved(bank_id=person.bank_id, node_ids=[old_node_id, person.node_id])
         if person.status != PersonStatus.ACTIVE:
             person.is_active = False
         elif "status" in changes:

@@ -12,3 +12,8 @@ class PeriodInvalid(InvalidInput):
 class MetricUnknown(InvalidInput):
     code = "metric_unknown"
     message = _("There is no such figure.")
+
+
+class BucketInvalid(InvalidInput):
+    code = "bucket_invalid"
+    message = _("A series is grouped by day, week or month; no other grouping is possible.")

@@ -65,14 +65,17 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
     people = (Person.objects.filter(_between("created_at", day_from, day_to), _nodes("node_id", node_ids),
                                     bank_id=bank_id, node__isnull=False)
               .annotate(day=TruncDate("created_at", tzinfo=SHANGHAI)).values("node_id", "day")
-              .annotate(elders=Count("id", filter=Q(is_elder=True)),
-                        volunteers=Count("id", filter=Q(is_volunteer=True,
-                                                        volunteer_status=VolunteerStatus.APPROVED))))
+              .annotate(elders=Count("id", filter=Q(is_elder=True))).filter(elders__gt=0))
     for row in people:
-        if row["elders"] or row["volunteers"]:
-            cell = figures[(row["node_id"], _as_date(row["day"]))]
-            cell["elders_new"] += row["elders"]
-            cell["volunteers_new"] += row["volunteers"]
+        figures[(row["node_id"], _as_date(row["day"]))]["elders_new"] += row["elders"]
+    # A volunteer is a new provider on the day they were approved (registration, or approval later).
+    volunteers = (Person.objects.filter(_between("volunteer_since", day_from, day_to), _nodes("node_id", node_ids),
+                                        bank_id=bank_id, node__isnull=False, is_volunteer=True,
+                                        volunteer_status=VolunteerStatus.APPROVED)
+                  .annotate(day=TruncDate("volunteer_since", tzinfo=SHANGHAI)).values("node_id", "day")
+                  .annotate(volunteers=Count("id")))
+    for row in volunteers:
+        figures[(row["node_id"], _as_date(row["day"]))]["volunteers_new"] += row["volunteers"]
 
     demands = (Demand.objects.filter(_between("starts_at", day_from, day_to), _nodes("station_id", node_ids),
                                      bank_id=bank_id, published_at__isnull=False)
@@ -119,9 +122,10 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
 
 
 def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None, day_from: dt.date | None = None,
-                 day_to: dt.date | None = None) -> dict[Key, dict[str, int]]:
-    """{(node, day): {coin column: minutes}} from posted time-coin transfers with after_id < id ≤ up_to_id.
-    A member's movement counts at their home station; a system account's at its own node."""
+                 day_to: dt.date | None = None, node_ids=None) -> dict[Key, dict[str, int]]:
+    """{(node, day): {coin column: minutes}} from posted time-coin transfers with after_id < id ≤ up_to_id
+    (only for these nodes, when given). A member's movement counts at their current home station; a
+    system account's at its own node."""
     figures: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COIN_COLUMNS, 0))
     posted = Transfer.objects.filter(_between("created_at", day_from, day_to), bank_id=bank_id,
                                      status=TransferStatus.POSTED, currency=Currency.TIME, id__gt=after_id)
@@ -130,7 +134,8 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
     posted = posted.annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
 
     credits = (posted.annotate(side=Coalesce("credit__owner__node_id", "credit__node_id", "bank_id"))
-               .values("side", "day", "credit__kind", "debit__kind").annotate(total=Sum("amount")))
+               .filter(_nodes("side", node_ids)).values("side", "day", "credit__kind", "debit__kind")
+               .annotate(total=Sum("amount")))
     for row in credits:
         cell = figures[(row["side"], _as_date(row["day"]))]
         if row["credit__kind"] == AccountKind.MEMBER:
@@ -139,7 +144,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
             cell["coins_issued"] += row["total"]
 
     debits = (posted.annotate(side=Coalesce("debit__owner__node_id", "debit__node_id", "bank_id"))
-              .values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
+              .filter(_nodes("side", node_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
     for row in debits:
         cell = figures[(row["side"], _as_date(row["day"]))]
         if row["debit__kind"] == AccountKind.MEMBER:
@@ -158,12 +163,13 @@ def activity_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: d
                      node_ids=None) -> dict[Key, dict]:
     """{(home station, day): {"volunteers_active_30", "volunteers_active_90", "active_cohorts"}} for the
     days in [day_from, day_to]: how many volunteers of the station served (a confirmed service) in the
-    30 and 90 days up to that day, the latter by the month they joined."""
+    30 and 90 days up to that day, the latter by the month they became a volunteer."""
     first_serve = None if day_from is None else day_from - dt.timedelta(days=max(ACTIVE_WINDOWS) - 1)
     served = (Assignment.objects.filter(_between("starts_at", first_serve, day_to), _nodes("volunteer__node_id", node_ids),
                                         demand__bank_id=bank_id, status__in=SERVED, volunteer__node__isnull=False)
-              .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI))
-              .values_list("volunteer__node_id", "volunteer_id", "volunteer__created_at", "day").distinct())
+              .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI),
+                        joined=Coalesce("volunteer__volunteer_since", "volunteer__created_at"))
+              .values_list("volunteer__node_id", "volunteer_id", "joined", "day").distinct())
     days_served: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
     cohort_of: dict[int, str] = {}
     for node_id, volunteer_id, joined, day in served.order_by().iterator(chunk_size=10000):

@@ -16,7 +16,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
 from timebank.teams.models import Team, TeamClaim
 
-from .exceptions import MetricUnknown, PeriodInvalid
+from .exceptions import BucketInvalid, MetricUnknown, PeriodInvalid
 from .models import COLUMNS, NodeDayRollup, NodeDayServiceRollup
 from .rollups import SERVED, day_start
 
@@ -384,7 +384,7 @@ def timeseries(*, actor, node: Node, metric: str, date_from: dt.date, date_to: d
     if metric not in METRICS:
         raise MetricUnknown(detail={"metric": str(metric)[:40], "allowed": sorted(METRICS)})
     if bucket not in BUCKETS:
-        raise PeriodInvalid(code="bucket_invalid", detail={"bucket": str(bucket)[:20], "allowed": list(BUCKETS)})
+        raise BucketInvalid(detail={"bucket": str(bucket)[:20], "allowed": list(BUCKETS)})
     column = METRICS[metric]
     per_day = dict(_rollups(node).filter(day__gte=date_from, day__lte=date_to).order_by().values("day")
                    .annotate(v=Sum(column)).values_list("day", "v"))

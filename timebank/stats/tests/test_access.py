@@ -95,6 +95,8 @@ def test_bad_input_is_a_4xx_with_the_error_shape(world, api_client, query, code)
     assert 400 <= response.status_code < 500
     body = response.json()
     assert body["code"] == code and set(body) == {"code", "message", "detail"}
+    if code == "bucket_invalid":  # its own words, not the period's
+        assert body["message"] and "YYYY-MM-DD" not in body["message"]
 
 
 def test_a_bad_period_on_the_page_falls_back_and_says_so(stats_world, client):

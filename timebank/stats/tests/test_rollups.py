@@ -14,6 +14,7 @@ from timebank.demands.models import Assignment, AssignmentStatus, Demand
 from timebank.ledger import services as ledger
 from timebank.ledger.selectors import liability_report
 from timebank.lib.errors import DomainError
+from timebank.people import services as people
 from timebank.stats import selectors
 from timebank.stats import services as stats
 from timebank.stats.models import NodeDayRollup
@@ -29,7 +30,7 @@ def _random_operations(w, clock, rng: random.Random, steps: int) -> None:
     base = clock.now
     for step in range(steps):
         op = rng.choice(["register", "demand", "demand", "claim", "claim", "serve", "serve", "confirm", "confirm",
-                         "expire", "no_show", "donate", "cancel"])
+                         "expire", "no_show", "donate", "cancel", "move"])
         clock.at(base + dt.timedelta(minutes=step))
         try:
             if op == "register":
@@ -38,6 +39,9 @@ def _random_operations(w, clock, rng: random.Random, steps: int) -> None:
                                   birth=dt.date(1962 if volunteer else 1948, 1, 1 + step % 27))
                 if volunteer:
                     volunteers.append(person)
+            elif op == "move":  # a member changes home station: their history goes along
+                people.person_update(actor=w.bank_admin, person=rng.choice(volunteers + [w.elder]),
+                                     node=rng.choice(stations).pk)
             elif op == "demand":
                 station = rng.choice(stations)
                 actor = w.other_branch_admin if station == w.station_b1 else w.branch_admin

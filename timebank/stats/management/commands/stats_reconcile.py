@@ -1,13 +1,16 @@
 """`manage.py stats_reconcile [--bank CODE|ID] [--days N] [--rebuild] [--check]`: recompute the daily
 rollups from the raw rows, compare, fix and report every disagreement (logged and audited).
 `--rebuild` rewrites them all (after a bulk load); `--check` only compares and exits non-zero when
-anything disagrees."""
+anything disagrees. After a rebuild on PostgreSQL the rollup tables are VACUUM ANALYZEd, so the
+planner knows their new size at once (stale statistics tripled the dashboard's p95 in the benchmark)."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Q
 
 from timebank.orgs.models import Node, NodeKind
+from timebank.stats.models import NodeDayRollup, NodeDayServiceRollup
 from timebank.stats.services import rollups_reconcile
 
 
@@ -40,5 +43,11 @@ class Command(BaseCommand):
                               f"{time.monotonic() - started:.1f} s")
             for diff in report.differences[:50]:
                 self.stdout.write(f"  {diff}")
+        if rebuild and connection.vendor == "postgresql":
+            started = time.monotonic()
+            with connection.cursor() as cursor:  # outside any transaction: VACUUM refuses to run in one
+                for model in (NodeDayRollup, NodeDayServiceRollup):
+                    cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            self.stdout.write(f"VACUUM ANALYZE of the rollup tables: {time.monotonic() - started:.1f} s")
         if check and differences:
             raise SystemExit(1)
