@@ -19,7 +19,7 @@ from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
-from timebank.stats.services import member_moved, rollup_touch
+from timebank.stats.services import member_moved, rollup_touch, volunteer_activity_changed
 
 from .exceptions import (
     ConsentRequired,
@@ -338,12 +338,13 @@ def person_update(*, actor, person: Person, **changes) -> Person:
             person.volunteer_status = (VolunteerStatus.PENDING if rules_for(person.bank).volunteer_approval_required
                                        else VolunteerStatus.APPROVED)
         if person.volunteer_status == VolunteerStatus.APPROVED and person.volunteer_since is None:
-            person.volunteer_since = timezone.now()
+            person.volunteer_since = timezone.now()  # their join month changes: recompute their activity
+            volunteer_activity_changed(person_id=person.pk, node_ids=[person.node_id])
         for node_id in {old_node_id, person.node_id}:  # the days this person counts on, at both stations
             for when in {person.created_at, person.volunteer_since} - {None}:
                 rollup_touch(node_id=node_id, when=when)
         if person.node_id != old_node_id:
-            member_moved(bank_id=person.bank_id, node_ids=[old_node_id, person.node_id])
+            member_moved(person=person, old_node_id=old_node_id)
         if person.status != PersonStatus.ACTIVE:
             person.is_active = False
         elif "status" in changes:

@@ -122,10 +122,10 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
 
 
 def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None, day_from: dt.date | None = None,
-                 day_to: dt.date | None = None, node_ids=None) -> dict[Key, dict[str, int]]:
-    """{(node, day): {coin column: minutes}} from posted time-coin transfers with after_id < id ≤ up_to_id
-    (only for these nodes, when given). A member's movement counts at their current home station; a
-    system account's at its own node."""
+                 day_to: dt.date | None = None, account_ids=None) -> dict[Key, dict[str, int]]:
+    """{(node, day): {coin column: minutes}} from posted time-coin transfers with after_id < id ≤ up_to_id.
+    A member's movement counts at their current home station; a system account's at its own node.
+    With `account_ids`, only those accounts' sides of their transfers (one member's contribution)."""
     figures: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COIN_COLUMNS, 0))
     posted = Transfer.objects.filter(_between("created_at", day_from, day_to), bank_id=bank_id,
                                      status=TransferStatus.POSTED, currency=Currency.TIME, id__gt=after_id)
@@ -134,7 +134,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
     posted = posted.annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
 
     credits = (posted.annotate(side=Coalesce("credit__owner__node_id", "credit__node_id", "bank_id"))
-               .filter(_nodes("side", node_ids)).values("side", "day", "credit__kind", "debit__kind")
+               .filter(_nodes("credit_id", account_ids)).values("side", "day", "credit__kind", "debit__kind")
                .annotate(total=Sum("amount")))
     for row in credits:
         cell = figures[(row["side"], _as_date(row["day"]))]
@@ -144,7 +144,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
             cell["coins_issued"] += row["total"]
 
     debits = (posted.annotate(side=Coalesce("debit__owner__node_id", "debit__node_id", "bank_id"))
-              .filter(_nodes("side", node_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
+              .filter(_nodes("debit_id", account_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
     for row in debits:
         cell = figures[(row["side"], _as_date(row["day"]))]
         if row["debit__kind"] == AccountKind.MEMBER:

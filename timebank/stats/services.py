@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from timebank.audit.services import audit_record
-from timebank.ledger.models import Transfer, TransferStatus
+from timebank.demands.models import Assignment
+from timebank.ledger.models import Account, AccountKind, Currency, Transfer, TransferStatus
 from timebank.orgs.models import Node, NodeKind
 from timebank.people.models import Person
 
@@ -72,20 +73,61 @@ def rollup_touch(*, node_id: int | None, when: dt.datetime | dt.date | None, vol
     batch.add(key, volunteer_id)
 
 
-def member_moved(*, bank_id: int, node_ids: list[int]) -> None:
-    """A member changed home station: everything they count for (registration, coins, activity) now
-    counts at the new one, on every day of their history. Once the move commits, the worker
-    recomputes both stations' rollups over all days (not only the nightly window)."""
-    nodes = sorted({int(n) for n in node_ids if n})
-    if not nodes:
+def member_moved(*, person: Person, old_node_id: int) -> None:
+    """A member changed home station (called inside the move's transaction). Everything they count
+    for moves with them, on every day of their history, and nothing else is touched:
+    - coins: their own side of every transfer already rolled up (id ≤ the bank's watermark) is taken
+      off the old station and added to the new one, day by day, while the watermark is locked — so
+      the worker's next round (which reads the new station) neither misses nor doubles any of it;
+    - registration (elders_new / volunteers_new): the callers mark both stations' days dirty;
+    - activity (volunteers active, by join month): recomputed at both stations over the span of
+      their services once the move commits."""
+    new_node_id = person.node_id
+    if not old_node_id or not new_node_id or old_node_id == new_node_id:
         return
+    accounts = list(Account.objects.filter(owner_id=person.pk, kind=AccountKind.MEMBER, currency=Currency.TIME)
+                    .values_list("pk", flat=True))
+    if accounts:
+        mark = _watermark_for_update(person.bank_id)
+        per_day: dict[dt.date, dict[str, int]] = {}
+        for (_node, day), values in rollups.coin_figures(bank_id=person.bank_id, up_to_id=mark.last_transfer_id,
+                                                         account_ids=accounts).items():
+            cell = per_day.setdefault(day, dict.fromkeys(values, 0))
+            for column, value in values.items():
+                cell[column] += value
+        for day, values in sorted(per_day.items()):
+            moved = {c: v for c, v in values.items() if v}
+            _upsert(person.bank_id, old_node_id, day, {c: -v for c, v in moved.items()}, add=True)
+            _upsert(person.bank_id, new_node_id, day, moved, add=True)
+    volunteer_activity_changed(person_id=person.pk, node_ids=[old_node_id, new_node_id])
+
+
+def volunteer_activity_changed(*, person_id: int, node_ids: list[int]) -> None:
+    """After commit: recompute these stations' activity over the span of the person's services
+    (their home station or their join month changed)."""
+    nodes = sorted({int(n) for n in node_ids if n})
 
     def enqueue():
-        from .tasks import recompute_nodes
+        from .tasks import recompute_volunteer_activity
 
-        recompute_nodes.enqueue(bank_id, nodes)
+        recompute_volunteer_activity.enqueue(person_id, nodes)
 
-    transaction.on_commit(enqueue)
+    if nodes:
+        transaction.on_commit(enqueue)
+
+
+def volunteer_activity_recompute(*, person_id: int, node_ids: list[int]) -> int:
+    """The worker's side of `volunteer_activity_changed`: each station's activity from the person's
+    first service to 90 days after their last, from the raw rows. Returns the stations recomputed."""
+    span = (Assignment.objects.filter(volunteer_id=person_id, status__in=rollups.SERVED)
+            .aggregate(first=Min("starts_at"), last=Max("starts_at")))
+    if span["first"] is None:
+        return 0
+    day_from = rollups.local_day(span["first"])
+    day_to = rollups.local_day(span["last"]) + dt.timedelta(days=max(rollups.ACTIVE_WINDOWS) - 1)
+    for node_id in sorted(set(node_ids)):
+        activity_recompute(node_id=node_id, day_from=day_from, day_to=day_to)
+    return len(set(node_ids))
 
 
 def _upsert(bank_id: int, node_id: int, day: dt.date, values: dict[str, int], *, add: bool = False) -> None:
@@ -210,15 +252,11 @@ class ReconcileReport:
 
 
 def rollups_reconcile(*, bank: Node, days: int | None = None, fix: bool = True, rebuild: bool = False,
-                      today: dt.date | None = None, node_ids: list[int] | None = None,
-                      moved: bool = False) -> ReconcileReport:
+                      today: dt.date | None = None) -> ReconcileReport:
     """Recompute the bank's rollups from the raw rows (the last `days` days and everything after, or
-    all of them; every node, or only `node_ids`) and compare; with `fix`, the stored rows are made
-    equal to the recomputation. `rebuild` rewrites every row without comparing (for a first load).
-    Every difference is logged and audited — a rollup that disagrees with the raw rows is a bug —
-    unless a member `moved` (their history is re-attributed: differences are then expected)."""
-    if rebuild and node_ids is not None:
-        raise ValueError("a rebuild covers the whole bank")
+    all of them) and compare; with `fix`, the stored rows are made equal to the recomputation.
+    `rebuild` rewrites every row without comparing (for a first load). Every difference is logged
+    and audited: a rollup that disagrees with the raw rows is a bug."""
     report = ReconcileReport(bank=bank.name)
     day_from = None if days is None else (today or timezone.localdate()) - dt.timedelta(days=days)
     if not rebuild:
@@ -230,10 +268,9 @@ def rollups_reconcile(*, bank: Node, days: int | None = None, fix: bool = True, 
                      or 0)
             mark.last_transfer_id, mark.updated_at = upper, timezone.now()
             mark.save(update_fields=["last_transfer_id", "updated_at"])
-        services, by_type = rollups.service_figures(bank_id=bank.pk, day_from=day_from, node_ids=node_ids)
-        coins = rollups.coin_figures(bank_id=bank.pk, up_to_id=mark.last_transfer_id, day_from=day_from,
-                                     node_ids=node_ids)
-        activity = rollups.activity_figures(bank_id=bank.pk, day_from=day_from, node_ids=node_ids)
+        services, by_type = rollups.service_figures(bank_id=bank.pk, day_from=day_from)
+        coins = rollups.coin_figures(bank_id=bank.pk, up_to_id=mark.last_transfer_id, day_from=day_from)
+        activity = rollups.activity_figures(bank_id=bank.pk, day_from=day_from)
         expected: dict[tuple[int, dt.date], dict] = {}
         for source in (services, coins, activity):
             for key, values in source.items():
@@ -243,9 +280,6 @@ def rollups_reconcile(*, bank: Node, days: int | None = None, fix: bool = True, 
         if day_from is not None:
             stored_rows = stored_rows.filter(day__gte=day_from)
             stored_types = stored_types.filter(day__gte=day_from)
-        if node_ids is not None:
-            stored_rows = stored_rows.filter(node_id__in=node_ids)
-            stored_types = stored_types.filter(node_id__in=node_ids)
         if rebuild:
             # A first load: write everything in bulk, compare nothing.
             stored_rows.delete()
@@ -278,13 +312,9 @@ def rollups_reconcile(*, bank: Node, days: int | None = None, fix: bool = True, 
                     if fix:
                         _replace_types(bank.pk, key[0], key[1], by_type)
         report.fixed = bool(report.differences) and fix
-        if node_ids is None:
-            mark.reconciled_at = timezone.now()
-            mark.save(update_fields=["reconciled_at"])
-        if report.differences and moved:
-            log.info("stats rollups of nodes %s recomputed after a member's move: %d node-days changed",
-                     node_ids, len(report.differences))
-        elif report.differences:
+        mark.reconciled_at = timezone.now()
+        mark.save(update_fields=["reconciled_at"])
+        if report.differences:
             log.error("stats rollups of bank %s disagree with the raw rows in %d places: %s", bank.pk,
                       len(report.differences), report.differences[:20])
             audit_record(actor=None, action="stats.rollup_mismatch", obj=bank, node=bank, bank=bank,

@@ -16,15 +16,10 @@ def recompute_node_days(keys: list[list], volunteers: list[list] | None = None) 
 
 
 @task()
-def recompute_nodes(bank_id: int, node_ids: list[int]) -> int:
-    """Recompute these nodes' rollups over all days from the raw rows (after a member moved between
-    them); returns how many node-days changed."""
-    from timebank.orgs.models import Node
-
-    bank = Node.objects.filter(pk=bank_id).first()
-    if bank is None:
-        return 0
-    return len(services.rollups_reconcile(bank=bank, node_ids=[int(n) for n in node_ids], moved=True).differences)
+def recompute_volunteer_activity(person_id: int, node_ids: list[int]) -> int:
+    """Recompute these stations' activity over the span of one person's services (after they moved
+    station or became a volunteer)."""
+    return services.volunteer_activity_recompute(person_id=int(person_id), node_ids=[int(n) for n in node_ids])
 
 
 @task()

@@ -1,19 +1,19 @@
 """Person.volunteer_since: when an approved volunteer was approved. Existing approved volunteers get
 the time of their approval from the audit trail, or their registration when it was automatic."""
 from django.db import migrations, models
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 
 def backfill(apps, schema_editor):
     Person = apps.get_model("people", "Person")
     AuditEvent = apps.get_model("audit", "AuditEvent")
-    approved = Person.objects.filter(is_volunteer=True, volunteer_status="approved")
-    approved.update(volunteer_since=F("created_at"))
-    approvals = (AuditEvent.objects.filter(action="volunteer.approved", object_type="people.person")
-                 .order_by("at").values_list("object_id", "at"))
-    for object_id, at in approvals.iterator(chunk_size=5000):
-        if object_id.isdigit():
-            approved.filter(pk=int(object_id)).update(volunteer_since=at)
+    approval = (AuditEvent.objects.filter(action="volunteer.approved", object_type="people.person",
+                                          object_id=Cast(OuterRef("pk"), models.CharField()))
+                .order_by("-at").values("at")[:1])
+    # Approved once, whether or not they still volunteer: their join month stays what it was.
+    (Person.objects.filter(volunteer_status="approved")
+     .update(volunteer_since=Coalesce(Subquery(approval), F("created_at"))))
 
 
 class Migration(migrations.Migration):
