@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
@@ -69,7 +70,7 @@ def queue(request):
         alerts = alerts.select_related("acknowledged_by", "followed_up_by", "closed_by")
         return _export(request, "health-alerts", [
             _("Number"), _("Severity"), _("Rule"), _("Status"), _("Elder"), _("Station"), _("Readings"), _("Opened"),
-            _("Escalations"), _("Acknowledged"), _("By"), _("Followed up"), _("Outcome"), _("Note"), _("Closed")],
+            _("Escalations"), _("Acknowledged"), pgettext("actor", "By"), _("Followed up"), _("Outcome"), _("Note"), _("Closed")],
             ([a.pk, a.get_severity_display(), a.get_rule_display(), a.get_status_display(), a.elder.name,
               a.station.name, a.readings_count, _when(a.opened_at), a.escalations, _when(a.acknowledged_at),
               a.acknowledged_by.name if a.acknowledged_by else "", _when(a.followed_up_at), a.get_outcome_display(),

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CourseKind(models.TextChoices):
@@ -67,7 +68,7 @@ class Session(models.Model):
 
 
 class SignupStatus(models.TextChoices):
-    SIGNED_UP = "signed_up", _("Signed up")
+    SIGNED_UP = "signed_up", pgettext_lazy("status", "Signed up")
     ATTENDED = "attended", _("Attended")
     CANCELLED = "cancelled", _("Cancelled")
 
