@@ -68,7 +68,7 @@ def district_figures(bank: Node) -> Figures:
     served = Assignment.objects.filter(demand__bank=bank, status=AssignmentStatus.CREDITED)
     minutes = served.aggregate(m=Sum("served_minutes"))["m"] or 0
     return Figures(elders=Person.objects.filter(bank=bank, is_elder=True).count(),
-                   volunteers=Person.objects.filter(bank=bank, is_volunteer=True).count(),
+                   volunteers=Person.objects.filter(bank=bank, is_volunteer=True, volunteer_status="approved").count(),
                    teams=Team.objects.filter(bank=bank, closed_at__isnull=True).count(),
                    served=served.count(), hours_served=round(minutes / 60, 1))
 
@@ -229,17 +229,17 @@ class FullDistrict:
             self.clock.advance(seconds=self.step)
             volunteer = self._register(actor=None, self_signup=True, station=station, mobile=self._mobile(),
                                        name=self._name(sex, elder=elderly), sex=sex,
-                                       birth_date=self._birth(60, 70) if elderly else self._birth(18, 59),
+                                       birth_date=self._birth(60, 70) if elderly else self._birth(20, 59),
                                        is_volunteer=True)
             if volunteer is None:
                 continue
-            done += 1
             if volunteer.volunteer_status != "approved":
                 try:
                     volunteer = volunteer_decide(actor=self.station_staff[station.pk], person=volunteer, approve=True)
                 except DomainError as err:
                     self._refused(err)
                     continue
+            done += 1  # a provider: an approved volunteer, as the dashboard counts them
             volunteer.node = station
             self.volunteers_by_branch[station.parent_id].append(volunteer)
         return done

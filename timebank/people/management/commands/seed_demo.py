@@ -34,7 +34,7 @@ class Command(BaseCommand):
                           f"volunteers, {targets.teams} teams, {targets.served:,} services served …")
         figures = FullDistrict(scale, log=self.stdout.write).build()
         self.stdout.write(f"Counted from the rows: {figures.elders:,} registered elders (demanders), "
-                          f"{figures.volunteers:,} volunteers (providers), {figures.teams} teams, "
+                          f"{figures.volunteers:,} approved volunteers (providers), {figures.teams} teams, "
                           f"{figures.served:,} person-times served ({figures.hours_served:,} hours).")
         if figures.refused:
             self.stdout.write(f"Refused by the services (skipped): {figures.refused}")
