@@ -151,14 +151,7 @@ def reconcile(bank, params: dict) -> dict:
     call_command("stats_reconcile", bank=params["bank_code"], rebuild=True)
     seconds = round(time.perf_counter() - started, 1)
     print(f"  stats_reconcile --rebuild: {seconds} s", flush=True)
-    # Right after a bulk rewrite the planner's statistics are stale and the visibility map empty (the
-    # dashboard's covering indexes then fall back to heap scans): what autovacuum would do, now.
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for model in apps.get_app_config("stats").get_models():
-            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+    # (the command then VACUUM ANALYZEs the rollup tables: stale planner statistics made the dashboard slow)
     markers.setdefault(params["bank_code"], {})["rollups_rebuilt_s"] = seconds
     _set_marker(markers)
     return {"rollups_rebuild_s": seconds}

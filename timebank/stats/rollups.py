@@ -51,8 +51,9 @@ def _between(field: str, day_from: dt.date | None, day_to: dt.date | None) -> Q:
     return q
 
 
-def _nodes(field: str, node_ids) -> Q:
-    return Q(**{f"{field}__in": list(node_ids)}) if node_ids is not None else Q()
+def _among(field: str, ids) -> Q:
+    """`field` in `ids`, or no condition when `ids` is None."""
+    return Q(**{f"{field}__in": list(ids)}) if ids is not None else Q()
 
 
 def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt.date | None = None,
@@ -62,14 +63,14 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
     figures: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SERVICE_COLUMNS, 0))
     by_type: dict[tuple[int, dt.date, int], list[int]] = {}
 
-    people = (Person.objects.filter(_between("created_at", day_from, day_to), _nodes("node_id", node_ids),
+    people = (Person.objects.filter(_between("created_at", day_from, day_to), _among("node_id", node_ids),
                                     bank_id=bank_id, node__isnull=False)
               .annotate(day=TruncDate("created_at", tzinfo=SHANGHAI)).values("node_id", "day")
               .annotate(elders=Count("id", filter=Q(is_elder=True))).filter(elders__gt=0))
     for row in people:
         figures[(row["node_id"], _as_date(row["day"]))]["elders_new"] += row["elders"]
     # A volunteer is a new provider on the day they were approved (registration, or approval later).
-    volunteers = (Person.objects.filter(_between("volunteer_since", day_from, day_to), _nodes("node_id", node_ids),
+    volunteers = (Person.objects.filter(_between("volunteer_since", day_from, day_to), _among("node_id", node_ids),
                                         bank_id=bank_id, node__isnull=False, is_volunteer=True,
                                         volunteer_status=VolunteerStatus.APPROVED)
                   .annotate(day=TruncDate("volunteer_since", tzinfo=SHANGHAI)).values("node_id", "day")
@@ -77,7 +78,7 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
     for row in volunteers:
         figures[(row["node_id"], _as_date(row["day"]))]["volunteers_new"] += row["volunteers"]
 
-    demands = (Demand.objects.filter(_between("starts_at", day_from, day_to), _nodes("station_id", node_ids),
+    demands = (Demand.objects.filter(_between("starts_at", day_from, day_to), _among("station_id", node_ids),
                                      bank_id=bank_id, published_at__isnull=False)
                .exclude(status=DemandStatus.CANCELLED)
                .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI), first_claim=Min("assignments__claimed_at"))
@@ -96,7 +97,7 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
 
     served = Q(status__in=SERVED)
     assignments = (Assignment.objects.filter(_between("starts_at", day_from, day_to),
-                                             _nodes("demand__station_id", node_ids), demand__bank_id=bank_id)
+                                             _among("demand__station_id", node_ids), demand__bank_id=bank_id)
                    .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI))
                    .values("demand__station_id", "day", "demand__service_type_id")
                    .annotate(services=Count("id", filter=served),
@@ -134,7 +135,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
     posted = posted.annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
 
     credits = (posted.annotate(side=Coalesce("credit__owner__node_id", "credit__node_id", "bank_id"))
-               .filter(_nodes("credit_id", account_ids)).values("side", "day", "credit__kind", "debit__kind")
+               .filter(_among("credit_id", account_ids)).values("side", "day", "credit__kind", "debit__kind")
                .annotate(total=Sum("amount")))
     for row in credits:
         cell = figures[(row["side"], _as_date(row["day"]))]
@@ -144,7 +145,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
             cell["coins_issued"] += row["total"]
 
     debits = (posted.annotate(side=Coalesce("debit__owner__node_id", "debit__node_id", "bank_id"))
-              .filter(_nodes("debit_id", account_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
+              .filter(_among("debit_id", account_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
     for row in debits:
         cell = figures[(row["side"], _as_date(row["day"]))]
         if row["debit__kind"] == AccountKind.MEMBER:
@@ -165,7 +166,7 @@ def activity_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: d
     days in [day_from, day_to]: how many volunteers of the station served (a confirmed service) in the
     30 and 90 days up to that day, the latter by the month they became a volunteer."""
     first_serve = None if day_from is None else day_from - dt.timedelta(days=max(ACTIVE_WINDOWS) - 1)
-    served = (Assignment.objects.filter(_between("starts_at", first_serve, day_to), _nodes("volunteer__node_id", node_ids),
+    served = (Assignment.objects.filter(_between("starts_at", first_serve, day_to), _among("volunteer__node_id", node_ids),
                                         demand__bank_id=bank_id, status__in=SERVED, volunteer__node__isnull=False)
               .annotate(day=TruncDate("starts_at", tzinfo=SHANGHAI),
                         joined=Coalesce("volunteer__volunteer_since", "volunteer__created_at"))
