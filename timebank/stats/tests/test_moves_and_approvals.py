@@ -86,22 +86,18 @@ def test_the_migration_takes_the_approval_time_from_the_audit_trail(world):
 
     backfill = importlib.import_module("timebank.people.migrations.0002_volunteer_since").backfill
     approved_at = timezone.now() - dt.timedelta(days=40)
-    audited = make_person(w_station(world), "审核过", is_volunteer=True, volunteer_status="approved")
+    audited = make_person(world.station_a1, "审核过", is_volunteer=True, volunteer_status="approved")
     AuditEvent.objects.create(action="volunteer.approved", object_type="people.person", object_id=str(audited.pk),
                               at=approved_at)
-    automatic = make_person(w_station(world), "自动过", is_volunteer=True, volunteer_status="approved")
-    retired = make_person(w_station(world), "不再做", is_volunteer=False, volunteer_status="approved")
-    pending = make_person(w_station(world), "待审核", is_volunteer=True, volunteer_status="pending")
+    automatic = make_person(world.station_a1, "自动过", is_volunteer=True, volunteer_status="approved")
+    retired = make_person(world.station_a1, "不再做", is_volunteer=False, volunteer_status="approved")
+    pending = make_person(world.station_a1, "待审核", is_volunteer=True, volunteer_status="pending")
     Person.objects.filter(pk__in=[audited.pk, automatic.pk, retired.pk]).update(volunteer_since=None)
     backfill(apps, None)
     since = dict(Person.objects.filter(pk__in=[audited.pk, automatic.pk, retired.pk, pending.pk])
                  .values_list("pk", "volunteer_since"))
     assert since == {audited.pk: approved_at, automatic.pk: automatic.created_at, retired.pk: retired.created_at,
                      pending.pk: None}
-
-
-def w_station(world):
-    return world.station_a1
 
 
 def test_a_volunteer_is_a_new_provider_on_the_day_approved_not_the_day_registered(
