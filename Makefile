@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres bench lint messages system-deps serve
+.PHONY: run test test-one test-clock bench lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ run: $(STAMP) system-deps
 test: export TIMEBANK_BROWSER_TESTS := 1
 test: $(STAMP) system-deps
 	@./bin/run-tests
+
+# One file (or node id) on SQLite in seconds: no system packages, and the test database is kept between
+# runs (`--reuse-db`; add ARGS=--create-db after changing a migration). `make test-one F=timebank/ledger`
+test-one: $(STAMP)
+	env -u DATABASE_URL $(PY) -m pytest -q --reuse-db $(ARGS) $(F)
+
+# The suite on SQLite with the wall clock at the hours and days where date arithmetic breaks.
+test-clock: $(STAMP)
+	@./bin/run-clock-matrix
 
 bench: $(STAMP) system-deps
 	@./bin/run-bench

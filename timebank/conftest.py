@@ -24,6 +24,31 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["timebank.lib.fast_argon2.FastArgon2PasswordHasher"]
 
 
+class Clock:
+    """The time services read (`timezone.now()`), stopped at a moment and moved by hand."""
+
+    def __init__(self, start: dt.datetime):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def at(self, moment: dt.datetime) -> dt.datetime:
+        self.now = moment
+        return moment
+
+    def advance(self, **delta) -> dt.datetime:
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock(timezone.now().replace(microsecond=0))
+    monkeypatch.setattr(timezone, "now", c)
+    return c
+
+
 _serials = itertools.count(1)
 
 

@@ -97,6 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so `pytest --reuse-db` (make test-one) skips the migrations on the second run.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TIMEBANK_TEST_DB", str(BASE_DIR / ".test-db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Person"

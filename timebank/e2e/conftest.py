@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from timebank.conftest import Clock
 from timebank.people.demo_district import DEMO_PASSWORD, seed_demo_district
 
 from .browser import AXE, CHROMIUM, PHONE, Journey
@@ -100,26 +101,11 @@ def switch_care_mode(journey: Journey) -> None:
     journey.page.wait_for_load_state("load")
 
 
-class ServerClock:
-    """The live server's clock (`django.utils.timezone.now`, which the services read), stopped at a
-    chosen moment and moved by hand, so an hour of service passes in the test's own second."""
-
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch) -> ServerClock:
+def clock(monkeypatch) -> Clock:
     """Tomorrow 09:00 in Shanghai: later than anything the demo district wrote with the real clock
     (rows stamped by model defaults keep the real time), and a whole morning before midnight."""
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    server_clock = ServerClock(timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9, 0))))
+    server_clock = Clock(timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9, 0))))
     monkeypatch.setattr(timezone, "now", server_clock)
     return server_clock

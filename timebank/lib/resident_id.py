@@ -2,6 +2,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _FULLWIDTH = {ord(c): ord(h) for c, h in zip("０１２３４５６７８９ＸｘＸ", "0123456789XXX", strict=False)}
@@ -42,7 +44,7 @@ def parse(raw: str) -> ResidentId:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ResidentIdError("id_number_birth_date", _("The birth date inside this ID number does not exist.")) from None
-    if birth.year < 1880 or birth > dt.date.today():
+    if birth.year < 1880 or birth > timezone.localdate():
         raise ResidentIdError("id_number_birth_date", _("The birth date inside this ID number is not possible."))
     if check_char(number[:17]) != number[17]:
         raise ResidentIdError("id_number_checksum", _("This ID number's last character does not match; please check it."))

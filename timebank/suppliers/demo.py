@@ -29,6 +29,13 @@ def _at(days: int, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
+def _soon_enough_to_offer() -> dt.datetime:
+    """The first of today's or tomorrow's 10:00 and 15:00 at least two hours away: always within the
+    default 24 guarantee hours, whatever the hour the demo is seeded at."""
+    earliest = timezone.now() + dt.timedelta(hours=2)
+    return next(moment for days in (0, 1) for hour in (10, 15) if (moment := _at(days, hour)) >= earliest)
+
+
 def seed_demo_suppliers() -> bool:
     """Build the demo suppliers unless they are there (or the district is not); True when built now."""
     from timebank.people.demo_district import (
@@ -86,8 +93,9 @@ def seed_demo_suppliers() -> bool:
                      .order_by("pk").first())
         branch_admin = Person.objects.get(mobile=branch_admin_mobile(_branch_index("wujiaochang")))
         grant_make(actor=branch_admin, elder=neighbour, amount=120, source="issuance", reason="保底服务体验")
+        starts_at = _soon_enough_to_offer()
         request = demands.demand_create(actor=staff, station=station, service_type=types["haircut"],
-                                        starts_at=_at(1, 10), ends_at=_at(1, 10) + dt.timedelta(minutes=30),
+                                        starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=30),
                                         elder=neighbour, payer="elder", notes="志愿者暂未接单")
         demands.demand_publish(actor=staff, demand=request)
         services.guarantee_offers_make()

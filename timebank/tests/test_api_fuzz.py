@@ -25,5 +25,6 @@ def test_the_api_never_answers_a_server_error_whatever_it_is_sent(live_server, t
         "--max-examples", str(MAX_EXAMPLES), "--seed", "2026", "--workers", "1", "--request-timeout", "20",
         "--phases", "examples,coverage,fuzzing",
     ]
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=420)
+    # Bounded by the number of examples, never by seconds: a busy machine is slower, not wrong.
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]

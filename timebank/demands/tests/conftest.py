@@ -16,32 +16,6 @@ NEAR = (31.30135, 121.5100)
 FAR = (31.3200, 121.5100)
 
 
-class Clock:
-    """Services read `timezone.now()`; tests move it."""
-
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def at(self, moment):
-        self.now = moment
-        return moment
-
-    def advance(self, **delta):
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    start = timezone.now().replace(microsecond=0)
-    c = Clock(start)
-    monkeypatch.setattr(timezone, "now", c)
-    return c
-
-
 @pytest.fixture
 def demand_world(world):
     w = world

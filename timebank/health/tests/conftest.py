@@ -11,25 +11,6 @@ from timebank.orgs.services import role_grant
 from timebank.people.models import ProxyLink
 
 
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock(timezone.now().replace(microsecond=0))
-    monkeypatch.setattr(timezone, "now", c)
-    return c
-
-
 @pytest.fixture
 def health_world(world):
     w = world

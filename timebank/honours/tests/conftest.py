@@ -8,7 +8,6 @@ from timebank.demands.models import Assignment, AssignmentStatus
 from timebank.demands.tests import conftest as demand_fixtures
 from timebank.demands.tests.conftest import new_demand
 
-clock = demand_fixtures.clock
 demand_world = demand_fixtures.demand_world
 
 

@@ -13,7 +13,6 @@ from timebank.people import services as people
 from timebank.stats import services as stats
 from timebank.stats.selectors import Period
 
-clock = demand_fixtures.clock
 demand_world = demand_fixtures.demand_world
 
 

@@ -20,25 +20,6 @@ def new_code() -> str:
     return compose(f"91310110MA1G{next(_codes):05d}")
 
 
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    c = Clock(timezone.now().replace(microsecond=0))
-    monkeypatch.setattr(timezone, "now", c)
-    return c
-
-
 def in_a_year() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=365)
 

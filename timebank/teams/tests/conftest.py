@@ -4,7 +4,6 @@ import pytest
 from timebank.demands.tests import conftest as demand_fixtures
 from timebank.teams import services
 
-clock = demand_fixtures.clock
 demand_world = demand_fixtures.demand_world
 
 

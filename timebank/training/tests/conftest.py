@@ -8,7 +8,6 @@ from timebank.demands.tests import conftest as demand_fixtures
 from timebank.training import services
 from timebank.training.models import CourseKind
 
-clock = demand_fixtures.clock
 demand_world = demand_fixtures.demand_world
 
 
