@@ -30,7 +30,6 @@ run: $(STAMP) system-deps
 	  $(PY) manage.py housekeeping --loop 30 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: export TIMEBANK_BROWSER_TESTS := 1
 test: $(STAMP) system-deps
 	@./bin/run-tests
 
@@ -48,6 +47,7 @@ bench: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(BIN)/lint-imports
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --no-obsolete

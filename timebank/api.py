@@ -48,7 +48,19 @@ class NulFreeParser(Parser):
         return self._refuse_nul(super().parse_querydict(data, list_fields, request), "query")
 
 
-api = NinjaAPI(
+class TimebankAPI(NinjaAPI):
+    """The OpenAPI document is built once per process and path prefix (it takes about a second)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_openapi_by_prefix", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return cache[path_prefix]
+
+
+api = TimebankAPI(
     parser=NulFreeParser(),
     title="Timebank API",
     version="1",

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "timebank.suppliers",
     "timebank.stats",
     "timebank.imports",
+    "timebank.devdata",
 ]
 
 MIDDLEWARE = [

@@ -2,18 +2,9 @@
 (every change goes through the services, which authorise, lock and audit)."""
 from django.contrib import admin
 
+from timebank.orgs.admin import ReadOnlyAdmin
+
 from .models import Assignment, Demand, DemandSeries, Notice, ServiceType
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceType)

@@ -24,7 +24,6 @@ from .schemas import (
     CandidateOut,
     CheckInIn,
     CheckOutIn,
-    ConfirmIn,
     DemandIn,
     DemandOut,
     DispatchIn,
@@ -34,6 +33,7 @@ from .schemas import (
     SeriesChangeIn,
     SeriesChangeOut,
     SeriesOut,
+    ServiceConfirmIn,
     ServiceTypeChange,
     ServiceTypeIn,
     ServiceTypeOut,
@@ -259,7 +259,7 @@ def demand_check_out(request, demand_id: int, payload: CheckOutIn | None = None,
 
 @router.post("/demands/{demand_id}/confirm", response=AssignmentOut,
              summary="Confirm and rate 1–5 (the elder, a proxy or staff); credits once; accepts Idempotency-Key")
-def demand_confirm(request, demand_id: int, payload: ConfirmIn, idempotency_key: str | None = IdempotencyKey):
+def demand_confirm(request, demand_id: int, payload: ServiceConfirmIn, idempotency_key: str | None = IdempotencyKey):
     actor = request.auth
 
     def perform():

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DemandsConfig(AppConfig):
     name = "timebank.demands"
     verbose_name = _("Demands and services")
+
+    def ready(self):
+        from timebank.lib.events import subscribe
+        from timebank.orgs.events import BANK_CREATED
+
+        from .services import service_types_seed
+
+        subscribe(BANK_CREATED, service_types_seed)

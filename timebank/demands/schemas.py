@@ -165,7 +165,7 @@ class CheckOutIn(WhoIn):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-class ConfirmIn(WhoIn):
+class ServiceConfirmIn(WhoIn):
     rating: StrictInt | None = Field(None, ge=1, le=5)
     comment: str = Field("", max_length=500)
 

@@ -68,10 +68,6 @@ def holds_certificate_for(person: Person, service_type: ServiceType) -> bool:
     return not service_type.required_certificate or service_type.required_certificate in certificates_held(person)
 
 
-def branch_of_station(station: Node) -> Node:
-    return station if station.kind == NodeKind.BRANCH else station.parent
-
-
 def volunteer_branch_ids(volunteer: Person) -> list[int]:
     """Branches whose demands a volunteer may take: the branch of their home station, and the
     branches of the same bank they opted into."""
@@ -439,10 +435,6 @@ def disputes_visible_to(actor) -> QuerySet[Assignment]:
 
 def notices_of(person: Person) -> QuerySet[Notice]:
     return Notice.objects.filter(person=person).select_related("demand__service_type")
-
-
-def unread_notice_count(person: Person) -> int:
-    return Notice.objects.filter(person=person, read_at__isnull=True).count()
 
 
 # ---- recurring demands ---------------------------------------------------------------------------

@@ -23,12 +23,13 @@ from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.events import publish
+from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person, ProxyLink
 from timebank.people.selectors import can_act_for
-from timebank.stats.services import rollup_touch
 
 from . import selectors
 from .catalogue import SEED_TYPES
@@ -84,7 +85,7 @@ HOLD_MARGIN_DAYS = 30  # an elder's hold outlives the service by the auto-confir
 
 # ---- the catalogue -------------------------------------------------------------------------------
 
-def service_types_seed(bank: Node) -> int:
+def service_types_seed(bank: Node, **_event) -> int:
     """Give a bank the standard catalogue; types it already has (by code) are left alone."""
     if bank.kind != NodeKind.BANK:
         return 0
@@ -168,7 +169,8 @@ def _require_visible(actor, demand: Demand) -> None:
 
 def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
     # Every change of a demand or assignment passes here: its station's day is recounted on commit.
-    rollup_touch(node_id=demand.station_id, when=demand.starts_at, volunteer_id=getattr(obj, "volunteer_id", None))
+    publish(STATION_DAY_CHANGED, node_id=demand.station_id, when=demand.starts_at,
+            volunteer_id=getattr(obj, "volunteer_id", None))
     audit_record(actor=actor, action=action, obj=obj, node=demand.station, bank=demand.bank, changes=changes)
 
 
@@ -301,7 +303,7 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
                 {"starts_at", "ends_at", "headcount"} & set(fields)):
             raise InvalidTransition(_("Cancel and publish again to change the time of a request paid with coins."))
         before = {k: getattr(demand, k) for k in fields}
-        rollup_touch(node_id=demand.station_id, when=demand.starts_at)  # the day it moves away from
+        publish(STATION_DAY_CHANGED, node_id=demand.station_id, when=demand.starts_at)  # the day it moves away from
         for key, value in fields.items():
             setattr(demand, key, value)
         _check_times(demand.starts_at, demand.ends_at)

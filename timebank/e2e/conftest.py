@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from timebank.conftest import Clock
-from timebank.people.demo_district import DEMO_PASSWORD, seed_demo_district
+from timebank.devdata.district import DEMO_PASSWORD, seed_demo_district
 
 from .browser import AXE, CHROMIUM, PHONE, Journey
 

@@ -1,6 +1,8 @@
 """Django admin for health, for staff emergencies: read-only views of readings and alerts."""
 from django.contrib import admin
 
+from timebank.orgs.admin import ReadOnlyAdmin
+
 from .models import Alert, Device, HealthCard, Reading
 
 
@@ -19,22 +21,11 @@ class DeviceAdmin(admin.ModelAdmin):
     raw_id_fields = ("station", "bank", "created_by")
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Reading)
-class ReadingAdmin(ReadOnly):
+class ReadingAdmin(ReadOnlyAdmin):
     list_display = ("elder", "kind", "level", "measured_at", "device", "manual")
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnly):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = ("elder", "rule", "severity", "status", "opened_at")

@@ -34,12 +34,6 @@ def proxy_consents(elder: Person, proxy: Person) -> bool:
             and ProxyHealthConsent.objects.filter(elder=elder, proxy=proxy, withdrawn_at__isnull=True).exists())
 
 
-def consenting_proxies(elder: Person) -> list[Person]:
-    linked = set(ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True).values_list("proxy_id", flat=True))
-    consented = ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True, proxy_id__in=linked)
-    return list(Person.objects.filter(pk__in=consented.values("proxy_id")))
-
-
 def consenting_proxies_of(elder_ids) -> dict[int, list[Person]]:
     """{elder_id: [proxy, …]} for many elders in two queries (live link and live consent)."""
     pairs = set(ProxyHealthConsent.objects.filter(elder_id__in=elder_ids, withdrawn_at__isnull=True)
@@ -272,11 +266,6 @@ def branch_figures(actor, *, days: int = 30) -> list[dict]:
                                                   "opened": 0, "closed": 0, "overdue": 0}).update(
             opened=r["opened"], closed=r["closed"], overdue=r["overdue"])
     return sorted(rows.values(), key=lambda r: r["branch"] or "")
-
-
-def elders_for_values(actor) -> QuerySet[Person]:
-    """Elders whose values this actor sees as staff (medical staff's subtree)."""
-    return Person.objects.filter(scope_q(actor, Perm.HEALTH_VIEW, "node__path"), is_elder=True).select_related("node")
 
 
 def elders_of_proxy(actor) -> list[Person]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from timebank.demands.models import Assignment, AssignmentStatus
 from timebank.lib.errors import NotFound
+from timebank.lib.thresholds import parse_ascending
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import rules_for, scope_q
 from timebank.people.models import Person
@@ -19,17 +20,7 @@ DEFAULT_THRESHOLDS = (100, 300, 600, 1000, 1500)
 
 def parse_thresholds(text: str, *, strict: bool = False) -> list[int]:
     """"100,300,600" → [100, 300, 600]. Strict: refuse anything but ascending positive whole hours."""
-    try:
-        hours = [int(part) for part in (text or "").replace("，", ",").split(",") if part.strip()]
-    except ValueError:
-        if strict:
-            raise
-        return list(DEFAULT_THRESHOLDS)
-    if not hours or any(h <= 0 for h in hours) or hours != sorted(set(hours)) or len(hours) > 10:
-        if strict:
-            raise ValueError("thresholds")
-        return list(DEFAULT_THRESHOLDS)
-    return hours
+    return parse_ascending(text, default=DEFAULT_THRESHOLDS, strict=strict)
 
 
 def served_records(person: Person) -> QuerySet[Assignment]:

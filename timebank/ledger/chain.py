@@ -32,10 +32,6 @@ def canonical(values: tuple) -> bytes:
     return "\x1f".join(["" if v is None else str(v) for v in head]).encode()
 
 
-def link_hash(previous: str, values: tuple) -> str:
-    return hashlib.sha256(previous.encode() + canonical(values)).hexdigest()
-
-
 # On PostgreSQL the canonical bytes are built by the database (the same bytes `canonical` builds),
 # which lets verification stream a million rows a few seconds.
 _PG_CANONICAL = (

@@ -6,7 +6,9 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from timebank.ledger.events import LIABILITY_REPORT
 from timebank.lib.errors import NotFound
+from timebank.lib.events import publish
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
@@ -204,10 +206,6 @@ def passbook_years(account: Account) -> list[int]:
     return sorted(set(years), reverse=True)
 
 
-def member_accounts_visible_to(actor) -> QuerySet[Account]:
-    return Account.objects.filter(scope_q(actor, Perm.LEDGER_VIEW, "owner__node__path"), kind=AccountKind.MEMBER)
-
-
 def liability_report(actor, bank: Node) -> dict:
     """Coins outstanding (the bank's promise to members) by branch, and issued / redeemed / donated
     by year — what a guarantee fund must be sized against. Minutes throughout."""
@@ -234,16 +232,17 @@ def liability_report(actor, bank: Node) -> dict:
     total = members.aggregate(c=Sum("posted_credits"), d=Sum("posted_debits"))
     pool = Account.objects.filter(bank=bank, kind=AccountKind.POOL, currency=Currency.TIME).aggregate(
         c=Sum("posted_credits"), d=Sum("posted_debits"))
-    # The guarantee fund (保底): what it owes suppliers for redemptions they took, in fen.
-    from timebank.suppliers.selectors import guarantee_fund_summary
-
+    # Sections the apps above contribute, e.g. the guarantee fund (保底): what it owes suppliers, in fen.
+    sections: dict = {}
+    for section in publish(LIABILITY_REPORT, bank=bank):
+        sections.update(section)
     return {
         "bank": bank.name,
         "outstanding": (total["c"] or 0) - (total["d"] or 0),
         "pool": (pool["c"] or 0) - (pool["d"] or 0),
         "branches": list(by_branch.values()),
         "years": [{"year": y, **v} for y, v in sorted(flows.items())],
-        "guarantee": guarantee_fund_summary(bank),
+        **sections,
     }
 
 

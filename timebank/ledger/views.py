@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from timebank.audit.idempotency import run_idempotent
-from timebank.honours.selectors import star_level
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
 from timebank.orgs.models import Node, NodeKind
@@ -86,7 +85,6 @@ def coins(request, pk: int | None = None):
         "can_grant": node is not None and has_perm(actor, Perm.LEDGER_GRANT, node),
         "can_correct": node is not None and has_perm(actor, Perm.LEDGER_CORRECT, node),
         "pdf_query": query_without(request, "page"),
-        "stars": star_level(owner) if owner.is_volunteer else None,
     }
     return render(request, "ledger/coins.html", context)
 

@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.thresholds import parse_ascending
+
 from .models import BankRules
 
 
@@ -61,13 +63,11 @@ class RulesForm(forms.ModelForm):
         }
 
     def clean_honour_thresholds_hours(self):
-        from timebank.honours.selectors import parse_thresholds
-
         value = self.cleaned_data.get("honour_thresholds_hours")
         if value in (None, ""):
             return value
         try:
-            return ",".join(str(h) for h in parse_thresholds(value, strict=True))
+            return ",".join(str(h) for h in parse_ascending(value, default=(), strict=True))
         except ValueError:
             raise forms.ValidationError(_("Enter whole hours in ascending order, separated by commas.")) from None
 

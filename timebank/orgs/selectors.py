@@ -76,10 +76,6 @@ def node_get(actor, node_id: int, perm: str) -> Node:
         raise NotFound() from None
 
 
-def stations_of_bank(bank: Node) -> QuerySet[Node]:
-    return Node.objects.filter(bank=bank, kind=NodeKind.STATION, is_closed=False)
-
-
 def open_stations() -> QuerySet[Node]:
     return Node.objects.filter(kind=NodeKind.STATION, is_closed=False).select_related("parent", "bank")
 

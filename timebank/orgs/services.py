@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.events import publish
+from timebank.orgs.events import BANK_CREATED
 
 from .exceptions import GrantExists, NodeClosed, NodeHasOpenChildren, RoleNotGrantable, WrongParentKind
 from .models import CHILD_KIND, BankRules, Node, NodeKind, RoleGrant
@@ -49,10 +51,7 @@ def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: st
         audit_record(actor=actor, action="org.node_created", obj=node, node=node, bank=node.bank,
                      changes={"name": node.name, "kind": kind, "parent": parent.pk if parent else None})
         if kind == NodeKind.BANK:
-            # A new bank starts with the standard service catalogue.
-            from timebank.demands.services import service_types_seed
-
-            service_types_seed(node)
+            publish(BANK_CREATED, bank=node)  # e.g. a new bank starts with the standard service catalogue
     return node
 
 

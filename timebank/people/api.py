@@ -9,7 +9,7 @@ from timebank.lib.pagination import Pages
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
-from .schemas import IdentityOut, MeOut, PersonIn, PersonOut, PersonPatch, SignupIn, SignupOut, TokenIn, TokenOut
+from .schemas import IdentityOut, MeOut, PersonIn, PersonOut, PersonPatch, SignupIn, TokenIn, TokenOut, VolunteerSignupOut
 
 router = Router(tags=["people"])
 
@@ -92,7 +92,7 @@ def people_update(request, person_id: int, payload: PersonPatch):
     return services.person_update(actor=request.auth, person=person, **changes)
 
 
-@router.post("/signup", auth=None, response={201: SignupOut}, summary="A volunteer signs themselves up")
+@router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")
 def signup(request, payload: SignupIn):
     person = services.person_register(actor=None, station=payload.station_id, is_volunteer=True, self_signup=True,
                                       **payload.dict(exclude={"station_id"}))

@@ -110,7 +110,7 @@ class SignupIn(Schema):
     consent: bool
 
 
-class SignupOut(Schema):
+class VolunteerSignupOut(Schema):
     id: int
     name: str
     volunteer_status: str

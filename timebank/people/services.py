@@ -13,13 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record, audit_records, diff
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from timebank.lib.events import publish
 from timebank.lib.masking import mask_id_number
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.pinyin import initials
+from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
-from timebank.stats.services import member_moved, rollup_touch, volunteer_activity_changed
+from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED
 
 from .exceptions import (
     ConsentRequired,
@@ -182,7 +184,7 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
                                  is_volunteer=is_volunteer, guardian_consent=guardian_consent)
             _seal(person, password)
             person.save()
-            rollup_touch(node_id=person.node_id, when=person.created_at)
+            publish(STATION_DAY_CHANGED, node_id=person.node_id, when=person.created_at)
             audit_record(actor=actor if not self_signup else person,
                          action="person.signed_up" if self_signup else "person.registered", obj=person,
                          changes=_registered_changes(person, identity))
@@ -271,7 +273,7 @@ def people_register_many(*, actor, entries: list[dict]) -> list[Person | DomainE
         with transaction.atomic():
             Person.objects.bulk_create([_seal(p) for p in accepted], batch_size=1000)
             for person in accepted:
-                rollup_touch(node_id=person.node_id, when=person.created_at)
+                publish(STATION_DAY_CHANGED, node_id=person.node_id, when=person.created_at)
             audit_records(actor=actor, action="person.registered",
                           items=[(p, _registered_changes(p, p.identity)) for p in accepted])
     except IntegrityError:
@@ -290,7 +292,7 @@ def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
         if approve:
             person.volunteer_since = timezone.now()
         person.save(update_fields=["volunteer_status", "volunteer_since", "updated_at"])
-        rollup_touch(node_id=person.node_id, when=person.volunteer_since)  # a new provider from today
+        publish(STATION_DAY_CHANGED, node_id=person.node_id, when=person.volunteer_since)  # a new provider from today
         audit_record(actor=actor, action="volunteer.approved" if approve else "volunteer.rejected", obj=person)
     return person
 
@@ -339,12 +341,12 @@ def person_update(*, actor, person: Person, **changes) -> Person:
                                        else VolunteerStatus.APPROVED)
         if person.volunteer_status == VolunteerStatus.APPROVED and person.volunteer_since is None:
             person.volunteer_since = timezone.now()  # their join month changes: recompute their activity
-            volunteer_activity_changed(person_id=person.pk, node_ids=[person.node_id])
+            publish(VOLUNTEER_ACTIVITY_CHANGED, person_id=person.pk, node_ids=[person.node_id])
         for node_id in {old_node_id, person.node_id}:  # the days this person counts on, at both stations
             for when in {person.created_at, person.volunteer_since} - {None}:
-                rollup_touch(node_id=node_id, when=when)
+                publish(STATION_DAY_CHANGED, node_id=node_id, when=when)
         if person.node_id != old_node_id:
-            member_moved(person=person, old_node_id=old_node_id)
+            publish(MEMBER_MOVED, person=person, old_node_id=old_node_id)
         if person.status != PersonStatus.ACTIVE:
             person.is_active = False
         elif "status" in changes:

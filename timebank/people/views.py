@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from timebank.honours.selectors import star_level
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
@@ -74,7 +73,6 @@ def home(request):
     return render(request, "people/home_member.html", {
         "person": actor, "acts_for": selectors.elders_acted_for(actor).select_related("node"),
         "pending": actor.volunteer_status == VolunteerStatus.PENDING,
-        "stars": star_level(actor) if actor.is_volunteer else None,
     })
 
 

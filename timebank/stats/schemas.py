@@ -3,7 +3,7 @@ when there is nothing to divide by."""
 from ninja import Schema
 
 
-class NodeOut(Schema):
+class StatsNodeOut(Schema):
     id: int
     name: str
     kind: str
@@ -108,7 +108,7 @@ class ChildRowOut(Schema):
 
 
 class SummaryOut(Schema):
-    node: NodeOut
+    node: StatsNodeOut
     date_from: str
     date_to: str
     people: PeopleOut
@@ -133,7 +133,7 @@ class PointOut(Schema):
 
 
 class TimeseriesOut(Schema):
-    node: NodeOut
+    node: StatsNodeOut
     metric: str
     bucket: str
     date_from: str

@@ -17,8 +17,8 @@ from .schemas import (
     AdmitIn,
     ComplaintIn,
     ComplaintOut,
-    ConfirmIn,
     NoteIn,
+    OrderConfirmIn,
     OrderIn,
     OrderOut,
     ReasonIn,
@@ -170,9 +170,9 @@ def order_done(request, order_id: int):
 
 @router.post("/supplier-orders/{order_id}/confirm", response={200: OrderOut, 201: OrderOut},
              summary="Confirm and rate 1–5 (elder, proxy or staff); accepts Idempotency-Key")
-def order_confirm(request, order_id: int, payload: ConfirmIn | None = None,
+def order_confirm(request, order_id: int, payload: OrderConfirmIn | None = None,
                   idempotency_key: str | None = IdempotencyKey):
-    payload = payload or ConfirmIn()
+    payload = payload or OrderConfirmIn()
     actor = request.auth
 
     def perform():

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SuppliersConfig(AppConfig):
     name = "timebank.suppliers"
     verbose_name = _("Suppliers and complaints")
+
+    def ready(self):
+        from timebank.ledger.events import LIABILITY_REPORT
+        from timebank.lib.events import subscribe
+
+        from .selectors import guarantee_fund_summary
+
+        subscribe(LIABILITY_REPORT, lambda bank: {"guarantee": guarantee_fund_summary(bank)})

@@ -134,7 +134,7 @@ class OrderOut(Schema):
     decline_reason: str
 
 
-class ConfirmIn(Schema):
+class OrderConfirmIn(Schema):
     rating: int | None = None
     comment: str = Field("", max_length=500)
 

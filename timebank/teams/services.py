@@ -123,21 +123,6 @@ def team_leave(*, actor: Person, team: Team, person: Person | None = None) -> Me
     return membership
 
 
-def team_leader_set(*, actor: Person, team: Team, leader: Person) -> Team:
-    with transaction.atomic():
-        team = _lock_team(team)
-        if not selectors.is_team_staff(actor, team):
-            raise NotFound()
-        if selectors.membership_of(team, leader) is None or \
-                selectors.membership_of(team, leader).status != MembershipStatus.APPROVED:
-            raise NotMember()
-        old = team.leader_id
-        team.leader = leader
-        team.save(update_fields=["leader"])
-        _audit(actor, "team.leader_changed", team, team, leader=[old, leader.pk])
-    return team
-
-
 def team_claim(*, actor: Person, team: Team, demand: Demand, members: list[Person]) -> list[Assignment]:
     """认领: the leader takes places on a group activity for named members, all or none. Each
     member then checks in, is confirmed and credited individually like any volunteer."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from timebank.people.demo_district import DEMO_LOGINS
+from timebank.devdata.district import DEMO_LOGINS
 from timebank.people.models import Person
 from timebank.people.services import api_token_create
 

@@ -5,7 +5,7 @@ from ninja.pagination import paginate
 from timebank.lib.pagination import Pages
 
 from . import selectors, services
-from .schemas import CertificateOut, CourseOut, SignupOut
+from .schemas import CertificateOut, CourseOut, SessionSignupOut
 
 router = Router(tags=["training"])
 
@@ -16,7 +16,7 @@ def course_list(request):
     return selectors.courses_visible_to(request.auth).filter(is_active=True).order_by("id")
 
 
-@router.post("/sessions/{session_id}/signup", response={201: SignupOut}, summary="Sign up for a session")
+@router.post("/sessions/{session_id}/signup", response={201: SessionSignupOut}, summary="Sign up for a session")
 def session_signup(request, session_id: int):
     session = selectors.session_get(request.auth, session_id)
     return Status(201, services.session_signup(actor=request.auth, session=session))

@@ -13,7 +13,7 @@ class CourseOut(Schema):
     valid_months: int
 
 
-class SignupOut(Schema):
+class SessionSignupOut(Schema):
     id: int
     session_id: int
     person_id: int

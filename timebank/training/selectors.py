@@ -47,13 +47,6 @@ def courses_visible_to(actor) -> QuerySet[Course]:
     return Course.objects.filter(q).select_related("node")
 
 
-def course_get(actor, course_id) -> Course:
-    try:
-        return courses_visible_to(actor).get(pk=int(course_id))
-    except (Course.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
-
-
 def sessions_visible_to(actor) -> QuerySet[Session]:
     q = scope_q(actor, MANAGE, "node__path") | (area_q(actor) & Q(course__bank_id=actor.bank_id))
     return Session.objects.filter(q).select_related("course", "node")

@@ -2,8 +2,8 @@
 and a read-aloud button that speaks the main content through the browser's own speech synthesis."""
 from playwright.sync_api import expect
 
+from timebank.devdata.district import FEATURED_VOLUNTEER
 from timebank.e2e.conftest import sign_in, switch_care_mode
-from timebank.people.demo_district import FEATURED_VOLUNTEER
 
 # Records what would be spoken instead of speaking it: headless Chromium has no voices to hear.
 RECORD_SPEECH = """

@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from timebank.devdata.district import STAFF
 from timebank.e2e.conftest import sign_in
 from timebank.lib.resident_id import compose
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Role
-from timebank.people.demo_district import STAFF
 from timebank.people.models import Person
 
 VARIANTS = [pytest.param(True, id="phone"), pytest.param(False, id="nojs")]

@@ -3,8 +3,8 @@ switch care mode — on a phone, once with JavaScript and once without it in car
 import pytest
 from playwright.sync_api import expect
 
+from timebank.devdata.district import FEATURED_ELDER
 from timebank.e2e.conftest import sign_in, switch_care_mode
-from timebank.people.demo_district import FEATURED_ELDER
 
 VARIANTS = [pytest.param(True, id="phone"), pytest.param(False, id="nojs-care")]
 

@@ -4,9 +4,9 @@ once with JavaScript and once without it in care mode."""
 import pytest
 from playwright.sync_api import expect
 
+from timebank.devdata.district import FEATURED_PROXY, _branch_index, branch_admin_mobile
 from timebank.e2e.conftest import sign_in, switch_care_mode
 from timebank.ledger.services import grant_make
-from timebank.people.demo_district import FEATURED_PROXY, _branch_index, branch_admin_mobile
 from timebank.people.models import Person
 from timebank.people.selectors import elders_acted_for
 

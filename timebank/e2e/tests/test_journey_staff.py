@@ -11,12 +11,12 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from timebank.demands.models import Assignment, AssignmentStatus
+from timebank.devdata.district import FEATURED_PROXY, FEATURED_VOLUNTEER, _station_index, station_staff_mobile
 from timebank.e2e.conftest import sign_in
 from timebank.ledger import display
 from timebank.ledger.models import Currency
 from timebank.ledger.selectors import accounts_of
 from timebank.lib.resident_id import compose
-from timebank.people.demo_district import FEATURED_PROXY, FEATURED_VOLUNTEER, _station_index, station_staff_mobile
 from timebank.people.models import Person
 
 VARIANTS = [pytest.param(True, id="phone"), pytest.param(False, id="nojs")]

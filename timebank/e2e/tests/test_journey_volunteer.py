@@ -8,12 +8,12 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from timebank.demands.models import Assignment, AssignmentStatus
+from timebank.devdata.district import FEATURED_ELDER, FEATURED_VOLUNTEER
 from timebank.e2e.browser import tab_to
 from timebank.e2e.conftest import sign_in, switch_care_mode
 from timebank.ledger import display
 from timebank.ledger.models import Currency
 from timebank.ledger.selectors import accounts_of
-from timebank.people.demo_district import FEATURED_ELDER, FEATURED_VOLUNTEER
 from timebank.people.models import Person
 
 VARIANTS = [pytest.param(True, id="phone"), pytest.param(False, id="nojs-care")]

@@ -14,9 +14,8 @@ from timebank.lib.credit_code import compose
 from timebank.orgs.models import Node, NodeKind
 from timebank.people.models import Person, ProxyLink
 from timebank.people.selectors import elders_acted_for
-
-from . import services
-from .models import Supplier
+from timebank.suppliers import services
+from timebank.suppliers.models import Supplier
 
 # First 17 characters of each demo supplier's code; the check character is computed.
 CODES = {"kanghu": "91310110MA1FL3KH0", "peizhen": "52310110MJ5021PX7", "zhuyu": "91310110MA1H2XY19"}
@@ -38,7 +37,7 @@ def _soon_enough_to_offer() -> dt.datetime:
 
 def seed_demo_suppliers() -> bool:
     """Build the demo suppliers unless they are there (or the district is not); True when built now."""
-    from timebank.people.demo_district import (
+    from timebank.devdata.district import (
         BANK_CODE,
         FEATURED_ELDER,
         FEATURED_PROXY,

@@ -14,14 +14,13 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.devdata.district import BANK_CODE, ELDER_GIVEN, REGION_CODE, SURNAMES, YOUNG_GIVEN, seed_demo_district
 from timebank.lib import resident_id
 from timebank.lib.errors import DomainError
 from timebank.lib.simulated_clock import simulated_clock
 from timebank.orgs.models import Node, NodeKind, RoleGrant
 from timebank.orgs.roles import Role
-
-from .demo_district import BANK_CODE, ELDER_GIVEN, REGION_CODE, SURNAMES, YOUNG_GIVEN, seed_demo_district
-from .models import Person
+from timebank.people.models import Person
 
 # The figures of seed article 000 (Yangpu, 沪助养老时光汇); "40,000+" person-times served.
 ELDERS = 11_709
@@ -181,8 +180,8 @@ class FullDistrict:
     def _register(self, **kwargs) -> Person | None:
         """Register through the service; an ID number already on the books is skipped (a rerun or
         a demo number drawn twice), any other refusal is counted."""
-        from .exceptions import DuplicatePerson, MobileTaken
-        from .services import person_register
+        from timebank.people.exceptions import DuplicatePerson, MobileTaken
+        from timebank.people.services import person_register
 
         for _attempt in range(20):
             sex = kwargs.pop("sex")
@@ -219,7 +218,7 @@ class FullDistrict:
         return done
 
     def register_volunteers(self, count: int) -> int:
-        from .services import volunteer_decide
+        from timebank.people.services import volunteer_decide
 
         done = 0
         for _ in range(count):

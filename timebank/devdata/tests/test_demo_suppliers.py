@@ -7,8 +7,8 @@ from django.core.management import call_command
 
 from timebank.audit.models import AuditEvent
 from timebank.demands.models import Demand
-from timebank.people.demo_district import DEMO_LOGINS, FEATURED_ELDER
-from timebank.suppliers.demo import seed_demo_suppliers
+from timebank.devdata.district import DEMO_LOGINS, FEATURED_ELDER
+from timebank.devdata.suppliers import seed_demo_suppliers
 from timebank.suppliers.models import Complaint, GuaranteeOffer, Supplier, SupplierOrder
 
 

@@ -1,7 +1,7 @@
 """`python manage.py demo_logins`: the Markdown table of one demo login per role (also in README.md)."""
 from django.core.management.base import BaseCommand
 
-from timebank.people.demo_district import demo_logins_table, is_seeded
+from timebank.devdata.district import demo_logins_table, is_seeded
 
 
 class Command(BaseCommand):

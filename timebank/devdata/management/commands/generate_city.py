@@ -1,11 +1,11 @@
 """`python manage.py generate_city --members N --demands N --transfers N [--seed S] [--bank-code CODE]`:
 bulk-load a synthetic city (bank, branches, stations, members, teams, demands, services, a sealed
-ledger) for benchmarks; deterministic for a seed. See timebank/orgs/city_generator.py."""
+ledger) for benchmarks; deterministic for a seed. See timebank/devdata/city.py."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timebank.orgs.city_generator import CityGenerator
+from timebank.devdata.city import CityGenerator
 from timebank.orgs.models import Node, NodeKind
 
 

@@ -6,16 +6,15 @@ import random
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from timebank.devdata.suppliers import seed_demo_suppliers
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.masking import mask_id_number
 from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Role
 from timebank.orgs.services import node_create, role_grant
-from timebank.suppliers.demo import seed_demo_suppliers
-
-from .models import Person, ProxyRelation
-from .services import person_register, proxy_link, volunteer_decide
+from timebank.people.models import Person, ProxyRelation
+from timebank.people.services import person_register, proxy_link, volunteer_decide
 
 DEMO_PASSWORD = "Demo#2026"
 PLATFORM_CODE = "shanghai"

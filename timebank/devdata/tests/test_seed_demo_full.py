@@ -9,10 +9,10 @@ from django.db.models import Count, Min
 
 from timebank.audit.models import AuditEvent
 from timebank.demands.models import Assignment, Demand
+from timebank.devdata.full_district import ELDERS, SERVED, VOLUNTEERS, district_figures
 from timebank.ledger import chain
 from timebank.ledger.models import Transfer
 from timebank.orgs.models import Node, NodeKind
-from timebank.people.demo_full_district import ELDERS, SERVED, VOLUNTEERS, district_figures
 from timebank.people.models import Person
 from timebank.teams.models import TeamClaim
 

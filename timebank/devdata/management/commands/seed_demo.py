@@ -1,11 +1,11 @@
 """`python manage.py seed_demo`: load the demo district once; a second run only checks and exits.
-`--full` then grows it to the seed article's size through the services (see demo_full_district);
+`--full` then grows it to the seed article's size through the services (see timebank/devdata/full_district.py);
 `--scale 0.01` builds the same district at a hundredth of that size (for tests)."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timebank.people.demo_district import seed_demo_district
+from timebank.devdata.district import seed_demo_district
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             return
         if not 0 < scale <= 1:
             raise CommandError("--scale must be in (0, 1]")
-        from timebank.people.demo_full_district import FullDistrict, Targets
+        from timebank.devdata.full_district import FullDistrict, Targets
 
         targets = Targets.at(scale)
         self.stdout.write(f"Growing the demo district to {targets.elders:,} elders, {targets.volunteers:,} "

@@ -1,4 +1,8 @@
-"""A pytest plugin that runs the whole suite as if the wall clock read another moment.
+"""How every test run starts (loaded with `-p` from pyproject, before Django):
+
+- background tasks run at once, in the test's own transaction (the immediate backend), unless
+  TIMEBANK_TASKS_BACKEND says otherwise — so `pytest path/to/test_x.py` needs no environment;
+- the wall clock can read another moment, as follows.
 
 `TIMEBANK_TEST_CLOCK=2026-12-31T23:59` (Asia/Shanghai unless an offset is given) shifts
 `django.utils.timezone.now` by a fixed offset before Django loads, so model defaults and services see
@@ -15,8 +19,8 @@ def shifted_now(target: str):
     moment = dt.datetime.fromisoformat(target)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    real_now = timezone.now
-    offset = moment - real_now()
+    real_now = timezone.now  # reads settings.USE_TZ, which is not configured yet: not called here
+    offset = moment - dt.datetime.now(dt.UTC)
 
     def now() -> dt.datetime:
         return real_now() + offset
@@ -24,12 +28,14 @@ def shifted_now(target: str):
     return now
 
 
-def pytest_load_initial_conftests(early_config, parser, args):
-    target = os.environ.get("TIMEBANK_TEST_CLOCK")
-    if target:
-        from django.utils import timezone
+os.environ.setdefault("TIMEBANK_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
-        timezone.now = shifted_now(target)
+# At import, which `-p` makes happen before pytest-django loads Django: every model default
+# (`default=timezone.now`) and every `from django.utils.timezone import now` then reads the shifted clock.
+if os.environ.get("TIMEBANK_TEST_CLOCK"):
+    from django.utils import timezone
+
+    timezone.now = shifted_now(os.environ["TIMEBANK_TEST_CLOCK"])
 
 
 def pytest_report_header(config):

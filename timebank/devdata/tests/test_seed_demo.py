@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 from timebank.audit.models import AuditEvent
+from timebank.devdata.district import DEMO_LOGINS, DEMO_PASSWORD, demo_logins_table
 from timebank.lib import field_crypto, resident_id
 from timebank.orgs.models import Node, NodeKind, RoleGrant
-from timebank.people.demo_district import DEMO_LOGINS, DEMO_PASSWORD, demo_logins_table
 from timebank.people.models import Person, ProxyLink, VolunteerStatus
 from timebank.people.services import age_on
 
