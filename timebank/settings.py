@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "timebank.suppliers",
     "timebank.stats",
     "timebank.imports",
+    "timebank.ops",
     "timebank.devdata",
 ]
 
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "timebank.orgs.context_processors.navigation",
+                "timebank.ops.context_processors.background",
             ],
         },
     },
@@ -176,6 +178,14 @@ LOGGING = {
 }
 
 # Periodic jobs `manage.py housekeeping --loop` enqueues for the worker (each idempotent).
+# The background's health (timebank/ops): how often the worker beats, and when `/readyz` answers 503
+# and staff pages show "notices may be late".
+OPS_BEAT_SECONDS = float(os.environ.get("TIMEBANK_OPS_BEAT_SECONDS", "5"))
+OPS_WORKER_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_WORKER_SILENT_SECONDS", "60"))
+OPS_HOUSEKEEPING_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_HOUSEKEEPING_SILENT_SECONDS", "180"))
+OPS_TASK_WAIT_SECONDS = int(os.environ.get("TIMEBANK_OPS_TASK_WAIT_SECONDS", "300"))
+OPS_UNSEALED_SECONDS = int(os.environ.get("TIMEBANK_OPS_UNSEALED_SECONDS", "900"))
+
 HOUSEKEEPING_TASKS = [
     "timebank.ledger.tasks.seal_ledgers",
     "timebank.ledger.tasks.expire_holds",

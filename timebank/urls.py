@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from timebank.api import api
 from timebank.health_check import healthz
+from timebank.ops.views import readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
