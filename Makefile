@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-one test-clock bench lint messages system-deps
+.PHONY: run test test-one test-clock bench drill lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-clock: $(STAMP)
 
 bench: $(STAMP) system-deps
 	@./bin/run-bench
+
+# Fault drills against a private PostgreSQL cluster: the database stops and starts under the worker.
+drill: $(STAMP)
+	@./bin/drill
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
