@@ -118,6 +118,7 @@ def on_http_error(request, exc: HttpError):
 from timebank.demands.api import router as demands_router  # noqa: E402
 from timebank.health.api import router as health_router  # noqa: E402
 from timebank.ledger.api import router as ledger_router  # noqa: E402
+from timebank.notices.api import router as notices_router  # noqa: E402
 from timebank.orgs.api import router as orgs_router  # noqa: E402
 from timebank.people.api import router as people_router  # noqa: E402
 from timebank.rewards.api import router as rewards_router  # noqa: E402
@@ -128,6 +129,7 @@ api.add_router("", people_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("", ledger_router)
 api.add_router("", demands_router)
+api.add_router("", notices_router)
 api.add_router("", teams_router)
 api.add_router("", training_router)
 api.add_router("", rewards_router)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "timebank.orgs",
     "timebank.people",
     "timebank.audit",
+    "timebank.notices",
     "timebank.ledger",
     "timebank.demands",
     "timebank.training",
@@ -187,6 +188,7 @@ OPS_TASK_WAIT_SECONDS = int(os.environ.get("TIMEBANK_OPS_TASK_WAIT_SECONDS", "30
 OPS_UNSEALED_SECONDS = int(os.environ.get("TIMEBANK_OPS_UNSEALED_SECONDS", "900"))
 
 HOUSEKEEPING_TASKS = [
+    "timebank.notices.tasks.dispatch_sms",
     "timebank.ledger.tasks.seal_ledgers",
     "timebank.ledger.tasks.expire_holds",
     "timebank.demands.tasks.expire_demands",

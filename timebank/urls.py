@@ -18,6 +18,7 @@ urlpatterns = [
     path("ledger/", include("timebank.ledger.urls")),
     path("demands/", include("timebank.demands.urls")),
     path("health/", include("timebank.health.urls")),
+    path("notices/", include("timebank.notices.urls")),
     path("teams/", include("timebank.teams.urls")),
     path("training/", include("timebank.training.urls")),
     path("honours/", include("timebank.honours.urls")),

@@ -1,10 +1,10 @@
-"""Django admin for staff emergencies: read-only views of demands, assignments and notices
+"""Django admin for staff emergencies: read-only views of demands and assignments
 (every change goes through the services, which authorise, lock and audit)."""
 from django.contrib import admin
 
 from timebank.orgs.admin import ReadOnlyAdmin
 
-from .models import Assignment, Demand, DemandSeries, Notice, ServiceType
+from .models import Assignment, Demand, DemandSeries, ServiceType
 
 
 @admin.register(ServiceType)
@@ -29,8 +29,3 @@ class DemandSeriesAdmin(ReadOnlyAdmin):
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "demand", "volunteer", "status", "served_minutes", "credited_minutes", "rating"]
     list_filter = ["status"]
-
-
-@admin.register(Notice)
-class NoticeAdmin(ReadOnlyAdmin):
-    list_display = ["id", "person", "kind", "demand", "created_at", "read_at"]

@@ -29,7 +29,6 @@ from .schemas import (
     DispatchIn,
     DisputeIn,
     FeedItemOut,
-    NoticeOut,
     SeriesChangeIn,
     SeriesChangeOut,
     SeriesOut,
@@ -313,16 +312,6 @@ def my_assignments(request, live: bool | None = None):
     return selectors.assignments_of(request.auth, live=live).select_related("volunteer").order_by("-starts_at")
 
 
-@router.get("/notices", response=list[NoticeOut], summary="My inbox, newest first")
-@paginate(Pages)
-def notice_list(request, unread: bool = False):
-    notices = selectors.notices_of(request.auth)
-    return notices.filter(read_at__isnull=True) if unread else notices
-
-
-@router.post("/notices/read", summary="Mark all my notices read")
-def notices_read(request):
-    return {"marked": services.notices_mark_read(actor=request.auth)}
 
 
 

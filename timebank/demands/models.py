@@ -283,36 +283,3 @@ class VolunteerArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.branch_id}"
-
-
-class NoticeKind(models.TextChoices):
-    CLAIMED = "claimed", _("A volunteer took the request")
-    DISPATCHED = "dispatched", _("You were assigned a task")
-    REMINDER = "reminder", _("Reminder: service tomorrow")
-    CANCELLED = "cancelled", _("Cancelled")
-    PLEASE_CONFIRM = "please_confirm", _("Please confirm the service")
-    CREDITED = "credited", _("Hours credited")
-    DISPUTED = "disputed", _("A service was disputed")
-    REVIEW = "review", _("A request waits for review")
-    UNCLAIMED = "unclaimed", _("A volunteer withdrew")
-    CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
-    HEALTH_ALERT = "health_alert", _("A health alert needs attention")
-
-
-class Notice(models.Model):
-    """One message in a person's in-app inbox. The text is drawn from `kind` in the reader's
-    language when shown; `text` holds extra words (a reason) when there are any."""
-
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="notices")
-    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
-    demand = models.ForeignKey(Demand, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    text = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["person", "read_at"], name="demands_notice_inbox")]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.kind}"

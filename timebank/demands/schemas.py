@@ -1,13 +1,12 @@
 """API shapes for service types, demands and assignments. Times are ISO 8601 with the bank's
 offset (Asia/Shanghai, +08:00) on the way out, and must carry an offset on the way in."""
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
-from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import PlainSerializer, StrictInt
+from pydantic import StrictInt
 
-LocalTime = Annotated[dt.datetime, PlainSerializer(lambda v: timezone.localtime(v).isoformat(), return_type=str)]
+from timebank.lib.schema_types import LocalTime
 
 
 class ServiceTypeOut(Schema):
@@ -189,20 +188,6 @@ class CandidateOut(Schema):
     distance_m: int | None
     average_rating: float | None
     upcoming_tasks: int
-
-
-class NoticeOut(Schema):
-    id: int
-    kind: str
-    title: str
-    text: str
-    demand_id: int | None
-    created_at: LocalTime
-    read_at: LocalTime | None
-
-    @staticmethod
-    def resolve_title(obj) -> str:
-        return str(obj.get_kind_display())
 
 
 class SeriesInstanceOut(Schema):

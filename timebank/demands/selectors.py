@@ -23,7 +23,6 @@ from .models import (
     Demand,
     DemandSeries,
     DemandStatus,
-    Notice,
     ServiceType,
     VolunteerArea,
 )
@@ -433,11 +432,7 @@ def disputes_visible_to(actor) -> QuerySet[Assignment]:
             .select_related("demand__service_type", "demand__station", "volunteer"))
 
 
-def notices_of(person: Person) -> QuerySet[Notice]:
-    return Notice.objects.filter(person=person).select_related("demand__service_type")
 
-
-# ---- recurring demands ---------------------------------------------------------------------------
 
 def may_manage_series(actor, series: DemandSeries) -> bool:
     """Station staff, whoever created the series, or the elder's side (the elder or a proxy)."""

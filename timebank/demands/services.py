@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
@@ -24,6 +26,8 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.events import publish
+from timebank.notices.models import NoticeKind
+from timebank.notices.services import notice_send
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
@@ -67,8 +71,6 @@ from .models import (
     Demand,
     DemandSeries,
     DemandStatus,
-    Notice,
-    NoticeKind,
     Payer,
     ServiceMode,
     ServiceType,
@@ -176,19 +178,16 @@ def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
 
 # ---- notices -------------------------------------------------------------------------------------
 
-def _notify(people: Iterable, kind: str, demand: Demand | None, text: str = "") -> None:
-    """Write notices through the task worker once this transaction has committed."""
-    ids = sorted({p.pk if hasattr(p, "pk") else int(p) for p in people if p is not None})
-    if not ids:
-        return
-    demand_id = demand.pk if demand is not None else None
+def demand_notify(people: Iterable, kind: str, demand: Demand | None, text: str = "") -> int:
+    """Tell people about a demand: inbox notices in this transaction, linked to the demand's page."""
+    if demand is None:
+        return notice_send(people=people, kind=kind, text=text)
+    label = f"{demand.service_type.display_name(get_language() or 'zh-hans')} " \
+            f"{timezone.localtime(demand.starts_at):%Y-%m-%d %H:%M}"
+    return notice_send(people=people, kind=kind, text=text, subject=("demand", demand.pk),
+                       link=reverse("demands:detail", args=[demand.pk]), label=label,
+                       sms_text=f"{NoticeKind(kind).label} #{demand.pk} {text}".strip())
 
-    def send():
-        from .tasks import notify
-
-        notify.enqueue(ids, str(kind), demand_id, str(text))
-
-    transaction.on_commit(send)
 
 
 def _requesters(demand: Demand) -> list[Person]:
@@ -197,27 +196,6 @@ def _requesters(demand: Demand) -> list[Person]:
     proxies = [link.proxy for link in ProxyLink.objects.filter(elder__in=elders, revoked_at__isnull=True)
                .select_related("proxy")]
     return [p for p in [demand.created_by, *elders, *proxies] if p is not None]
-
-
-def notices_deliver(person_ids: list[int], kind: str, demand_id: int | None, text: str = "") -> int:
-    """Store the notices and send the short ones by SMS (the worker's side of `_notify`)."""
-    from timebank.lib.sms import sms_send
-
-    people = list(Person.objects.filter(pk__in=person_ids))
-    Notice.objects.bulk_create([Notice(person=p, kind=kind, demand_id=demand_id, text=text[:300]) for p in people])
-    if kind in (NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED):
-        label = NoticeKind(kind).label
-        for person in people:
-            if person.mobile:
-                sms_send(person.mobile, f"{label} #{demand_id or ''} {text}".strip())
-    return len(people)
-
-
-def notices_mark_read(*, actor: Person, notice_ids: Iterable[int] | None = None) -> int:
-    notices = Notice.objects.filter(person=actor, read_at__isnull=True)
-    if notice_ids is not None:
-        notices = notices.filter(pk__in=list(notice_ids))
-    return notices.update(read_at=timezone.now())
 
 
 # ---- demands -------------------------------------------------------------------------------------
@@ -373,7 +351,7 @@ def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
             demand.save(update_fields=["status"])
             _audit(actor, "demand.submitted", demand, demand)
             staff_ids = _station_staff(demand)
-            _notify(staff_ids, NoticeKind.REVIEW, demand)
+            demand_notify(staff_ids, NoticeKind.REVIEW, demand)
             return demand
         if demand.payer == Payer.ELDER:
             _hold_places(demand, actor)
@@ -420,7 +398,7 @@ def demand_cancel(*, actor: Person | None, demand: Demand, reason: str = "") -> 
         demand.cancel_reason, demand.claimed_count = (reason or "").strip()[:200], 0
         demand.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "claimed_count"])
         _audit(actor, "demand.cancelled", demand, demand, reason=demand.cancel_reason)
-        _notify(volunteers, NoticeKind.CANCELLED, demand, demand.cancel_reason)
+        demand_notify(volunteers, NoticeKind.CANCELLED, demand, demand.cancel_reason)
     return demand
 
 
@@ -513,9 +491,9 @@ def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool
         _refresh(demand)
         _audit(actor, "demand.dispatched" if dispatched else "demand.claimed", assignment, demand,
                volunteer=volunteer.pk)
-        _notify(_requesters(demand), NoticeKind.CLAIMED, demand, volunteer.name)
+        demand_notify(_requesters(demand), NoticeKind.CLAIMED, demand, volunteer.name)
         if dispatched:
-            _notify([volunteer], NoticeKind.DISPATCHED, demand)
+            demand_notify([volunteer], NoticeKind.DISPATCHED, demand)
     return assignment
 
 
@@ -559,7 +537,7 @@ def demand_unclaim(*, actor: Person, demand: Demand, volunteer: Person | None = 
         demand.claimed_count -= 1
         _refresh(demand)
         _audit(actor, "demand.unclaimed", assignment, demand, volunteer=volunteer.pk)
-        _notify(_requesters(demand), NoticeKind.UNCLAIMED, demand, volunteer.name)
+        demand_notify(_requesters(demand), NoticeKind.UNCLAIMED, demand, volunteer.name)
     return assignment
 
 
@@ -657,7 +635,7 @@ def assignment_check_out(*, actor: Person, assignment: Assignment, latitude: flo
                                        "served_minutes"])
         _refresh(demand)
         _audit(actor, "service.checked_out", assignment, demand, served_minutes=assignment.served_minutes)
-        _notify(_requesters(demand), NoticeKind.PLEASE_CONFIRM, demand, assignment.volunteer.name)
+        demand_notify(_requesters(demand), NoticeKind.PLEASE_CONFIRM, demand, assignment.volunteer.name)
     return assignment
 
 
@@ -755,7 +733,7 @@ def _credit(demand: Demand, assignment: Assignment, actor) -> None:
     assignment.save(update_fields=["status", "credit_error", "credited_at", "credited_minutes", "credited_points",
                                    "credit_transfer_ids", "hold"])
     _audit(actor, "service.credited", assignment, demand, minutes=result["minutes"], points=result["points"])
-    _notify([assignment.volunteer], NoticeKind.CREDITED, demand)
+    demand_notify([assignment.volunteer], NoticeKind.CREDITED, demand)
 
 
 def assignment_confirm(*, actor: Person | None, assignment: Assignment, rating: int | None = None,
@@ -810,7 +788,7 @@ def assignment_dispute(*, actor: Person, assignment: Assignment, reason: str) ->
         _refresh(demand)
         _holds_expiry(demand, actor)
         _audit(actor, "service.disputed", assignment, demand, reason=reason[:500])
-        _notify([assignment.volunteer], NoticeKind.DISPUTED, demand, reason[:200])
+        demand_notify([assignment.volunteer], NoticeKind.DISPUTED, demand, reason[:200])
     return assignment
 
 
@@ -861,7 +839,7 @@ def demands_expire(now: dt.datetime | None = None, limit: int = 1000) -> int:
             demand.status, demand.closed_at = DemandStatus.EXPIRED, now
             demand.save(update_fields=["status", "closed_at"])
             _audit(None, "demand.expired", demand, demand)
-            _notify([demand.created_by], NoticeKind.CANCELLED, demand, str(_("Nobody took it in time.")))
+            demand_notify([demand.created_by], NoticeKind.CANCELLED, demand, str(_("Nobody took it in time.")))
             count += 1
     return count
 
@@ -917,7 +895,7 @@ def reminders_send(now: dt.datetime | None = None, limit: int = 5000) -> int:
     for assignment in due:
         with transaction.atomic():
             if Assignment.objects.filter(pk=assignment.pk, reminded_at__isnull=True).update(reminded_at=now):
-                _notify([assignment.volunteer_id], NoticeKind.REMINDER, assignment.demand)
+                demand_notify([assignment.volunteer_id], NoticeKind.REMINDER, assignment.demand)
                 count += 1
     return count
 
@@ -998,7 +976,7 @@ def _series_instance(series: DemandSeries, starts_at: dt.datetime) -> int:
                 demand_publish(actor=None, demand=demand)
         except DomainError as err:
             # e.g. the elder's coins ran out: the instance waits as a draft and the publisher hears of it.
-            _notify([series.created_by], NoticeKind.REVIEW, demand, str(err.message))
+            demand_notify([series.created_by], NoticeKind.REVIEW, demand, str(err.message))
     return 1
 
 
@@ -1106,7 +1084,7 @@ def demand_hand_to_supplier(*, demand_id: int, subject, actor=None) -> Demand:
         demand.status, demand.claimed_count = DemandStatus.CLAIMED, demand.headcount
         demand.save(update_fields=["status", "claimed_count"])
         _audit(actor, "demand.handed_to_supplier", demand, demand, subject=str(getattr(subject, "pk", "")))
-        _notify(_requesters(demand), NoticeKind.CLAIMED, demand, str(subject))
+        demand_notify(_requesters(demand), NoticeKind.CLAIMED, demand, str(subject))
     return demand
 
 
@@ -1148,7 +1126,7 @@ def demand_release_by_supplier(*, demand_id: int, actor=None, missed: bool = Fal
         demand.save(update_fields=fields)
         _audit(actor, "demand.supplier_missed" if missed else "demand.supplier_cancelled", demand, demand,
                refunded=posting.amount, reason=(reason or "")[:200])
-        _notify(_requesters(demand), NoticeKind.CANCELLED, demand, (reason or "")[:200])
+        demand_notify(_requesters(demand), NoticeKind.CANCELLED, demand, (reason or "")[:200])
     return demand
 
 

@@ -5,12 +5,6 @@ from . import services
 
 
 @task()
-def notify(person_ids: list[int], kind: str, demand_id: int | None, text: str = "") -> int:
-    """Write notices (and SMS for the urgent kinds) once the change they describe is committed."""
-    return services.notices_deliver(person_ids, kind, demand_id, text)
-
-
-@task()
 def expire_demands() -> int:
     return services.demands_expire()
 

@@ -20,7 +20,6 @@ urlpatterns = [
     path("services/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("services/<int:pk>/dispute/", views.dispute, name="dispute"),
     path("services/<int:pk>/resolve/", views.resolve, name="resolve"),
-    path("inbox/", views.inbox, name="inbox"),
     path("board/", views.board, name="board"),
     path("new/", views.demand_new, name="new"),
     path("new/elders/", views.elder_search, name="elder_search"),

@@ -279,15 +279,6 @@ def dispute(request, pk: int):
                                                     "form": form})
 
 
-@login_required
-def inbox(request):
-    notices = selectors.notices_of(request.user)
-    page = page_of(request, notices, 30)
-    response = render(request, "demands/inbox.html", {"page": page})
-    services.notices_mark_read(actor=request.user, notice_ids=[n.pk for n in page])
-    return response
-
-
 # ---- station staff -------------------------------------------------------------------------------
 
 def _staff_only(actor, perm: str = Perm.DEMANDS_VIEW) -> None:

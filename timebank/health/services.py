@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
 from timebank.lib.errors import InvalidInput, NotFound
+from timebank.notices.models import NoticeKind
+from timebank.notices.services import notice_send
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
@@ -554,40 +557,13 @@ def _notify(alert: Alert, people: Iterable[Person]) -> None:
 
 
 def _notify_many(pairs: list[tuple[Alert, Iterable[Person]]]) -> None:
-    """Inbox notices and SMS, through the task worker once the alerts are committed: one task for a
-    whole batch's new alerts, so a busy upload does not queue hundreds of jobs."""
-    work = [[alert.pk, sorted({p.pk for p in people})] for alert, people in pairs]
-    work = [pair for pair in work if pair[1]]
-    if not work:
-        return
-
-    def send():
-        from .tasks import alert_notify, alerts_notify
-
-        if len(work) == 1:
-            alert_notify.enqueue(*work[0])
-        else:
-            alerts_notify.enqueue(work)
-
-    transaction.on_commit(send)
-
-
-def alert_notices_deliver(alert_id: int, person_ids: list[int]) -> int:
-    """The worker's side of `_notify`: an inbox notice and a short message to each person.
-    The text names the alert and the station, never a value (an SMS is not private)."""
-    from timebank.demands.models import Notice, NoticeKind
-    from timebank.lib.sms import sms_send
-
-    alert = Alert.objects.select_related("station").filter(pk=alert_id).first()
-    if alert is None:
-        return 0
-    text = f"{alert.get_severity_display()} · {alert.get_rule_display()} · {alert.station.name} #{alert.pk}"
-    people = list(Person.objects.filter(pk__in=person_ids))
-    Notice.objects.bulk_create([Notice(person=p, kind=NoticeKind.HEALTH_ALERT, text=text[:300]) for p in people])
-    for person in people:
-        if person.mobile:
-            sms_send(person.mobile, str(text))
-    return len(people)
+    """Inbox notices and short messages in the alerts' own transaction (the notices are the outbox the
+    worker sends SMS from): nothing is lost between the commit and the worker. The text names the
+    alert and the station, never a value (an SMS is not private)."""
+    for alert, people in pairs:
+        text = f"{alert.get_severity_display()} · {alert.get_rule_display()} · {alert.station.name} #{alert.pk}"
+        notice_send(people=people, kind=NoticeKind.HEALTH_ALERT, text=text, subject=("alert", alert.pk),
+                    link=reverse("health:elder", args=[alert.elder_id]), sms_text=text)
 
 
 def _alert_for_update(actor, alert: Alert) -> Alert:

@@ -6,10 +6,12 @@ from django.utils.translation import gettext as _
 
 from timebank.audit.services import audit_record
 from timebank.demands import services as demand_services
-from timebank.demands.models import Assignment, Demand, NoticeKind, ServiceMode
+from timebank.demands.models import Assignment, Demand, ServiceMode
+from timebank.demands.services import demand_notify
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.lib.errors import DomainError, InvalidInput, NotFound
+from timebank.notices.models import NoticeKind
 from timebank.orgs.models import Node
 from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person, VolunteerStatus
@@ -148,14 +150,7 @@ def team_claim(*, actor: Person, team: Team, demand: Demand, members: list[Perso
             TeamClaim.objects.create(team=team, assignment=assignment, claimed_by=actor)
             assignments.append(assignment)
         _audit(actor, "team.claimed", team, team, demand=demand.pk, members=[a.volunteer_id for a in assignments])
-        ids, demand_id = [a.volunteer_id for a in assignments], demand.pk
-
-        def tell():
-            from timebank.demands.tasks import notify
-
-            notify.enqueue(ids, str(NoticeKind.DISPATCHED), demand_id, team.name)
-
-        transaction.on_commit(tell)
+        demand_notify([a.volunteer_id for a in assignments], NoticeKind.DISPATCHED, demand, team.name)
     return assignments
 
 

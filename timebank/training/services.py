@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from timebank.audit.services import audit_record
 from timebank.lib.errors import InvalidInput, NotFound
+from timebank.notices.models import NoticeKind
+from timebank.notices.services import notice_send
 from timebank.orgs.models import Node
 from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person, VolunteerStatus
@@ -180,9 +182,6 @@ def session_check_in(*, actor: Person, session: Session, code: str) -> Certifica
 
 def certificates_remind(now: dt.datetime | None = None, limit: int = 5000) -> int:
     """Tell each volunteer once that a certificate expires within the bank's reminder period."""
-    from timebank.demands.models import NoticeKind
-    from timebank.demands.tasks import notify
-
     now = now or timezone.now()
     count = 0
     bank_ids = (Certificate.objects.filter(reminded_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
@@ -200,7 +199,7 @@ def certificates_remind(now: dt.datetime | None = None, limit: int = 5000) -> in
                     text = _("%(course)s, certificate %(number)s, expires on %(date)s") % {
                         "course": certificate.course.name, "number": certificate.number,
                         "date": timezone.localtime(certificate.expires_at).date().isoformat()}
-                    ids, kind = [certificate.person_id], str(NoticeKind.CERTIFICATE_EXPIRING)
-                    transaction.on_commit(lambda ids=ids, kind=kind, text=text: notify.enqueue(ids, kind, None, text))
+                    notice_send(people=[certificate.person_id], kind=NoticeKind.CERTIFICATE_EXPIRING, text=text,
+                                subject=("certificate", certificate.pk))
                     count += 1
     return count

@@ -6,9 +6,11 @@ import pytest
 from django.test import override_settings
 
 from timebank.demands import services
-from timebank.demands.models import AssignmentStatus, DemandStatus, Notice, NoticeKind
+from timebank.demands.models import AssignmentStatus, DemandStatus
 from timebank.ledger import services as ledger
 from timebank.lib.sms import LoggingSmsBackend
+from timebank.notices.models import Notice, NoticeKind
+from timebank.notices.services import notices_mark_read
 
 from .conftest import grant_coins, new_demand, serve, tomorrow_at
 
@@ -95,7 +97,7 @@ def test_notices_reach_the_inbox_after_commit_and_reminders_go_once(demand_world
         assert services.reminders_send() == 0
     assert Notice.objects.filter(person=w.volunteer, kind=NoticeKind.REMINDER).count() == 1
     assert [m for m, _ in LoggingSmsBackend.sent] == [w.volunteer.mobile]
-    assert services.notices_mark_read(actor=w.volunteer) == 1
+    assert notices_mark_read(actor=w.volunteer) == 1
 
 
 def test_housekeeping_command_runs_every_job_in_process(demand_world, clock):

@@ -1,12 +1,12 @@
 import pytest
 from django.test import override_settings
 
-from timebank.demands.models import Notice, NoticeKind
 from timebank.health import services
 from timebank.health.exceptions import AlertAlreadyDone, AlertTransitionInvalid
 from timebank.health.models import Alert, AlertRule, AlertStatus
 from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.sms import LoggingSmsBackend
+from timebank.notices.models import Notice, NoticeKind
 
 from .conftest import bp
 

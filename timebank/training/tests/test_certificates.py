@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from timebank.demands import selectors as demand_selectors
 from timebank.demands import services as demand_services
-from timebank.demands.models import Assignment, Notice, ServiceType
+from timebank.demands.models import Assignment, ServiceType
 from timebank.demands.tests.conftest import new_demand
 from timebank.lib.errors import DomainError
+from timebank.notices.models import Notice
 from timebank.orgs.services import bank_rules_set
 from timebank.training import selectors, services
 from timebank.training.models import Certificate

@@ -1,0 +1,57 @@
+"""A person's in-app inbox, which is also the outbox of the short messages (SMS) the worker sends."""
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NoticeKind(models.TextChoices):
+    CLAIMED = "claimed", _("A volunteer took the request")
+    DISPATCHED = "dispatched", _("You were assigned a task")
+    REMINDER = "reminder", _("Reminder: service tomorrow")
+    CANCELLED = "cancelled", _("Cancelled")
+    PLEASE_CONFIRM = "please_confirm", _("Please confirm the service")
+    CREDITED = "credited", _("Hours credited")
+    DISPUTED = "disputed", _("A service was disputed")
+    REVIEW = "review", _("A request waits for review")
+    UNCLAIMED = "unclaimed", _("A volunteer withdrew")
+    CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
+    HEALTH_ALERT = "health_alert", _("A health alert needs attention")
+
+
+class SmsState(models.TextChoices):
+    NONE = "none", _("No short message")
+    PENDING = "pending", _("Short message waiting")
+    SENT = "sent", _("Short message sent")
+    FAILED = "failed", _("Short message failed")
+
+
+class Notice(models.Model):
+    """One message in a person's inbox, written in the same transaction as the change it tells of.
+    The title is drawn from `kind` in the reader's language; `subject_*` name what it is about and
+    `link`/`label` let the inbox point there without knowing the apps above."""
+
+    bank = models.ForeignKey("orgs.Node", null=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    subject_type = models.CharField(max_length=30, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    link = models.CharField(max_length=200, blank=True)
+    label = models.CharField(max_length=120, blank=True)
+    text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    sms = models.CharField(max_length=10, choices=SmsState.choices, default=SmsState.NONE)
+    sms_text = models.CharField(max_length=300, blank=True)
+    sms_sent_at = models.DateTimeField(null=True, blank=True)
+    sms_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "read_at"], name="notices_inbox"),
+            models.Index(fields=["id"], condition=Q(sms="pending"), name="notices_sms_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind}"
