@@ -13,6 +13,7 @@ from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
+from timebank.people.access import access_elder, access_elders
 from timebank.people.models import Person
 
 from . import selectors, services
@@ -145,14 +146,13 @@ def demand_create(request, payload: DemandIn):
     if station is None:
         raise NotFound()
     service_type = selectors.service_type_get(station.bank, payload.service_type_id)
-    elders = {p.pk: p for p in Person.objects.filter(pk__in=[payload.elder_id, *payload.elder_ids], bank=station.bank)}
-    if (payload.elder_id and payload.elder_id not in elders) or any(e not in elders for e in payload.elder_ids):
-        raise NotFound()
+    # The elders are fetched through the one access layer (and checked there again by the service).
+    elder = access_elder(actor, payload.elder_id, for_=Perm.DEMANDS_MANAGE) if payload.elder_id else None
+    elders = access_elders(actor, payload.elder_ids, for_=Perm.DEMANDS_MANAGE)
     with transaction.atomic():
         demand = services.demand_create(
             actor=actor, station=station, service_type=service_type, starts_at=payload.starts_at,
-            ends_at=payload.ends_at, elder=elders.get(payload.elder_id) if payload.elder_id else None,
-            elders=[elders[e] for e in payload.elder_ids], for_community=payload.for_community,
+            ends_at=payload.ends_at, elder=elder, elders=elders, for_community=payload.for_community,
             address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
             headcount=payload.headcount, notes=payload.notes, payer=payload.payer)
         if payload.publish:

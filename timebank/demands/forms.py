@@ -6,6 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from timebank.lib.errors import NotFound
+from timebank.orgs.roles import Perm
+from timebank.people.access import SELF_OR_PROXY, access_elder, elders_in_reach
+from timebank.people.models import PersonStatus
+
 from .models import Payer, ServiceCategory, ServiceMode, ServiceType
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -42,18 +47,41 @@ class ElderPicker(forms.Widget):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.query, self.matches = "", []
+        self.actor, self.purpose = None, None  # set by the form: whose reach, for what
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.template.loader import render_to_string
 
-        from timebank.people.models import Person
-
         people = list(self.matches)
         if value not in (None, "") and str(value).isdigit() and all(str(p.pk) != str(value) for p in people):
-            people = [*Person.objects.filter(pk=int(value)).select_related("node"), *people]
+            # The chosen elder (a value from the query string or a resubmitted form) is shown only
+            # when the one access layer lets the viewer reach them: an id is not a way to look anyone up.
+            chosen = _chosen_elder(self.actor, value, self.purpose)
+            people = [chosen, *people] if chosen is not None else people
         return render_to_string("demands/_elder_picker.html", {
             "name": name, "query": self.query, "people": people, "value": str(value or ""),
             "id": (attrs or {}).get("id", "id_" + name)})
+
+
+def _chosen_elder(actor, value, purpose):
+    if actor is None or purpose is None:
+        return None
+    try:
+        person = access_elder(actor, value, for_=purpose)
+    except NotFound:
+        return None
+    return person if person.is_elder else None
+
+
+def elders_to_pick(actor):
+    """The elders staff may choose on the publish form: those the one access layer lets them reach
+    for managing demands, registered as elders and active."""
+    return elders_in_reach(actor, for_=Perm.DEMANDS_MANAGE).filter(is_elder=True, status=PersonStatus.ACTIVE)
+
+
+def member_elders(actor):
+    """The elders a member may ask help for on their own page: themselves and whom they are a proxy for."""
+    return elders_in_reach(actor, for_=SELF_OR_PROXY).filter(is_elder=True).order_by("name")
 
 
 class DemandForm(WhenMixin):
@@ -76,12 +104,14 @@ class DemandForm(WhenMixin):
                                    help_text=_("Leave empty for a single request."))
     publish = forms.BooleanField(label=_("Publish now"), required=False, initial=True)
 
-    def __init__(self, *args, stations, types, elders, elder_query: str = "", elder_matches=(), **kwargs):
+    def __init__(self, *args, actor, stations, types, elder_query: str = "", elder_matches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations
         self.fields["service_type"].queryset = types
-        self.fields["elder"].queryset = elders  # validates the choice; the widget shows only matches
-        self.fields["elder"].widget.query, self.fields["elder"].widget.matches = elder_query, list(elder_matches)
+        self.fields["elder"].queryset = elders_to_pick(actor)  # validates the choice
+        picker = self.fields["elder"].widget  # shows only the matches and the chosen elder
+        picker.query, picker.matches = elder_query, list(elder_matches)
+        picker.actor, picker.purpose = actor, Perm.DEMANDS_MANAGE
         order = ["station", "service_type", "elder", "for_community", "day", "start", "end", "weekly_until",
                  "headcount", "address", "latitude", "longitude", "notes", "payer", "publish"]
         self.order_fields(order)

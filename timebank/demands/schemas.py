@@ -73,6 +73,13 @@ class AssignmentOut(Schema):
     credit_error: str
 
 
+def _elder_shown(demand, context) -> bool:
+    from .selectors import elder_shown_to
+
+    request = (context or {}).get("request")
+    return elder_shown_to(getattr(request, "auth", None), demand)
+
+
 class DemandOut(Schema):
     id: int
     status: str
@@ -99,11 +106,15 @@ class DemandOut(Schema):
     distance_m: int | None = None
     assignments: list[AssignmentOut] = []
 
+    # Whom the demand serves is shown to exactly those the demand page shows it to (one selector):
+    # the reader is the request's actor; without one, nothing is shown.
     @staticmethod
-    def resolve_elder_name(obj) -> str | None:
-        if getattr(obj, "hide_elder", False) or not obj.elder_id:
-            return None
-        return obj.elder.name
+    def resolve_elder_id(obj, context) -> int | None:
+        return obj.elder_id if obj.elder_id and _elder_shown(obj, context) else None
+
+    @staticmethod
+    def resolve_elder_name(obj, context) -> str | None:
+        return obj.elder.name if obj.elder_id and _elder_shown(obj, context) else None
 
     @staticmethod
     def resolve_assignments(obj) -> list:

@@ -128,6 +128,20 @@ def acts_for_demand(actor, demand: Demand) -> bool:
     return ProxyLink.objects.filter(proxy=actor, elder_id__in=elder_ids, revoked_at__isnull=True).exists()
 
 
+def elder_shown_to(actor, demand: Demand) -> bool:
+    """Whether `actor` is told whom a demand serves (the elder's name, and which elder): staff who
+    may see the demand, the elder's side (`acts_for_demand`), and a volunteer who has taken a place
+    on it. A volunteer deciding whether to take it is not (the feed hides it too). The one rule for
+    the demand page and the API."""
+    if actor is None or not getattr(actor, "pk", None):
+        return False
+    cache = demand.__dict__.setdefault("_elder_shown_to", {})
+    if actor.pk not in cache:
+        cache[actor.pk] = (is_demand_staff(actor, demand, Perm.DEMANDS_VIEW) or acts_for_demand(actor, demand)
+                           or Assignment.objects.filter(demand=demand, volunteer=actor).exists())
+    return cache[actor.pk]
+
+
 def demands_visible_to(actor) -> QuerySet[Demand]:
     """Staff: demands at stations in reach. Members: what they serve, receive, published or act
     for, and the published demands of their branch."""

@@ -32,8 +32,8 @@ from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
+from timebank.people.access import SELF_OR_PROXY, access_elders
 from timebank.people.models import Person, ProxyLink
-from timebank.people.selectors import can_act_for
 
 from . import selectors
 from .catalogue import SEED_TYPES
@@ -224,15 +224,19 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
                   for_community: bool = False, address: str = "", latitude: float | None = None,
                   longitude: float | None = None, headcount: int = 1, notes: str = "", payer: str = Payer.BRANCH,
                   series: DemandSeries | None = None, check_actor: bool = True) -> Demand:
-    """A draft demand. Staff of the station publish for anyone there; an elder or a proxy for the
-    elder they act for."""
+    """A draft demand. Staff of the station publish for the elders in their own reach; an elder or
+    a proxy for the elder they act for. Every elder served is reached through `access_elders` (the
+    same rule as the API and the pages), so another branch's elder is not found, whoever calls;
+    someone who is not staff of the station reaches only themselves and the elders they are a
+    proxy for, never through a staff role held elsewhere."""
     elders = [e for e in elders if e is not None]
     if station is None or station.kind != NodeKind.STATION or station.is_closed:
         raise NotFound()
     if check_actor:
-        staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
         served = ([elder] if elder else []) + elders
-        if not staff and (not served or not all(can_act_for(actor, e) for e in served) or for_community):
+        staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
+        access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
+        if not staff and (not served or for_community):
             raise NotFound()
     if service_type.bank_id != station.bank_id or not service_type.is_active:
         raise ServiceTypeUnavailable()

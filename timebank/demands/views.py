@@ -37,7 +37,9 @@ from .forms import (
     ResolveForm,
     SeriesForm,
     ServiceTypeForm,
+    elders_to_pick,
     local_moment,
+    member_elders,
 )
 from .models import Assignment, AssignmentStatus, Demand, DemandStatus, ServiceType
 
@@ -207,17 +209,10 @@ def requests(request):
     return render(request, "demands/requests.html", {"page": page_of(request, _requests_of(request.user), 20)})
 
 
-def _member_elders(actor):
-    ids = list(elders_acted_for(actor).values_list("pk", flat=True))
-    if actor.is_elder:
-        ids.append(actor.pk)
-    return Person.objects.filter(pk__in=ids).order_by("name")
-
-
 @login_required
 def request_new(request):
     actor = request.user
-    elders = _member_elders(actor)
+    elders = member_elders(actor)
     if not elders.exists():
         raise Http404()
     types = selectors.service_types_of(actor.bank).filter(mode="one_to_one")
@@ -316,9 +311,9 @@ def demand_new(request):
     initial = {"publish": True}
     if request.method == "GET" and "elder_q" in request.GET:  # the search button without JavaScript
         initial = {k: v for k, v in request.GET.items() if k not in ("csrfmiddlewaretoken", "elder_q")}
-    form = DemandForm(request.POST or None, stations=_stations(actor), types=selectors.service_types_of(actor.bank),
-                      elders=_elders_in_reach(actor), elder_query=query, elder_matches=_elder_matches(actor, query),
-                      initial=initial)
+    form = DemandForm(request.POST or None, actor=actor, stations=_stations(actor),
+                      types=selectors.service_types_of(actor.bank), elder_query=query,
+                      elder_matches=_elder_matches(actor, query), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts_at, ends_at = form.moments()
@@ -347,16 +342,11 @@ def demand_new(request):
     return render(request, "demands/demand_new.html", {"form": form})
 
 
-def _elders_in_reach(actor):
-    return Person.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path"), is_elder=True,
-                                 status=PersonStatus.ACTIVE)
-
-
 def _elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
     if not query:
         return []
     found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
-    return list(found.filter(pk__in=_elders_in_reach(actor).values("pk")).select_related("node")[:limit])
+    return list(found.filter(pk__in=elders_to_pick(actor).values("pk")).select_related("node")[:limit])
 
 
 @login_required
@@ -381,6 +371,7 @@ def detail(request, pk: int):
         assignments = assignments.filter(volunteer=actor)
     context = {
         "demand": demand, "assignments": assignments, "staff": staff, "requester": requester,
+        "show_elder": selectors.elder_shown_to(actor, demand),
         "can_resolve": has_perm(actor, Perm.DEMANDS_RESOLVE, demand.station),
         "elders": selectors.elders_of(demand), "point": selectors.demand_point(demand),
         "can_claim": (demand.status in (DemandStatus.PUBLISHED,) and selectors.is_active_volunteer(actor)

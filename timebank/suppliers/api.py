@@ -9,6 +9,8 @@ from timebank.demands.models import Assignment, ServiceType
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.models import Node
+from timebank.orgs.roles import Perm
+from timebank.people.access import access_elder
 from timebank.people.models import Person
 
 from . import selectors, services
@@ -136,9 +138,7 @@ def order_create(request, payload: OrderIn, idempotency_key: str | None = Idempo
 
     def perform():
         supplier = selectors.suppliers_visible_to(actor).filter(pk=payload.supplier_id).first()
-        elder = Person.objects.filter(pk=payload.elder_id).select_related("node").first()
-        if elder is None:
-            raise NotFound()
+        elder = access_elder(actor, payload.elder_id, for_=Perm.PEOPLE_EDIT)
         if supplier is None:
             supplier = selectors.Supplier.objects.filter(pk=payload.supplier_id, bank_id=elder.bank_id).first()
             if supplier is None or elder.node is None or not selectors.serves(supplier, elder.node):

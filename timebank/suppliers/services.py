@@ -23,6 +23,7 @@ from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm, Role
 from timebank.orgs.selectors import has_perm
 from timebank.orgs.services import role_grant
+from timebank.people.access import access_elder
 from timebank.people.models import Person
 from timebank.people.selectors import can_act_for
 
@@ -393,7 +394,10 @@ def order_book(*, actor: Person, supplier: Supplier, service_type: ServiceType, 
     elder's coins are held now and posted on confirmation."""
     if payment not in Payment.values:
         raise InvalidInput(_("Choose how the order is paid."), code="payment_invalid")
-    if elder is None or not elder.is_elder or elder.node is None:
+    if elder is None:
+        raise ElderRequired()
+    elder = access_elder(actor, elder.pk, for_=Perm.PEOPLE_EDIT)  # before any answer that tells who they are
+    if not elder.is_elder or elder.node is None:
         raise ElderRequired()
     if not can_act_for(actor, elder):
         raise NotFound()

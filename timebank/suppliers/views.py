@@ -19,8 +19,9 @@ from timebank.lib.pages import domain_errors_as_http, export_format, form_error,
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to
+from timebank.people.access import SELF_OR_PROXY, elders_in_reach
 from timebank.people.models import Person
-from timebank.people.selectors import elders_acted_for, people_visible_to, person_by_mobile
+from timebank.people.selectors import elders_acted_for, person_by_mobile
 
 from . import selectors, services
 from .forms import (
@@ -313,12 +314,11 @@ def guarantee_take(request, offer_id: int):
 # ---- booking and confirming (staff, elder, proxy) ---------------------------------------------------
 
 def _elders_for(user) -> list[Person]:
-    elders = list(elders_acted_for(user))
-    if user.is_elder:
-        elders.insert(0, user)
-    if has_perm(user, Perm.PEOPLE_EDIT):
-        elders += list(people_visible_to(user, Perm.PEOPLE_EDIT).filter(is_elder=True)[:500])
-    return list({e.pk: e for e in elders}.values())
+    """The elders the booking form offers, through the one access layer (as `order_book` checks):
+    the user and whom they are a proxy for first, then the elders their staff role reaches."""
+    own = list(elders_in_reach(user, for_=SELF_OR_PROXY).filter(is_elder=True))
+    staff = elders_in_reach(user, for_=Perm.PEOPLE_EDIT).filter(is_elder=True).exclude(pk__in=[e.pk for e in own])
+    return own + list(staff[:500])
 
 
 @login_required
