@@ -73,20 +73,6 @@ def summary_by_year_and_type(person: Person) -> dict:
     return years
 
 
-def person_for_record(actor, person_id) -> Person:
-    """Themself, or someone the actor may see as staff."""
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if getattr(actor, "pk", None) == person_id:
-        return actor
-    person = Person.objects.filter(pk=person_id).filter(scope_q(actor, Perm.PEOPLE_VIEW, "node__path")).first()
-    if person is None:
-        raise NotFound()
-    return person
-
-
 def corrections_visible_to(actor) -> QuerySet[RecordCorrection]:
     return RecordCorrection.objects.filter(scope_q(actor, Perm.DEMANDS_MANAGE, "node__path") | Q(person=actor)) \
         .select_related("person", "node", "assignment", "assignment__demand")

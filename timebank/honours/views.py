@@ -15,6 +15,7 @@ from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import domain_errors_as_http, form_error, page_of
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
+from timebank.people.access import access_person
 
 from . import certificate_pdf, record_export, selectors, services
 from .forms import CertificateForm, CorrectionForm, DecisionForm
@@ -22,7 +23,7 @@ from .models import RecordCertificate
 
 
 def _person(request, person_pk: int | None):
-    return request.user if person_pk is None else selectors.person_for_record(request.user, person_pk)
+    return request.user if person_pk is None else access_person(request.user, person_pk, for_=Perm.PEOPLE_VIEW)
 
 
 def _may_issue(actor, person) -> bool:
@@ -69,7 +70,7 @@ def record_download(request, fmt: str, person_pk: int | None = None):
 @domain_errors_as_http
 def certificate_issue(request, person_pk: int):
     actor = request.user
-    person = selectors.person_for_record(actor, person_pk)
+    person = access_person(actor, person_pk, for_=Perm.PEOPLE_VIEW)
     if not _may_issue(actor, person):
         raise Http404()
     form = CertificateForm(request.POST or None)
@@ -96,7 +97,7 @@ def certificate_print(request, number: str):
     certificate = selectors.record_certificate_by_number(number)
     if certificate is None:
         raise Http404()
-    selectors.person_for_record(request.user, certificate.person_id)  # themself or staff in reach, else 404
+    access_person(request.user, certificate.person_id, for_=Perm.PEOPLE_VIEW)  # themself or staff in reach, else 404
     response = HttpResponse(certificate_pdf.render(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
     response["Cache-Control"] = "no-store"

@@ -72,3 +72,21 @@ def access_elders(actor, elder_ids: Iterable, *, for_: str) -> list[Person]:
     if any(i not in found for i in ids):
         raise NotFound()
     return [found[i] for i in ids]
+
+
+def access_person(actor, person_id, *, for_: str) -> Person:
+    """A person's own records (service record, certificates): themself, or staff holding `for_` over
+    the person's station; anyone else gets NotFound. No proxy: a proxy acts for an elder's coins and
+    requests, not for their volunteer records."""
+    try:
+        person_id = int(person_id.pk if isinstance(person_id, Person) else person_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if actor is None or not getattr(actor, "pk", None):
+        raise NotFound()
+    if actor.pk == person_id:
+        return actor
+    person = Person.objects.filter(pk=person_id).filter(scope_q(actor, for_, "node__path")).first()
+    if person is None:
+        raise NotFound()
+    return person

@@ -3,6 +3,8 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from timebank.lib.pagination import Pages
+from timebank.orgs.roles import Perm
+from timebank.people.access import access_person
 
 from . import selectors, services
 from .schemas import CertificateOut, CourseOut, SessionSignupOut
@@ -25,5 +27,5 @@ def session_signup(request, session_id: int):
 @router.get("/people/{person_id}/certificates", response=list[CertificateOut], summary="A person's certificates")
 @paginate(Pages)
 def certificate_list(request, person_id: int):
-    person = selectors.person_for_certificates(request.auth, person_id)
+    person = access_person(request.auth, person_id, for_=Perm.PEOPLE_VIEW)
     return selectors.certificates_of(person)

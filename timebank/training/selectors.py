@@ -109,17 +109,3 @@ def orientation_done(person: Person) -> bool:
     from timebank.demands.models import Assignment, AssignmentStatus
 
     return Assignment.objects.filter(volunteer=person).exclude(status=AssignmentStatus.CANCELLED).exists()
-
-
-def person_for_certificates(actor, person_id) -> Person:
-    """The person whose certificates the actor may read: themself, or someone in their staff reach."""
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if getattr(actor, "pk", None) == person_id:
-        return actor
-    person = Person.objects.filter(pk=person_id).filter(scope_q(actor, Perm.PEOPLE_VIEW, "node__path")).first()
-    if person is None:
-        raise NotFound()
-    return person

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import domain_errors_as_http, form_error, run_and_report
+from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
+from timebank.people.access import access_person
 from timebank.people.models import Person
 
 from . import selectors, services
@@ -171,7 +173,7 @@ def attendance(request, pk: int):
 @domain_errors_as_http
 def certificates(request, person_pk: int | None = None):
     actor = request.user
-    person: Person = actor if person_pk is None else selectors.person_for_certificates(actor, person_pk)
+    person: Person = actor if person_pk is None else access_person(actor, person_pk, for_=Perm.PEOPLE_VIEW)
     now = timezone.now()
     return render(request, "training/certificates.html", {
         "person": person, "is_self": person.pk == actor.pk, "now": now,
