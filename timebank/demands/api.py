@@ -149,14 +149,11 @@ def demand_create(request, payload: DemandIn):
     # The elders are fetched through the one access layer (and checked there again by the service).
     elder = access_elder(actor, payload.elder_id, for_=Perm.DEMANDS_MANAGE) if payload.elder_id else None
     elders = access_elders(actor, payload.elder_ids, for_=Perm.DEMANDS_MANAGE)
-    with transaction.atomic():
-        demand = services.demand_create(
-            actor=actor, station=station, service_type=service_type, starts_at=payload.starts_at,
-            ends_at=payload.ends_at, elder=elder, elders=elders, for_community=payload.for_community,
-            address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
-            headcount=payload.headcount, notes=payload.notes, payer=payload.payer)
-        if payload.publish:
-            demand = services.demand_publish(actor=actor, demand=demand)
+    demand = services.demand_create(
+        actor=actor, station=station, service_type=service_type, starts_at=payload.starts_at,
+        ends_at=payload.ends_at, elder=elder, elders=elders, for_community=payload.for_community,
+        address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
+        headcount=payload.headcount, notes=payload.notes, payer=payload.payer, publish=payload.publish)
     return Status(201, _out(actor, selectors.demand_get(actor, demand.pk)))
 
 

@@ -223,9 +223,10 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
                   ends_at: dt.datetime, elder: Person | None = None, elders: Iterable[Person] = (),
                   for_community: bool = False, address: str = "", latitude: float | None = None,
                   longitude: float | None = None, headcount: int = 1, notes: str = "", payer: str = Payer.BRANCH,
-                  series: DemandSeries | None = None, check_actor: bool = True) -> Demand:
-    """A draft demand. Staff of the station publish for the elders in their own reach; an elder or
-    a proxy for the elder they act for. Every elder served is reached through `access_elders` (the
+                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False) -> Demand:
+    """A draft demand — or, with `publish`, published (or sent to review) in the same transaction.
+    Staff of the station publish for the elders in their own reach; an elder or a proxy for the elder
+    they act for. Every elder served is reached through `access_elders` (the
     same rule as the API and the pages), so another branch's elder is not found, whoever calls;
     someone who is not staff of the station reaches only themselves and the elders they are a
     proxy for, never through a staff role held elsewhere."""
@@ -266,6 +267,8 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
             demand.elders.set(elders)
         _audit(actor, "demand.created", demand, demand, type=service_type.code, starts_at=starts_at.isoformat(),
                headcount=headcount, payer=payer)
+        if publish:
+            demand = demand_publish(actor=actor, demand=demand)
     return demand
 
 

@@ -222,12 +222,10 @@ def request_new(request):
         starts_at, ends_at = form.moments()
         elder = data["elder"]
         try:
-            with transaction.atomic():
-                demand = services.demand_create(
-                    actor=actor, station=elder.node, service_type=data["service_type"], starts_at=starts_at,
-                    ends_at=ends_at, elder=elder, address=data["address"] or elder.address, notes=data["notes"],
-                    payer=data["payer"])
-                demand = services.demand_publish(actor=actor, demand=demand)
+            demand = services.demand_create(
+                actor=actor, station=elder.node, service_type=data["service_type"], starts_at=starts_at,
+                ends_at=ends_at, elder=elder, address=data["address"] or elder.address, notes=data["notes"],
+                payer=data["payer"], publish=True)
         except DomainError as err:
             form_error(form, err, DEMAND_FIELDS)
         else:
@@ -331,9 +329,7 @@ def demand_new(request):
                                      % {"count": series.demands.count()})
                     return redirect("demands:board")
                 demand = services.demand_create(actor=actor, starts_at=starts_at, ends_at=ends_at,
-                                                for_community=data["for_community"], **common)
-                if data["publish"]:
-                    demand = services.demand_publish(actor=actor, demand=demand)
+                                                for_community=data["for_community"], publish=data["publish"], **common)
         except DomainError as err:
             form_error(form, err, DEMAND_FIELDS)
         else:
