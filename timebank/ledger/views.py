@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without, run_and_report
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
@@ -314,42 +314,29 @@ def corrections(request):
                                                        "grants": selectors.grants_pending(actor)[:200]})
 
 
+def _four_eyes(request, pk: int, fetch, decide, approved: str, rejected: str):
+    """A second admin approves or rejects a request (a grant, a correction) on the corrections page."""
+    actor = request.user
+    item = fetch(actor, pk)
+    approve = request.POST.get("decision") == "approve"
+    run_and_report(request, lambda: decide(actor=actor, request=item, approve=approve), approved if approve else rejected)
+    return redirect("ledger:corrections")
+
+
 @login_required
 @require_POST
 @domain_errors_as_http
 def grant_decide(request, pk: int):
-    actor = request.user
-    grant_request = selectors.grant_request_get(actor, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        services.grant_decide(actor=actor, request=grant_request, approve=approve)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("The grant is approved and posted.") if approve
-                         else _("The grant is rejected; nothing was posted."))
-    return redirect("ledger:corrections")
+    return _four_eyes(request, pk, selectors.grant_request_get, services.grant_decide,
+                      _("The grant is approved and posted."), _("The grant is rejected; nothing was posted."))
 
 
 @login_required
 @require_POST
 @domain_errors_as_http
 def correction_decide(request, pk: int):
-    actor = request.user
-    correction = selectors.correction_get(actor, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        services.correction_decide(actor=actor, request=correction, approve=approve)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("The correction is approved and posted.") if approve
-                         else _("The correction is rejected; nothing was posted."))
-    return redirect("ledger:corrections")
+    return _four_eyes(request, pk, selectors.correction_get, services.correction_decide,
+                      _("The correction is approved and posted."), _("The correction is rejected; nothing was posted."))
 
 
 # ---- bank reports ----------------------------------------------------------------------------
