@@ -1,11 +1,12 @@
 """Finding people, always inside what the actor's roles reach."""
 from django.db.models import Q, QuerySet
 
-from timebank.lib.errors import NotFound
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.mobile import normalise_mobile
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
+from .exceptions import ProxyConfirmOwn, ProxyNotPending, SecondPersonRequired
 from .models import ApiToken, Person, ProxyLink, VolunteerStatus
 
 
@@ -112,14 +113,19 @@ def proxy_links_awaited_by(proxy) -> QuerySet[ProxyLink]:
     return ProxyLink.objects.pending().filter(proxy=proxy).select_related("elder").order_by("created_at", "pk")
 
 
-def may_confirm_proxy(actor, link: ProxyLink) -> bool:
-    """The elder, or staff who may edit the elder and neither asked for the link nor are its proxy."""
-    if actor is None or not getattr(actor, "pk", None) or not link.is_pending or actor.pk == link.proxy_id:
-        return False
-    if actor.pk == link.elder_id:
-        return True
-    return (actor.pk != link.created_by_id and link.elder.node is not None
-            and has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node))
+def proxy_confirm_refusal(actor, link: ProxyLink) -> DomainError | None:
+    """Why the actor may not confirm this link, or None when they may: the elder, or staff who may edit
+    the elder and neither asked for the link nor are its proxy (four eyes)."""
+    staff = link.elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node)
+    if actor.pk not in (link.elder_id, link.proxy_id) and not staff:
+        return NotFound()
+    if not link.is_pending:
+        return ProxyNotPending()
+    if actor.pk == link.proxy_id:
+        return ProxyConfirmOwn()
+    if actor.pk != link.elder_id and actor.pk == link.created_by_id:
+        return SecondPersonRequired()
+    return None
 
 
 def can_act_for(actor, elder: Person) -> bool:

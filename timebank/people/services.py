@@ -30,16 +30,13 @@ from .exceptions import (
     MobileTaken,
     NotAnElder,
     NotPending,
-    ProxyConfirmOwn,
     ProxyInvalid,
-    ProxyNotPending,
-    SecondPersonRequired,
     StationUnknown,
     TokenRevoked,
     TooYoung,
 )
 from .models import ApiToken, Person, PersonStatus, ProxyLink, ProxyRelation, VolunteerStatus
-from .selectors import can_see_full, reaches_every_role_of
+from .selectors import can_see_full, proxy_confirm_refusal, reaches_every_role_of
 
 CONSENT_VERSION = "2026-01"
 EDITABLE_FIELDS = ("name", "mobile", "address", "emergency_contact_name", "emergency_contact_phone", "status",
@@ -406,15 +403,9 @@ def proxy_confirm(*, actor, link: ProxyLink) -> ProxyLink:
                 .filter(pk=link.pk).first())
         if link is None:
             raise NotFound()
-        staff = link.elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node)
-        if actor.pk not in (link.elder_id, link.proxy_id) and not staff:
-            raise NotFound()
-        if not link.is_pending:
-            raise ProxyNotPending()
-        if actor.pk == link.proxy_id:
-            raise ProxyConfirmOwn()
-        if actor.pk != link.elder_id and actor.pk == link.created_by_id:
-            raise SecondPersonRequired()
+        refusal = proxy_confirm_refusal(actor, link)
+        if refusal is not None:
+            raise refusal
         if link.proxy.status != PersonStatus.ACTIVE:
             raise ProxyInvalid()
         link.confirmed_at, link.confirmed_by = timezone.now(), actor

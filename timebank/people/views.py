@@ -143,8 +143,8 @@ def _detail(request, person, *, status: int = 200, **extra):
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
-        "proxies": [(link, selectors.may_confirm_proxy(actor, link)) for link in selectors.proxy_links_of(person)]
-        if person.is_elder else [],
+        "proxies": [(link, selectors.proxy_confirm_refusal(actor, link) is None)
+                    for link in selectors.proxy_links_of(person)] if person.is_elder else [],
         "acts_for": selectors.elders_acted_for(person).select_related("node"),
         "grants": grants,
         "proxy_form": ProxyLinkForm(),
