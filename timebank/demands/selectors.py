@@ -125,7 +125,7 @@ def acts_for_demand(actor, demand: Demand) -> bool:
     elder_ids = {p.pk for p in elders_of(demand)}
     if actor.pk in elder_ids:
         return True
-    return ProxyLink.objects.filter(proxy=actor, elder_id__in=elder_ids, revoked_at__isnull=True).exists()
+    return ProxyLink.objects.active().filter(proxy=actor, elder_id__in=elder_ids).exists()
 
 
 def elder_shown_to(actor, demand: Demand) -> bool:
@@ -147,7 +147,7 @@ def demands_visible_to(actor) -> QuerySet[Demand]:
     for, and the published demands of their branch."""
     q = scope_q(actor, Perm.DEMANDS_VIEW, "station__path")
     if getattr(actor, "pk", None):
-        elder_ids = list(ProxyLink.objects.filter(proxy=actor, revoked_at__isnull=True).values_list("elder_id", flat=True))
+        elder_ids = list(ProxyLink.objects.active().filter(proxy=actor).values_list("elder_id", flat=True))
         elder_ids.append(actor.pk)
         q |= Q(created_by=actor) | Q(elder_id__in=elder_ids) | Q(elders__in=elder_ids)
         q |= Q(Exists(Assignment.objects.filter(demand=OuterRef("pk"), volunteer=actor)))

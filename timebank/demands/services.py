@@ -193,7 +193,7 @@ def demand_notify(people: Iterable, kind: str, demand: Demand | None, text: str 
 def _requesters(demand: Demand) -> list[Person]:
     """Who hears about a demand on the elder's side: its publisher, the elder(s) and their proxies."""
     elders = selectors.elders_of(demand)
-    proxies = [link.proxy for link in ProxyLink.objects.filter(elder__in=elders, revoked_at__isnull=True)
+    proxies = [link.proxy for link in ProxyLink.objects.active().filter(elder__in=elders)
                .select_related("proxy")]
     return [p for p in [demand.created_by, *elders, *proxies] if p is not None]
 
@@ -667,7 +667,10 @@ def service_record_paper(*, actor: Person, demand: Demand, volunteer: Person, st
             raise TimesInvalid(_("The service times must be in the past and around the planned time."))
         if not selectors.is_active_volunteer(volunteer) or volunteer.bank_id != demand.bank_id:
             raise NotEligible()
-        if volunteer.pk in {p.pk for p in selectors.elders_of(demand)}:
+        # Nobody records a service on paper for themselves, nor for whoever published the request (who may
+        # have spent an elder's coins on it): left unconfirmed it would credit them with no second person.
+        if volunteer.pk in {p.pk for p in selectors.elders_of(demand)} or volunteer.pk in (actor.pk,
+                                                                                         demand.created_by_id):
             raise OwnDemand()
         assignment = (Assignment.objects.select_for_update(of=("self",)).filter(demand=demand, volunteer=volunteer)
                       .exclude(status=AssignmentStatus.CANCELLED).first())

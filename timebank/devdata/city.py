@@ -380,7 +380,8 @@ class CityGenerator:
                 joined = _at(self.person_joined_us[pid - self.person_first]) + dt.timedelta(days=1)
                 rows.append((team.pk, pid, "approved", joined, joined, team.leader_id))
         members.write(rows)
-        links = RowWriter(ProxyLink, ["bank_id", "proxy_id", "elder_id", "relation", "created_at"], timings)
+        links = RowWriter(ProxyLink, ["bank_id", "proxy_id", "elder_id", "relation", "created_at", "confirmed_at"],
+                          timings)
         rows, self.relatives, taken = [], {}, set()
         for pid in self.volunteers[: len(self.volunteers) // 4]:
             elder = self.elders[rng.randrange(len(self.elders))]
@@ -388,7 +389,8 @@ class CityGenerator:
                 continue
             taken.add(elder)
             self.relatives[pid] = elder
-            rows.append((self.bank.pk, pid, elder, "child", _at(self.person_joined_us[pid - self.person_first])))
+            linked = _at(self.person_joined_us[pid - self.person_first])
+            rows.append((self.bank.pk, pid, elder, "child", linked, linked))
         links.write(rows)
         self.relative_list = list(self.relatives.items())
         self.created["teams"] = len(teams)

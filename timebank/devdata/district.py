@@ -14,7 +14,7 @@ from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Role
 from timebank.orgs.services import node_create, role_grant
 from timebank.people.models import Person, ProxyRelation
-from timebank.people.services import person_register, proxy_link, volunteer_decide
+from timebank.people.services import person_register, proxy_confirm, proxy_link, volunteer_decide
 
 DEMO_PASSWORD = "Demo#2026"
 PLATFORM_CODE = "shanghai"
@@ -338,7 +338,11 @@ class DemoDistrict:
             staff = self.station_staff[home]
             proxy = self.register(staff, home, name=name, sex=sex, birth=self.birth(30, 58), mobile=mobile)
             for elder in elder_group:
-                proxy_link(actor=self.station_staff[elder.node.code], elder=elder, proxy=proxy, relation=relations[i])
+                # Asked for by the station, confirmed by the branch admin (the elders have no phone).
+                link = proxy_link(actor=self.station_staff[elder.node.code], elder=elder, proxy=proxy,
+                                  relation=relations[i])
+                branch_admin = Person.objects.get(mobile=branch_admin_mobile(_branch_index(elder.node.parent.code)))
+                proxy_confirm(actor=branch_admin, link=link)
 
 
 def is_seeded() -> bool:

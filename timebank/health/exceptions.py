@@ -63,3 +63,9 @@ class ReadingInvalid(DomainError):
     code = "reading_invalid"
     message = _("This reading is not valid.")
     status = 422
+
+
+class ConsentBySelf(PermissionDenied):
+    code = "consent_by_self"
+    message = _("A proxy cannot record consent for themselves: the elder gives it, or another staff member "
+                "records it.")

@@ -30,7 +30,7 @@ PERIODS = {"30d": 30, "6m": 183, "1y": 365}
 
 def proxy_consents(elder: Person, proxy: Person) -> bool:
     """A live proxy link and a live health consent from the elder."""
-    return (ProxyLink.objects.filter(elder=elder, proxy=proxy, revoked_at__isnull=True).exists()
+    return (ProxyLink.objects.active().filter(elder=elder, proxy=proxy).exists()
             and ProxyHealthConsent.objects.filter(elder=elder, proxy=proxy, withdrawn_at__isnull=True).exists())
 
 
@@ -40,7 +40,7 @@ def consenting_proxies_of(elder_ids) -> dict[int, list[Person]]:
                 .values_list("elder_id", "proxy_id"))
     if not pairs:
         return {}
-    linked = set(ProxyLink.objects.filter(elder_id__in={e for e, _ in pairs}, revoked_at__isnull=True)
+    linked = set(ProxyLink.objects.active().filter(elder_id__in={e for e, _ in pairs})
                  .values_list("elder_id", "proxy_id"))
     people = Person.objects.in_bulk({p for _, p in pairs & linked})
     out: dict[int, list[Person]] = {}
@@ -282,7 +282,7 @@ def elder_for_consent(actor, elder_id) -> tuple[Person, bool]:
         raise NotFound() from None
     if actor.pk == elder.pk or (elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)):
         return elder, True
-    if (ProxyLink.objects.filter(elder=elder, proxy=actor, revoked_at__isnull=True).exists()
+    if (ProxyLink.objects.active().filter(elder=elder, proxy=actor).exists()
             or ProxyHealthConsent.objects.filter(elder=elder, proxy=actor, withdrawn_at__isnull=True).exists()):
         return elder, False
     raise NotFound()
@@ -290,7 +290,7 @@ def elder_for_consent(actor, elder_id) -> tuple[Person, bool]:
 
 def consent_rows(elder: Person, *, only_proxy: Person | None = None) -> list[dict]:
     """One row per live proxy of the elder (and anyone still holding a consent): shares now or not."""
-    links = {link.proxy_id: link for link in ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True)
+    links = {link.proxy_id: link for link in ProxyLink.objects.active().filter(elder=elder)
              .select_related("proxy")}
     live = {c.proxy_id: c for c in ProxyHealthConsent.objects.filter(elder=elder, withdrawn_at__isnull=True)
             .select_related("proxy")}

@@ -32,6 +32,7 @@ from .exceptions import (
     CardActiveExists,
     CardNotActive,
     CardUidTaken,
+    ConsentBySelf,
     DeviceSerialTaken,
     DeviceStationMismatch,
     NotAnElder,
@@ -731,8 +732,9 @@ def thresholds_set(*, actor, bank: Node, elder: Person | None = None, reason: st
 def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bool) -> bool:
     """Record (or withdraw) the elder's consent that this proxy sees their health values and hears about
     their alerts. Given by the elder themselves, or recorded by staff who may edit the elder (from a
-    signed paper form); withdrawn by the same people or by the proxy, for themselves. Returns whether
-    anything changed: asking for the state already in force changes nothing and writes no audit."""
+    signed paper form) — never by the proxy themselves, and only for a confirmed link; withdrawn by the
+    same people or by the proxy, for themselves. Returns whether anything changed: asking for the state
+    already in force changes nothing and writes no audit."""
     with transaction.atomic():
         elder = Person.objects.select_for_update(of=("self",)).select_related("node").filter(
             pk=elder.pk, is_elder=True).first()
@@ -741,7 +743,9 @@ def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bo
         may_decide = actor.pk == elder.pk or (elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node))
         if not may_decide and not (actor.pk == proxy.pk and not consent):
             raise NotFound()
-        linked = ProxyLink.objects.filter(elder=elder, proxy=proxy, revoked_at__isnull=True).exists()
+        if consent and actor.pk == proxy.pk:
+            raise ConsentBySelf()
+        linked = ProxyLink.objects.active().filter(elder=elder, proxy=proxy).exists()
         if consent and not linked:
             raise InvalidInput(_("This person is not the elder's proxy."), code="not_a_proxy")
         live = ProxyHealthConsent.objects.select_for_update().filter(elder=elder, proxy=proxy,

@@ -9,12 +9,15 @@ from timebank.demands.models import Assignment, AssignmentStatus
 from timebank.lib.errors import NotFound
 from timebank.lib.thresholds import parse_ascending
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import rules_for, scope_q
+from timebank.orgs.selectors import has_perm, rules_for, scope_q
 from timebank.people.models import Person
 
 from .models import CorrectionStatus, RecordCertificate, RecordCorrection
 
 SERVED = (AssignmentStatus.CONFIRMED, AssignmentStatus.CREDITED)
+# Whoever organises services records and certifies them (志愿服务条例 art. 19): the staff who publish
+# demands and record paper services. Seeing a person (people.view: auditors, medical staff) is not enough.
+CERTIFY = Perm.DEMANDS_MANAGE
 DEFAULT_THRESHOLDS = (100, 300, 600, 1000, 1500)
 
 
@@ -71,6 +74,11 @@ def summary_by_year_and_type(person: Person) -> dict:
         years.setdefault(year, {})
         years[year][name] = years[year].get(name, 0) + (a.served_minutes or 0)
     return years
+
+
+def may_certify(actor, person: Person) -> bool:
+    """Staff who may certify this volunteer's record; never their own."""
+    return person.pk != actor.pk and person.node is not None and has_perm(actor, CERTIFY, person.node)
 
 
 def corrections_visible_to(actor) -> QuerySet[RecordCorrection]:

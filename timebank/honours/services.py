@@ -19,9 +19,9 @@ from .models import CorrectionStatus, RecordCertificate, RecordCorrection
 def record_certificate_issue(*, actor: Person, person: Person, person_in_charge: str = "",
                              contact: str = "") -> RecordCertificate:
     """Staff of the volunteer's organisation certify the hours recorded so far."""
-    if person.node is None or not has_perm(actor, Perm.PEOPLE_VIEW, person.node):
+    if not selectors.may_certify(actor, person):
         raise NotFound()
-    issuer = next((n for n in nodes_with(actor, Perm.PEOPLE_VIEW) if person.node.path.startswith(n.path)),
+    issuer = next((n for n in nodes_with(actor, selectors.CERTIFY) if person.node.path.startswith(n.path)),
                   person.node)
     with transaction.atomic():
         now = timezone.now()

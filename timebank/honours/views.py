@@ -26,10 +26,6 @@ def _person(request, person_pk: int | None):
     return request.user if person_pk is None else access_person(request.user, person_pk, for_=Perm.PEOPLE_VIEW)
 
 
-def _may_issue(actor, person) -> bool:
-    return person.pk != actor.pk and person.node is not None and has_perm(actor, Perm.PEOPLE_VIEW, person.node)
-
-
 @login_required
 @domain_errors_as_http
 def record(request, person_pk: int | None = None):
@@ -44,7 +40,7 @@ def record(request, person_pk: int | None = None):
         "certificates": RecordCertificate.objects.filter(person=person).select_related("issuer")[:20],
         "corrections": person.record_corrections.select_related("assignment__demand__service_type")[:20]
         if person.pk == actor.pk else [],
-        "may_issue": _may_issue(actor, person),
+        "may_issue": selectors.may_certify(actor, person),
     })
 
 
@@ -71,7 +67,7 @@ def record_download(request, fmt: str, person_pk: int | None = None):
 def certificate_issue(request, person_pk: int):
     actor = request.user
     person = access_person(actor, person_pk, for_=Perm.PEOPLE_VIEW)
-    if not _may_issue(actor, person):
+    if not selectors.may_certify(actor, person):
         raise Http404()
     form = CertificateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -61,6 +61,12 @@ class GiftToSelf(InvalidInput):
     message = _("You cannot give coins to yourself.")
 
 
+class GiftToActor(DomainError):
+    code = "gift_to_actor"
+    message = _("Coins you spend for someone else cannot be given to yourself.")
+    status = 403
+
+
 class LimitExceeded(Conflict):
     code = "limit_exceeded"
     message = _("This is above the bank's limit.")

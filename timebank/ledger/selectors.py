@@ -52,7 +52,7 @@ def ledger_owner_get(actor, person_id) -> Person:
 
 def is_proxy_for(actor, owner: Person) -> bool:
     """True when the actor acts for `owner` through a live proxy link (not as staff)."""
-    return ProxyLink.objects.filter(proxy=actor, elder=owner, revoked_at__isnull=True).exists()
+    return ProxyLink.objects.active().filter(proxy=actor, elder=owner).exists()
 
 
 def gift_recipients(sender: Person) -> list[Person]:
@@ -60,7 +60,7 @@ def gift_recipients(sender: Person) -> list[Person]:
     proxy link), in the sender's bank: whom a gift may go to under the "relatives" rule."""
     from .services import RELATIVES
 
-    links = ProxyLink.objects.filter(revoked_at__isnull=True, relation__in=RELATIVES)
+    links = ProxyLink.objects.active().filter(relation__in=RELATIVES)
     ids = set(links.filter(proxy=sender).values_list("elder_id", flat=True))
     ids |= set(links.filter(elder=sender).values_list("proxy_id", flat=True))
     ids.discard(sender.pk)

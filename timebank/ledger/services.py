@@ -23,6 +23,7 @@ from .exceptions import (
     CorrectionInvalid,
     CurrencyMismatch,
     GiftNotAllowed,
+    GiftToActor,
     GiftToSelf,
     HoldAmountExceeded,
     HoldNotPending,
@@ -420,9 +421,9 @@ def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node
 
 
 def _is_relative(a: Person, b: Person) -> bool:
-    return ProxyLink.objects.filter(revoked_at__isnull=True, relation__in=RELATIVES).filter(
-        proxy=a, elder=b).exists() or ProxyLink.objects.filter(
-        revoked_at__isnull=True, relation__in=RELATIVES, proxy=b, elder=a).exists()
+    return ProxyLink.objects.active().filter(relation__in=RELATIVES).filter(
+        proxy=a, elder=b).exists() or ProxyLink.objects.active().filter(
+        relation__in=RELATIVES, proxy=b, elder=a).exists()
 
 
 def _can_spend_for(actor: Person, owner: Person) -> bool:
@@ -439,6 +440,8 @@ def gift_send(*, actor: Person, sender: Person, recipient: Person, amount: int, 
         raise AccountUnknown()
     if sender.pk == recipient.pk:
         raise GiftToSelf()
+    if recipient.pk == actor.pk:
+        raise GiftToActor()  # whoever acts for the sender (a proxy, staff) never pays themselves
     if recipient.bank_id != sender.bank_id:
         raise OtherBank()
     rules = rules_for(sender.bank)

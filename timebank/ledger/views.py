@@ -27,7 +27,8 @@ from .forms import CorrectionForm, DonationForm, GiftForm, GrantForm
 from .models import Account, Currency, Seal
 
 AMOUNT_FIELDS = {"insufficient_balance": "hours", "amount_invalid": "hours", "limit_exceeded": "hours",
-                 "gift_not_allowed": "recipient", "gift_to_self": "recipient", "other_bank": "recipient",
+                 "gift_not_allowed": "recipient", "gift_to_self": "recipient", "gift_to_actor": "recipient",
+                 "other_bank": "recipient",
                  "reason_required": "reason", "correction_too_large": "hours"}
 
 
@@ -174,7 +175,8 @@ def gift(request, pk: int | None = None):
     actor = request.user
     sender = _spender(request, pk)
     rules = rules_for(sender.bank)
-    relatives = selectors.gift_recipients(sender)
+    # Whoever acts for the sender cannot give the sender's coins to themselves: not offered either.
+    relatives = [p for p in selectors.gift_recipients(sender) if p.pk != actor.pk]
     any_member = rules.gift_recipients == "any"
     form = GiftForm(request.POST or None, relatives=relatives, any_member=any_member)
     context = {"owner": sender, "acting_for": sender.pk != actor.pk, "relatives": relatives, "any_member": any_member,

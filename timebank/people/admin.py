@@ -16,7 +16,7 @@ class PersonAdmin(ReadOnlyAdmin):
 
 @admin.register(ProxyLink)
 class ProxyLinkAdmin(ReadOnlyAdmin):
-    list_display = ("proxy", "elder", "relation", "created_at", "revoked_at")
+    list_display = ("proxy", "elder", "relation", "created_at", "confirmed_at", "confirmed_by", "revoked_at")
 
 
 @admin.register(ApiToken)

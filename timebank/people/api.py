@@ -1,4 +1,4 @@
-"""People endpoints: tokens, the signed-in user, the people register and volunteer sign-up."""
+"""People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -6,10 +6,23 @@ from ninja.pagination import paginate
 
 from timebank.lib.errors import DomainError
 from timebank.lib.pagination import Pages
+from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
-from .schemas import IdentityOut, MeOut, PersonIn, PersonOut, PersonPatch, SignupIn, TokenIn, TokenOut, VolunteerSignupOut
+from .schemas import (
+    IdentityOut,
+    MeOut,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    ProxyLinkIn,
+    ProxyLinkOut,
+    SignupIn,
+    TokenIn,
+    TokenOut,
+    VolunteerSignupOut,
+)
 
 router = Router(tags=["people"])
 
@@ -90,6 +103,46 @@ def people_update(request, person_id: int, payload: PersonPatch):
         changes["node"] = changes.pop("station_id")
     changes = {k: v for k, v in changes.items() if v is not None or k in ("mobile",)}
     return services.person_update(actor=request.auth, person=person, **changes)
+
+
+@router.get("/proxy-links", response=list[ProxyLinkOut],
+            summary="Proxy links you may see: of elders in your reach, or your own as elder or proxy")
+@paginate(Pages)
+def proxy_link_list(request, status: str = Query("", pattern="^(|pending|active|revoked)$"),
+                    elder_id: int | None = Query(None, ge=1, le=2**63 - 1)):
+    links = selectors.proxy_links_visible_to(request.auth)
+    if status == "pending":
+        links = links.pending()
+    elif status == "active":
+        links = links.active()
+    elif status == "revoked":
+        links = links.filter(revoked_at__isnull=False)
+    if elder_id:
+        links = links.filter(elder_id=elder_id)
+    return links.order_by("-created_at", "-pk")
+
+
+@router.post("/proxy-links", response={201: ProxyLinkOut},
+             summary="Ask for a proxy link (staff); it waits for the elder's or a second staff member's confirmation")
+def proxy_link_create(request, payload: ProxyLinkIn):
+    actor = request.auth
+    elder = selectors.person_get(actor, payload.elder_id, Perm.PEOPLE_EDIT)
+    proxy = selectors.person_get(actor, payload.proxy_id)
+    return Status(201, services.proxy_link(actor=actor, elder=elder, proxy=proxy, relation=payload.relation))
+
+
+@router.post("/proxy-links/{link_id}/confirm", response=ProxyLinkOut,
+             summary="Confirm a pending link: the elder, or staff who neither asked for it nor are its proxy")
+def proxy_link_confirm(request, link_id: int):
+    link = selectors.proxy_link_get(request.auth, link_id)
+    return services.proxy_confirm(actor=request.auth, link=link)
+
+
+@router.post("/proxy-links/{link_id}/revoke", response=ProxyLinkOut,
+             summary="End a link or withdraw a request (staff); the elder may decline a request")
+def proxy_link_revoke(request, link_id: int):
+    link = selectors.proxy_link_get(request.auth, link_id)
+    return services.proxy_unlink(actor=request.auth, link=link)
 
 
 @router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")

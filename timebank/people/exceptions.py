@@ -1,7 +1,7 @@
 """Errors raised when registering, changing or finding people."""
 from django.utils.translation import gettext_lazy as _
 
-from timebank.lib.errors import Conflict, DomainError, InvalidInput
+from timebank.lib.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 
 
 class IdNumberInvalid(InvalidInput):
@@ -52,6 +52,21 @@ class NotPending(Conflict):
 class ProxyInvalid(InvalidInput):
     code = "proxy_invalid"
     message = _("This person cannot be linked as a proxy for this elder.")
+
+
+class ProxyNotPending(Conflict):
+    code = "proxy_not_pending"
+    message = _("This proxy link is not waiting for confirmation.")
+
+
+class ProxyConfirmOwn(PermissionDenied):
+    code = "proxy_confirm_own"
+    message = _("You cannot confirm a link that makes you the proxy.")
+
+
+class SecondPersonRequired(PermissionDenied):
+    code = "second_person_required"
+    message = _("The elder or another staff member must confirm a link you asked for.")
 
 
 class NotAnElder(InvalidInput):

@@ -103,8 +103,21 @@ class ProxyRelation(models.TextChoices):
     NEIGHBOUR = "neighbour", _("Neighbour or friend")
 
 
+class ProxyLinkQuerySet(models.QuerySet):
+    def active(self) -> "ProxyLinkQuerySet":
+        """Links in force: confirmed and not revoked. Only these let a proxy act for the elder."""
+        return self.filter(revoked_at__isnull=True, confirmed_at__isnull=False)
+
+    def pending(self) -> "ProxyLinkQuerySet":
+        """Links asked for and waiting for the elder's (or a second staff member's) confirmation."""
+        return self.filter(revoked_at__isnull=True, confirmed_at__isnull=True)
+
+
 class ProxyLink(models.Model):
-    """`proxy` may act for `elder` (publish a need, confirm a service) until revoked."""
+    """`proxy` may act for `elder` (publish a need, confirm a service) once confirmed, until revoked.
+    Staff ask for a link (`confirmed_at` empty); the elder or a second staff member confirms it. A row
+    written directly (fixtures, generated data) is confirmed when written; `people.services.proxy_link`,
+    the way in for people, writes it pending."""
 
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
     proxy = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proxy_for")
@@ -112,17 +125,32 @@ class ProxyLink(models.Model):
     relation = models.CharField(_("relation"), max_length=20, choices=ProxyRelation.choices)
     created_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    confirmed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProxyLinkQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["proxy", "elder"], condition=models.Q(revoked_at__isnull=True),
                                     name="people_one_active_proxy_link"),
             models.CheckConstraint(condition=~models.Q(proxy=models.F("elder")), name="people_proxy_not_self"),
+            # Four eyes: nobody confirms a link that makes them the proxy, and the staff member who asked
+            # for a link is not the one who confirms it (the elder confirming their own request may).
+            models.CheckConstraint(
+                condition=models.Q(confirmed_by__isnull=True) | (
+                    ~models.Q(confirmed_by=models.F("proxy"))
+                    & (~models.Q(confirmed_by=models.F("created_by")) | models.Q(confirmed_by=models.F("elder")))),
+                name="people_proxy_confirmed_by_another"),
         ]
 
     def __str__(self) -> str:
         return f"{self.proxy} → {self.elder}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.revoked_at is None and self.confirmed_at is None
 
 
 class ApiToken(models.Model):

@@ -114,3 +114,30 @@ class VolunteerSignupOut(Schema):
     id: int
     name: str
     volunteer_status: str
+
+
+class ProxyLinkIn(Schema):
+    elder_id: int = Field(..., ge=1, le=2**63 - 1)
+    proxy_id: int = Field(..., ge=1, le=2**63 - 1)
+    relation: str = Field(..., max_length=20, description="child, spouse, relative, social_worker or neighbour")
+
+
+class ProxyLinkOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str = Field(..., alias="elder.name")
+    proxy_id: int
+    proxy_name: str = Field(..., alias="proxy.name")
+    relation: str
+    status: str = Field(..., description="pending (waits for the elder or a second staff member), active or revoked")
+    created_at: dt.datetime
+    created_by_id: int | None
+    confirmed_at: dt.datetime | None
+    confirmed_by_id: int | None
+    revoked_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        if obj.revoked_at is not None:
+            return "revoked"
+        return "pending" if obj.confirmed_at is None else "active"

@@ -1,11 +1,12 @@
 """Finding people, always inside what the actor's roles reach."""
 from django.db.models import Q, QuerySet
 
-from timebank.lib.errors import NotFound
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.mobile import normalise_mobile
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
+from .exceptions import ProxyConfirmOwn, ProxyNotPending, SecondPersonRequired
 from .models import ApiToken, Person, ProxyLink, VolunteerStatus
 
 
@@ -34,7 +35,7 @@ def people_search(actor, *, query: str = "", role: str = "", status: str = "", s
     elif role == "volunteer":
         people = people.filter(is_volunteer=True)
     elif role == "proxy":
-        people = people.filter(proxy_for__revoked_at__isnull=True, proxy_for__isnull=False).distinct()
+        people = people.filter(proxy_for__revoked_at__isnull=True, proxy_for__confirmed_at__isnull=False).distinct()
     if status:
         people = people.filter(status=status)
     if volunteer_status:
@@ -64,21 +65,77 @@ def approval_queue(actor) -> QuerySet[Person]:
 
 
 def elders_acted_for(actor) -> QuerySet[Person]:
-    """Elders this person may act for as a proxy."""
-    return Person.objects.filter(proxies__proxy=actor, proxies__revoked_at__isnull=True).distinct()
+    """Elders this person may act for as a proxy (confirmed links only)."""
+    return Person.objects.filter(proxies__proxy=actor, proxies__revoked_at__isnull=True,
+                                 proxies__confirmed_at__isnull=False).distinct()
 
 
-def proxies_of(elder: Person) -> QuerySet[ProxyLink]:
-    return ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True).select_related("proxy")
+def proxy_links_of(elder: Person) -> QuerySet[ProxyLink]:
+    """The elder's links in force and those waiting for confirmation, oldest first."""
+    return (ProxyLink.objects.filter(elder=elder, revoked_at__isnull=True)
+            .select_related("elder__node", "proxy", "created_by").order_by("created_at", "pk"))
+
+
+def proxy_links_visible_to(actor) -> QuerySet[ProxyLink]:
+    """Links the actor may see: of elders in their people reach, their own as elder or as proxy."""
+    q = scope_q(actor, Perm.PEOPLE_VIEW, "elder__node__path")
+    if getattr(actor, "pk", None):
+        q |= Q(elder=actor) | Q(proxy=actor)
+    return ProxyLink.objects.filter(q).select_related("elder__node", "proxy", "created_by", "confirmed_by")
+
+
+def proxy_link_get(actor, link_id) -> ProxyLink:
+    try:
+        return proxy_links_visible_to(actor).get(pk=int(link_id))
+    except (ProxyLink.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound() from None
+
+
+def proxy_links_to_confirm(actor) -> QuerySet[ProxyLink]:
+    """Pending links the actor may confirm: as staff who may edit the elder (not their own requests,
+    not links that would make them the proxy), or as the elder. Oldest first."""
+    if actor is None or not getattr(actor, "pk", None):
+        return ProxyLink.objects.none()
+    staff = ProxyLink.objects.filter(scope_q(actor, Perm.PEOPLE_EDIT, "elder__node__path")).exclude(
+        proxy=actor).exclude(created_by=actor)
+    return (ProxyLink.objects.pending().filter(Q(pk__in=staff.values("pk")) | Q(elder=actor))
+            .select_related("elder__node", "proxy", "created_by").order_by("created_at", "pk"))
+
+
+def proxy_links_asked_by(actor) -> QuerySet[ProxyLink]:
+    """Pending links this staff member asked for: someone else confirms them."""
+    return (ProxyLink.objects.pending().filter(created_by=actor).select_related("elder__node", "proxy")
+            .order_by("created_at", "pk"))
+
+
+def proxy_links_awaited_by(proxy) -> QuerySet[ProxyLink]:
+    """Pending links that would let this person act for an elder, once confirmed."""
+    return ProxyLink.objects.pending().filter(proxy=proxy).select_related("elder").order_by("created_at", "pk")
+
+
+def proxy_confirm_refusal(actor, link: ProxyLink) -> DomainError | None:
+    """Why the actor may not confirm this link, or None when they may: the elder, or staff who may edit
+    the elder and neither asked for the link nor are its proxy (four eyes)."""
+    staff = link.elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, link.elder.node)
+    if actor.pk not in (link.elder_id, link.proxy_id) and not staff:
+        return NotFound()
+    if not link.is_pending:
+        return ProxyNotPending()
+    if actor.pk == link.proxy_id:
+        return ProxyConfirmOwn()
+    if actor.pk != link.elder_id and actor.pk == link.created_by_id:
+        return SecondPersonRequired()
+    return None
 
 
 def can_act_for(actor, elder: Person) -> bool:
-    """The elder themselves, a linked proxy, or staff whose reach includes the elder's station."""
+    """The elder themselves, a proxy whose link is confirmed, or staff whose reach includes the
+    elder's station."""
     if actor is None or not getattr(actor, "pk", None):
         return False
     if actor.pk == elder.pk:
         return True
-    if ProxyLink.objects.filter(proxy=actor, elder=elder, revoked_at__isnull=True).exists():
+    if ProxyLink.objects.active().filter(proxy=actor, elder=elder).exists():
         return True
     return elder.node is not None and has_perm(actor, Perm.PEOPLE_EDIT, elder.node)
 

@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
-from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
+from timebank.lib.pages import (
+    domain_errors_as_http,
+    export_format,
+    form_error,
+    page_of,
+    query_without,
+    safe_next,
+    table_download,
+)
 from timebank.orgs.context_processors import staff_sections
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
@@ -68,10 +76,13 @@ def home(request):
         context = {
             "grants": active_grants(actor),
             "pending_count": selectors.approval_queue(actor).count() if sections["approve"] else 0,
+            "proxy_count": selectors.proxy_links_to_confirm(actor).count() if sections["register"] else 0,
         }
         return render(request, "people/home_staff.html", context)
     return render(request, "people/home_member.html", {
         "person": actor, "acts_for": selectors.elders_acted_for(actor).select_related("node"),
+        "proxy_requests": selectors.proxy_links_to_confirm(actor).filter(elder=actor),
+        "proxy_waiting": selectors.proxy_links_awaited_by(actor),
         "pending": actor.volunteer_status == VolunteerStatus.PENDING,
     })
 
@@ -130,7 +141,8 @@ def _detail(request, person, *, status: int = 200, **extra):
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
-        "proxies": selectors.proxies_of(person) if person.is_elder else [],
+        "proxies": [(link, selectors.proxy_confirm_refusal(actor, link) is None)
+                    for link in selectors.proxy_links_of(person)] if person.is_elder else [],
         "acts_for": selectors.elders_acted_for(person).select_related("node"),
         "grants": grants,
         "proxy_form": ProxyLinkForm(),
@@ -206,7 +218,8 @@ def proxy_add(request, pk: int):
             except DomainError as err:
                 form_error(form, err, {"relation_invalid": "relation"})
             else:
-                messages.success(request, _("%(proxy)s may now act for %(elder)s.") % {
+                messages.success(request, _("%(proxy)s is linked to %(elder)s and may act for them once the elder "
+                                            "or another staff member confirms the link.") % {
                     "proxy": proxy.name, "elder": elder.name})
                 return redirect("people:detail", pk=elder.pk)
     return _detail(request, elder, proxy_form=form, status=422)
@@ -218,13 +231,59 @@ def proxy_add(request, pk: int):
 def proxy_remove(request, pk: int, link_pk: int):
     actor = request.user
     elder = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
-    link = selectors.proxies_of(elder).filter(pk=link_pk).first()
+    link = selectors.proxy_links_of(elder).filter(pk=link_pk).first()
     if link is None:
         raise Http404()
     services.proxy_unlink(actor=actor, link=link)
     messages.success(request, _("%(proxy)s no longer acts for %(elder)s.") % {
         "proxy": link.proxy.name, "elder": elder.name})
     return redirect("people:detail", pk=elder.pk)
+
+
+@login_required
+def proxy_links(request):
+    """Staff: proxy links waiting for a second person — those this staff member may confirm, and those
+    they asked for themselves (someone else confirms them)."""
+    actor = request.user
+    if not has_perm(actor, Perm.PEOPLE_EDIT):
+        raise Http404()
+    to_confirm = selectors.proxy_links_to_confirm(actor).exclude(elder=actor)
+    return render(request, "people/proxy_links.html", {"page": page_of(request, to_confirm),
+                                                       "asked": selectors.proxy_links_asked_by(actor)[:100]})
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def proxy_confirm(request, link_pk: int):
+    """The elder (on their home page) or a second staff member confirms a pending link."""
+    actor = request.user
+    link = selectors.proxy_link_get(actor, link_pk)
+    default = reverse("people:home") if actor.pk == link.elder_id else reverse("people:proxy_links")
+    try:
+        services.proxy_confirm(actor=actor, link=link)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    else:
+        messages.success(request, _("%(proxy)s may now act for %(elder)s.") % {
+            "proxy": link.proxy.name, "elder": link.elder.name})
+    return redirect(safe_next(request, default))
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def proxy_decline(request, link_pk: int):
+    """The elder says no to a link staff asked for."""
+    actor = request.user
+    link = selectors.proxy_link_get(actor, link_pk)
+    if link.elder_id != actor.pk or not link.is_pending:
+        raise Http404()
+    services.proxy_unlink(actor=actor, link=link)
+    messages.success(request, _("%(proxy)s will not act for you.") % {"proxy": link.proxy.name})
+    return redirect("people:home")
 
 
 @login_required

@@ -147,12 +147,12 @@ def ranking(actor, year: int | None = None) -> list[tuple[Supplier, int]]:
 
 # ---- orders ----------------------------------------------------------------------------------
 
-def orders_visible_to(actor) -> QuerySet[SupplierOrder]:
-    """Staff: orders for elders at stations in reach. Supplier staff: their supplier's. Members:
-    orders for themselves or the elders they act for."""
-    q = scope_q(actor, Perm.SUPPLIERS_VIEW, "station__path") | Q(supplier_id__in=member_supplier_ids(actor))
+def orders_visible_to(actor, perm: str = Perm.SUPPLIERS_VIEW) -> QuerySet[SupplierOrder]:
+    """Staff: orders for elders at stations in reach (with `perm`). Supplier staff: their supplier's.
+    Members: orders for themselves or the elders they act for."""
+    q = scope_q(actor, perm, "station__path") | Q(supplier_id__in=member_supplier_ids(actor))
     if getattr(actor, "pk", None):
-        elder_ids = list(ProxyLink.objects.filter(proxy=actor, revoked_at__isnull=True).values_list("elder_id", flat=True))
+        elder_ids = list(ProxyLink.objects.active().filter(proxy=actor).values_list("elder_id", flat=True))
         q |= Q(elder_id__in=[actor.pk, *elder_ids]) | Q(booked_by=actor)
     return SupplierOrder.objects.filter(q).select_related("supplier", "service_type", "elder", "station")
 

@@ -456,6 +456,14 @@ def _supplier_side(actor, order: SupplierOrder) -> None:
         raise NotFound()
 
 
+def _elder_side(actor, order: SupplierOrder) -> None:
+    """The elder, a confirmed proxy, staff who may act for the elder, or station staff who confirm
+    services on the elder's behalf. Seeing the order (suppliers.view, an auditor) never lets anyone
+    cancel or confirm it."""
+    if not can_act_for(actor, order.elder) and not has_perm(actor, Perm.DEMANDS_MANAGE, order.station):
+        raise PermissionDenied()
+
+
 def order_accept(*, actor: Person, order: SupplierOrder) -> SupplierOrder:
     with transaction.atomic():
         order = _lock_order(actor, order)
@@ -503,8 +511,7 @@ def order_cancel(*, actor: Person, order: SupplierOrder, reason: str = "") -> Su
     reason = _text(reason, 200)
     with transaction.atomic():
         order = _lock_order(actor, order)
-        if not can_act_for(actor, order.elder) and not has_perm(actor, Perm.SUPPLIERS_VIEW, order.station):
-            raise NotFound()
+        _elder_side(actor, order)
         if order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED):
             raise InvalidTransition()
         if order.demand_id:
@@ -581,9 +588,8 @@ def order_confirm(*, actor: Person | None, order: SupplierOrder, rating: int | N
         order = _lock_order(actor, order)
         if actor is not None and order.supplier_id in selectors.member_supplier_ids(actor):
             raise PermissionDenied()
-        if actor is not None and not can_act_for(actor, order.elder) and not has_perm(
-                actor, Perm.SUPPLIERS_VIEW, order.station):
-            raise NotFound()
+        if actor is not None:
+            _elder_side(actor, order)
         if order.status != OrderStatus.DONE:
             raise InvalidTransition()
         if order.hold_id and order.demand_id is None:
@@ -801,8 +807,10 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
                    order: SupplierOrder | None = None, severity: str = Severity.MINOR,
                    photos: Iterable = ()) -> Complaint:
     """An elder, proxy, volunteer or staff member complains about a supplier, a volunteer or a
-    service record they can see. The station where it happened owns it first."""
-    from timebank.demands.selectors import demands_visible_to
+    service record they can see. The station where it happened owns it first. Staff reach counts
+    through complaints.handle: an auditor who reads every order and record files no complaint about
+    them (a complaint can end in a suspension or a coin correction)."""
+    from timebank.demands.selectors import acts_for_demand, demands_visible_to
 
     complainant = complainant or actor
     if complainant.pk != actor.pk and not can_act_for(actor, complainant):
@@ -821,14 +829,14 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
     node = None
     if subject == ComplaintSubject.SUPPLIER:
         if order is not None:
-            if not selectors.orders_visible_to(actor).filter(pk=order.pk).exists():
+            if not selectors.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=order.pk).exists():
                 raise NotFound()
             supplier, node = order.supplier, order.station
         if supplier is None:
             raise SubjectRequired()
         if node is None:
-            if not (selectors.suppliers_visible_to(actor).filter(pk=supplier.pk).exists()
-                    or selectors.orders_visible_to(actor).filter(supplier=supplier).exists()
+            if not (selectors.suppliers_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=supplier.pk).exists()
+                    or selectors.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(supplier=supplier).exists()
                     or (complainant.node is not None and selectors.serves(supplier, complainant.node))):
                 raise NotFound()
             node = complainant.node if complainant.node and complainant.bank_id == supplier.bank_id else supplier.node
@@ -837,6 +845,9 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
             raise SubjectRequired()
         if not demands_visible_to(actor).filter(pk=assignment.demand_id).exists():
             raise NotFound()
+        if not (assignment.volunteer_id == actor.pk or acts_for_demand(actor, assignment.demand)
+                or has_perm(actor, Perm.COMPLAINTS_HANDLE, assignment.demand.station)):
+            raise PermissionDenied()
         volunteer, node = assignment.volunteer, assignment.demand.station
     else:
         if volunteer is None or not volunteer.is_volunteer:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.demands.models import ServiceType
-from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.errors import DomainError, NotFound, PermissionDenied
 from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, safe_next, table_download
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
@@ -290,7 +290,7 @@ def order_action(request, order_id: int, action: str):
     try:
         handlers[action](actor=request.user, order=order)
         messages.success(request, _("Done."))
-    except NotFound:
+    except (NotFound, PermissionDenied):
         raise
     except DomainError as err:
         messages.error(request, str(err.message))
@@ -368,7 +368,7 @@ def order_confirm(request, order_id: int):
         try:
             services.order_confirm(actor=request.user, order=order, rating=form.cleaned_data["rating"],
                                    comment=form.cleaned_data["comment"])
-        except NotFound:
+        except (NotFound, PermissionDenied):
             raise
         except DomainError as err:
             form_error(form, err)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from timebank.audit.models import AuditEvent
 from timebank.devdata.district import DEMO_LOGINS, DEMO_PASSWORD, demo_logins_table
@@ -46,6 +47,8 @@ def test_it_registers_elders_volunteers_and_proxies_who_pass_the_banks_own_check
     assert volunteers.filter(volunteer_status=VolunteerStatus.PENDING).exists()
     assert volunteers.filter(volunteer_status=VolunteerStatus.APPROVED).count() > volunteers.count() * 3 // 4
     assert ProxyLink.objects.values("proxy").distinct().count() >= 5
+    assert not ProxyLink.objects.pending().exists()  # each asked for by a station, confirmed by its branch
+    assert not ProxyLink.objects.filter(confirmed_by=F("created_by")).exists()
     for person in Person.objects.all():
         number = resident_id.parse(field_crypto.decrypt(person.id_number_encrypted))
         assert number.number.startswith("310110") and number.birth_date == person.birth_date

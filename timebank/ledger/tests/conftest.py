@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from timebank.ledger import services
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
-from timebank.people.services import proxy_link
+from timebank.people.services import proxy_confirm, proxy_link
 
 
 @pytest.fixture
@@ -23,8 +23,10 @@ def fund(world):
 
 @pytest.fixture
 def family(world):
-    """张家属 is registered as the child of the elder 张晓明 (and so may act for him)."""
-    return proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.proxy, relation="child")
+    """张家属 is registered as the child of the elder 张晓明 (and so may act for him): asked for by the
+    station, confirmed by the branch admin."""
+    link = proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.proxy, relation="child")
+    return proxy_confirm(actor=world.branch_admin, link=link)
 
 
 @pytest.fixture

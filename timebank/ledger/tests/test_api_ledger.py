@@ -92,10 +92,11 @@ def test_transfers_are_listed_newest_first_with_a_cursor(funded, api_client):
 
 
 def test_a_proxy_can_donate_for_the_elder_they_help(funded, api_client):
-    from timebank.people.services import proxy_link
+    from timebank.people.services import proxy_confirm, proxy_link
     services.transfer_post(debit=services.system_account(funded.branch_a, AccountKind.ISSUANCE),
                            credit=services.member_account(funded.elder), amount=120, kind=TransferKind.GRANT)
-    proxy_link(actor=funded.station_staff, elder=funded.elder, proxy=funded.proxy, relation="child")
+    link = proxy_link(actor=funded.station_staff, elder=funded.elder, proxy=funded.proxy, relation="child")
+    proxy_confirm(actor=funded.branch_admin, link=link)
     api_client.login_as(funded.proxy)
     response = gift(api_client, "d1", kind="donation", amount=60, from_person_id=funded.elder.pk)
     assert response.status_code == 201

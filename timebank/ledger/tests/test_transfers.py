@@ -17,7 +17,7 @@ from timebank.ledger.exceptions import (
 )
 from timebank.ledger.models import AccountKind, Currency, Transfer, TransferKind, TransferStatus
 from timebank.orgs.services import bank_rules_set
-from timebank.people.services import proxy_link
+from timebank.people.services import proxy_confirm, proxy_link
 
 
 def fund(world, person, minutes):
@@ -134,7 +134,10 @@ def test_gifts_go_to_registered_relatives_only_by_default(world):
     with pytest.raises(GiftToSelf):
         services.gift_send(actor=world.volunteer, sender=world.volunteer, recipient=world.volunteer, amount=60)
     world.elder.is_elder = True
-    proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.volunteer, relation="child")
+    link = proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.volunteer, relation="child")
+    with pytest.raises(GiftNotAllowed):  # not a relative until the link is confirmed
+        services.gift_send(actor=world.volunteer, sender=world.volunteer, recipient=world.elder, amount=60)
+    proxy_confirm(actor=world.branch_admin, link=link)
     services.gift_send(actor=world.volunteer, sender=world.volunteer, recipient=world.elder, amount=60)
     assert services.member_account(world.elder).balance == 60
 

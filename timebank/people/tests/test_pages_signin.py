@@ -34,9 +34,10 @@ def test_the_navigation_follows_the_role(world, client):
 
 
 def test_a_member_sees_their_own_card_with_masked_numbers_and_the_elders_they_act_for(world, client):
-    from timebank.people.services import proxy_link
+    from timebank.people.services import proxy_confirm, proxy_link
 
-    proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.proxy, relation="child")
+    link = proxy_link(actor=world.station_staff, elder=world.elder, proxy=world.proxy, relation="child")
+    proxy_confirm(actor=world.branch_admin, link=link)
     client.force_login(world.proxy)
     page = client.get("/").content.decode()
     assert "body class=\"member" in page
