@@ -5,6 +5,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib import keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -13,15 +15,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-# The development key is public on purpose; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdef")
+# Production (DEBUG off) refuses to start without its own secret key, field keys and lookup-hash key
+# (timebank/lib/keys.py; docs/SECURITY.md, "Secrets"). Development runs on a public key and keys derived from it.
+_keys = keys.load(os.environ, debug=DEBUG)
+SECRET_KEY = _keys.secret_key
+SECRET_KEY_FALLBACKS = _keys.secret_key_fallbacks
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 TRUST_X_FORWARDED_FOR = env_bool("TIMEBANK_TRUST_X_FORWARDED_FOR", False)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-# Keys for personal data at rest. Derived from SECRET_KEY in development; production sets both.
-FIELD_ENCRYPTION_KEY = os.environ.get("TIMEBANK_FIELD_KEY", "")
-LOOKUP_HASH_KEY = os.environ.get("TIMEBANK_HASH_KEY", "")
+# Keys for personal data at rest (timebank/lib/field_crypto.py): Fernet keys, the first encrypts and all
+# decrypt (rotate with `manage.py field_keys_rotate`); the lookup hash's HMAC key never changes with them.
+FIELD_ENCRYPTION_KEYS = _keys.field_keys
+LOOKUP_HASH_KEY = _keys.hash_key
 
 INSTALLED_APPS = [
     "django.contrib.admin",
