@@ -14,6 +14,8 @@ ACTION_LABELS = {
     "proxy.unlinked": _("Proxy unlinked"),
     "token.created": _("API token created"),
     "token.revoked": _("API token revoked"),
+    "token.revoked_all": _("API tokens revoked by a password change"),
+    "field_keys.rotated": _("Personal data re-encrypted with a new key"),
     "org.node_created": _("Unit created"),
     "org.node_updated": _("Unit changed"),
     "org.node_closed": _("Unit closed"),

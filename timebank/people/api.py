@@ -4,12 +4,23 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from timebank.lib.errors import DomainError
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
-from .schemas import IdentityOut, MeOut, PersonIn, PersonOut, PersonPatch, SignupIn, SignupOut, TokenIn, TokenOut
+from .schemas import (
+    IdentityOut,
+    MeOut,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    SignupIn,
+    SignupOut,
+    TokenIn,
+    TokenInfoOut,
+    TokenOut,
+)
 
 router = Router(tags=["people"])
 
@@ -41,7 +52,22 @@ def token_create(request, payload: TokenIn):
             raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff."))
         raise LoginFailed(_("The mobile number or password is wrong."))
     token, raw = services.api_token_create(actor=person, name=payload.name)
-    return {"token": raw, "id": token.pk, "name": token.name}
+    return {"token": raw, "id": token.pk, "name": token.name, "expires_at": token.expires_at}
+
+
+@router.get("/tokens", response=list[TokenInfoOut], summary="Your API tokens (never their secrets)")
+@paginate(Pages)
+def tokens_list(request):
+    return selectors.api_tokens_of(request.auth)
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of your API tokens")
+def token_revoke(request, token_id: int):
+    token = selectors.api_tokens_of(request.auth).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    services.api_token_revoke(actor=request.auth, token=token)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in person and their roles")

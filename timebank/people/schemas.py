@@ -16,6 +16,18 @@ class TokenOut(Schema):
     token: str
     id: int
     name: str
+    expires_at: dt.datetime | None = None
+
+
+class TokenInfoOut(Schema):
+    """One of your tokens, without its secret."""
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
 
 
 class GrantOut(Schema):

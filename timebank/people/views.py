@@ -350,7 +350,7 @@ def tokens(request):
         created = {"token": token, "raw": raw}
         form = TokenCreateForm()
     response = render(request, "people/tokens.html", {
-        "form": form, "tokens": selectors.api_tokens_of(actor), "created": created,
+        "form": form, "tokens": selectors.api_tokens_of(actor), "created": created, "now": timezone.now(),
     }, status=422 if form.errors else 200)
     if created:
         response["Cache-Control"] = "no-store"
