@@ -241,9 +241,9 @@ def settlement(request, supplier_id: int):
         return redirect(f"{request.path}?month={month:%Y-%m}")
     report = selectors.settlement(request.user, supplier, month)
     if request.GET.get("export") == "xlsx":
-        from openpyxl import Workbook
+        from timebank.lib.xlsx import EscapingWorkbook
 
-        book = Workbook()
+        book = EscapingWorkbook()
         sheet = book.active
         sheet.title = f"{month:%Y-%m}"
         sheet.append([str(_("Order")), str(_("Date")), str(_("Service")), str(_("Elder")), str(_("Coins (minutes)")),
