@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 ACTION_LABELS = {
     "person.registered": _("Person registered by staff"),
     "person.signed_up": _("Volunteer signed up"),
@@ -35,12 +37,12 @@ OBJECT_TYPES = {
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action"), required=False, max_length=64,
+    action = TextField(label=_("Action"), required=False, max_length=64,
                              widget=forms.TextInput(attrs={"list": "audit-actions"}))
-    actor = forms.CharField(label=_("Who (name or mobile)"), required=False, max_length=50)
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64,
+    actor = TextField(label=_("Who (name or mobile)"), required=False, max_length=50)
+    object_type = TextField(label=_("Object type"), required=False, max_length=64,
                                   widget=forms.TextInput(attrs={"list": "audit-object-types"}))
-    object_id = forms.CharField(label=_("Object no."), required=False, max_length=64)
+    object_id = TextField(label=_("Object no."), required=False, max_length=64)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

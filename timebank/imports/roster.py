@@ -14,6 +14,8 @@ from itertools import islice
 
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import clean_text
+
 from .exceptions import RosterColumnsMissing, RosterColumnsUnknown, RosterEmpty, RosterTooLarge, RosterUnreadable
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -111,7 +113,8 @@ def _blank(value) -> bool:
 
 
 def text(value) -> str:
-    """A cell as normalised text: full-width characters to ASCII (NFKC), numbers without '.0'."""
+    """A cell as normalised text: full-width characters to ASCII (NFKC), numbers without '.0', no control or
+    invisible characters (`clean_text`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -120,7 +123,7 @@ def text(value) -> str:
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return clean_text(unicodedata.normalize("NFKC", str(value)))
 
 
 def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]] | None:

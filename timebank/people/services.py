@@ -18,6 +18,7 @@ from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionD
 from timebank.lib.masking import mask_id_number
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.pinyin import initials
+from timebank.lib.text import clean_text
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
@@ -103,7 +104,7 @@ def _check_ages(bank: Node, birth: dt.date, *, is_elder: bool, is_volunteer: boo
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
+    name = clean_text(name or "")
     if not name or len(name) > 50:
         raise InvalidInput(_("A name of 1 to 50 characters is required."), code="name_invalid")
     return name
