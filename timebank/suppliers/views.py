@@ -401,11 +401,12 @@ def complaint_new(request):
         except NotFound:
             form.add_error(None, _("We could not find whom the complaint is about."))
         except DomainError as err:
-            form_error(form, err, {"upload_invalid": "photos", "subject_required": "subject"})
+            form_error(form, err, {"upload_invalid": "photos", "photo_too_large": "photos", "subject_required": "subject"})
         else:
             messages.success(request, _("Your complaint #%(id)s was received.") % {"id": complaint.pk})
             return redirect("suppliers:my_complaints")
-    return render(request, "suppliers/complaint_new.html", {"form": form, "body_class": "member"})
+    return render(request, "suppliers/complaint_new.html", {"form": form, "body_class": "member"},
+                  status=422 if form.errors else 200)
 
 
 @login_required
