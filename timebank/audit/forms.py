@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "person.updated": _("Person changed"),
     "person.viewed_full": _("Full ID and mobile viewed"),
     "person.password_reset": _("Password reset by staff"),
+    "person.login_unlocked": _("Sign-in lockout cleared by staff"),
     "volunteer.approved": _("Volunteer approved"),
     "volunteer.rejected": _("Volunteer not approved"),
     "proxy.linked": _("Proxy linked"),

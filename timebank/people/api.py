@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
+from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
@@ -20,6 +21,7 @@ from .schemas import (
     TokenIn,
     TokenInfoOut,
     TokenOut,
+    UnlockOut,
 )
 
 router = Router(tags=["people"])
@@ -116,6 +118,13 @@ def people_update(request, person_id: int, payload: PersonPatch):
         changes["node"] = changes.pop("station_id")
     changes = {k: v for k, v in changes.items() if v is not None or k in ("mobile",)}
     return services.person_update(actor=request.auth, person=person, **changes)
+
+
+@router.post("/people/{person_id}/unlock", response=UnlockOut,
+             summary="Let a person locked out by failed sign-ins sign in again (staff; audited; rate limited)")
+def people_unlock(request, person_id: int):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_RESET_PASSWORD)
+    return {"cleared": services.login_unlock(actor=request.auth, person=person)}
 
 
 @router.post("/signup", auth=None, response={201: SignupOut}, summary="A volunteer signs themselves up")

@@ -20,6 +20,10 @@ class TokenOut(Schema):
     expires_at: dt.datetime | None = None
 
 
+class UnlockOut(Schema):
+    cleared: int = Field(..., description="How many lockout records (one per address) were cleared")
+
+
 class TokenInfoOut(Schema):
     """One of your tokens, without its secret."""
     id: int

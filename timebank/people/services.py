@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.audit.models import AuditEvent
 from timebank.audit.services import audit_record, audit_records, diff
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -37,6 +38,7 @@ from .exceptions import (
     StationUnknown,
     TokenRevoked,
     TooYoung,
+    UnlockRateLimited,
 )
 from .models import ApiToken, Person, PersonStatus, ProxyLink, ProxyRelation, VolunteerStatus
 from .selectors import can_see_full, reaches_every_role_of
@@ -424,6 +426,28 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
         audit_record(actor=actor, action="person.password_reset", obj=person)
         api_tokens_revoke_all(actor=actor, person=person, reason="password_reset")
     return person
+
+
+def login_unlock(*, actor, person: Person) -> int:
+    """Clear the failed sign-ins that locked `person` out, at every address; the number of lockout records
+    cleared. Staff who may reset the person's password may do it, at most LOGIN_UNLOCKS_PER_HOUR times an hour."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    person = Person.objects.select_related("node").get(pk=person.pk)
+    if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
+        raise NotFound()
+    if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
+        raise PermissionDenied(code="roles_out_of_reach")
+    if not person.mobile:
+        raise InvalidInput(_("This person has no mobile number, so cannot sign in."), code="no_mobile")
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = AuditEvent.objects.filter(actor=actor, action="person.login_unlocked", at__gte=since).count()
+    if recent >= settings.LOGIN_UNLOCKS_PER_HOUR:
+        raise UnlockRateLimited(detail={"per_hour": settings.LOGIN_UNLOCKS_PER_HOUR})
+    with transaction.atomic():
+        cleared = AxesProxyHandler.reset_attempts(username=person.mobile)
+        audit_record(actor=actor, action="person.login_unlocked", obj=person, changes={"cleared": cleared})
+    return cleared
 
 
 def _token_hash(raw: str) -> str:

@@ -132,6 +132,7 @@ def _detail(request, person, *, status: int = 200, **extra):
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
+        "locked_out": selectors.login_locked_out(person),
         "proxies": selectors.proxies_of(person) if person.is_elder else [],
         "acts_for": selectors.elders_acted_for(person).select_related("node"),
         "grants": grants,
@@ -248,6 +249,23 @@ def person_password(request, pk: int):
                 "name": person.name})
             return redirect("people:detail", pk=person.pk)
     return _detail(request, person, password_form=form, status=422)
+
+
+@login_required
+@require_POST
+def person_unlock(request, pk: int):
+    actor = request.user
+    person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
+    try:
+        cleared = services.login_unlock(actor=actor, person=person)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        text = (_("%(name)s can sign in again.") if cleared else _("%(name)s was not locked out."))
+        messages.success(request, text % {"name": person.name})
+    return redirect("people:detail", pk=person.pk)
 
 
 @login_required
