@@ -177,10 +177,14 @@ CONTENT_SECURITY_POLICY = "" if DEBUG else os.environ.get("TIMEBANK_CSP", "; ".j
     "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
 ]))
 
+# Rows one roster import may have below its header (timebank/imports/roster.py), counted while it streams.
+IMPORT_MAX_ROWS = int(os.environ.get("TIMEBANK_IMPORT_MAX_ROWS", "60000"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TIMEBANK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # "imports": roster imports, served by a worker of their own (`db_worker --queue-name imports`).
+        "QUEUES": ["default", "imports"],
     }
 }
 
