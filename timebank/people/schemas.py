@@ -90,7 +90,7 @@ class IdentityOut(Schema):
 
 
 class PersonIn(Schema):
-    name: Line = Field(..., min_length=1, max_length=50)
+    name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
     id_number: Line = Field(..., max_length=40, description="18-character resident ID; full-width digits are accepted")
     station_id: int = Field(..., ge=1)
     mobile: Line = Field("", max_length=20)
@@ -117,7 +117,7 @@ class PersonPatch(Schema):
 
 
 class SignupIn(Schema):
-    name: Line = Field(..., min_length=1, max_length=50)
+    name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
     mobile: Line = Field(..., max_length=20)
     password: str = Field(..., min_length=1, max_length=128)
     id_number: Line = Field(..., max_length=40)
