@@ -27,6 +27,7 @@ run: $(STAMP) system-deps
 	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the task worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py worker --interval 1 & \
+	  $(PY) manage.py worker --interval 1 --queue-name imports & \
 	  $(PY) manage.py housekeeping --loop 30 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 

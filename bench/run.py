@@ -32,6 +32,15 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timebank.settings")
     os.environ["DJANGO_DEBUG"] = "false"
+    # Production refuses to start without its own keys; the benchmarks' databases hold only generated people.
+    # The development-derived field key stays last so that a city generated before keys were separate opens.
+    from timebank.lib import keys
+
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdefghij")
+    os.environ.setdefault("TIMEBANK_FIELD_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhIT0=,"
+                          + keys.legacy_field_key(keys.DEV_SECRET_KEY))
+    os.environ.setdefault("TIMEBANK_HASH_KEY", "bench-only-lookup-hash-key-0123456789abcdef")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")  # the benchmarks' test client speaks plain HTTP
     import django
 
     django.setup()

@@ -1,7 +1,10 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -113,6 +116,21 @@ def on_bad_multipart(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_large(request, exc):
+    # A body past DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) or with too many fields: Django refuses to read it.
+    return error(request, 413, "too_large", _("The request is too large."),
+                 {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+
+
+def unknown_path(request, *args, **kwargs):
+    """Every /api/v1/ path no endpoint serves (urls.py routes them here, after the API's own)."""
+    return error(request, 404, "not_found", _("There is no such API endpoint."),
+                 {"path": request.path, "docs": reverse("api:openapi-view")})
 
 
 from timebank.demands.api import router as demands_router  # noqa: E402

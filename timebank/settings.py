@@ -5,6 +5,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib import keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -13,15 +15,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-# The development key is public on purpose; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdef")
+# Production (DEBUG off) refuses to start without its own secret key, field keys and lookup-hash key
+# (timebank/lib/keys.py; docs/SECURITY.md, "Secrets"). Development runs on a public key and keys derived from it.
+_keys = keys.load(os.environ, debug=DEBUG)
+SECRET_KEY = _keys.secret_key
+SECRET_KEY_FALLBACKS = _keys.secret_key_fallbacks
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 TRUST_X_FORWARDED_FOR = env_bool("TIMEBANK_TRUST_X_FORWARDED_FOR", False)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-# Keys for personal data at rest. Derived from SECRET_KEY in development; production sets both.
-FIELD_ENCRYPTION_KEY = os.environ.get("TIMEBANK_FIELD_KEY", "")
-LOOKUP_HASH_KEY = os.environ.get("TIMEBANK_HASH_KEY", "")
+# Keys for personal data at rest (timebank/lib/field_crypto.py): Fernet keys, the first encrypts and all
+# decrypt (rotate with `manage.py field_keys_rotate`); the lookup hash's HMAC key never changes with them.
+FIELD_ENCRYPTION_KEYS = _keys.field_keys
+LOOKUP_HASH_KEY = _keys.hash_key
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "timebank.lib.security_headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,17 +130,23 @@ LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "people:home"
 LOGOUT_REDIRECT_URL = "people:login"
 
+# API tokens live this many days from their creation (a password change or reset revokes them at once).
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("TIMEBANK_API_TOKEN_DAYS", "90"))
+
 AXES_FAILURE_LIMIT = int(os.environ.get("TIMEBANK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("TIMEBANK_LOGIN_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock a username at one address only: many elders sign in from the same station PC, so one address must
+# not lock them all, and a stranger who types someone's mobile number wrong five times locks out only
+# himself. Station staff unlock a person from their record page (people.services.login_unlock).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "timebank.lib.request_context.client_ip"
+LOGIN_UNLOCKS_PER_HOUR = int(os.environ.get("TIMEBANK_LOGIN_UNLOCKS_PER_HOUR", "30"))
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 # The API answers a lockout with its own JSON error; pages get the template above.
 AXES_LOCKOUT_CALLABLE = "timebank.people.lockout.lockout_response"
 AXES_VERBOSE = False
-# Lock by username: many elders sign in from the same station PC, so one address must not lock them all.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -149,14 +162,33 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("TIMEBANK_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# HTTPS in production (DEBUG off): cookies only over HTTPS, plain HTTP redirected (a monitor may still ask
+# /healthz over HTTP), HSTS, and a strict Content-Security-Policy (timebank/lib/security_headers.py).
+# Behind a reverse proxy that ends TLS, set TIMEBANK_TRUST_X_FORWARDED_FOR so its X-Forwarded-Proto counts.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_FOR else None
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = "" if DEBUG else os.environ.get("TIMEBANK_CSP", "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+]))
+
+# Rows one roster import may have below its header (timebank/imports/roster.py), counted while it streams.
+IMPORT_MAX_ROWS = int(os.environ.get("TIMEBANK_IMPORT_MAX_ROWS", "60000"))
 
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TIMEBANK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # "imports": roster imports, served by a worker of their own (`db_worker --queue-name imports`).
+        "QUEUES": ["default", "imports"],
     }
 }
 

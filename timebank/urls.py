@@ -1,15 +1,18 @@
 """Top-level URL map: pages per app, the JSON API, health check, admin and language switch."""
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from timebank.api import api
+from timebank.api import api, unknown_path
 from timebank.health_check import healthz
 from timebank.ops.views import readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # The API's errors are JSON, for a path it does not know too (its root included: ninja's is an HTML 404).
+    path("api/v1/", unknown_path),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", unknown_path),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("", include("timebank.people.urls")),

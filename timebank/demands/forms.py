@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from timebank.lib.errors import NotFound
+from timebank.lib.text import TextField
 from timebank.orgs.roles import Perm
 from timebank.people.access import SELF_OR_PROXY, access_elder, elders_in_reach
 from timebank.people.models import PersonStatus
@@ -94,10 +95,10 @@ class DemandForm(WhenMixin):
                                                "phone or ID number. Leave empty for a group activity."))
     for_community = forms.BooleanField(label=_("For the whole community"), required=False)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200, initial=1)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    address = TextField(label=_("Address"), max_length=200, required=False)
     latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
                               widget=forms.RadioSelect)
     weekly_until = forms.DateField(label=_("Repeat every week until"), required=False, widget=DATE,
@@ -123,8 +124,8 @@ class MemberDemandForm(WhenMixin):
     elder = forms.ModelChoiceField(label=_("Who needs help"), queryset=None, empty_label=None,
                                    widget=forms.RadioSelect)
     service_type = TypeChoiceField(label=_("What help"), queryset=None, empty_label=None)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    notes = forms.CharField(label=_("Anything the volunteer should know"), required=False,
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    notes = TextField(label=_("Anything the volunteer should know"), required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
                               widget=forms.RadioSelect)
@@ -151,7 +152,7 @@ class FeedFilterForm(forms.Form):
 class CheckInForm(forms.Form):
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
-    station_code = forms.CharField(label=_("Station code (if your location cannot be found)"), required=False,
+    station_code = TextField(label=_("Station code (if your location cannot be found)"), required=False,
                                    max_length=32)
 
 
@@ -159,21 +160,21 @@ class RatingForm(forms.Form):
     FACES = [(5, _("Very good")), (4, _("Good")), (3, _("All right")), (2, _("Not good")), (1, _("Bad"))]
     rating = forms.TypedChoiceField(label=_("How was the service?"), choices=FACES, coerce=int,
                                     widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Anything to add"), required=False, max_length=500,
+    comment = TextField(label=_("Anything to add"), required=False, max_length=500,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = TextField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = TextField(label=_("Reason"), max_length=200, required=False)
 
 
 class PaperServiceForm(WhenMixin):
     volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=None)
-    reason = forms.CharField(label=_("Why on paper"), max_length=200)
+    reason = TextField(label=_("Why on paper"), max_length=200)
 
     def __init__(self, *args, volunteers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,7 +186,7 @@ class ResolveForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
                                  choices=[("credit", _("Credit the service")), ("reject", _("Do not credit"))])
     served_minutes = forms.IntegerField(label=_("Minutes to credit (to lower them)"), required=False, min_value=0)
-    note = forms.CharField(label=_("Note"), max_length=500)
+    note = TextField(label=_("Note"), max_length=500)
 
 
 class ServiceTypeForm(forms.Form):
@@ -193,15 +194,15 @@ class ServiceTypeForm(forms.Form):
 
     code = forms.SlugField(label=_("Code"), max_length=40,
                            help_text=_("Letters, digits and underscores; it cannot be changed later."))
-    name = forms.CharField(label=_("Chinese name"), max_length=60)
-    name_en = forms.CharField(label=_("English name"), max_length=60, required=False)
+    name = TextField(label=_("Chinese name"), max_length=60)
+    name_en = TextField(label=_("English name"), max_length=60, required=False)
     category = forms.ChoiceField(label=_("Category"), choices=ServiceCategory.choices)
     mode = forms.ChoiceField(label=_("One-to-one or group"), choices=ServiceMode.choices, widget=forms.RadioSelect)
     default_minutes = forms.IntegerField(label=_("Usual duration (minutes)"), min_value=5, max_value=24 * 60)
     rate_percent = forms.IntegerField(label=_("Coin rate (%)"), min_value=1, max_value=1000,
                                       help_text=_("Minutes credited per 100 minutes served: 100 is 1×, 200 is 2×."))
     points_per_hour = forms.IntegerField(label=_("Points per hour"), min_value=0, max_value=10000)
-    required_certificate = forms.CharField(label=_("Certificate required"), max_length=40, required=False,
+    required_certificate = TextField(label=_("Certificate required"), max_length=40, required=False,
                                            help_text=_("The training certificate a volunteer must hold; empty for none."))
     is_active = forms.BooleanField(label=_("Offered"), required=False)
 
@@ -218,8 +219,8 @@ class SeriesForm(forms.Form):
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=12 * 60)
     until = forms.DateField(label=_("Repeat every week until"), widget=DATE)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def changes(self, series) -> dict:
         """Only what differs from the series, so an untouched time does not move any date."""

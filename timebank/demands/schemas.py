@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from pydantic import StrictInt
 
 from timebank.lib.schema_types import LocalTime
+from timebank.lib.text import Line, Text
 
 
 class ServiceTypeOut(Schema):
@@ -25,21 +26,21 @@ class ServiceTypeOut(Schema):
 
 class ServiceTypeChange(Schema):
     """The fields of a catalogue type a bank admin may change; those left out stay as they are."""
-    name: str | None = Field(None, min_length=1, max_length=60)
-    name_en: str | None = Field(None, max_length=60)
-    category: str | None = None
+    name: Line | None = Field(None, min_length=1, max_length=60)
+    name_en: Line | None = Field(None, max_length=60)
+    category: Line | None = None
     mode: Literal["one_to_one", "group"] | None = None
     default_minutes: StrictInt | None = Field(None, ge=5, le=24 * 60)
     rate_percent: StrictInt | None = Field(None, ge=1, le=1000, description="Minutes credited per 100 minutes served")
     points_per_hour: StrictInt | None = Field(None, ge=0, le=10000)
-    required_certificate: str | None = Field(None, max_length=40)
+    required_certificate: Line | None = Field(None, max_length=40)
     is_active: bool | None = None
 
 
 class ServiceTypeIn(ServiceTypeChange):
-    code: str = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
-    name: str = Field(..., min_length=1, max_length=60)
-    category: str
+    code: Line = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: Line = Field(..., min_length=1, max_length=60)
+    category: Line
 
 
 class ServiceTypeBrief(Schema):
@@ -146,13 +147,13 @@ class DemandIn(Schema):
     elder_id: StrictInt | None = None
     elder_ids: list[StrictInt] = Field(default_factory=list, max_length=200)
     for_community: bool = False
-    address: str = Field("", max_length=200)
+    address: Line = Field("", max_length=200)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     starts_at: dt.datetime
     ends_at: dt.datetime
     headcount: StrictInt = 1
-    notes: str = Field("", max_length=2000)
+    notes: Text = Field("", max_length=2000)
     payer: Literal["branch", "elder"] = "branch"
     publish: bool = Field(True, description="Publish at once (a draft otherwise)")
 
@@ -166,7 +167,7 @@ class WhoIn(Schema):
 class CheckInIn(WhoIn):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    station_code: str = Field("", max_length=32)
+    station_code: Line = Field("", max_length=32)
     method: Literal["", "gps", "station_code", "staff"] = ""
 
 
@@ -177,15 +178,15 @@ class CheckOutIn(WhoIn):
 
 class ServiceConfirmIn(WhoIn):
     rating: StrictInt | None = Field(None, ge=1, le=5)
-    comment: str = Field("", max_length=500)
+    comment: Text = Field("", max_length=500)
 
 
 class DisputeIn(WhoIn):
-    reason: str = Field(..., min_length=1, max_length=500)
+    reason: Text = Field(..., min_length=1, max_length=500)
 
 
 class CancelIn(Schema):
-    reason: str = Field("", max_length=200)
+    reason: Text = Field("", max_length=200)
 
 
 class DispatchIn(Schema):
@@ -239,8 +240,8 @@ class SeriesChangeIn(Schema):
     duration_minutes: StrictInt | None = Field(None, ge=5, le=12 * 60)
     until: dt.date | None = None
     headcount: StrictInt | None = Field(None, ge=1, le=200)
-    notes: str | None = Field(None, max_length=2000)
-    address: str | None = Field(None, max_length=200)
+    notes: Text | None = Field(None, max_length=2000)
+    address: Line | None = Field(None, max_length=200)
 
 
 class SeriesChangeOut(Schema):

@@ -2,19 +2,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 from .models import AlertRule, AlertStatus, CardStatus, GlucoseContext, Outcome, ReadingKind, Severity, Thresholds
 from .services import THRESHOLD_FIELDS
 
 
 class CardForm(forms.Form):
     elder_id = forms.IntegerField(label=_("Elder (number)"))
-    uid = forms.CharField(label=_("Card UID"), max_length=32)
+    uid = TextField(label=_("Card UID"), max_length=32)
 
 
 class DeviceForm(forms.Form):
     station_id = forms.IntegerField(label=_("Service station (number)"))
-    serial = forms.CharField(label=_("Serial number"), max_length=64)
-    model = forms.CharField(label=_("Model"), max_length=64, required=False)
+    serial = TextField(label=_("Serial number"), max_length=64)
+    model = TextField(label=_("Model"), max_length=64, required=False)
 
 
 class ManualReadingForm(forms.Form):
@@ -33,12 +35,12 @@ class FollowUpForm(forms.Form):
     # Shown inline in each queue row without a <label>: the aria-label names the field for screen readers.
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
                                 widget=forms.Select(attrs={"aria-label": _("Outcome")}))
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+    note = TextField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("Note")}))
 
 
 class ThresholdsForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = TextField(label=_("Reason"), max_length=200, required=False)
     effective_from = forms.DateTimeField(label=_("In force from (empty: now)"), required=False,
                                          widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
@@ -52,7 +54,7 @@ class ThresholdsForm(forms.Form):
 class AlertFilterForm(forms.Form):
     """The queue's filters (GET); each is optional and a wrong value is simply ignored."""
 
-    q = forms.CharField(label=_("Elder (name, initials or phone tail)"), max_length=40, required=False)
+    q = TextField(label=_("Elder (name, initials or phone tail)"), max_length=40, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Not closed")), *AlertStatus.choices])
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", "—"), *Severity.choices])
     rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[("", "—"), *AlertRule.choices])
@@ -67,11 +69,11 @@ class AlertFilterForm(forms.Form):
 
 
 class CardFilterForm(forms.Form):
-    q = forms.CharField(label=_("Card UID or elder"), max_length=40, required=False)
+    q = TextField(label=_("Card UID or elder"), max_length=40, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *CardStatus.choices])
 
 
 class DeviceFilterForm(forms.Form):
-    q = forms.CharField(label=_("Serial, model or station"), max_length=64, required=False)
+    q = TextField(label=_("Serial, model or station"), max_length=64, required=False)
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", "—"), ("active", _("In use")), ("revoked", _("Revoked"))])

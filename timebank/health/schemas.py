@@ -5,6 +5,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel
 
+from timebank.lib.text import Line, Text
+
 
 class ReadingBatchIn(Schema):
     """Each item: `card_uid`, `kind` (`bp` | `glucose` | `heart_rate`), `measured_at` (ISO 8601 with offset),
@@ -73,7 +75,7 @@ class ManualReadingIn(Schema):
 
 class CardIn(Schema):
     elder_id: int = Field(..., ge=1, le=2 ** 63 - 1)
-    uid: str = Field(..., max_length=40)
+    uid: Line = Field(..., max_length=40)
     replaces: int | None = Field(None, ge=1, le=2 ** 63 - 1, description="reissue: the id of the elder's current or lost card")
 
 
@@ -110,12 +112,12 @@ class AlertOut(Schema):
 
 
 class FollowUpIn(Schema):
-    outcome: str = Field(..., description="phoned | visited | referred | no_answer")
-    note: str = Field("", max_length=2000)
+    outcome: Line = Field(..., description="phoned | visited | referred | no_answer")
+    note: Text = Field("", max_length=2000)
 
 
 class CloseIn(Schema):
-    note: str = Field("", max_length=2000)
+    note: Text = Field("", max_length=2000)
 
 
 class ThresholdsBody(Schema):
@@ -146,7 +148,7 @@ class ThresholdsOut(ThresholdsBody):
 class ThresholdsIn(Schema):
     """Only the limits to change (glucose in hundredths of mmol/L); a reason is required."""
 
-    reason: str = Field(..., max_length=200)
+    reason: Text = Field(..., max_length=200)
     effective_from: dt.datetime | None = Field(None, description="when the new limits start (default: now)")
     bp_systolic_high: int | None = None
     bp_diastolic_high: int | None = None

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
 from timebank.lib.pages import domain_errors_as_http, form_error, page_of, query_without, safe_next, table_download
+from timebank.lib.text import clean_text
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_with
@@ -101,7 +102,8 @@ def alert_action(request, alert_id: int, action: str):
             outcome = form.data.get("outcome", "")
             services.alert_follow_up(actor=request.user, alert=alert, outcome=outcome, note=form.data.get("note", ""))
         elif action == "close":
-            services.alert_close(actor=request.user, alert=alert, note=request.POST.get("note", ""))
+            services.alert_close(actor=request.user, alert=alert,
+                                     note=clean_text(request.POST.get("note", ""), multiline=True))
         else:
             raise Http404()
         messages.success(request, _("Saved."))

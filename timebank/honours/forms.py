@@ -3,10 +3,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 
 class CertificateForm(forms.Form):
-    person_in_charge = forms.CharField(label=_("Person in charge of the issuing organisation"), max_length=50)
-    contact = forms.CharField(label=_("Contact (phone)"), max_length=50, required=False,
+    person_in_charge = TextField(label=_("Person in charge of the issuing organisation"), max_length=50)
+    contact = TextField(label=_("Contact (phone)"), max_length=50, required=False,
                               help_text=_("Leave empty to print your own mobile number."))
 
     def __init__(self, *args, **kwargs):
@@ -22,7 +24,7 @@ def _record_label(assignment) -> str:
 class CorrectionForm(forms.Form):
     assignment = forms.ModelChoiceField(label=_("Which service (leave empty if it is missing)"), queryset=None,
                                         required=False)
-    description = forms.CharField(label=_("What is wrong"), max_length=2000,
+    description = TextField(label=_("What is wrong"), max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, records, **kwargs):
@@ -34,4 +36,4 @@ class CorrectionForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
-    note = forms.CharField(max_length=500, required=False)
+    note = TextField(max_length=500, required=False)

@@ -9,6 +9,7 @@ from reportlab.pdfgen import canvas
 
 from timebank.ledger import display
 from timebank.ledger.passbook_pdf import fit_text, register_font
+from timebank.lib.xlsx import EscapingWorkbook
 from timebank.people.models import Person
 
 from .selectors import volunteer_number
@@ -25,10 +26,9 @@ def _head() -> list[str]:
 
 
 def record_xlsx(person: Person, records) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = EscapingWorkbook()
     sheet = book.active
     sheet.title = _("Service record")[:31]
     sheet.append([_("Service record of %(name)s") % {"name": person.name}, volunteer_number(person)])

@@ -20,6 +20,12 @@ class RosterTooLarge(InvalidInput):
     status = 413
 
 
+class RosterTooManyRows(InvalidInput):
+    code = "import_too_many_rows"
+    message = _("The file has too many rows for one import. Split the roster into smaller files.")
+    status = 413
+
+
 class RosterColumnsUnknown(InvalidInput):
     code = "import_columns_unknown"
     message = _("No header row with the roster's columns was found. Start from the template: it needs at least "

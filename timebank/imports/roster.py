@@ -12,12 +12,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .exceptions import RosterColumnsMissing, RosterColumnsUnknown, RosterEmpty, RosterTooLarge, RosterUnreadable
+from timebank.lib.text import clean_text
+
+from .exceptions import (
+    RosterColumnsMissing,
+    RosterColumnsUnknown,
+    RosterEmpty,
+    RosterTooLarge,
+    RosterTooManyRows,
+    RosterUnreadable,
+)
 
 MAX_BYTES = 20 * 1024 * 1024
 HEADER_SCAN_ROWS = 30
+
+
+def max_rows() -> int:
+    """Rows below the header one import may have (blank ones count; settings.IMPORT_MAX_ROWS): counted while
+    the file streams, so a small file that unpacks to millions of rows is refused after reading this many."""
+    return settings.IMPORT_MAX_ROWS
 
 # The fields a roster may carry, with the column titles people actually use (compared after
 # NFKC, lower case, without spaces, asterisks and "(必填)" marks). Name and ID number are required.
@@ -82,9 +98,13 @@ class Roster:
         """(spreadsheet row number, raw cells by field) for each row that is neither blank, a repeated
         header, an example row nor a signature line."""
         aliases = _alias_map()
+        below_header, limit = 0, max_rows()
         for number, cells in _readable(self._rows):
             if number <= self.header_row:
                 continue
+            below_header += 1
+            if below_header > limit:
+                raise RosterTooManyRows(detail={"max_rows": limit})
             if all(_blank(c) for c in cells):
                 continue
             values = {name: (cells[i] if i < len(cells) else None) for name, i in self.columns.items()}
@@ -111,7 +131,8 @@ def _blank(value) -> bool:
 
 
 def text(value) -> str:
-    """A cell as normalised text: full-width characters to ASCII (NFKC), numbers without '.0'."""
+    """A cell as normalised text: full-width characters to ASCII (NFKC), numbers without '.0', no control or
+    invisible characters (`clean_text`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -120,7 +141,7 @@ def text(value) -> str:
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return clean_text(unicodedata.normalize("NFKC", str(value)))
 
 
 def _find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]] | None:
@@ -217,12 +238,15 @@ class _Workbook:
                 dates.add(index)
         return dates
 
-    def estimated_rows(self, path: str) -> int:
+    def declared_rows(self, path: str) -> int | None:
+        """The last row the sheet's <dimension> names, if it has one (a crafted file may lie)."""
         with self.zip.open(path) as sheet:
             match = _DIMENSION.search(sheet.read(4096))
-        if match:
-            return int(match.group(1))
-        return self.zip.getinfo(path).file_size // 100
+        return int(match.group(1)) if match else None
+
+    def estimated_rows(self, path: str) -> int:
+        declared = self.declared_rows(path)
+        return declared if declared is not None else self.zip.getinfo(path).file_size // 100
 
     def rows(self, path: str) -> Iterator[tuple[int, list]]:
         from xml.etree.ElementTree import iterparse
@@ -284,10 +308,13 @@ def _open_xlsx(data: bytes) -> Roster:
             head = list(islice(book.rows(path), HEADER_SCAN_ROWS))
             found = _find_header(head)
             if found and all(r in found[1] for r in REQUIRED):
+                declared = book.declared_rows(path)
+                if declared is not None and declared - found[0] > max_rows():
+                    raise RosterTooManyRows(detail={"max_rows": max_rows(), "rows": declared - found[0]})
                 estimated = max(book.estimated_rows(path) - found[0], 0)
                 return _checked(Roster("xlsx", "xlsx", found[1], found[0], estimated, book.rows(path)))
             partial = partial or found
-    except RosterEmpty:
+    except (RosterEmpty, RosterTooManyRows):
         raise
     except Exception:
         raise RosterUnreadable() from None
@@ -319,12 +346,15 @@ def _open_csv(data: bytes) -> Roster:
     delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
     reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
     try:
-        rows = list(enumerate(reader, start=1))
+        # One row more than an import may have (after a header within the first rows) is enough to refuse it.
+        rows = list(islice(enumerate(reader, start=1), HEADER_SCAN_ROWS + max_rows() + 1))
     except csv.Error:
         raise RosterUnreadable() from None
     found = _find_header(rows)
     if not found or not all(r in found[1] for r in REQUIRED):
         _no_header(found)
+    if len(rows) - found[0] > max_rows():
+        raise RosterTooManyRows(detail={"max_rows": max_rows()})
     return _checked(Roster("csv", encoding, found[1], found[0], max(len(rows) - found[0], 0), iter(rows)))
 
 

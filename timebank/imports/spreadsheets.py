@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from timebank.lib.pages import csv_download
+from timebank.lib.xlsx import EscapingWorkbook
 from timebank.people.models import Gender
 
 from .models import ImportKind, ImportRow
@@ -51,10 +52,9 @@ def template_notes(kind: str) -> list[str]:
 
 
 def template_xlsx(kind: str) -> HttpResponse:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = EscapingWorkbook()
     sheet = book.active
     sheet.title = _("Roster")[:31]
     sheet.append(template_header())
@@ -105,19 +105,12 @@ def rejected_cells(row: ImportRow, id_number: str) -> list:
     return [row.number, *(values[f] for f in FIELDS), "；".join(reason_text(c) for c in row.reasons)]
 
 
-def _plain_text(value):
-    # A text cell starting with "=" would be stored as a formula.
-    return "'" + value if isinstance(value, str) and value.startswith("=") else value
-
-
 def rejected_xlsx(rows: Iterable[tuple[ImportRow, str]], filename: str) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = EscapingWorkbook(write_only=True)
     sheet = book.create_sheet(_("Rejected rows")[:31])
     sheet.append(rejected_header())
     for row, id_number in rows:
-        sheet.append([_plain_text(v) for v in rejected_cells(row, id_number)])
+        sheet.append(rejected_cells(row, id_number))
     return _xlsx_response(book, filename)
 
 

@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 from .services import MAX_AMOUNT
 
 
@@ -20,7 +22,7 @@ class AmountForm(forms.Form):
                                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}))
     minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0, max_value=MAX_AMOUNT,
                                  widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}))
-    key = forms.CharField(widget=forms.HiddenInput, max_length=32, min_length=32)
+    key = TextField(widget=forms.HiddenInput, max_length=32, min_length=32)
 
     amount_required = True
 
@@ -55,9 +57,9 @@ class AmountForm(forms.Form):
 class GiftForm(AmountForm):
     recipient = forms.TypedChoiceField(label=_("Who gets the coins"), coerce=int, required=False,
                                        widget=forms.RadioSelect)
-    mobile = forms.CharField(label=_("Or the recipient's mobile number"), max_length=20, required=False,
+    mobile = TextField(label=_("Or the recipient's mobile number"), max_length=20, required=False,
                              widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    memo = forms.CharField(label=_("Note (optional)"), max_length=100, required=False)
+    memo = TextField(label=_("Note (optional)"), max_length=100, required=False)
     field_order = ["recipient", "mobile", "hours", "minutes", "memo"]
 
     def __init__(self, *args, relatives=(), any_member: bool = False, **kwargs):
@@ -81,20 +83,20 @@ class GiftForm(AmountForm):
 
 
 class DonationForm(AmountForm):
-    memo = forms.CharField(label=_("Note (optional)"), max_length=100, required=False)
+    memo = TextField(label=_("Note (optional)"), max_length=100, required=False)
 
 
 class GrantForm(AmountForm):
     source = forms.ChoiceField(label=_("Where the coins come from"), widget=forms.RadioSelect, initial="pool",
                                choices=[("pool", _("The bank's donation pool")),
                                         ("issuance", _("New coins issued by the branch"))])
-    reason = forms.CharField(label=_("Reason (recorded in the audit log)"), max_length=200,
+    reason = TextField(label=_("Reason (recorded in the audit log)"), max_length=200,
                              widget=forms.Textarea(attrs={"rows": 2}))
     field_order = ["hours", "minutes", "source", "reason"]
 
 
 class CorrectionForm(AmountForm):
-    reason = forms.CharField(label=_("Reason (recorded with the correction)"), max_length=200,
+    reason = TextField(label=_("Reason (recorded with the correction)"), max_length=200,
                              widget=forms.Textarea(attrs={"rows": 2}))
     amount_required = False
 

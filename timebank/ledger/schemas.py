@@ -5,6 +5,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import StrictInt
 
+from timebank.lib.text import Line
+
 
 class AccountOut(Schema):
     id: int
@@ -49,4 +51,4 @@ class TransferIn(Schema):
     amount: StrictInt = Field(..., description="Minutes (60 = one time coin); a whole number above zero")
     to_person_id: StrictInt | None = Field(None, description="The receiving member, for a gift")
     from_person_id: StrictInt | None = Field(None, description="Whose coins: yourself by default, or an elder you act for")
-    memo: str = Field("", max_length=200)
+    memo: Line = Field("", max_length=200)

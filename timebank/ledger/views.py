@@ -426,11 +426,12 @@ def _guarantee_rows(report: dict, *, sheet: bool = False) -> list[list]:
 
 
 def _liability_xlsx(report: dict):
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from timebank.lib.xlsx import EscapingWorkbook
+
     branch_head, branch_rows, year_head, year_rows = _liability_rows(report)
-    book = Workbook()
+    book = EscapingWorkbook()
     sheet = book.active
     sheet.title = _("By branch")[:31]
     sheet.append([_("Coins outstanding — %(bank)s") % {"bank": report["bank"]}])

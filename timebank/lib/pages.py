@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import DomainError, NotFound, PermissionDenied
+from .xlsx import spreadsheet_value
 
 PAGE_SIZE = 50
 
@@ -76,11 +77,8 @@ class _Echo:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if text[:1] in ("=", "+", "-", "@"):
-        text = "'" + text
-    return text
+    value = spreadsheet_value(value)  # nothing a spreadsheet program would run as a formula
+    return "" if value is None else str(value)
 
 
 def csv_download(filename: str, header: Iterable, rows: Iterable[Iterable]) -> StreamingHttpResponse:
@@ -88,7 +86,7 @@ def csv_download(filename: str, header: Iterable, rows: Iterable[Iterable]) -> S
     writer = csv.writer(_Echo())
 
     def lines():
-        yield "\ufeff" + writer.writerow([str(h) for h in header])
+        yield "\ufeff" + writer.writerow([_cell(h) for h in header])
         chunk = []
         for row in rows:
             chunk.append(writer.writerow([_cell(v) for v in row]))
@@ -110,14 +108,6 @@ def export_format(request_or_format) -> str | None:
     """'csv' or 'xlsx' when the request asks for a download (`?format=`), else None."""
     value = request_or_format if isinstance(request_or_format, str | None) else request_or_format.GET.get("format")
     return value if value in EXPORT_FORMATS else None
-
-
-def _xlsx_value(value):
-    if value is None or isinstance(value, bool):
-        return "" if value is None else str(value)
-    if isinstance(value, int | float):
-        return value
-    return _cell(value)
 
 
 def tables_download(request_or_format, filename_stem: str,
@@ -150,7 +140,6 @@ def table_download(request_or_format, filename_stem: str, header: Iterable, rows
 def _xlsx_response(filename_stem: str, tables) -> StreamingHttpResponse:
     from .xlsx import xlsx_stream
 
-    escaped = [(title, header, ([_xlsx_value(v) for v in row] for row in body)) for title, header, body in tables]
-    response = StreamingHttpResponse(xlsx_stream(escaped), content_type=XLSX_TYPE)
+    response = StreamingHttpResponse(xlsx_stream(tables), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename_stem}.xlsx"'
     return response

@@ -1,14 +1,65 @@
-"""A small streaming XLSX writer for big table exports: rows go straight into the zip as XML (inline
-strings, no shared-string table, no styles) while the response is being sent, so memory stays flat
-and 100,000 rows take seconds. openpyxl still writes the formatted reports and reads files back."""
+"""Every spreadsheet the product writes goes through here, and through one escaping rule (`spreadsheet_value`):
+text that a spreadsheet program would run as a formula (starting with = + - @, a tab or a carriage return) is
+written as text with a leading apostrophe, and characters XML cannot hold are dropped.
+
+- `xlsx_stream`: a small streaming XLSX writer for big table exports: rows go straight into the zip as XML
+  (inline strings, no shared-string table, no styles) while the response is being sent, so memory stays flat
+  and 100,000 rows take seconds.
+- `EscapingWorkbook`: openpyxl for the formatted reports, every appended row escaped.
+- CSV: `timebank.lib.pages.csv_download` escapes each cell with `spreadsheet_value` too.
+Nothing else imports openpyxl's Workbook or csv.writer (`timebank/tests/test_spreadsheet_escaping.py`)."""
+import datetime as dt
+import decimal
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl import Workbook
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
+
 # Characters XML 1.0 cannot hold at all (a control character pasted into a name, say).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What a spreadsheet program takes as the start of a formula (a tab or CR too, before one).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 2000
+
+
+def spreadsheet_value(value):
+    """A cell's value as it may be written: numbers, dates and booleans as they are, anything else as text that
+    cannot run as a formula and holds no character XML refuses."""
+    if value is None or isinstance(value, bool | int | dt.date | dt.time | decimal.Decimal):
+        return value
+    if isinstance(value, float):
+        return value if value == value else None  # NaN has no place in a sheet
+    text = _NOT_XML.sub("", str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class _EscapingWorksheet(Worksheet):
+    def append(self, iterable):
+        super().append([spreadsheet_value(v) for v in iterable])
+
+
+class _EscapingWriteOnlyWorksheet(WriteOnlyWorksheet):
+    def append(self, row):
+        super().append([spreadsheet_value(v) for v in row])
+
+
+class EscapingWorkbook(Workbook):
+    """openpyxl's Workbook whose sheets escape every appended row (`spreadsheet_value`)."""
+
+    def __init__(self, write_only: bool = False):
+        super().__init__(write_only=write_only)
+        if not write_only:
+            self._sheets = [_EscapingWorksheet(self)]
+
+    def create_sheet(self, title=None, index=None):
+        sheet_class = _EscapingWriteOnlyWorksheet if self.write_only else _EscapingWorksheet
+        sheet = sheet_class(parent=self, title=title)
+        self._add_sheet(sheet=sheet, index=index)
+        return sheet
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -40,12 +91,12 @@ _SHEET_TAIL = b"</sheetData></worksheet>"
 
 
 def _cell(value) -> str:
+    value = spreadsheet_value(value)
     if value is None or value == "":
         return "<c/>"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"<c><v>{value!r}</v></c>" if value == value else "<c/>"  # NaN has no place in a sheet
-    text = _NOT_XML.sub("", str(value))
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+        return f"<c><v>{value!r}</v></c>"
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
 
 
 class _Pipe:

@@ -2,24 +2,25 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
 from timebank.lib.thresholds import parse_ascending
 
 from .models import BankRules
 
 
 class NodeCreateForm(forms.Form):
-    name = forms.CharField(label=_("Unit name"), max_length=100)
-    name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
+    name = TextField(label=_("Unit name"), max_length=100)
+    name_en = TextField(label=_("English name"), max_length=100, required=False)
 
 
 class NodeUpdateForm(forms.Form):
-    name = forms.CharField(label=_("Unit name"), max_length=100)
-    name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
-    address = forms.CharField(label=_("Address of the unit"), max_length=200, required=False)
+    name = TextField(label=_("Unit name"), max_length=100)
+    name_en = TextField(label=_("English name"), max_length=100, required=False)
+    address = TextField(label=_("Address of the unit"), max_length=200, required=False)
 
 
 class GrantForm(forms.Form):
-    mobile = forms.CharField(label=_("Mobile number of the person"), max_length=20)
+    mobile = TextField(label=_("Mobile number of the person"), max_length=20)
     role = forms.ChoiceField(label=_("Role"))
     node = forms.TypedChoiceField(label=_("Where (reaches everything below)"), coerce=int)
 
@@ -48,6 +49,7 @@ class RulesForm(forms.ModelForm):
                   # Teams, training and honours.
                   "team_hours_donation_only", "orientation_course_code", "certificate_reminder_days",
                   "honour_thresholds_hours"]
+        field_classes = {"orientation_course_code": TextField, "honour_thresholds_hours": TextField}
         help_texts = {
             "volunteer_approval_required": _("When on, station staff approve each volunteer who signs up."),
             "volunteer_min_age": _("Younger volunteers need a guardian's consent."),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from timebank.lib.errors import DomainError
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
@@ -20,7 +20,9 @@ from .schemas import (
     ProxyLinkOut,
     SignupIn,
     TokenIn,
+    TokenInfoOut,
     TokenOut,
+    UnlockOut,
     VolunteerSignupOut,
 )
 
@@ -54,7 +56,22 @@ def token_create(request, payload: TokenIn):
             raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff."))
         raise LoginFailed(_("The mobile number or password is wrong."))
     token, raw = services.api_token_create(actor=person, name=payload.name)
-    return {"token": raw, "id": token.pk, "name": token.name}
+    return {"token": raw, "id": token.pk, "name": token.name, "expires_at": token.expires_at}
+
+
+@router.get("/tokens", response=list[TokenInfoOut], summary="Your API tokens (never their secrets)")
+@paginate(Pages)
+def tokens_list(request):
+    return selectors.api_tokens_of(request.auth)
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of your API tokens")
+def token_revoke(request, token_id: int):
+    token = selectors.api_tokens_of(request.auth).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    services.api_token_revoke(actor=request.auth, token=token)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in person and their roles")
@@ -143,6 +160,13 @@ def proxy_link_confirm(request, link_id: int):
 def proxy_link_revoke(request, link_id: int):
     link = selectors.proxy_link_get(request.auth, link_id)
     return services.proxy_unlink(actor=request.auth, link=link)
+
+
+@router.post("/people/{person_id}/unlock", response=UnlockOut,
+             summary="Let a person locked out by failed sign-ins sign in again (staff; audited; rate limited)")
+def people_unlock(request, person_id: int):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_RESET_PASSWORD)
+    return {"cleared": services.login_unlock(actor=request.auth, person=person)}
 
 
 @router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")

@@ -78,3 +78,9 @@ class TokenRevoked(DomainError):
     code = "token_revoked"
     message = _("This token has been revoked.")
     status = 409
+
+
+class UnlockRateLimited(DomainError):
+    code = "rate_limited"
+    message = _("You have unlocked many sign-ins in the last hour. Try again later.")
+    status = 429

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from timebank.lib.mobile import normalise_mobile
+from timebank.lib.text import TextField
 
 from .models import Gender, PersonStatus, ProxyRelation
 
@@ -23,7 +24,7 @@ def station_choices(stations, *, blank: str | None = None, grouped: bool = False
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(
+    username = TextField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(
         attrs={"autocomplete": "username", "inputmode": "numeric", "autofocus": True}))
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
@@ -39,7 +40,7 @@ class LoginForm(AuthenticationForm):
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=50, widget=forms.SearchInput(
+    q = TextField(label=_("Search"), required=False, max_length=50, widget=forms.SearchInput(
         attrs={"placeholder": _("Name, initials (zxm), last 4 digits of phone or ID")}))
     role = forms.ChoiceField(label=_("Role"), required=False, choices=ROLE_FILTERS)
     status = forms.ChoiceField(label=_("Status"), required=False,
@@ -53,11 +54,11 @@ class PeopleFilterForm(forms.Form):
 
 
 class PersonEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
-    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=50, required=False)
-    emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=20, required=False)
+    name = TextField(label=_("Name"), max_length=50)
+    mobile = TextField(label=_("Mobile number"), max_length=20, required=False)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    emergency_contact_name = TextField(label=_("Emergency contact"), max_length=50, required=False)
+    emergency_contact_phone = TextField(label=_("Emergency contact phone"), max_length=20, required=False)
     node = forms.TypedChoiceField(label=_("Home station"), coerce=int)
     status = forms.ChoiceField(label=_("Status"), choices=PersonStatus.choices)
     is_elder = forms.BooleanField(label=_("Elder (receives services)"), required=False)
@@ -70,7 +71,7 @@ class PersonEditForm(forms.Form):
 
 
 class ProxyLinkForm(forms.Form):
-    mobile = forms.CharField(label=_("Mobile number of the proxy"), max_length=20)
+    mobile = TextField(label=_("Mobile number of the proxy"), max_length=20)
     relation = forms.ChoiceField(label=_("Relation to the elder"), choices=ProxyRelation.choices)
 
 
@@ -88,12 +89,12 @@ class StaffPasswordForm(forms.Form):
 
 
 class _IdentityFields(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=24,
+    name = TextField(label=_("Name"), max_length=50)
+    id_number = TextField(label=_("Resident ID number"), max_length=24,
                                 help_text=_("18 characters, as printed on the ID card."))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    emergency_contact_name = forms.CharField(label=_("Emergency contact"), max_length=50, required=False)
-    emergency_contact_phone = forms.CharField(label=_("Emergency contact phone"), max_length=20, required=False)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    emergency_contact_name = TextField(label=_("Emergency contact"), max_length=50, required=False)
+    emergency_contact_phone = TextField(label=_("Emergency contact phone"), max_length=20, required=False)
 
 
 class RegisterPersonForm(_IdentityFields):
@@ -108,7 +109,7 @@ class RegisterPersonForm(_IdentityFields):
                                choices=[("", _("Take from the ID number"))] + list(Gender.choices))
     birth_date = forms.DateField(label=_("Birth date (to double-check the ID)"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    mobile = forms.CharField(label=_("Mobile number (if any)"), max_length=20, required=False)
+    mobile = TextField(label=_("Mobile number (if any)"), max_length=20, required=False)
     consent = forms.BooleanField(label=_("The person (or their guardian) agrees to the processing of their "
                                          "personal data for the time bank."), required=True)
 
@@ -128,7 +129,7 @@ class RegisterPersonForm(_IdentityFields):
 
 class SignupForm(_IdentityFields):
     station = forms.TypedChoiceField(label=_("Service station near you"), coerce=int)
-    mobile = forms.CharField(label=_("Mobile number"), max_length=20,
+    mobile = TextField(label=_("Mobile number"), max_length=20,
                              help_text=_("You sign in with this number."),
                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
     password = forms.CharField(label=_("Password"), strip=False, help_text=_("At least 8 characters, not only digits."),
@@ -154,5 +155,5 @@ class SignupForm(_IdentityFields):
 
 
 class TokenCreateForm(forms.Form):
-    name = forms.CharField(label=_("What is this token for?"), max_length=60,
+    name = TextField(label=_("What is this token for?"), max_length=60,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. station tablet")}))

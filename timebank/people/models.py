@@ -162,7 +162,11 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A digest of the person's password hash when the token was made: any later password change, even one
+    # made outside the services (`manage.py changepassword`), leaves the token dead.
+    password_stamp = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,18 +4,35 @@ import datetime as dt
 from ninja import Field, Schema
 
 from timebank.lib.masking import mask_mobile
+from timebank.lib.text import Line
 
 
 class TokenIn(Schema):
-    username: str = Field(..., max_length=32, description="The mobile number")
+    username: Line = Field(..., max_length=32, description="The mobile number")
     password: str = Field(..., max_length=128)
-    name: str = Field("API", max_length=60, description="A label shown on your token list")
+    name: Line = Field("API", max_length=60, description="A label shown on your token list")
 
 
 class TokenOut(Schema):
     token: str
     id: int
     name: str
+    expires_at: dt.datetime | None = None
+
+
+class UnlockOut(Schema):
+    cleared: int = Field(..., description="How many lockout records (one per address) were cleared")
+
+
+class TokenInfoOut(Schema):
+    """One of your tokens, without its secret."""
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
 
 
 class GrantOut(Schema):
@@ -73,13 +90,13 @@ class IdentityOut(Schema):
 
 
 class PersonIn(Schema):
-    name: str = Field(..., min_length=1, max_length=50)
-    id_number: str = Field(..., max_length=40, description="18-character resident ID; full-width digits are accepted")
+    name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
+    id_number: Line = Field(..., max_length=40, description="18-character resident ID; full-width digits are accepted")
     station_id: int = Field(..., ge=1)
-    mobile: str = Field("", max_length=20)
-    address: str = Field("", max_length=200)
-    emergency_contact_name: str = Field("", max_length=50)
-    emergency_contact_phone: str = Field("", max_length=20)
+    mobile: Line = Field("", max_length=20)
+    address: Line = Field("", max_length=200)
+    emergency_contact_name: Line = Field("", max_length=50)
+    emergency_contact_phone: Line = Field("", max_length=20)
     is_elder: bool = False
     is_volunteer: bool = False
     guardian_consent: bool = False
@@ -87,12 +104,12 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=50)
-    mobile: str | None = Field(None, max_length=20)
-    address: str | None = Field(None, max_length=200)
-    emergency_contact_name: str | None = Field(None, max_length=50)
-    emergency_contact_phone: str | None = Field(None, max_length=20)
-    status: str | None = Field(None, max_length=16)
+    name: Line | None = Field(None, min_length=1, max_length=50)
+    mobile: Line | None = Field(None, max_length=20)
+    address: Line | None = Field(None, max_length=200)
+    emergency_contact_name: Line | None = Field(None, max_length=50)
+    emergency_contact_phone: Line | None = Field(None, max_length=20)
+    status: Line | None = Field(None, max_length=16)
     station_id: int | None = Field(None, ge=1)
     is_elder: bool | None = None
     is_volunteer: bool | None = None
@@ -100,12 +117,12 @@ class PersonPatch(Schema):
 
 
 class SignupIn(Schema):
-    name: str = Field(..., min_length=1, max_length=50)
-    mobile: str = Field(..., max_length=20)
+    name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
+    mobile: Line = Field(..., max_length=20)
     password: str = Field(..., min_length=1, max_length=128)
-    id_number: str = Field(..., max_length=40)
+    id_number: Line = Field(..., max_length=40)
     station_id: int = Field(..., ge=1)
-    address: str = Field("", max_length=200)
+    address: Line = Field("", max_length=200)
     guardian_consent: bool = False
     consent: bool
 
@@ -119,7 +136,7 @@ class VolunteerSignupOut(Schema):
 class ProxyLinkIn(Schema):
     elder_id: int = Field(..., ge=1, le=2**63 - 1)
     proxy_id: int = Field(..., ge=1, le=2**63 - 1)
-    relation: str = Field(..., max_length=20, description="child, spouse, relative, social_worker or neighbour")
+    relation: Line = Field(..., max_length=20, description="child, spouse, relative, social_worker or neighbour")
 
 
 class ProxyLinkOut(Schema):

@@ -164,3 +164,18 @@ def person_by_mobile(actor, mobile: str, perm: str = Perm.PEOPLE_VIEW) -> Person
 
 def api_tokens_of(person) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(person=person).order_by("-created_at")
+
+
+def login_locked_out(person) -> bool:
+    """Whether too many failed sign-ins with this person's mobile number locked it out, from any address."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    if not person.mobile:
+        return False
+    attempts = AccessAttempt.objects.filter(username=person.mobile, failures_since_start__gte=get_failure_limit(None, {}))
+    cool_off = get_cool_off()
+    if cool_off:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return attempts.exists()

@@ -1,8 +1,10 @@
 """Every write about people: registration, sign-up and approval, changes, proxies, passwords, tokens."""
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.audit.models import AuditEvent
 from timebank.audit.services import audit_record, audit_records, diff
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -17,6 +20,7 @@ from timebank.lib.events import publish
 from timebank.lib.masking import mask_id_number
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.pinyin import initials
+from timebank.lib.text import clean_text
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
@@ -36,6 +40,7 @@ from .exceptions import (
     StationUnknown,
     TokenRevoked,
     TooYoung,
+    UnlockRateLimited,
 )
 from .models import ApiToken, Person, PersonStatus, ProxyLink, ProxyRelation, VolunteerStatus
 from .selectors import can_see_full, proxy_confirm_refusal, reaches_every_role_of
@@ -103,7 +108,7 @@ def _check_ages(bank: Node, birth: dt.date, *, is_elder: bool, is_volunteer: boo
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
+    name = clean_text(name or "")
     if not name or len(name) > 50:
         raise InvalidInput(_("A name of 1 to 50 characters is required."), code="name_invalid")
     return name
@@ -451,19 +456,50 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
         person.set_password(new_password)
         person.save(update_fields=["password", "updated_at"])
         audit_record(actor=actor, action="person.password_reset", obj=person)
+        api_tokens_revoke_all(actor=actor, person=person, reason="password_reset")
     return person
+
+
+def login_unlock(*, actor, person: Person) -> int:
+    """Clear the failed sign-ins that locked `person` out, at every address; the number of lockout records
+    cleared. Staff who may reset the person's password may do it, at most LOGIN_UNLOCKS_PER_HOUR times an hour."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    person = Person.objects.select_related("node").get(pk=person.pk)
+    if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
+        raise NotFound()
+    if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
+        raise PermissionDenied(code="roles_out_of_reach")
+    if not person.mobile:
+        raise InvalidInput(_("This person has no mobile number, so cannot sign in."), code="no_mobile")
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = AuditEvent.objects.filter(actor=actor, action="person.login_unlocked", at__gte=since).count()
+    if recent >= settings.LOGIN_UNLOCKS_PER_HOUR:
+        raise UnlockRateLimited(detail={"per_hour": settings.LOGIN_UNLOCKS_PER_HOUR})
+    with transaction.atomic():
+        cleared = AxesProxyHandler.reset_attempts(username=person.mobile)
+        audit_record(actor=actor, action="person.login_unlocked", obj=person, changes={"cleared": cleared})
+    return cleared
 
 
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _password_stamp(person: Person) -> str:
+    # Of the stored password hash, so that any change of password (a new salt at least) changes it.
+    return hashlib.sha256(b"timebank-token-stamp:" + (person.password or "").encode()).hexdigest()
+
+
 def api_token_create(*, actor: Person, name: str) -> tuple[ApiToken, str]:
-    """A new bearer token; the raw value is returned once and only its hash is kept."""
+    """A new bearer token, alive for API_TOKEN_LIFETIME_DAYS; the raw value is returned once and only its hash
+    is kept."""
     name = (name or "").strip()[:60] or "API"
     raw = "tb_" + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
     with transaction.atomic():
-        token = ApiToken.objects.create(person=actor, name=name, prefix=raw[:10], key_hash=_token_hash(raw))
+        token = ApiToken.objects.create(person=actor, name=name, prefix=raw[:10], key_hash=_token_hash(raw),
+                                        expires_at=expires_at, password_stamp=_password_stamp(actor))
         audit_record(actor=actor, action="token.created", obj=token, node=actor.node, bank=actor.bank)
     return token, raw
 
@@ -481,14 +517,28 @@ def api_token_revoke(*, actor: Person, token: ApiToken) -> ApiToken:
     return token
 
 
+def api_tokens_revoke_all(*, actor, person: Person, reason: str) -> int:
+    """Revoke every live token of `person` (their password was set or reset); audited when there were any."""
+    with transaction.atomic():
+        count = ApiToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if count:
+            audit_record(actor=actor, action="token.revoked_all", obj=person,
+                         changes={"count": count, "reason": reason})
+    return count
+
+
 def api_token_authenticate(raw: str) -> Person | None:
-    """The person a bearer token belongs to, if it is live; touches `last_used_at` at most once a minute."""
+    """The person a bearer token belongs to, if it is live (not revoked, not expired, made under the person's
+    current password); touches `last_used_at` at most once a minute."""
     if not raw or not raw.startswith("tb_") or len(raw) > 100:
         return None
-    token = ApiToken.objects.filter(key_hash=_token_hash(raw), revoked_at__isnull=True).select_related("person").first()
+    now = timezone.now()
+    token = (ApiToken.objects.filter(key_hash=_token_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
+             .select_related("person").first())
     if token is None or not token.person.is_active:
         return None
-    now = timezone.now()
+    if not hmac.compare_digest(token.password_stamp, _password_stamp(token.person)):
+        return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.person

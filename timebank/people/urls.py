@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("people/<int:pk>/password/", views.person_password, name="password"),
+    path("people/<int:pk>/unlock/", views.person_unlock, name="unlock"),
     path("people/<int:pk>/proxies/", views.proxy_add, name="proxy_add"),
     path("people/<int:pk>/proxies/<int:link_pk>/remove/", views.proxy_remove, name="proxy_remove"),
     path("proxy-links/", views.proxy_links, name="proxy_links"),

@@ -141,6 +141,7 @@ def _detail(request, person, *, status: int = 200, **extra):
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
+        "locked_out": selectors.login_locked_out(person),
         "proxies": [(link, selectors.proxy_confirm_refusal(actor, link) is None)
                     for link in selectors.proxy_links_of(person)] if person.is_elder else [],
         "acts_for": selectors.elders_acted_for(person).select_related("node"),
@@ -308,6 +309,23 @@ def person_password(request, pk: int):
 
 
 @login_required
+@require_POST
+def person_unlock(request, pk: int):
+    actor = request.user
+    person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
+    try:
+        cleared = services.login_unlock(actor=actor, person=person)
+    except NotFound:
+        raise
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        text = (_("%(name)s can sign in again.") if cleared else _("%(name)s was not locked out."))
+        messages.success(request, text % {"name": person.name})
+    return redirect("people:detail", pk=person.pk)
+
+
+@login_required
 def register_person(request):
     actor = request.user
     if not has_perm(actor, Perm.PEOPLE_EDIT):
@@ -407,7 +425,7 @@ def tokens(request):
         created = {"token": token, "raw": raw}
         form = TokenCreateForm()
     response = render(request, "people/tokens.html", {
-        "form": form, "tokens": selectors.api_tokens_of(actor), "created": created,
+        "form": form, "tokens": selectors.api_tokens_of(actor), "created": created, "now": timezone.now(),
     }, status=422 if form.errors else 200)
     if created:
         response["Cache-Control"] = "no-store"

@@ -69,6 +69,13 @@ class UploadInvalid(InvalidInput):
     message = _("Photos must be JPEG, PNG or WebP images of at most 5 MB.")
 
 
+class PhotoTooLarge(UploadInvalid):
+    code = "photo_too_large"
+    status = 413
+    message = _("This photo has too many pixels: at most 40 megapixels (about 7,700 × 5,200). "
+                "Send a smaller copy, as a phone's “share” usually does.")
+
+
 class SubjectRequired(InvalidInput):
     code = "subject_required"
     message = _("Say whom or which service the complaint is about.")

@@ -2,25 +2,27 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 from .models import ComplaintCategory, Payment, Severity, SupplierStatus
 
 
 class SupplierFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = TextField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *SupplierStatus.choices])
-    type = forms.CharField(label=_("Service type code"), required=False, max_length=40)
+    type = TextField(label=_("Service type code"), required=False, max_length=40)
 
 
 class SupplierForm(forms.Form):
     node = forms.TypedChoiceField(label=_("Belongs to"), coerce=int)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    licence_kind = forms.CharField(label=_("Licence kind"), max_length=60, required=False)
-    licence_number = forms.CharField(label=_("Licence number"), max_length=60, required=False)
+    name = TextField(label=_("Name"), max_length=100)
+    credit_code = TextField(label=_("Unified social credit code"), max_length=40)
+    contact_name = TextField(label=_("Contact person"), max_length=50)
+    contact_phone = TextField(label=_("Contact phone"), max_length=20)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    licence_kind = TextField(label=_("Licence kind"), max_length=60, required=False)
+    licence_number = TextField(label=_("Licence number"), max_length=60, required=False)
     licence_expires_on = forms.DateField(label=_("Licence expires on"), required=False,
                                          widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -34,17 +36,17 @@ class ApplicationForm(forms.Form):
 
     node = forms.TypedChoiceField(label=_("Apply to"), coerce=int,
                                   help_text=_("The district bank, or the street (branch) you mainly serve."))
-    name = forms.CharField(label=_("Company name"), max_length=100)
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40,
+    name = TextField(label=_("Company name"), max_length=100)
+    credit_code = TextField(label=_("Unified social credit code"), max_length=40,
                                   help_text=_("18 characters, as printed on the business licence."))
-    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20,
+    contact_name = TextField(label=_("Contact person"), max_length=50)
+    contact_phone = TextField(label=_("Contact phone"), max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    licence_kind = forms.CharField(label=_("Licence kind"), max_length=60, initial=_("Business licence"))
-    licence_number = forms.CharField(label=_("Licence number"), max_length=60)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    licence_kind = TextField(label=_("Licence kind"), max_length=60, initial=_("Business licence"))
+    licence_number = TextField(label=_("Licence number"), max_length=60)
     licence_expires_on = forms.DateField(label=_("Licence expires on"), widget=forms.DateInput(attrs={"type": "date"}))
-    application_note = forms.CharField(label=_("Services you offer, prices and area"), max_length=2000,
+    application_note = TextField(label=_("Services you offer, prices and area"), max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 4}))
     consent = forms.BooleanField(label=_("The information is true; the bank may check it with the issuing authority."))
 
@@ -56,7 +58,7 @@ class ApplicationForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=SupplierStatus.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = TextField(label=_("Reason"), max_length=300, required=False)
 
 
 class OfferForm(forms.Form):
@@ -70,11 +72,11 @@ class OfferForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    mobile = forms.CharField(label=_("Mobile number of the staff member"), max_length=20)
+    mobile = TextField(label=_("Mobile number of the staff member"), max_length=20)
 
 
 class CommendationForm(forms.Form):
-    note = forms.CharField(label=_("Commendation"), max_length=300)
+    note = TextField(label=_("Commendation"), max_length=300)
 
 
 class BookForm(forms.Form):
@@ -83,8 +85,8 @@ class BookForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     payment = forms.ChoiceField(label=_("Payment"), choices=Payment.choices)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    notes = TextField(label=_("Notes"), max_length=500, required=False)
 
     def __init__(self, *args, elders=(), types=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,20 +96,20 @@ class BookForm(forms.Form):
 
 class RatingForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("How was it?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
-    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+    comment = TextField(label=_("Comment"), max_length=500, required=False)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = TextField(label=_("Reason"), max_length=300, required=False)
 
 
 class ComplaintForm(forms.Form):
     subject = forms.ChoiceField(label=_("About"), choices=[("supplier", _("A supplier")), ("volunteer", _("A volunteer"))],
                                 widget=forms.RadioSelect)
     supplier = forms.TypedChoiceField(label=_("Supplier"), coerce=int, required=False, empty_value=None)
-    volunteer_mobile = forms.CharField(label=_("Volunteer's mobile number"), max_length=20, required=False)
+    volunteer_mobile = TextField(label=_("Volunteer's mobile number"), max_length=20, required=False)
     category = forms.ChoiceField(label=_("What went wrong"), choices=ComplaintCategory.choices, widget=forms.RadioSelect)
-    text = forms.CharField(label=_("Tell us what happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    text = TextField(label=_("Tell us what happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
     photos = forms.FileField(label=_("Photos (optional)"), required=False,
                              widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
 
@@ -117,7 +119,7 @@ class ComplaintForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = TextField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     upheld = forms.BooleanField(label=_("The complaint is upheld"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     suspend_volunteer = forms.BooleanField(label=_("Suspend the volunteer"), required=False)
@@ -139,12 +141,12 @@ class ResolveForm(forms.Form):
 
 class MeetingForm(forms.Form):
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    title = forms.CharField(label=_("Title"), max_length=100)
-    attendees = forms.CharField(label=_("Attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
+    title = TextField(label=_("Title"), max_length=100)
+    attendees = TextField(label=_("Attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = TextField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
     suppliers = forms.TypedMultipleChoiceField(label=_("Suppliers concerned"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
-    decisions = forms.CharField(label=_("Decisions (one a line: decision | owner)"), required=False,
+    decisions = TextField(label=_("Decisions (one a line: decision | owner)"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, suppliers=(), **kwargs):

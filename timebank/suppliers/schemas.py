@@ -3,10 +3,12 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from timebank.lib.text import Line, Text
+
 
 class LicenceIn(Schema):
-    kind: str = Field(..., max_length=60)
-    number: str = Field(..., max_length=60)
+    kind: Line = Field(..., max_length=60)
+    number: Line = Field(..., max_length=60)
     expires_on: dt.date
 
 
@@ -18,21 +20,21 @@ class OfferIn(Schema):
 
 class SupplierIn(Schema):
     node_id: int
-    name: str = Field(..., max_length=100)
-    credit_code: str = Field(..., max_length=40)
-    contact_name: str = Field(..., max_length=50)
-    contact_phone: str = Field(..., max_length=20)
-    address: str = Field("", max_length=200)
+    name: Line = Field(..., max_length=100)
+    credit_code: Line = Field(..., max_length=40)
+    contact_name: Line = Field(..., max_length=50)
+    contact_phone: Line = Field(..., max_length=20)
+    address: Line = Field("", max_length=200)
     area_ids: list[int] = Field(default_factory=list, max_length=200)
     licences: list[LicenceIn] = Field(default_factory=list, max_length=20)
     offers: list[OfferIn] = Field(default_factory=list, max_length=50)
 
 
 class SupplierPatch(Schema):
-    name: str | None = Field(None, max_length=100)
-    contact_name: str | None = Field(None, max_length=50)
-    contact_phone: str | None = Field(None, max_length=20)
-    address: str | None = Field(None, max_length=200)
+    name: Line | None = Field(None, max_length=100)
+    contact_name: Line | None = Field(None, max_length=50)
+    contact_phone: Line | None = Field(None, max_length=20)
+    address: Line | None = Field(None, max_length=200)
     area_ids: list[int] | None = Field(None, max_length=200)
 
 
@@ -80,12 +82,12 @@ class SupplierOut(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=300)
+    reason: Text = Field("", max_length=300)
 
 
 class AdmitIn(Schema):
     trial: bool = False
-    reason: str = Field("", max_length=300)
+    reason: Text = Field("", max_length=300)
 
 
 class ScoreEventOut(Schema):
@@ -110,9 +112,9 @@ class OrderIn(Schema):
     service_type_id: int
     elder_id: int
     starts_at: dt.datetime
-    payment: str = Field(..., max_length=10)
-    address: str = Field("", max_length=200)
-    notes: str = Field("", max_length=500)
+    payment: Line = Field(..., max_length=10)
+    address: Line = Field("", max_length=200)
+    notes: Text = Field("", max_length=500)
 
 
 class OrderOut(Schema):
@@ -136,14 +138,14 @@ class OrderOut(Schema):
 
 class OrderConfirmIn(Schema):
     rating: int | None = None
-    comment: str = Field("", max_length=500)
+    comment: Text = Field("", max_length=500)
 
 
 class ComplaintIn(Schema):
-    subject: str = Field(..., max_length=10)
-    category: str = Field(..., max_length=10)
-    text: str = Field(..., max_length=2000)
-    severity: str = Field("minor", max_length=8)
+    subject: Line = Field(..., max_length=10)
+    category: Line = Field(..., max_length=10)
+    text: Text = Field(..., max_length=2000)
+    severity: Line = Field("minor", max_length=8)
     complainant_id: int | None = None
     supplier_id: int | None = None
     volunteer_id: int | None = None
@@ -175,13 +177,13 @@ class ComplaintOut(Schema):
 
 
 class ResolveIn(Schema):
-    outcome: str = Field(..., max_length=2000)
+    outcome: Text = Field(..., max_length=2000)
     upheld: bool
-    severity: str | None = Field(None, max_length=8)
+    severity: Line | None = Field(None, max_length=8)
     suspend_volunteer: bool = False
     correct_transfer_id: int | None = Field(None, ge=1, le=2**62, description="a coin movement the complaint is about")
     correct_minutes: int | None = Field(None, ge=1, le=10**9, description="default: the whole movement")
 
 
 class NoteIn(Schema):
-    note: str = Field("", max_length=500)
+    note: Text = Field("", max_length=500)

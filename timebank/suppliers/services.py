@@ -2,8 +2,11 @@
 Each authorises, validates, locks, writes, audits — in that order, inside one transaction.
 Coins move only through the ledger's services (orders) or the demands' (guaranteed fulfilment)."""
 import datetime as dt
+import io
+import warnings
 from collections.abc import Iterable
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +41,7 @@ from .exceptions import (
     InvalidTransition,
     LicenceExpired,
     OfferMissing,
+    PhotoTooLarge,
     PriceInvalid,
     RatingInvalid,
     ReasonRequired,
@@ -87,7 +91,11 @@ TRANSITIONS: dict[str, set[str]] = {
 NEEDS_REASON = {S.REJECTED, S.SUSPENDED, S.REMOVED}
 MAX_PRICE_FEN = 100_000_000
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# 40 megapixels: any phone camera's full picture, and at most ~160 MB while it is decoded.
+MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+PHOTO_SAVE_OPTIONS = {"JPEG": {"quality": 88}, "PNG": {"optimize": True}, "WEBP": {"quality": 88}}
 MAX_PHOTOS = 5
 
 
@@ -781,25 +789,46 @@ def _add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return local
 
 
-def _check_photo(upload) -> str:
-    """The image's content type, after reading it with Pillow; anything else is refused."""
-    from PIL import Image, UnidentifiedImageError
+def _photo_checked(upload) -> tuple[ContentFile, str]:
+    """The photo re-encoded from its pixels (no EXIF, GPS position or comments kept; turned upright first) and
+    its content type. Its size in pixels is read from the header before anything is decoded: a picture over
+    MAX_PHOTO_PIXELS is refused however small its file (a 20000 × 20000 PNG compresses to a few hundred KB)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
+    name = getattr(upload, "name", "") or "photo"
     size = getattr(upload, "size", None) or 0
     if size <= 0 or size > MAX_PHOTO_BYTES:
-        raise UploadInvalid(detail={"name": getattr(upload, "name", ""), "size": size})
+        raise UploadInvalid(detail={"name": name, "size": size})
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
+        with warnings.catch_warnings():  # Pillow warns past 89 MP; the cap below is lower and refuses
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(upload)
+        with image:
             kind = image.format
-            image.verify()
+            pixels = image.width * image.height
+            if pixels > MAX_PHOTO_PIXELS:
+                raise PhotoTooLarge(detail={"name": name, "width": image.width, "height": image.height,
+                                            "max_pixels": MAX_PHOTO_PIXELS})
+            if kind not in PHOTO_TYPES:
+                raise UploadInvalid(detail={"name": name, "format": kind})
+            picture = ImageOps.exif_transpose(image)  # decodes; the pixels alone go on
+            if kind == "JPEG" and picture.mode not in ("RGB", "L"):
+                picture = picture.convert("RGB")
+            # Only the pixels (and the colour profile) go on: no EXIF (camera, GPS position), comments or text.
+            icc_profile = picture.info.get("icc_profile")
+            picture.info = {}
+            out = io.BytesIO()
+            picture.save(out, kind, exif=b"", **({"icc_profile": icc_profile} if icc_profile else {}),
+                         **PHOTO_SAVE_OPTIONS[kind])
+    except Image.DecompressionBombError:
+        raise PhotoTooLarge(detail={"name": name, "max_pixels": MAX_PHOTO_PIXELS}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UploadInvalid(detail={"name": getattr(upload, "name", "")}) from None
+        raise UploadInvalid(detail={"name": name}) from None
     finally:
         upload.seek(0)
-    if kind not in PHOTO_TYPES:
-        raise UploadInvalid(detail={"name": getattr(upload, "name", ""), "format": kind})
-    return PHOTO_TYPES[kind]
+    stem = name.rsplit(".", 1)[0][:80] or "photo"
+    return ContentFile(out.getvalue(), name=f"{stem}.{PHOTO_EXTENSIONS[kind]}"), PHOTO_TYPES[kind]
 
 
 def complaint_file(*, actor: Person, subject: str, category: str, text: str, complainant: Person | None = None,
@@ -825,7 +854,7 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
         raise UploadInvalid(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, detail={"max": MAX_PHOTOS})
-    types = [_check_photo(p) for p in photos]
+    checked = [_photo_checked(p) for p in photos]
     node = None
     if subject == ComplaintSubject.SUPPLIER:
         if order is not None:
@@ -865,9 +894,8 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
             subject=subject, supplier=supplier, volunteer=volunteer, assignment=assignment, order=order,
             category=category, severity=severity, text=text,
             due_at=_add_working_days(now, rules.ack_working_days))
-        for upload, content_type in zip(photos, types, strict=True):
-            ComplaintPhoto.objects.create(complaint=complaint, image=upload, content_type=content_type,
-                                          size=upload.size)
+        for photo, content_type in checked:
+            ComplaintPhoto.objects.create(complaint=complaint, image=photo, content_type=content_type, size=photo.size)
         _step(complaint, "filed", actor)
         audit_record(actor=actor, action="complaint.filed", obj=complaint, node=node,
                      changes={"subject": subject, "category": category, "supplier": supplier.pk if supplier else None})

@@ -242,9 +242,9 @@ def settlement(request, supplier_id: int):
         return redirect(f"{request.path}?month={month:%Y-%m}")
     report = selectors.settlement(request.user, supplier, month)
     if request.GET.get("export") == "xlsx":
-        from openpyxl import Workbook
+        from timebank.lib.xlsx import EscapingWorkbook
 
-        book = Workbook()
+        book = EscapingWorkbook()
         sheet = book.active
         sheet.title = f"{month:%Y-%m}"
         sheet.append([str(_("Order")), str(_("Date")), str(_("Service")), str(_("Elder")), str(_("Coins (minutes)")),
@@ -401,11 +401,12 @@ def complaint_new(request):
         except NotFound:
             form.add_error(None, _("We could not find whom the complaint is about."))
         except DomainError as err:
-            form_error(form, err, {"upload_invalid": "photos", "subject_required": "subject"})
+            form_error(form, err, {"upload_invalid": "photos", "photo_too_large": "photos", "subject_required": "subject"})
         else:
             messages.success(request, _("Your complaint #%(id)s was received.") % {"id": complaint.pk})
             return redirect("suppliers:my_complaints")
-    return render(request, "suppliers/complaint_new.html", {"form": form, "body_class": "member"})
+    return render(request, "suppliers/complaint_new.html", {"form": form, "body_class": "member"},
+                  status=422 if form.errors else 200)
 
 
 @login_required

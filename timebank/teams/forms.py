@@ -3,6 +3,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 
 def demand_label(demand) -> str:
     return f"{demand.service_type.name} · {demand.station.name} · {timezone.localtime(demand.starts_at):%Y-%m-%d %H:%M}"
@@ -10,10 +12,10 @@ def demand_label(demand) -> str:
 
 class TeamForm(forms.Form):
     node = forms.ModelChoiceField(label=_("Unit"), queryset=None)
-    name = forms.CharField(label=_("Team name"), max_length=80)
+    name = TextField(label=_("Team name"), max_length=80)
     leader = forms.ModelChoiceField(label=_("Leader"), queryset=None,
                                     help_text=_("An approved volunteer of the bank."))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = TextField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, nodes, volunteers, **kwargs):
         kwargs.setdefault("label_suffix", "")

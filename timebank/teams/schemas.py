@@ -1,12 +1,14 @@
 """Shapes of the teams API."""
 from ninja import Field, Schema
 
+from timebank.lib.text import Line, Text
+
 
 class TeamIn(Schema):
     node_id: int
-    name: str = Field(..., min_length=1, max_length=80)
+    name: Line = Field(..., min_length=1, max_length=80)
     leader_id: int
-    description: str = Field("", max_length=2000)
+    description: Text = Field("", max_length=2000)
 
 
 class TeamOut(Schema):

@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.text import TextField
+
 from .models import CourseKind
 
 
@@ -12,11 +14,11 @@ class CourseForm(forms.Form):
     node = forms.ModelChoiceField(label=_("Organised by"), queryset=None)
     code = forms.SlugField(label=_("Code"), max_length=40,
                            help_text=_("Letters, digits and dashes; service types name it to require the certificate."))
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = TextField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=CourseKind.choices)
     valid_months = forms.IntegerField(label=_("Certificate valid for (months, 0 = no expiry)"), min_value=0,
                                       max_value=600, initial=24)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = TextField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, nodes, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -30,7 +32,7 @@ class SessionForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}))
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = TextField(label=_("Place"), max_length=200)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
 
     def __init__(self, *args, courses, nodes, **kwargs):
@@ -48,5 +50,5 @@ class SessionForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    code = forms.CharField(label=_("Session code"), max_length=12,
+    code = TextField(label=_("Session code"), max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))

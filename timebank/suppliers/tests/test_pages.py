@@ -72,7 +72,7 @@ def test_the_member_complaint_form_refuses_garbage_photos_and_files_good_ones(sw
     garbage = SimpleUploadedFile("x.jpg", b"garbage", content_type="image/jpeg")
     response = c.post("/suppliers/complaints/new/", {"subject": "supplier", "supplier": w.supplier.pk,
                                                      "category": "quality", "text": "剪坏了", "photos": garbage})
-    assert response.status_code == 200 and Complaint.objects.count() == 0
+    assert response.status_code == 422 and Complaint.objects.count() == 0
     assert "JPEG" in response.content.decode()
     from PIL import Image
 
