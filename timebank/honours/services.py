@@ -15,13 +15,16 @@ from . import selectors
 from .exceptions import CorrectionNotPending, DescriptionRequired
 from .models import CorrectionStatus, RecordCertificate, RecordCorrection
 
+CERTIFY = Perm.PEOPLE_EDIT  # who may issue a service-record certificate in the organisation's name
+
 
 def record_certificate_issue(*, actor: Person, person: Person, person_in_charge: str = "",
                              contact: str = "") -> RecordCertificate:
-    """Staff of the volunteer's organisation certify the hours recorded so far."""
-    if person.node is None or not has_perm(actor, Perm.PEOPLE_VIEW, person.node):
+    """Staff of the volunteer's organisation certify the hours recorded so far: those who keep its
+    register (people.edit), not roles that only read it (the auditor, medical staff)."""
+    if person.node is None or not has_perm(actor, CERTIFY, person.node):
         raise NotFound()
-    issuer = next((n for n in nodes_with(actor, Perm.PEOPLE_VIEW) if person.node.path.startswith(n.path)),
+    issuer = next((n for n in nodes_with(actor, CERTIFY) if person.node.path.startswith(n.path)),
                   person.node)
     with transaction.atomic():
         now = timezone.now()

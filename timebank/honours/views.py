@@ -26,7 +26,7 @@ def _person(request, person_pk: int | None):
 
 
 def _may_issue(actor, person) -> bool:
-    return person.pk != actor.pk and person.node is not None and has_perm(actor, Perm.PEOPLE_VIEW, person.node)
+    return person.pk != actor.pk and person.node is not None and has_perm(actor, services.CERTIFY, person.node)
 
 
 @login_required
