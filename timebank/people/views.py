@@ -310,6 +310,7 @@ def person_password(request, pk: int):
 
 @login_required
 @require_POST
+@domain_errors_as_http
 def person_unlock(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)

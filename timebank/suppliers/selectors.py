@@ -228,8 +228,13 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def settlement(actor, supplier: Supplier, month: dt.date) -> dict:
-    lines = list(SettlementLine.objects.filter(supplier=supplier, month=month_start(month))
-                 .select_related("order__service_type", "order__elder").order_by("id"))
+    """The month's lines: all of them for the supplier's managers and its own staff; for other staff
+    only the orders at stations in their reach (a supplier of the whole bank serves every branch,
+    and each line names the elder)."""
+    lines = SettlementLine.objects.filter(supplier=supplier, month=month_start(month))
+    if not may_manage(actor, supplier) and supplier.pk not in member_supplier_ids(actor):
+        lines = lines.filter(scope_q(actor, Perm.SUPPLIERS_VIEW, "order__station__path"))
+    lines = list(lines.select_related("order__service_type", "order__elder").order_by("id"))
     owed = [line for line in lines if line.voided_at is None]
     return {
         "lines": lines,

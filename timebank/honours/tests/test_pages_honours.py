@@ -90,3 +90,26 @@ def test_another_branchs_staff_get_404(record_world, client):
     assert client.get(f"/honours/people/{w.volunteer.pk}/record/").status_code == 404
     assert client.get(f"/honours/people/{w.volunteer.pk}/record.xlsx").status_code == 404
     assert client.post(f"/honours/people/{w.volunteer.pk}/certificate/", {"person_in_charge": "x"}).status_code == 404
+
+
+def test_only_staff_who_keep_the_register_issue_a_certificate(record_world, client):
+    """Reading the register (the auditor, medical staff) is not certifying anyone's hours."""
+    from timebank.conftest import make_person
+    from timebank.orgs.roles import Role
+    from timebank.orgs.services import role_grant
+
+    w = record_world
+    medic = make_person(w.station_a1, "五角场医生", mobile="13900000021")
+    role_grant(actor=None, person=medic, role=Role.MEDICAL_STAFF, node=w.branch_a)
+    for reader in (w.auditor, medic):
+        client.force_login(reader)
+        page = client.get(f"/honours/people/{w.volunteer.pk}/record/")
+        assert page.status_code == 200 and f"/honours/people/{w.volunteer.pk}/certificate/" not in page.content.decode()
+        assert client.get(f"/honours/people/{w.volunteer.pk}/certificate/").status_code == 404
+        response = client.post(f"/honours/people/{w.volunteer.pk}/certificate/", {"person_in_charge": "x"})
+        assert response.status_code == 404
+    assert not RecordCertificate.objects.exists()
+    client.force_login(w.branch_admin)
+    assert client.post(f"/honours/people/{w.volunteer.pk}/certificate/",
+                       {"person_in_charge": "王主任"}).status_code == 302
+    assert RecordCertificate.objects.get().issuer == w.branch_a

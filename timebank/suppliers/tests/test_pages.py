@@ -107,3 +107,37 @@ def test_meetings_concern_only_their_suppliers(sw, client):
     assert "季度联席会" in mine
     other = signed_in(client.__class__(), w.other_supplier_staff).get("/suppliers/meetings/").content.decode()
     assert "季度联席会" not in other
+
+
+def test_a_bank_wide_suppliers_settlement_shows_branch_staff_only_their_branchs_elders(sw, client):
+    """A supplier of the whole bank serves every branch; each settlement line names the elder."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from timebank.suppliers.models import SettlementLine
+    from timebank.suppliers.selectors import month_start
+
+    from .conftest import grant_coins, new_supplier, tomorrow_at
+
+    w = sw
+    escort = new_supplier(w, "全区陪诊", node=w.bank, areas=[w.bank])
+    grant_coins(w, w.other_elder, 600)
+    for staff, elder in ((w.station_staff, w.elder), (w.other_station_staff, w.other_elder)):
+        order = services.order_book(actor=staff, supplier=escort, service_type=w.haircut, elder=elder,
+                                    starts_at=tomorrow_at(10) + dt.timedelta(hours=elder.pk), payment="coins")
+        SettlementLine.objects.create(bank=w.bank, supplier=escort, order=order, amount_fen=3000, coin_minutes=60,
+                                      month=month_start(timezone.localdate()))
+
+    def export(person):
+        response = signed_in(client, person).get(f"/suppliers/{escort.pk}/settlement/?export=xlsx")
+        assert response.status_code == 200
+        rows = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(response.content)).active.rows]
+        return {value for row in rows for value in row}, rows[-1][5]  # the names; the total in yuan
+
+    for staff in (w.station_staff, w.branch_admin):
+        seen, total = export(staff)
+        assert w.elder.name in seen and w.other_elder.name not in seen and total == 30
+    seen, total = export(w.bank_admin)  # who manages the supplier sees the whole month
+    assert {w.elder.name, w.other_elder.name} <= seen and total == 60

@@ -1,0 +1,347 @@
+"""How the permission matrix fills in a request: which record a path parameter names (in the actor's own
+branch A or in the other branch B), and a minimal plausible body for every write.
+
+A value is an attribute name of the branch's records (`side`, see access_world) — the record's id is
+used — or a function `(m, side, role)` returning the value. Parameters are looked up by the operation
+first, then by their name."""
+import datetime as dt
+
+from timebank.conftest import PASSWORD
+
+from .access_world import at
+
+
+def _id(name):
+    return lambda m, side, role: getattr(side, name).pk
+
+
+# ---- the JSON API ---------------------------------------------------------------------------------
+
+# By parameter name, for every operation that does not say otherwise.
+API_PARAMS = {
+    "person_id": "elder", "proxy_id": "proxy", "account_id": "account", "transfer_id": "transfer",
+    "code": lambda m, side, role: m.service_type_code, "demand_id": "open_demand", "series_id": "series",
+    "team_id": "team", "session_id": "session", "item_id": "reward_item", "card_id": "card", "alert_id": "alert",
+    "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
+    "token_id": "token", "link_id": "proxy_link",
+}
+
+# By operation: the record in the state the operation acts on.
+API_PARAMS_BY_OP = {
+    "/api/v1/demands/{demand_id}/publish": {"demand_id": "draft_demand"},
+    "/api/v1/demands/{demand_id}/unclaim": {"demand_id": "later_demand"},
+    "/api/v1/demands/{demand_id}/check-in": {"demand_id": "claimed_demand"},
+    "/api/v1/demands/{demand_id}/check-out": {"demand_id": "checked_in_demand"},
+    "/api/v1/demands/{demand_id}/confirm": {"demand_id": "done_demand"},
+    "/api/v1/demands/{demand_id}/dispute": {"demand_id": "done_demand"},
+    "/api/v1/teams/{team_id}/members/{person_id}/approve": {"person_id": "newcomer"},
+    "/api/v1/people/{person_id}/certificates": {"person_id": "volunteer"},
+    "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
+    "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
+    "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
+    "/api/v1/complaints/{complaint_id}/resolve": {"complaint_id": "accepted_complaint"},
+    "/api/v1/supplier-orders/{order_id}/done": {"order_id": "order_accepted"},
+    "/api/v1/supplier-orders/{order_id}/confirm": {"order_id": "order_done"},
+}
+
+
+def _moment(days, hour):
+    return at(days, hour).isoformat()
+
+
+# Bodies (JSON unless noted) and query strings, by (method, path).
+API_BODIES = {
+    ("POST", "/api/v1/auth/token"): lambda m, side, role: {"username": side.volunteer.mobile, "password": PASSWORD},
+    ("POST", "/api/v1/people"): lambda m, side, role: {
+        "name": "矩阵新人", "id_number": m.new_id_number(), "station_id": side.station.pk, "is_elder": True,
+        "consent": True},
+    ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
+    ("POST", "/api/v1/proxy-links"): lambda m, side, role: {"elder_id": side.elder.pk, "proxy_id": side.volunteer.pk,
+                                                            "relation": "neighbour"},
+    ("POST", "/api/v1/signup"): lambda m, side, role: {
+        "name": "矩阵志愿", "mobile": "13811112222", "password": "Matrix#2026x", "id_number": m.new_id_number(
+            dt.date(1990, 1, 1)), "station_id": side.station.pk, "consent": True},
+    ("POST", "/api/v1/transfers"): lambda m, side, role: {"kind": "donation", "amount": 1,
+                                                          "from_person_id": side.elder.pk},
+    ("POST", "/api/v1/service-types"): {"code": "matrix_type", "name": "矩阵服务", "category": "assistance",
+                                        "mode": "one_to_one", "default_minutes": 60, "rate_percent": 100},
+    ("PATCH", "/api/v1/service-types/{code}"): {"name": "聊天慰问（改）"},
+    ("POST", "/api/v1/demands"): lambda m, side, role: {
+        "station_id": m.a.station.pk, "service_type_id": m.chat.pk, "elder_id": side.elder.pk,
+        "starts_at": _moment(3, 9), "ends_at": _moment(3, 10), "address": "矩阵路", "payer": "elder"},
+    ("POST", "/api/v1/demands/{demand_id}/cancel"): {"reason": "matrix"},
+    ("POST", "/api/v1/demands/{demand_id}/dispatch"): lambda m, side, role: {"volunteer_id": side.newcomer.pk},
+    # Staff name the volunteer they check in or out; the volunteer is themself.
+    ("POST", "/api/v1/demands/{demand_id}/check-in"): lambda m, side, role: {
+        "latitude": side.near[0], "longitude": side.near[1],
+        **({} if role == "volunteer" else {"volunteer_id": side.volunteer.pk})},
+    ("POST", "/api/v1/demands/{demand_id}/check-out"): lambda m, side, role: (
+        {} if role == "volunteer" else {"volunteer_id": side.volunteer.pk}),
+    ("POST", "/api/v1/demands/{demand_id}/unclaim"): lambda m, side, role: (
+        {} if role == "volunteer" else {"volunteer_id": side.volunteer.pk}),
+    ("POST", "/api/v1/demands/{demand_id}/confirm"): {"rating": 5},
+    ("POST", "/api/v1/demands/{demand_id}/dispute"): {"reason": "matrix"},
+    ("PATCH", "/api/v1/demand-series/{series_id}"): {"notes": "matrix"},
+    ("POST", "/api/v1/demand-series/{series_id}/cancel"): {"reason": "matrix"},
+    ("POST", "/api/v1/teams"): lambda m, side, role: {"node_id": side.branch.pk, "name": "矩阵服务队",
+                                                      "leader_id": side.newcomer.pk},
+    ("POST", "/api/v1/health/readings"): lambda m, side, role: {"readings": [
+        {"card_uid": side.card.uid, "kind": "bp", "systolic": 120, "diastolic": 80, "measured_at": _moment(0, 8),
+         "sequence": 1}]},
+    ("POST", "/api/v1/health/cards"): lambda m, side, role: {"elder_id": side.elder.pk, "uid": "04MATRIX",
+                                                             "replaces": side.card.pk},
+    ("POST", "/api/v1/health/alerts/{alert_id}/follow-up"): {"outcome": "phoned", "note": "matrix"},
+    ("POST", "/api/v1/health/alerts/{alert_id}/close"): {"note": "matrix"},
+    ("PUT", "/api/v1/people/{person_id}/thresholds"): {"reason": "matrix", "bp_systolic_high": 155},
+    ("PUT", "/api/v1/people/{person_id}/health-consents/{proxy_id}"): {"consent": False},
+    ("POST", "/api/v1/suppliers"): lambda m, side, role: {
+        "node_id": side.branch.pk, "name": "矩阵供应商", "credit_code": m.new_credit_code(), "contact_name": "矩阵",
+        "contact_phone": "13700009999", "area_ids": [side.branch.pk],
+        "licences": [{"kind": "营业执照", "number": "L-matrix", "expires_on": str(dt.date.today().replace(
+            year=dt.date.today().year + 1))}],
+        "offers": [{"service_type_id": m.haircut.pk, "price_fen": 2500, "accepts_coins": True}]},
+    ("PATCH", "/api/v1/suppliers/{supplier_id}"): {"address": "矩阵路 9 号"},
+    ("POST", "/api/v1/suppliers/{supplier_id}/suspend"): {"reason": "matrix"},
+    ("POST", "/api/v1/suppliers/{supplier_id}/remove"): {"reason": "matrix"},
+    ("POST", "/api/v1/supplier-orders"): lambda m, side, role: {
+        "supplier_id": side.supplier.pk, "service_type_id": m.haircut.pk, "elder_id": side.elder.pk,
+        "starts_at": _moment(3, 15), "payment": "coins", "address": "家中"},
+    ("POST", "/api/v1/supplier-orders/{order_id}/decline"): {"reason": "matrix"},
+    ("POST", "/api/v1/supplier-orders/{order_id}/confirm"): {"rating": 5},
+    ("POST", "/api/v1/complaints"): lambda m, side, role: {"subject": "supplier", "category": "quality",
+                                                           "text": "matrix", "supplier_id": side.supplier.pk},
+    ("POST", "/api/v1/complaints/{complaint_id}/reject"): {"reason": "matrix"},
+    ("POST", "/api/v1/complaints/{complaint_id}/resolve"): {"outcome": "matrix", "upheld": False},
+    ("POST", "/api/v1/imports"): lambda m, side, role: {
+        "multipart": {"kind": "elders", "node_id": side.station.pk, "consent": "true", "file": m.roster()}},
+    # Queries of reads whose answer depends on a record.
+    ("GET", "/api/v1/health/cards"): lambda m, side, role: {"query": {"elder_id": side.elder.pk}},
+    ("GET", "/api/v1/stats/summary"): lambda m, side, role: {"query": {"node": side.branch.pk}},
+    ("GET", "/api/v1/stats/timeseries"): lambda m, side, role: {"query": {"node": side.branch.pk,
+                                                                          "metric": "served_minutes"}},
+    ("GET", "/api/v1/people"): lambda m, side, role: {"query": {"station_id": side.station.pk}},
+    ("GET", "/api/v1/demands"): lambda m, side, role: {"query": {"station": side.station.pk}},
+    ("GET", "/api/v1/supplier-orders"): lambda m, side, role: {"query": {"supplier": side.supplier.pk}},
+    ("GET", "/api/v1/health/alerts"): lambda m, side, role: {"query": {"elder_id": side.elder.pk}},
+}
+
+
+# ---- the pages ------------------------------------------------------------------------------------
+
+# By URL name: path parameters, then (optionally) "query" for GET and "data" for POST.
+def _key():
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _local(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _rules(m, side, role):
+    """The bank's rules form, filled in with the rules in force and one change."""
+    from timebank.orgs.forms import RulesForm
+    from timebank.orgs.selectors import rules_for
+
+    current = rules_for(m.bank)
+    data = {f: getattr(current, f) for f in RulesForm.Meta.fields}
+    data = {k: ("on" if v else "") if isinstance(v, bool) else v for k, v in data.items()}
+    data["elder_min_age"] = 61
+    return data
+
+
+def _supplier_rules(m, side, role):
+    from timebank.suppliers.forms import SupplierRulesForm
+    from timebank.suppliers.selectors import supplier_rules_for
+
+    current = supplier_rules_for(m.bank)
+    data = {f: getattr(current, f) for f in SupplierRulesForm._meta.fields}
+    data = {k: ("on" if v else "") if isinstance(v, bool) else v for k, v in data.items()}
+    data["guarantee_hours"] = 24
+    return data
+
+
+def _thresholds(m, side, role):
+    from timebank.health.selectors import thresholds_for
+    from timebank.health.services import THRESHOLD_FIELDS
+
+    current = thresholds_for(side.elder.bank, side.elder)
+    return {**{f: getattr(current, f) for f in THRESHOLD_FIELDS}, "bp_systolic_high": 155, "reason": "matrix"}
+
+
+PAGE_REQUESTS = {
+    "people:login": {"data": lambda m, side, role: {"username": side.volunteer.mobile, "password": PASSWORD}},
+    "people:care_mode": {"data": {"next": "/"}},
+    "people:list": {"query": lambda m, side, role: {"station": side.station.pk}},
+    "people:register": {"data": lambda m, side, role: {
+        "kind": "elder", "name": "矩阵新人", "id_number": m.new_id_number(), "station": side.station.pk,
+        "consent": "on"}},
+    "people:detail": {"pk": "elder"},
+    "people:edit": {"pk": "elder", "data": lambda m, side, role: {
+        "name": side.elder.name, "mobile": side.elder.mobile, "address": "矩阵路 1 号", "node": side.station.pk,
+        "status": "active", "is_elder": "on"}},
+    "people:reveal": {"pk": "elder"},
+    "people:password": {"pk": "volunteer", "data": {"new_password": "Matrix#2026x",
+                                                    "new_password_again": "Matrix#2026x"}},
+    # Staff name themselves as the elder's proxy; others name the volunteer.
+    "people:proxy_add": {"pk": "elder", "data": lambda m, side, role: {
+        "mobile": (m.actors.get(role) or side.volunteer).mobile, "relation": "child"}},
+    "people:proxy_remove": {"pk": "elder", "link_pk": "proxy_link"},
+    "people:proxy_confirm": {"link_pk": "proxy_link"},
+    "people:proxy_decline": {"link_pk": "proxy_link"},
+    "people:unlock": {"pk": "elder"},
+    "people:signup": {"data": lambda m, side, role: {
+        "name": "矩阵志愿", "id_number": m.new_id_number(dt.date(1990, 1, 1)), "station": side.station.pk,
+        "mobile": "13811112222", "password": "Matrix#2026x", "password_again": "Matrix#2026x", "consent": "on"}},
+    "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
+    "people:tokens": {"data": {"name": "matrix"}},
+    "people:token_revoke": {"pk": "token"},
+    "orgs:node": {"pk": "branch"},
+    "orgs:node_rename": {"pk": "station", "data": {"name": "矩阵社区"}},
+    "orgs:node_add": {"pk": "branch", "data": {"name": "矩阵新站"}},
+    "orgs:node_close": {"pk": "station"},
+    "orgs:grants": {"data": lambda m, side, role: {
+        "mobile": side.newcomer.mobile, "role": "station_staff", "node": side.station.pk}},
+    "orgs:grant_revoke": {"pk": "station_staff_grant"},
+    "orgs:rules": {"data": _rules},
+    "ledger:coins": {"pk": "elder"},
+    "ledger:pdf": {"pk": "elder"},
+    "ledger:gift": {"pk": "elder", "data": lambda m, side, role: {
+        "minutes": "1", "key": _key(), "recipient": side.proxy.pk, "step": "confirm"}},
+    "ledger:donate": {"pk": "elder", "data": lambda m, side, role: {"minutes": "1", "key": _key(), "step": "confirm"}},
+    "ledger:grant": {"pk": "elder", "data": lambda m, side, role: {
+        "minutes": "1", "key": _key(), "source": "issuance", "reason": "matrix", "step": "confirm"}},
+    "ledger:correct": {"pk": "transfer", "data": lambda m, side, role: {
+        "minutes": "1", "key": _key(), "reason": "matrix", "step": "confirm"}},
+    "ledger:correction_decide": {"pk": "correction", "data": {"decision": "approve"}},
+    "ledger:grant_decide": {"pk": "grant_request", "data": {"decision": "approve"}},
+    "ledger:verify": {"token": lambda m, side, role: side.passbook_token},
+    "ledger:liability": {"query": lambda m, side, role: {"node": side.branch.pk}},
+    "demands:areas": {"data": lambda m, side, role: {"branch": [m.b.branch.pk]}},
+    "demands:task": {"pk": "claimed_assignment"},
+    "demands:check_in": {"pk": "claimed_assignment", "data": lambda m, side, role: {
+        "latitude": side.near[0], "longitude": side.near[1]}},
+    "demands:check_out": {"pk": "checked_in_assignment"},
+    "demands:unclaim": {"pk": "later_assignment"},
+    "demands:request_new": {"data": lambda m, side, role: {
+        "elder": side.elder.pk, "service_type": m.chat.pk, "day": str(at(3, 9).date()), "start": "09:00",
+        "end": "10:00", "address": "矩阵路", "payer": "elder"}},
+    "demands:confirm": {"pk": "done_assignment", "data": {"rating": "5"}},
+    "demands:dispute": {"pk": "done_assignment", "data": {"reason": "matrix"}},
+    "demands:resolve": {"pk": "disputed_assignment", "data": {"decision": "credit", "note": "matrix"}},
+    # The elder picker shows the elder the query names (the search button without JavaScript).
+    "demands:new": {"query": lambda m, side, role: {"elder_q": "", "elder": side.elder.pk},
+                    "data": lambda m, side, role: {
+                        "station": m.a.station.pk, "service_type": m.chat.pk, "elder": side.elder.pk,
+                        "day": str(at(3, 9).date()), "start": "09:00", "end": "10:00", "headcount": "1",
+                        "address": "矩阵路", "payer": "elder", "publish": "on"}},
+    "demands:elder_search": {"query": lambda m, side, role: {"elder_q": side.elder.name}},
+    "demands:board": {"query": lambda m, side, role: {"station": side.station.pk}},
+    "demands:series": {"pk": "series", "data": lambda m, side, role: {
+        "start": "09:00", "duration_minutes": "60", "until": str(side.series.until), "headcount": "1",
+        "address": side.series.address, "notes": "matrix"}},
+    "demands:series_cancel": {"pk": "series", "data": {"reason": "matrix"}},
+    "demands:service_type_new": {"data": {
+        "code": "matrix_type", "name": "矩阵服务", "category": "assistance", "mode": "one_to_one",
+        "default_minutes": "60", "rate_percent": "100", "points_per_hour": "10", "is_active": "on"}},
+    "demands:service_type_edit": {"code": lambda m, side, role: m.service_type_code, "data": {
+        "name": "聊天慰问（改）", "category": "emotional", "mode": "one_to_one", "default_minutes": "60",
+        "rate_percent": "100", "points_per_hour": "10", "is_active": "on"}},
+    "demands:detail": {"pk": "open_demand"},
+    "demands:claim": {"pk": "open_demand"},
+    "demands:publish": {"pk": "draft_demand"},
+    "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
+    "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
+    "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
+        "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
+        "reason": "matrix"}},
+    "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
+    "health:elder": {"person_id": "elder"},
+    "health:elder_pdf": {"person_id": "elder"},
+    "health:reading_new": {"person_id": "elder", "data": lambda m, side, role: {
+        "kind": "bp", "systolic": "120", "diastolic": "80", "measured_at": _local(at(0, 14))}},
+    "health:elder_thresholds": {"person_id": "elder", "data": _thresholds},
+    "health:thresholds": {"data": _thresholds},
+    "health:consents": {"person_id": "elder", "data": lambda m, side, role: {"proxy_id": side.proxy.pk,
+                                                                             "consent": ""}},
+    "health:cards": {"data": lambda m, side, role: {"lost": side.card.pk}},
+    "health:devices": {"data": lambda m, side, role: {"station_id": side.station.pk, "serial": "BP-MATRIX",
+                                                      "model": "YE"}},
+    "teams:new": {"data": lambda m, side, role: {"node": side.branch.pk, "name": "矩阵服务队",
+                                                 "leader": side.newcomer.pk}},
+    "teams:detail": {"pk": "team"},
+    "teams:join": {"pk": "team"},
+    "teams:leave": {"pk": "team"},
+    "teams:claim": {"pk": "team", "data": lambda m, side, role: {"demand": side.group_demand.pk,
+                                                                  "members": [side.team_leader.pk]}},
+    "teams:decide": {"pk": "team", "person_pk": "newcomer", "data": {"decision": "approve"}},
+    "teams:remove": {"pk": "team", "person_pk": "newcomer"},
+    "training:course_new": {"data": lambda m, side, role: {
+        "node": side.branch.pk, "code": "matrix", "name": "矩阵课程", "kind": "general", "valid_months": "12"}},
+    "training:session_new": {"data": lambda m, side, role: {
+        "course": side.course.pk, "node": side.station.pk, "day": str(at(4, 9).date()), "start": "09:00",
+        "end": "11:00", "place": "矩阵", "capacity": "3"}},
+    "training:session": {"pk": "session"},
+    "training:signup": {"pk": "session"},
+    "training:cancel": {"pk": "session"},
+    "training:check_in": {"pk": "session", "data": {"code": "000000"}},
+    "training:attendance": {"pk": "session", "data": lambda m, side, role: {"attended": [side.newcomer.pk]}},
+    "training:person_certificates": {"person_pk": "volunteer"},
+    "honours:record_download": {"fmt": lambda m, side, role: "xlsx"},
+    "honours:person_record": {"person_pk": "volunteer"},
+    "honours:person_record_download": {"person_pk": "volunteer", "fmt": lambda m, side, role: "xlsx"},
+    "honours:certificate_issue": {"person_pk": "volunteer", "data": {"person_in_charge": "matrix"}},
+    "honours:certificate_pdf": {"number": lambda m, side, role: side.record_certificate.number},
+    "honours:verify": {"token": lambda m, side, role: side.certificate_token},
+    "honours:correction_new": {"data": lambda m, side, role: {"assignment": side.served_assignment.pk,
+                                                              "description": "matrix"}},
+    "honours:correction_decide": {"pk": "record_correction", "data": {"decision": "accept", "note": "matrix"}},
+    "rewards:order": {"pk": "reward_item", "data": lambda m, side, role: {"key": _key(), "step": "confirm"}},
+    "rewards:cancel": {"pk": "reward_order"},
+    "rewards:hand_over": {"pk": "reward_order"},
+    "rewards:item_new": {"data": lambda m, side, role: {"branch": side.branch.pk, "name": "矩阵毛巾",
+                                                        "price_points": "10", "stock": "1", "is_active": "on"}},
+    "rewards:item_edit": {"pk": "reward_item", "data": lambda m, side, role: {
+        "branch": side.branch.pk, "name": "矩阵毛巾", "price_points": "10", "stock": "1", "is_active": "on"}},
+    "rewards:pickup": {"query": lambda m, side, role: {"q": side.volunteer.mobile}},
+    "suppliers:new": {"data": lambda m, side, role: {
+        "node": side.branch.pk, "name": "矩阵供应商", "credit_code": m.new_credit_code(), "contact_name": "矩阵",
+        "contact_phone": "13700009999"}},
+    "suppliers:apply": {"data": lambda m, side, role: {
+        "node": side.branch.pk, "name": "矩阵申请", "credit_code": m.new_credit_code(), "contact_name": "矩阵",
+        "contact_phone": "13700009998", "licence_kind": "营业执照", "licence_number": "L-apply",
+        "licence_expires_on": str(at(365, 9).date()), "application_note": "理发", "consent": "on"}},
+    "suppliers:detail": {"supplier_id": "supplier", "data": {"action": "transition", "t-to": "suspended",
+                                                              "t-reason": "matrix"}},
+    "suppliers:score": {"supplier_id": "supplier"},
+    # The settlement of the bank's own supplier, which serves both branches, as the spreadsheet staff download.
+    "suppliers:settlement": {"supplier_id": "shared_supplier", "query": {"export": "xlsx"}},
+    "suppliers:book": {"supplier_id": "supplier", "data": lambda m, side, role: {
+        "elder": side.elder.pk, "service_type": m.haircut.pk, "starts_at": _local(at(3, 15)), "payment": "coins",
+        "address": "家中"}},
+    "suppliers:confirm": {"order_id": "order_done", "data": {"rating": "5"}},
+    "suppliers:order_action": {"order_id": "order_booked", "action": lambda m, side, role: "accept"},
+    "suppliers:guarantee_take": {"offer_id": "guarantee_offer"},
+    "suppliers:complaint_new": {"data": lambda m, side, role: {"subject": "supplier", "supplier": side.supplier.pk,
+                                                               "category": "quality", "text": "matrix"}},
+    "suppliers:complaint": {"complaint_id": "complaint", "data": {"action": "accept"}},
+    "suppliers:complaint_photo": {"photo_id": "complaint_photo"},
+    "suppliers:meetings": {"data": lambda m, side, role: {
+        "held_on": str(at(0, 9).date()), "title": "矩阵例会", "attendees": "全体", "minutes": "matrix",
+        "suppliers": [side.supplier.pk]}},
+    "suppliers:rules": {"data": _supplier_rules},
+    "stats:dashboard": {"query": lambda m, side, role: {"node": side.branch.pk}},
+    "stats:report_pdf": {"query": lambda m, side, role: {"node": side.branch.pk}},
+    "imports:list": {"data": lambda m, side, role: {"kind": "elders", "node": side.station.pk, "consent": "on",
+                                                    "file": m.roster()}},
+    "imports:template": {"kind": lambda m, side, role: "elders", "file_format": lambda m, side, role: "csv"},
+    "imports:detail": {"pk": "import_job"},
+    "imports:progress": {"pk": "import_job"},
+    "imports:commit": {"pk": "import_job"},
+    "imports:rejected": {"pk": "import_job", "file_format": lambda m, side, role: "csv"},
+}
+
+# Any other path parameter of a page (the Django admin's object ids, say) is this.
+PAGE_PARAM_FALLBACK = {"object_id": lambda m, side, role: "1", "content_type_id": lambda m, side, role: "1",
+                       "app_label": lambda m, side, role: "people", "url": lambda m, side, role: "missing/"}
