@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Min
+from django.utils import timezone
 
 from timebank.audit.models import AuditEvent
 from timebank.demands.models import Assignment, Demand
@@ -49,8 +50,8 @@ def test_it_builds_the_seed_sized_district_through_the_services_once():
     # Over weeks of simulated days, not all today.
     days = served.values("check_in_at__date").annotate(n=Count("id"))
     assert days.count() > 20
-    assert served.aggregate(first=Min("check_in_at"))["first"] < dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
-    chain.seal_all(now=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5))
+    assert served.aggregate(first=Min("check_in_at"))["first"] < timezone.now() - dt.timedelta(days=20)
+    chain.seal_all(now=timezone.now() + dt.timedelta(seconds=5))
     assert chain.verify().ok
 
     before = snapshot()
