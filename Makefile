@@ -31,6 +31,8 @@ run: $(STAMP) system-deps
 	  $(PY) manage.py housekeeping --loop 30 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# system-deps also installs Chromium and axe-core (npm ci) for the browser tests when this is 1.
+test: export TIMEBANK_BROWSER_TESTS := 1
 test: $(STAMP) system-deps
 	@./bin/run-tests
 
