@@ -37,18 +37,19 @@ def form_error(form, err: DomainError, fields_by_code: dict[str, str] | None = N
     form.add_error(field, str(err.message))
 
 
-def run_and_report(request: HttpRequest, action: Callable[[], object], success: str) -> None:
-    """A POST button's service call: success and refusals become messages; out of reach is a 404."""
+def run_and_report(request: HttpRequest, action: Callable[[], object], success) -> None:
+    """A POST button's service call: success and refusals become messages; out of reach is a 404.
+    `success` is the message, or a function of the action's result that returns it."""
     from django.contrib import messages
 
     try:
-        action()
+        result = action()
     except NotFound:
         raise Http404() from None
     except DomainError as err:
         messages.error(request, str(err.message))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
 
 
 def page_of(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:

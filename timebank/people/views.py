@@ -21,6 +21,7 @@ from timebank.lib.pages import (
     form_error,
     page_of,
     query_without,
+    run_and_report,
     safe_next,
     table_download,
 )
@@ -261,15 +262,8 @@ def proxy_confirm(request, link_pk: int):
     actor = request.user
     link = selectors.proxy_link_get(actor, link_pk)
     default = reverse("people:home") if actor.pk == link.elder_id else reverse("people:proxy_links")
-    try:
-        services.proxy_confirm(actor=actor, link=link)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("%(proxy)s may now act for %(elder)s.") % {
-            "proxy": link.proxy.name, "elder": link.elder.name})
+    run_and_report(request, lambda: services.proxy_confirm(actor=actor, link=link),
+                   _("%(proxy)s may now act for %(elder)s.") % {"proxy": link.proxy.name, "elder": link.elder.name})
     return redirect(safe_next(request, default))
 
 
@@ -314,15 +308,9 @@ def person_password(request, pk: int):
 def person_unlock(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
-    try:
-        cleared = services.login_unlock(actor=actor, person=person)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        text = (_("%(name)s can sign in again.") if cleared else _("%(name)s was not locked out."))
-        messages.success(request, text % {"name": person.name})
+    run_and_report(request, lambda: services.login_unlock(actor=actor, person=person),
+                   lambda cleared: (_("%(name)s can sign in again.") if cleared
+                                    else _("%(name)s was not locked out.")) % {"name": person.name})
     return redirect("people:detail", pk=person.pk)
 
 
