@@ -207,7 +207,6 @@ class CityGenerator:
             self._step("teams", self.build_teams)
             self._step("accounts", self.build_accounts)
             self._step("demands and ledger", self.build_activity)
-            self._step("account totals", self.write_totals)
         if self.rollups and apps.is_installed("timebank.stats"):
             self._step("statistics rollups", self.build_rollups)
         if connection.vendor == "postgresql":
@@ -713,26 +712,6 @@ class CityGenerator:
         self.counts["demands_completed" if people else "demands_expired"] += 1
         self.rows["demand"].append(base + (len(people), "elder" if hold else "branch", status, staff, created, created,
                                            None, None, "", closed))
-
-    def write_totals(self) -> None:
-        """Set every account's posted totals to the sum of its transfers (an UPDATE that only grows
-        them, which the ledger's rules allow)."""
-        started = time.perf_counter()
-        changed = [(self.account_first + i, d, c) for i, (d, c) in enumerate(zip(self.debits, self.credits,
-                                                                                  strict=True)) if d or c]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("CREATE TEMP TABLE city_totals (id bigint PRIMARY KEY, d bigint, c bigint) ON COMMIT DROP")
-                with cursor.cursor.copy("COPY city_totals (id, d, c) FROM STDIN") as copy:
-                    for row in changed:
-                        copy.write_row(row)
-                cursor.execute("UPDATE ledger_account a SET posted_debits = t.d, posted_credits = t.c "
-                               "FROM city_totals t WHERE a.id = t.id")
-                cursor.execute("DROP TABLE city_totals")
-            else:
-                cursor.executemany("UPDATE ledger_account SET posted_debits = %s, posted_credits = %s WHERE id = %s",
-                                   [(d, c, i) for i, d, c in changed])
-        self.timings.add("ledger_account (totals)", len(changed), time.perf_counter() - started)
 
 
 _CUMULATIVE = []

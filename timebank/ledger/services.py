@@ -143,7 +143,9 @@ def _validate_pair(debit: Account, credit: Account) -> None:
 
 
 def _insert(**fields) -> Transfer:
-    # Plain SQL and no savepoint: if the database refuses the row, the whole transfer rolls back.
+    """Insert one transfer row. The database's triggers then add it to both accounts' totals (see
+    ledger migration 0006): inserting the row *is* the posting, on both databases. Plain SQL and no
+    savepoint: if the database refuses the row, the whole transfer rolls back."""
     transfer = Transfer(**fields)
     when = Transfer._meta.get_field("created_at")
     values = [when.get_db_prep_value(getattr(transfer, c), connection) if c in _TRANSFER_TIMES else getattr(transfer, c)
@@ -156,39 +158,24 @@ def _insert(**fields) -> Transfer:
             transfer.pk = cursor.fetchone()[0]
         transfer._state.adding = False
     except IntegrityError as err:
-        # The database's own checks (no overdraft, positive amount, unique key) are the last line.
-        if "idempotency" in str(err).lower() or "unique" in str(err).lower():
-            raise IdempotencyConflict() from None
-        raise
+        raise _refusal(err) from None
     transfer.is_new = True  # replays of an idempotency key return rows without this mark
     return transfer
 
 
-def _add_totals(column_pairs: dict[int, dict[str, int]]) -> None:
-    """Add to the accounts' totals in one UPDATE ({account id: {column: amount}}); the database's
-    no-overdraft check is the last line of defence."""
-    columns = ("posted_debits", "posted_credits", "pending_debits", "pending_credits")
-    ids = sorted(column_pairs)
-    if len(ids) > 1000:
-        for start in range(0, len(ids), 1000):
-            _add_totals({pk: column_pairs[pk] for pk in ids[start:start + 1000]})
-        return
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(ids))
-    params = [x for pk in ids for x in (pk, *(int(column_pairs[pk].get(c, 0)) for c in columns))]
-    sql = (f"WITH v(id, {', '.join(columns)}) AS (VALUES {values}) "
-           f"UPDATE ledger_account SET {', '.join(f'{c} = ledger_account.{c} + v.{c}' for c in columns)} "
-           f"FROM v WHERE ledger_account.id = v.id")
-    if connection.vendor == "postgresql":
-        sql = sql.replace("(%s, %s, %s, %s, %s)", "(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::bigint)")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    except IntegrityError:
-        raise InsufficientBalance() from None
-
-
-def _move_posted(debit: Account, credit: Account, amount: int) -> None:
-    _add_totals({debit.pk: {"posted_debits": amount}, credit.pk: {"posted_credits": amount}})
+def _refusal(err: IntegrityError) -> Exception:
+    """The ledger error for a row the database refused (its checks are the last line of defence)."""
+    text = str(err).lower()
+    if "idempotency" in text or "unique" in text:
+        return IdempotencyConflict()
+    if "correct" in text:
+        return CorrectionInvalid(_("This is more than remains of the original transfer."),
+                                 code="correction_too_large")
+    if "bank" in text:
+        return OtherBank()
+    if "currency" in text:
+        return CurrencyMismatch()
+    return InsufficientBalance()
 
 
 def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
@@ -197,13 +184,6 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
     amount = _check_amount(amount)
     _validate_pair(debit, credit)
     subject_type, subject_id = _subject(subject)
-    fields = dict(bank_id=debit.bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount, currency=debit.currency,
-                  kind=kind, status=TransferStatus.POSTED, actor_id=actor.pk if getattr(actor, "pk", None) else None,
-                  memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
-                  idempotency_key=idempotency_key or None, corrects_id=corrects.pk if corrects else None,
-                  created_at=posting_time())
-    if connection.vendor == "postgresql":
-        return _post_in_database(fields)
     with transaction.atomic():
         locked = _lock(debit, credit)
         debit, credit = locked[debit.pk], locked[credit.pk]
@@ -212,32 +192,11 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
             return again
         if not debit.allow_negative and debit.available < amount:
             raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
-        transfer = _insert(**fields)
-        _move_posted(debit, credit, amount)
-    return transfer
-
-
-def _post_in_database(fields: dict) -> Transfer:
-    """The same steps as the SQLite path, as one call of the `ledger_post` function (migration 0003)."""
-    args = [fields[k] for k in ("bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "actor_id", "memo",
-                                "subject_type", "subject_id", "idempotency_key", "corrects_id", "created_at")]
-    with transaction.atomic():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT * FROM ledger_post(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s, %s, "
-                               "%s::bigint, %s, %s, %s, %s, %s::bigint, %s)", args)
-                transfer_id, replayed, available = cursor.fetchone()
-        except IntegrityError as err:
-            if "idempotency" in str(err).lower() or "unique" in str(err).lower():
-                raise IdempotencyConflict() from None
-            raise InsufficientBalance() from None
-        if transfer_id is None:
-            raise InsufficientBalance(detail={"available": available, "amount": fields["amount"]})
-    if replayed:
-        return Transfer.objects.get(pk=transfer_id)
-    transfer = Transfer(id=transfer_id, **fields)
-    transfer._state.adding = False
-    transfer.is_new = True
+        transfer = _insert(bank_id=debit.bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
+                           currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
+                           actor_id=actor.pk if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                           subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None,
+                           corrects_id=corrects.pk if corrects else None, created_at=posting_time())
     return transfer
 
 
@@ -261,7 +220,6 @@ def hold_create(*, debit: Account, credit: Account, amount: int, kind: str, acto
                        kind=kind, status=TransferStatus.PENDING, actor=actor if getattr(actor, "pk", None) else None,
                        memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,
                        idempotency_key=idempotency_key or None, expires_at=expires_at)
-        _add_totals({debit.pk: {"pending_debits": amount}, credit.pk: {"pending_credits": amount}})
     return hold
 
 
@@ -273,7 +231,7 @@ def _lock_hold(hold: Transfer) -> Transfer:
 
 
 def _release(hold: Transfer, status: str) -> None:
-    _add_totals({hold.debit_id: {"pending_debits": -hold.amount}, hold.credit_id: {"pending_credits": -hold.amount}})
+    # The database takes the hold off both accounts' pending totals when its status leaves pending.
     Transfer.objects.filter(pk=hold.pk).update(status=status, resolved_at=timezone.now())
 
 
@@ -304,7 +262,6 @@ def hold_post(*, hold: Transfer, amount: int | None = None, credit: Account | No
                           kind=hold.kind, status=TransferStatus.POSTED, hold=hold,
                           actor=actor if getattr(actor, "pk", None) else None, memo=(memo or hold.memo)[:200],
                           subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None)
-        _move_posted(debit, target, amount)
     return posting
 
 
@@ -346,7 +303,6 @@ def hold_extend(*, hold: Transfer, expires_at: dt.datetime | None, actor=None) -
                           actor=actor if getattr(actor, "pk", None) else None, memo=hold.memo,
                           subject_type=hold.subject_type, subject_id=hold.subject_id, idempotency_key=key,
                           expires_at=expires_at)
-        _add_totals({hold.debit_id: {"pending_debits": hold.amount}, hold.credit_id: {"pending_credits": hold.amount}})
     return renewed
 
 
@@ -375,14 +331,40 @@ def earned_today(person: Person) -> int:
     return _earned_between(member_account(person), start, start + dt.timedelta(days=1))
 
 
+class _PoolNeeded(Exception):
+    """The credit overflows the balance cap: try again with the pool locked too (in id order)."""
+
+
 def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node, subject=None, actor=None,
                    idempotency_key: str | None = None, from_hold: Transfer | None = None) -> dict:
     """Credit a served volunteer: time from the branch's issuance (or from the elder's hold for a
     redemption) and points from issuance. The daily cap and the balance cap apply; the result says
-    what was credited."""
+    what was credited. The caps are read after the volunteer's account is locked, so concurrent
+    credits cannot all pass a cap that only one of them fits under."""
     minutes, points = _check_amount(minutes), (_check_amount(points) if points else 0)
+    with_pool = False
+    while True:
+        try:
+            with transaction.atomic():
+                return _service_credit_locked(volunteer=volunteer, minutes=minutes, points=points, branch=branch,
+                                              subject=subject, actor=actor, key=idempotency_key,
+                                              from_hold=from_hold, with_pool=with_pool)
+        except _PoolNeeded:
+            # Rare (only when the cap overflows): the first attempt is rolled back, its locks with it,
+            # and the second takes the pool's lock in ascending id order with the others.
+            with_pool = True
+
+
+def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor, key, from_hold, with_pool) -> dict:
     rules = rules_for(volunteer.bank)
     account = member_account(volunteer, Currency.TIME)
+    issuance = system_account(branch, AccountKind.ISSUANCE)
+    to_lock = [account, issuance]
+    if from_hold is not None:
+        to_lock += [Account(pk=from_hold.debit_id), Account(pk=from_hold.credit_id)]
+    if with_pool:
+        to_lock.append(system_account(branch, AccountKind.POOL))
+    account = _lock(*to_lock)[account.pk]
     credited = minutes
     if rules.daily_earn_cap_minutes and not from_hold:
         credited = max(0, min(minutes, rules.daily_earn_cap_minutes - earned_today(volunteer)))
@@ -392,31 +374,31 @@ def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node
             raise BalanceCapExceeded(detail={"cap": rules.balance_cap_minutes, "balance": account.balance})
         overflow = account.balance + credited - rules.balance_cap_minutes
         credited -= overflow
+        if not with_pool:
+            raise _PoolNeeded()
     result = {"minutes": credited, "points": 0, "overflow": overflow, "capped": minutes - credited - overflow,
               "transfers": []}
-    key = idempotency_key
-    with transaction.atomic():
-        if from_hold is not None:
-            t = hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account, actor=actor,
-                          subject=subject, idempotency_key=key and f"{key}:time")
-            result["minutes"] = t.amount
-            result["transfers"].append(t)
-        elif credited:
-            result["transfers"].append(transfer_post(
-                debit=system_account(branch, AccountKind.ISSUANCE), credit=account, amount=credited,
-                kind=TransferKind.SERVICE_CREDIT, actor=actor, subject=subject, idempotency_key=key and f"{key}:time"))
-        if overflow:
-            result["transfers"].append(transfer_post(
-                debit=system_account(branch, AccountKind.ISSUANCE), credit=system_account(branch, AccountKind.POOL),
-                amount=overflow, kind=TransferKind.OVERFLOW, actor=actor, subject=subject,
-                memo=str(_("Excess over the balance cap, donated for %(name)s") % {"name": volunteer.name}),
-                idempotency_key=key and f"{key}:overflow"))
-        if points:
-            result["points"] = points
-            result["transfers"].append(transfer_post(
-                debit=system_account(branch, AccountKind.ISSUANCE, Currency.POINTS),
-                credit=member_account(volunteer, Currency.POINTS), amount=points, kind=TransferKind.POINTS_EARN,
-                actor=actor, subject=subject, idempotency_key=key and f"{key}:points"))
+    if from_hold is not None:
+        t = hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account, actor=actor,
+                      subject=subject, idempotency_key=key and f"{key}:time")
+        result["minutes"] = t.amount
+        result["transfers"].append(t)
+    elif credited:
+        result["transfers"].append(transfer_post(
+            debit=issuance, credit=account, amount=credited, kind=TransferKind.SERVICE_CREDIT, actor=actor,
+            subject=subject, idempotency_key=key and f"{key}:time"))
+    if overflow:
+        result["transfers"].append(transfer_post(
+            debit=issuance, credit=system_account(branch, AccountKind.POOL),
+            amount=overflow, kind=TransferKind.OVERFLOW, actor=actor, subject=subject,
+            memo=str(_("Excess over the balance cap, donated for %(name)s") % {"name": volunteer.name}),
+            idempotency_key=key and f"{key}:overflow"))
+    if points:
+        result["points"] = points
+        result["transfers"].append(transfer_post(
+            debit=system_account(branch, AccountKind.ISSUANCE, Currency.POINTS),
+            credit=member_account(volunteer, Currency.POINTS), amount=points, kind=TransferKind.POINTS_EARN,
+            actor=actor, subject=subject, idempotency_key=key and f"{key}:points"))
     return result
 
 
@@ -558,14 +540,19 @@ def correction_request(*, actor: Person, original: Transfer, amount: int | None,
     if original.status != TransferStatus.POSTED:
         raise CorrectionInvalid()
     amount = original.amount if amount is None else _check_amount(amount)
-    already = original.corrections.aggregate(s=Sum("amount"))["s"] or 0
-    if amount > original.amount - already:
-        raise CorrectionInvalid(_("This is more than remains of the original transfer."), code="correction_too_large",
-                                detail={"remaining": original.amount - already})
     reason = (reason or "").strip()[:200]
     if not reason:
         raise CorrectionInvalid(_("Give a reason."), code="reason_required")
     with transaction.atomic():
+        # What remains is read under the lock of the original's accounts: two corrections at once
+        # cannot both take the same remainder. Requests still waiting for a second admin count too.
+        _lock(original.debit, original.credit)
+        waiting = (CorrectionRequest.objects.filter(original=original, approved__isnull=True)
+                   .aggregate(s=Sum("amount"))["s"] or 0)
+        remaining = _correction_remaining(original) - waiting
+        if amount > remaining:
+            raise CorrectionInvalid(_("This is more than remains of the original transfer."),
+                                    code="correction_too_large", detail={"remaining": max(remaining, 0)})
         request = CorrectionRequest.objects.create(bank_id=original.bank_id, original=original, amount=amount,
                                                    reason=reason, requested_by=actor)
         audit_record(actor=actor, action="ledger.correction_requested", obj=request, node=node,
@@ -576,8 +563,18 @@ def correction_request(*, actor: Person, original: Transfer, amount: int | None,
     return request
 
 
+def _correction_remaining(original: Transfer) -> int:
+    posted = (Transfer.objects.filter(corrects=original, status=TransferStatus.POSTED)
+              .aggregate(s=Sum("amount"))["s"] or 0)
+    return original.amount - posted
+
+
 def _correction_execute(request: CorrectionRequest, *, approver: Person) -> Transfer:
     original = request.original
+    _lock(original.debit, original.credit)
+    if request.amount > _correction_remaining(original):
+        raise CorrectionInvalid(_("This is more than remains of the original transfer."), code="correction_too_large",
+                                detail={"remaining": _correction_remaining(original)})
     transfer = transfer_post(debit=original.credit, credit=original.debit, amount=request.amount,
                              kind=TransferKind.CORRECTION, actor=approver, corrects=original,
                              memo=request.reason, idempotency_key=f"correction:{request.pk}")
@@ -629,7 +626,8 @@ def redemption_allowed(person: Person) -> None:
 def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: str, actor=None, memo: str = "",
                         subject=None, idempotency_key: str | None = None) -> list[int]:
     """Post many transfers all-or-nothing (a group activity's credits): every account locked once in
-    ascending id order, rows inserted in multi-row statements, each account's totals updated once.
+    ascending id order, rows inserted in multi-row statements; the database adds each statement's
+    rows to the accounts' totals once per account.
     Returns the transfer ids, in entry order; the same key again returns the first ids."""
     if not entries:
         return []
@@ -647,10 +645,9 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
             if len(existing) != len(entries):
                 raise IdempotencyConflict()
             return existing
-        out_by, in_by = {}, {}
-        for debit, credit, amount in entries:
+        out_by = {}
+        for debit, _credit, amount in entries:
             out_by[debit.pk] = out_by.get(debit.pk, 0) + amount
-            in_by[credit.pk] = in_by.get(credit.pk, 0) + amount
         for account_id, total in out_by.items():
             account = locked[account_id]
             if not account.allow_negative and account.available < total:
@@ -668,13 +665,11 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
         with connection.cursor() as cursor:
             for start in range(0, len(rows), 1000):
                 chunk = rows[start:start + 1000]
-                cursor.execute(f"INSERT INTO ledger_transfer ({', '.join(columns)}) VALUES "
-                               f"{', '.join([placeholder] * len(chunk))} RETURNING id", [v for row in chunk for v in row])
+                try:
+                    cursor.execute(f"INSERT INTO ledger_transfer ({', '.join(columns)}) VALUES "
+                                   f"{', '.join([placeholder] * len(chunk))} RETURNING id",
+                                   [v for row in chunk for v in row])
+                except IntegrityError as err:
+                    raise _refusal(err) from None
                 ids.extend(sorted(r[0] for r in cursor.fetchall()))
-        totals: dict[int, dict[str, int]] = {}
-        for account_id, total in out_by.items():
-            totals.setdefault(account_id, {})["posted_debits"] = total
-        for account_id, total in in_by.items():
-            totals.setdefault(account_id, {})["posted_credits"] = total
-        _add_totals(totals)
     return ids

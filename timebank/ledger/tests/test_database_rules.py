@@ -2,7 +2,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from timebank.ledger import services
+from timebank.ledger import chain, services
 from timebank.ledger.chain import seal_all
 from timebank.ledger.models import AccountKind, TransferKind
 
@@ -59,3 +59,69 @@ def test_seals_cannot_be_changed(posted, delete_guards_on):
     seal_all(now=timezone.now() + dt.timedelta(minutes=1))
     refused("UPDATE ledger_seal SET hash = 'x' WHERE transfer_id = %s", [posted.pk])
     refused("DELETE FROM ledger_seal WHERE transfer_id = %s", [posted.pk])
+
+
+# ---- security hole 6: totals come from transfers alone ------------------------------------------
+
+def _totals(account_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT posted_debits, posted_credits, pending_debits, pending_credits FROM ledger_account "
+                       "WHERE id = %s", [account_id])
+        return cursor.fetchone()
+
+
+def test_totals_cannot_be_inflated_by_sql(posted):
+    before = _totals(posted.credit_id)
+    refused("UPDATE ledger_account SET posted_credits = posted_credits + 100000 WHERE id = %s", [posted.credit_id])
+    refused("UPDATE ledger_account SET pending_credits = pending_credits + 5 WHERE id = %s", [posted.credit_id])
+    refused("UPDATE ledger_account SET posted_debits = posted_debits + 1, posted_credits = posted_credits + 1 "
+            "WHERE id = %s", [posted.credit_id])
+    assert _totals(posted.credit_id) == before
+
+
+def test_an_account_cannot_open_with_coins(posted, world):
+    refused("INSERT INTO ledger_account (bank_id, kind, currency, owner_id, allow_negative, posted_debits, "
+            "posted_credits, pending_debits, pending_credits, created_at) VALUES (%s, 'member', 'time', %s, false, "
+            "0, 100000, 0, 0, %s)", [world.bank.pk, world.elder.pk, posted.created_at])
+
+
+def test_a_transfer_row_is_the_posting_and_the_database_adds_it_to_both_totals(posted):
+    debit, credit = _totals(posted.debit_id), _totals(posted.credit_id)
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, "
+                       "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, 25, 'time', 'gift', 'posted', "
+                       "'', '', '', %s)", [posted.bank_id, posted.credit_id, posted.debit_id, posted.created_at])
+    assert _totals(posted.credit_id)[0] == credit[0] + 25
+    assert _totals(posted.debit_id)[1] == debit[1] + 25
+    assert chain.verify().problems == []
+
+
+def test_a_hold_is_added_to_pending_and_taken_off_when_it_resolves(posted, world):
+    escrow = services.system_account(world.station_a1, AccountKind.ESCROW)
+    hold = services.hold_create(debit=posted.credit, credit=escrow, amount=20, kind=TransferKind.REDEMPTION)
+    assert _totals(posted.credit_id)[2] == 20 and _totals(escrow.pk)[3] == 20
+    services.hold_post(hold=hold, amount=15)
+    assert _totals(posted.credit_id)[:3] == (15, 60, 0) and _totals(escrow.pk) == (0, 15, 0, 0)
+    assert chain.verify().problems == []
+
+
+def test_a_transfer_between_two_banks_is_refused_by_the_database(posted, world):
+    from timebank.orgs.models import NodeKind
+    from timebank.orgs.services import node_create
+    other_bank = node_create(actor=None, parent=world.platform, kind=NodeKind.BANK, name="另一家时间银行")
+    other = services.system_account(other_bank, AccountKind.POOL)
+    before = _totals(posted.credit_id)
+    refused("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, subject_type, "
+            "subject_id, memo, created_at) VALUES (%s, %s, %s, 5, 'time', 'gift', 'posted', '', '', '', %s)",
+            [posted.bank_id, posted.credit_id, other.pk, posted.created_at])
+    assert _totals(posted.credit_id) == before
+
+
+def test_corrections_beyond_the_original_are_refused_by_the_database(posted):
+    sql = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, corrects_id, "
+           "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, %s, 'time', 'correction', 'posted', %s, "
+           "'', '', '', %s)")
+    args = [posted.bank_id, posted.credit_id, posted.debit_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, 40, posted.pk, posted.created_at])
+    refused(sql, [*args, 21, posted.pk, posted.created_at])
