@@ -1,0 +1,213 @@
+"""A demand's own lifecycle: create, change, publish (holding an elder's coins) or send to review, cancel."""
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from timebank.ledger import services as ledger
+from timebank.ledger.models import AccountKind, TransferKind
+from timebank.lib.errors import NotFound
+from timebank.lib.events import publish
+from timebank.notices.models import NoticeKind
+from timebank.orgs.events import STATION_DAY_CHANGED
+from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, rules_for
+from timebank.people.access import SELF_OR_PROXY, access_elders
+from timebank.people.models import Person
+
+from .. import selectors
+from ..exceptions import (
+    ElderRequired,
+    HeadcountInvalid,
+    InvalidTransition,
+    NotYours,
+    ServiceTypeUnavailable,
+    TakenBySupplier,
+    TimesInvalid,
+)
+from ..models import AssignmentStatus, Demand, DemandSeries, DemandStatus, Payer, ServiceType
+from ._common import (
+    HOLD_MARGIN_DAYS,
+    MAX_HEADCOUNT,
+    _audit,
+    _check_coordinates,
+    _check_times,
+    _handed_to_supplier,
+    _is_staff,
+    _lock_demand,
+    _require_visible,
+    _void_holds,
+    demand_notify,
+)
+
+
+def demand_create(*, actor: Person, station: Node, service_type: ServiceType, starts_at: dt.datetime,
+                  ends_at: dt.datetime, elder: Person | None = None, elders: Iterable[Person] = (),
+                  for_community: bool = False, address: str = "", latitude: float | None = None,
+                  longitude: float | None = None, headcount: int = 1, notes: str = "", payer: str = Payer.BRANCH,
+                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False) -> Demand:
+    """A draft demand — or, with `publish`, published (or sent to review) in the same transaction.
+    Staff of the station publish for the elders in their own reach; an elder or a proxy for the elder
+    they act for. Every elder served is reached through `access_elders` (the
+    same rule as the API and the pages), so another branch's elder is not found, whoever calls;
+    someone who is not staff of the station reaches only themselves and the elders they are a
+    proxy for, never through a staff role held elsewhere."""
+    elders = [e for e in elders if e is not None]
+    if station is None or station.kind != NodeKind.STATION or station.is_closed:
+        raise NotFound()
+    if check_actor:
+        served = ([elder] if elder else []) + elders
+        staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
+        access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
+        if not staff and (not served or for_community):
+            raise NotFound()
+    if service_type.bank_id != station.bank_id or not service_type.is_active:
+        raise ServiceTypeUnavailable()
+    if elder is None and not elders and not for_community:
+        raise ElderRequired()
+    for person in ([elder] if elder else []) + elders:
+        if person.bank_id != station.bank_id or not person.is_elder:
+            raise ElderRequired(_("Only registered elders of this bank can be served."), code="not_an_elder")
+    if payer not in Payer.values:
+        raise ElderRequired(_("Choose who pays."), code="payer_invalid")
+    if payer == Payer.ELDER and (elder is None or elders or for_community):
+        raise ElderRequired(_("An elder pays with their own coins only for a service to themselves."),
+                            code="elder_pays_for_one")
+    if not isinstance(headcount, int) or isinstance(headcount, bool) or not (
+            1 <= headcount <= MAX_HEADCOUNT[service_type.mode]):
+        raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[service_type.mode]})
+    _check_times(starts_at, ends_at)
+    _check_coordinates(latitude, longitude)
+    with transaction.atomic():
+        demand = Demand.objects.create(
+            bank_id=station.bank_id, branch_id=station.parent_id, station=station, elder=elder,
+            for_community=for_community, service_type=service_type, address=(address or "").strip()[:200],
+            latitude=latitude, longitude=longitude, starts_at=starts_at, ends_at=ends_at, headcount=headcount,
+            notes=(notes or "").strip(), payer=payer, series=series, created_by=actor,
+        )
+        if elders:
+            demand.elders.set(elders)
+        _audit(actor, "demand.created", demand, demand, type=service_type.code, starts_at=starts_at.isoformat(),
+               headcount=headcount, payer=payer)
+        if publish:
+            demand = demand_publish(actor=actor, demand=demand)
+    return demand
+
+
+def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
+    """Change a demand nobody has claimed yet (time, place, headcount, notes)."""
+    allowed = {"starts_at", "ends_at", "address", "latitude", "longitude", "headcount", "notes"}
+    if set(fields) - allowed:
+        raise InvalidTransition(detail={"fields": sorted(set(fields) - allowed)})
+    with transaction.atomic():
+        demand = _lock_demand(demand.pk)
+        _require_visible(actor, demand)
+        if not (_is_staff(actor, demand) or selectors.acts_for_demand(actor, demand)):
+            raise NotYours()
+        if demand.status not in (DemandStatus.DRAFT, DemandStatus.REVIEW, DemandStatus.PUBLISHED) or demand.claimed_count:
+            raise InvalidTransition()
+        if demand.payer == Payer.ELDER and demand.status == DemandStatus.PUBLISHED and (
+                {"starts_at", "ends_at", "headcount"} & set(fields)):
+            raise InvalidTransition(_("Cancel and publish again to change the time of a request paid with coins."))
+        before = {k: getattr(demand, k) for k in fields}
+        publish(STATION_DAY_CHANGED, node_id=demand.station_id, when=demand.starts_at)  # the day it moves away from
+        for key, value in fields.items():
+            setattr(demand, key, value)
+        _check_times(demand.starts_at, demand.ends_at)
+        _check_coordinates(demand.latitude, demand.longitude)
+        if not 1 <= demand.headcount <= MAX_HEADCOUNT[demand.service_type.mode]:
+            raise HeadcountInvalid()
+        demand.save(update_fields=list(fields))
+        _audit(actor, "demand.updated", demand, demand,
+               **{k: [str(before[k]), str(getattr(demand, k))] for k in fields if before[k] != getattr(demand, k)})
+    return demand
+
+
+def _hold_places(demand: Demand, actor) -> None:
+    """Reserve the elder's coins for every place (elder-paid); nothing is held twice on a retry."""
+    elder = demand.elder
+    ledger.redemption_allowed(elder)
+    rules = rules_for(demand.bank)
+    amount = demand.service_type.credit_for(demand.planned_minutes)
+    expires_at = demand.ends_at + dt.timedelta(days=rules.auto_confirm_days + HOLD_MARGIN_DAYS)
+    debit = ledger.member_account(elder)
+    credit = ledger.system_account(demand.station, AccountKind.ESCROW)
+    for place in range(demand.headcount):
+        ledger.hold_create(debit=debit, credit=credit, amount=amount, kind=TransferKind.REDEMPTION, actor=actor,
+                           subject=demand, idempotency_key=f"demand:{demand.pk}:hold:{place}", expires_at=expires_at,
+                           memo=str(demand.service_type))
+
+
+def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
+    """Draft → published (or → review when the bank reviews members' demands); review → published
+    by station staff. An elder-paid demand holds the elder's coins now."""
+    with transaction.atomic():
+        demand = _lock_demand(demand.pk)
+        staff = actor is None or _is_staff(actor, demand)
+        if actor is not None:
+            _require_visible(actor, demand)
+            if not (staff or selectors.acts_for_demand(actor, demand)):
+                raise NotYours()
+        if demand.status == DemandStatus.REVIEW and not staff:
+            raise InvalidTransition()
+        if demand.status not in (DemandStatus.DRAFT, DemandStatus.REVIEW):
+            raise InvalidTransition()
+        if demand.starts_at <= timezone.now():
+            raise TimesInvalid(_("The start must be in the future."), code="start_in_past")
+        if demand.status == DemandStatus.DRAFT and not staff and rules_for(demand.bank).demand_review_required:
+            demand.status = DemandStatus.REVIEW
+            demand.save(update_fields=["status"])
+            _audit(actor, "demand.submitted", demand, demand)
+            staff_ids = _station_staff(demand)
+            demand_notify(staff_ids, NoticeKind.REVIEW, demand)
+            return demand
+        if demand.payer == Payer.ELDER:
+            _hold_places(demand, actor)
+        demand.status, demand.published_at = DemandStatus.PUBLISHED, timezone.now()
+        if staff and actor is not None and demand.created_by_id != actor.pk:
+            demand.reviewed_by = actor
+        demand.save(update_fields=["status", "published_at", "reviewed_by"])
+        _audit(actor, "demand.published", demand, demand)
+    return demand
+
+
+def _station_staff(demand: Demand) -> list[int]:
+    from timebank.orgs.models import RoleGrant
+    from timebank.orgs.roles import Role
+
+    return list(RoleGrant.objects.filter(node=demand.station, role=Role.STATION_STAFF, revoked_at__isnull=True)
+                .values_list("person_id", flat=True))
+
+
+def demand_cancel(*, actor: Person | None, demand: Demand, reason: str = "") -> Demand:
+    """Cancel before anyone checked in: claims are withdrawn, the elder's holds released."""
+    with transaction.atomic():
+        demand = _lock_demand(demand.pk)
+        if actor is not None:
+            _require_visible(actor, demand)
+            if not (_is_staff(actor, demand) or selectors.acts_for_demand(actor, demand)):
+                raise NotYours()
+        if demand.status not in (DemandStatus.DRAFT, DemandStatus.REVIEW, DemandStatus.PUBLISHED,
+                                 DemandStatus.CLAIMED):
+            raise InvalidTransition()
+        if demand.assignments.exclude(status__in=[AssignmentStatus.CLAIMED, AssignmentStatus.CANCELLED]).exists():
+            raise InvalidTransition()
+        if _handed_to_supplier(demand):
+            # The elder's coins are redeemed and the guarantee fund owes the supplier: only the
+            # supplier order's cancellation undoes both together.
+            raise TakenBySupplier()
+        now = timezone.now()
+        volunteers = list(Person.objects.filter(assignments__demand=demand,
+                                                assignments__status=AssignmentStatus.CLAIMED))
+        demand.assignments.filter(status=AssignmentStatus.CLAIMED).update(status=AssignmentStatus.CANCELLED,
+                                                                          cancelled_at=now)
+        _void_holds(demand, actor)
+        demand.status, demand.cancelled_at, demand.cancelled_by = DemandStatus.CANCELLED, now, actor
+        demand.cancel_reason, demand.claimed_count = (reason or "").strip()[:200], 0
+        demand.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "claimed_count"])
+        _audit(actor, "demand.cancelled", demand, demand, reason=demand.cancel_reason)
+        demand_notify(volunteers, NoticeKind.CANCELLED, demand, demand.cancel_reason)
+    return demand
