@@ -213,6 +213,9 @@ LOGGING = {
 # Periodic jobs `manage.py housekeeping --loop` enqueues for the worker (each idempotent).
 # The background's health (timebank/ops): how often the worker beats, and when `/readyz` answers 503
 # and staff pages show "notices may be late".
+# PostgreSQL: the login role the web server and the worker use (not the tables' owner). When set,
+# every `migrate` (run as the owner) re-applies its grants (timebank/ops/db_roles.py).
+TIMEBANK_DB_APP_ROLE = os.environ.get("TIMEBANK_DB_APP_ROLE", "")
 OPS_BEAT_SECONDS = float(os.environ.get("TIMEBANK_OPS_BEAT_SECONDS", "5"))
 OPS_WORKER_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_WORKER_SILENT_SECONDS", "60"))
 OPS_HOUSEKEEPING_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_HOUSEKEEPING_SILENT_SECONDS", "180"))

@@ -173,6 +173,13 @@ def _verify_chain(report: Report, bank_id: int | None) -> None:
         if (first, last) != (1, count):
             report.problems.append(f"bank {bank}: chain links are not numbered 1..{count} (found {first}..{last})")
             return
+        # The canonical bytes leave out the status (a hold's changes), so a sealed transfer must
+        # still be posted: flipping it to voided, totals and all, is named here.
+        for seq, transfer_id, status in (seals.filter(bank_id=bank).exclude(transfer__status=TransferStatus.POSTED)
+                                         .order_by("seq").values_list("seq", "transfer_id", "transfer__status")[:20]):
+            report.problems.append(f"bank {bank}: transfer {transfer_id} (link {seq}) was sealed as posted "
+                                   f"but its status is now {status}")
+            report.first_bad_transfer = report.first_bad_transfer or transfer_id
         checked, bad = _check_bank(bank, count)
         report.sealed += checked
         if bad is not None:

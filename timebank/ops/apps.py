@@ -9,3 +9,10 @@ class OpsConfig(AppConfig):
     name = "timebank.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .db_roles import regrant_after_migrate
+
+        post_migrate.connect(regrant_after_migrate, sender=self)

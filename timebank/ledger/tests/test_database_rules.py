@@ -125,3 +125,18 @@ def test_corrections_beyond_the_original_are_refused_by_the_database(posted):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, 40, posted.pk, posted.created_at])
     refused(sql, [*args, 21, posted.pk, posted.created_at])
+
+
+def test_the_chain_head_moves_only_forward_onto_the_newest_seal(posted, world, delete_guards_on):
+    import datetime as dt
+
+    from django.utils import timezone
+    services.transfer_post(debit=posted.debit, credit=posted.credit, amount=5, kind=TransferKind.GRANT)
+    assert seal_all(now=timezone.now() + dt.timedelta(minutes=1)) == 2
+    refused("UPDATE ledger_chainhead SET hash = 'x' WHERE bank_id = %s", [posted.bank_id])
+    refused("UPDATE ledger_chainhead SET seq = 1, hash = (SELECT hash FROM ledger_seal WHERE seq = 1 AND bank_id = %s) "
+            "WHERE bank_id = %s", [posted.bank_id, posted.bank_id])
+    refused("DELETE FROM ledger_chainhead WHERE bank_id = %s", [posted.bank_id])
+    services.transfer_post(debit=posted.debit, credit=posted.credit, amount=5, kind=TransferKind.GRANT)
+    assert seal_all(now=timezone.now() + dt.timedelta(minutes=1)) == 1  # the worker still moves it
+    assert chain.verify().ok

@@ -37,16 +37,20 @@ def test_sealing_twice_adds_nothing_and_new_transfers_extend_the_chain(ledger):
     assert chain.verify().ok
 
 
-def _without_guards(sql, params):
+def _without_guards(sql, params, *more):
     """Tamper as an attacker with database access would: past the append-only triggers."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = replica")
-            cursor.execute(sql, params)
-            cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            cursor.execute("DROP TRIGGER ledger_transfer_append_only")
-            cursor.execute(sql, params)
+            for trigger in ("ledger_transfer_append_only", "ledger_account_guard",
+                            "ledger_account_totals_only_by_transfers"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        cursor.execute(sql, params)
+        for statement, args in more:
+            cursor.execute(statement, args)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_tampering_with_one_transfer_is_named_by_verify_ledger(ledger, capsys):
@@ -76,3 +80,21 @@ def test_a_long_chain_checked_in_parallel_parts_still_names_the_tampered_transfe
     _without_guards("UPDATE ledger_transfer SET memo = 'edited' WHERE id = %s", [victim.pk])
     report = chain.verify()
     assert not report.ok and report.first_bad_transfer == victim.pk
+
+
+def test_a_sealed_transfer_voided_with_its_totals_adjusted_is_named_by_verify_ledger(ledger, capsys):
+    """The chain's canonical bytes leave out the status, and an attacker who also moves the totals
+    back leaves the balances consistent: a sealed transfer must still be posted."""
+    victim = Transfer.objects.get(kind=TransferKind.GRANT, credit__owner=ledger.elder)
+    link = victim.seal.seq
+    _without_guards("UPDATE ledger_transfer SET status = 'voided' WHERE id = %s", [victim.pk],
+                    ("UPDATE ledger_account SET posted_credits = posted_credits - %s WHERE id = %s",
+                     [victim.amount, victim.credit_id]),
+                    ("UPDATE ledger_account SET posted_debits = posted_debits - %s WHERE id = %s",
+                     [victim.amount, victim.debit_id]))
+    report = chain.verify()
+    assert not any("account" in p for p in report.problems)  # the totals were made to agree
+    assert report.first_bad_transfer == victim.pk
+    assert any(f"transfer {victim.pk}" in p and "voided" in p and f"link {link}" in p for p in report.problems)
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")

@@ -1,0 +1,73 @@
+"""The app's own PostgreSQL login role cannot mint, move or hide coins by SQL (issue: the ledger
+proves itself). The test gives a fresh non-superuser role the app's grants, connects as it, and
+tries each attack that used to succeed when the app ran as the tables' owner."""
+import os
+
+import psycopg
+import pytest
+from django.db import connection
+
+from timebank.ledger import chain, services
+from timebank.ledger.models import AccountKind, TransferKind
+from timebank.ops.db_roles import grant_app_role
+
+
+@pytest.fixture
+def app_role(postgres_only, world):
+    role = f"timebank_app_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    grant_app_role(role, create_with_password="app-test")
+    settings = connection.settings_dict
+    conn = psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
+                           dbname=settings["NAME"], user=role, password="app-test", autocommit=True)
+    yield conn
+    conn.close()
+
+
+def _refused(conn, sql, params=()):
+    with pytest.raises(psycopg.Error):
+        conn.execute(sql, params)
+
+
+def test_the_app_role_can_post_but_cannot_mint_move_or_hide_coins(app_role, world):
+    issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
+    member = services.member_account(world.volunteer)
+    elder = services.member_account(world.elder)
+    grant = services.transfer_post(debit=issuance, credit=member, amount=60, kind=TransferKind.GRANT)
+    hold = services.hold_create(debit=member, credit=services.system_account(world.station_a1, AccountKind.ESCROW),
+                                amount=20, kind=TransferKind.REDEMPTION)
+    chain.seal_all(now=grant.created_at + chain.SEAL_MARGIN * 10)
+    insert = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, "
+              "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, %s, 'time', 'gift', 'posted', "
+              "'', '', '', now())")
+
+    # What the services do works as the app role: a posting moves the totals through the triggers.
+    app_role.execute(insert, [world.bank.pk, member.pk, elder.pk, 10])
+    member.refresh_from_db()
+    assert (member.posted_debits, member.posted_credits, member.pending_debits) == (10, 60, 20)
+
+    # Minting: raise a total directly, open an account with coins, post more than the balance.
+    _refused(app_role, "UPDATE ledger_account SET posted_credits = posted_credits + 6000 WHERE id = %s", [member.pk])
+    _refused(app_role, "UPDATE ledger_account SET pending_debits = 0 WHERE id = %s", [member.pk])
+    _refused(app_role, insert, [world.bank.pk, member.pk, elder.pk, 100000])
+    # Rewriting history: edit, delete or wipe transfers, seals and the audit trail.
+    _refused(app_role, "UPDATE ledger_transfer SET amount = 6000 WHERE id = %s", [grant.pk])
+    _refused(app_role, "UPDATE ledger_transfer SET status = 'voided' WHERE id = %s", [grant.pk])
+    _refused(app_role, "DELETE FROM ledger_transfer WHERE id = %s", [grant.pk])
+    _refused(app_role, "UPDATE ledger_seal SET hash = 'x' WHERE transfer_id = %s", [grant.pk])
+    _refused(app_role, "DELETE FROM audit_auditevent")
+    _refused(app_role, "UPDATE ledger_chainhead SET hash = 'x', seq = seq + 1")
+    for table in ("ledger_transfer", "ledger_account", "ledger_seal", "audit_auditevent"):
+        _refused(app_role, f"TRUNCATE {table} CASCADE")
+    # Switching the rules off: triggers, replication role, the schema itself.
+    _refused(app_role, "ALTER TABLE ledger_account DISABLE TRIGGER ALL")
+    _refused(app_role, "DROP TRIGGER ledger_account_guard ON ledger_account")
+    _refused(app_role, "SET session_replication_role = replica")
+    _refused(app_role, "CREATE TABLE ledger_shadow (id int)")
+    _refused(app_role, "DELETE FROM django_migrations")
+
+    # The hold resolves as the services resolve it (status and time only), and the books still agree.
+    app_role.execute("UPDATE ledger_transfer SET status = 'voided', resolved_at = now() WHERE id = %s", [hold.pk])
+    member.refresh_from_db()
+    assert (member.posted_debits, member.posted_credits, member.pending_debits) == (10, 60, 0)
+    report = chain.verify()
+    assert report.problems == []
