@@ -238,6 +238,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.escalate_complaints",
     "timebank.stats.tasks.roll_up_transfers",
     "timebank.stats.tasks.reconcile_nightly",
+    "timebank.ledger.tasks.verify_nightly",
     "timebank.suppliers.tasks.mark_missed_orders",
     "timebank.suppliers.tasks.auto_confirm_orders",
 ]

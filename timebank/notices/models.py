@@ -17,6 +17,7 @@ class NoticeKind(models.TextChoices):
     UNCLAIMED = "unclaimed", _("A volunteer withdrew")
     CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
     HEALTH_ALERT = "health_alert", _("A health alert needs attention")
+    LEDGER_ALERT = "ledger_alert", _("The nightly ledger check failed")
 
 
 class SmsState(models.TextChoices):

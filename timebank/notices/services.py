@@ -15,7 +15,8 @@ from .models import Notice, NoticeKind, SmsState
 logger = logging.getLogger("timebank.notices")
 
 # The kinds that also go out as a short message: they concern today or tomorrow.
-SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT}
+SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT,
+             NoticeKind.LEDGER_ALERT}
 
 
 def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[str, int] | None = None,

@@ -98,3 +98,32 @@ def test_a_sealed_transfer_voided_with_its_totals_adjusted_is_named_by_verify_le
     assert any(f"transfer {victim.pk}" in p and "voided" in p and f"link {link}" in p for p in report.problems)
     with pytest.raises(CommandError):
         call_command("verify_ledger")
+
+
+def test_the_nightly_check_alerts_the_bank_admins_once_when_the_ledger_was_tampered(ledger, clock):
+    from zoneinfo import ZoneInfo
+
+    from timebank.audit.models import AuditEvent
+    from timebank.ledger import tasks
+    from timebank.notices.models import Notice, NoticeKind
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock.at(dt.datetime(2026, 12, 4, 2, 59, tzinfo=shanghai))
+    assert tasks.verify_nightly.call() == 0  # not yet three o'clock: nothing runs
+    assert not AuditEvent.objects.filter(action="ledger.verified").exists()
+
+    clock.at(dt.datetime(2026, 12, 4, 3, 0, 30, tzinfo=shanghai))
+    assert tasks.verify_nightly.call() == 0  # a clean ledger: recorded, nobody is alarmed
+    assert AuditEvent.objects.filter(action="ledger.verified", bank=ledger.bank).count() == 1
+    assert not Notice.objects.filter(kind=NoticeKind.LEDGER_ALERT).exists()
+
+    victim = Transfer.objects.order_by("id")[1]
+    _without_guards("UPDATE ledger_transfer SET memo = 'edited' WHERE id = %s", [victim.pk])
+    clock.at(dt.datetime(2026, 12, 5, 3, 1, tzinfo=shanghai))
+    assert tasks.verify_nightly.call() == 1
+    alert = Notice.objects.get(kind=NoticeKind.LEDGER_ALERT)
+    assert alert.person == ledger.bank_admin and f"transfer {victim.pk}" in alert.text
+    assert alert.sms == "pending"  # a short message goes out too
+    clock.advance(minutes=10)
+    assert tasks.verify_nightly.call() == 0  # the next round of the same night adds nothing
+    assert Notice.objects.filter(kind=NoticeKind.LEDGER_ALERT).count() == 1
