@@ -182,25 +182,64 @@ def _refusal(err: IntegrityError) -> Exception:
     return InsufficientBalance()
 
 
+_POST_SQL: dict[str, str] = {}
+
+
+def _post_sql() -> str:
+    """The posting as one statement, the same on both databases: lock both accounts in ascending id
+    order, check the debit's available coins, insert the row (the database's triggers then move
+    both totals). No row comes back when there are not enough coins, an account is unknown or the
+    idempotency key was already used; the caller then finds out which."""
+    vendor = connection.vendor
+    if vendor not in _POST_SQL:
+        fields = {f.attname: f for f in Transfer._meta.concrete_fields}
+        cast = (lambda c: f"::{fields[c].db_type(connection)}") if vendor == "postgresql" else (lambda c: "")
+        _POST_SQL[vendor] = (
+            "WITH locked AS MATERIALIZED (SELECT id, allow_negative, "
+            "posted_credits - posted_debits - pending_debits AS available FROM ledger_account "
+            f"WHERE id IN (%s, %s) ORDER BY id{' FOR UPDATE' if vendor == 'postgresql' else ''}) "
+            f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
+            f"SELECT {', '.join(f'%s{cast(c)}' for c in _TRANSFER_COLUMNS)} FROM locked "
+            "WHERE locked.id = %s AND (locked.allow_negative OR locked.available >= %s) "
+            "AND (SELECT count(*) FROM locked) = 2 "
+            "ON CONFLICT (bank_id, idempotency_key) DO NOTHING RETURNING id")
+    return _POST_SQL[vendor]
+
+
 def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
                   subject=None, idempotency_key: str | None = None, corrects: Transfer | None = None) -> Transfer:
     """Move `amount` from `debit` to `credit` now. Same key + same request → the first transfer."""
     amount = _check_amount(amount)
     _validate_pair(debit, credit)
     subject_type, subject_id = _subject(subject)
+    transfer = Transfer(bank_id=debit.bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
+                        currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
+                        actor_id=actor.pk if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                        subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None,
+                        corrects_id=corrects.pk if corrects else None, created_at=posting_time())
+    when = Transfer._meta.get_field("created_at")
+    values = [when.get_db_prep_value(getattr(transfer, c), connection) if c in _TRANSFER_TIMES else getattr(transfer, c)
+              for c in _TRANSFER_COLUMNS]
     with transaction.atomic():
-        locked = _lock(debit, credit)
-        debit, credit = locked[debit.pk], locked[credit.pk]
-        again = _replay(debit.bank_id, idempotency_key, debit_id=debit.pk, credit_id=credit.pk, amount=amount, kind=kind)
-        if again is not None:
-            return again
-        if not debit.allow_negative and debit.available < amount:
-            raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
-        transfer = _insert(bank_id=debit.bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
-                           currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
-                           actor_id=actor.pk if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
-                           subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None,
-                           corrects_id=corrects.pk if corrects else None, created_at=posting_time())
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_post_sql(), [min(debit.pk, credit.pk), max(debit.pk, credit.pk), *values,
+                                             debit.pk, amount])
+                row = cursor.fetchone()
+        except IntegrityError as err:
+            raise _refusal(err) from None
+        if row is None:
+            # Not posted: both accounts are locked now (if they exist), so what follows is exact.
+            locked = _lock(debit, credit)
+            again = _replay(debit.bank_id, idempotency_key, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
+                            kind=kind)
+            if again is not None:
+                return again
+            available = locked[debit.pk].available
+            raise InsufficientBalance(detail={"available": available, "amount": amount})
+    transfer.pk = row[0]
+    transfer._state.adding = False
+    transfer.is_new = True  # replays of an idempotency key return rows without this mark
     return transfer
 
 
