@@ -1,7 +1,7 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
+from timebank.lib.db_outage import outage_json
 from timebank.lib.errors import DomainError
 from timebank.people.services import api_token_authenticate
 
@@ -98,6 +99,13 @@ def on_auth_error(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_outage(request, exc):
+    # The database is unreachable (a restart, a failover): nothing was written; the client may retry.
+    return outage_json()
 
 
 @api.exception_handler(OverflowError)

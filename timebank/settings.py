@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "timebank.lib.request_context.RequestContextMiddleware",
     "timebank.lib.out_of_range.OutOfRangeMiddleware",
+    "timebank.lib.db_outage.DatabaseOutageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
