@@ -183,7 +183,9 @@ def _verify_chain(report: Report, bank_id: int | None) -> None:
         checked, bad = _check_bank(bank, count)
         report.sealed += checked
         if bad is not None:
-            report.problems.append(f"bank {bank}: transfer {bad} does not match its seal")
+            link = Seal.objects.filter(transfer_id=bad).values_list("seq", flat=True).first()
+            report.problems.append(f"bank {bank}: transfer {bad} (link {link}) does not match its seal: one of its "
+                                   f"sealed fields ({', '.join(CANONICAL_FIELDS[1:])}) was changed after sealing")
             report.first_bad_transfer = bad
             return
     for head in ChainHead.objects.all() if bank_id is None else ChainHead.objects.filter(bank_id=bank_id):

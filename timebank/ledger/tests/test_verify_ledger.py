@@ -68,6 +68,7 @@ def test_a_changed_amount_shows_as_a_balance_mismatch_and_a_broken_chain(ledger)
     assert not report.ok
     assert report.first_bad_transfer == victim.pk
     assert any(f"account {victim.credit_id}" in p for p in report.problems)
+    assert any(f"transfer {victim.pk} (link {victim.seal.seq}) does not match its seal" in p for p in report.problems)
 
 
 def test_a_long_chain_checked_in_parallel_parts_still_names_the_tampered_transfer(postgres_only, ledger, monkeypatch):
