@@ -2,7 +2,7 @@
 the API its `{code, message, detail}` JSON with status 503 and `Retry-After`, instead of a
 traceback or an English 500. Nothing is half-written: the request's transaction never committed."""
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -34,8 +34,6 @@ class DatabaseOutageMiddleware:
             return None
         if request.path.startswith("/api/"):
             return outage_json()
-        from django.http import HttpResponse
-
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
