@@ -72,12 +72,12 @@ def test_two_concurrent_approvals_of_large_corrections_reverse_no_more_than_the_
     assert services.member_account(world.elder).balance == 0
 
 
-def test_a_pending_correction_holds_its_share_of_what_remains(world):
+def test_a_correction_never_takes_more_than_remains_and_says_how_much_does(world):
     bank_rules_set(actor=world.bank_admin, bank=world.bank, correction_approval_minutes=100)
     grant = services.grant_make(actor=world.bank_admin, elder=world.elder, amount=50, source="issuance",
                                 reason="补助").transfer
-    waiting = services.correction_request(actor=world.branch_admin, original=grant, amount=40, reason="一")
-    assert waiting.approved is True  # 40 ≤ 100: posted at once
+    first = services.correction_request(actor=world.branch_admin, original=grant, amount=40, reason="一")
+    assert first.approved is True  # 40 ≤ 100: posted at once
     with pytest.raises(CorrectionInvalid) as refused:
         services.correction_request(actor=world.branch_admin, original=grant, amount=20, reason="二")
     assert refused.value.detail == {"remaining": 10}
