@@ -40,6 +40,7 @@ def main() -> int:
     os.environ.setdefault("TIMEBANK_FIELD_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhIT0=,"
                           + keys.legacy_field_key(keys.DEV_SECRET_KEY))
     os.environ.setdefault("TIMEBANK_HASH_KEY", "bench-only-lookup-hash-key-0123456789abcdef")
+    os.environ.setdefault("TIMEBANK_LEDGER_KEY", "bench-only-ledger-mac-key-0123456789abcdef")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")  # the benchmarks' test client speaks plain HTTP
     import django
 

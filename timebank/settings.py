@@ -28,6 +28,8 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS",
 # decrypt (rotate with `manage.py field_keys_rotate`); the lookup hash's HMAC key never changes with them.
 FIELD_ENCRYPTION_KEYS = _keys.field_keys
 LOOKUP_HASH_KEY = _keys.hash_key
+# The key of each ledger transfer's fingerprint (timebank/ledger/mac.py): never stored in the database.
+TIMEBANK_LEDGER_KEY = _keys.ledger_key
 
 INSTALLED_APPS = [
     "django.contrib.admin",

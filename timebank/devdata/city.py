@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from timebank.demands.models import Assignment, Demand, ServiceType
 from timebank.ledger import chain
+from timebank.ledger import mac as ledger_mac
 from timebank.ledger.models import Account, AccountKind, ChainHead, Currency, Seal, Transfer, TransferKind
 from timebank.lib import field_crypto, resident_id
 from timebank.lib.masking import mask_id_number
@@ -477,7 +478,7 @@ class CityGenerator:
         self.w_transfer = RowWriter(Transfer, [
             "id", "bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "status", "hold_id", "corrects_id",
             "subject_type", "subject_id", "actor_id", "memo", "idempotency_key", "expires_at", "created_at",
-            "resolved_at"], self.timings)
+            "resolved_at", "mac"], self.timings)
         self.w_seal = RowWriter(Seal, ["transfer_id", "bank_id", "seq", "hash", "sealed_at"], self.timings)
         self.rows = {"demand": [], "assignment": [], "transfer": [], "seal": []}
         self.counts = {"transfers": 0, "assignments": 0, "served": 0, "minutes_served": 0, "elder_paid": 0,
@@ -541,8 +542,10 @@ class CityGenerator:
         us = self._tick(at_us)
         when = _at(us)
         resolved = when + dt.timedelta(seconds=1) if status == "settled" else None
+        fingerprint = ledger_mac.compute((self.bank.pk, debit, credit, amount, currency, kind, status, hold, None,
+                                          subject[0], subject[1], actor, memo, key, None, when, resolved))
         self.rows["transfer"].append((tid, self.bank.pk, debit, credit, amount, currency, kind, status, hold, None,
-                                      subject[0], subject[1], actor, memo, key, None, when, resolved))
+                                      subject[0], subject[1], actor, memo, key, None, when, resolved, fingerprint))
         if status == "posted":
             self.debits[debit - self.account_first] += amount
             self.credits[credit - self.account_first] += amount

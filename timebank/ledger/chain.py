@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from . import mac
 from .models import Account, ChainHead, Seal, Transfer, TransferStatus
 
 GENESIS = "0" * 64
@@ -38,6 +39,20 @@ _PG_CANONICAL = (
     "concat_ws(chr(31), t.id, t.bank_id, t.debit_id, t.credit_id, t.amount, t.currency, t.kind, "
     "coalesce(t.hold_id::text, ''), coalesce(t.corrects_id::text, ''), t.subject_type, t.subject_id, "
     "coalesce(t.actor_id::text, ''), t.memo, (extract(epoch FROM t.created_at) * 1000000)::bigint)"
+)
+
+
+
+def _pg_us(column: str) -> str:
+    return f"(extract(epoch FROM t.{column}) * 1000000)::bigint"
+
+
+# The bytes `mac.canonical` builds, built by PostgreSQL while it streams the rows.
+_PG_MAC_TEXT = (
+    "concat_ws(chr(31), t.bank_id, t.debit_id, t.credit_id, t.amount, t.currency, t.kind, t.status, "
+    "coalesce(t.hold_id::text, ''), coalesce(t.corrects_id::text, ''), t.subject_type, t.subject_id, "
+    "coalesce(t.actor_id::text, ''), t.memo, coalesce(t.idempotency_key, ''), "
+    f"coalesce({_pg_us('expires_at')}::text, ''), {_pg_us('created_at')}, coalesce({_pg_us('resolved_at')}::text, ''))"
 )
 
 
@@ -184,8 +199,9 @@ def _verify_chain(report: Report, bank_id: int | None) -> None:
         report.sealed += checked
         if bad is not None:
             link = Seal.objects.filter(transfer_id=bad).values_list("seq", flat=True).first()
-            report.problems.append(f"bank {bank}: transfer {bad} (link {link}) does not match its seal: one of its "
-                                   f"sealed fields ({', '.join(CANONICAL_FIELDS[1:])}) was changed after sealing")
+            named = ", ".join(_changed_fields(bad) or ["one of " + ", ".join(CANONICAL_FIELDS[1:])])
+            report.problems.append(f"bank {bank}: transfer {bad} (link {link}) does not match its seal: "
+                                   f"{named} changed after sealing")
             report.first_bad_transfer = bad
             return
     for head in ChainHead.objects.all() if bank_id is None else ChainHead.objects.filter(bank_id=bank_id):
@@ -226,13 +242,130 @@ def _verify_balances(report: Report, bank_id: int | None) -> None:
     report.totals = {row["currency"]: {"posted_transfers": row["n"], "posted_amount": row["s"]} for row in by_currency}
 
 
-def verify(bank_id: int | None = None) -> Report:
+def _fingerprints(bank_id: int | None):
+    """(transfer id, stored mac, canonical bytes) of every transfer."""
+    if connection.vendor == "postgresql":
+        where = "" if bank_id is None else "WHERE t.bank_id = %s"
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(f"SELECT t.id, t.mac, {_PG_MAC_TEXT} FROM ledger_transfer t {where}",
+                           [] if bank_id is None else [bank_id])
+            while rows := cursor.fetchmany(100_000):
+                for transfer_id, stored, text in rows:
+                    yield transfer_id, stored, text.encode()
+        return
+    transfers = Transfer.objects.all() if bank_id is None else Transfer.objects.filter(bank_id=bank_id)
+    for row in transfers.values_list("id", "mac", *mac.MAC_FIELDS).iterator():
+        yield row[0], row[1], mac.canonical(row[2:])
+
+
+def _changed_fields(transfer_id: int) -> list[str]:
+    """The fields of a transfer whose two-byte fingerprints no longer agree (may be empty)."""
+    row = Transfer.objects.filter(pk=transfer_id).values_list("mac", *mac.MAC_FIELDS).first()
+    return mac.changed_fields(row[0], row[1:]) if row else []
+
+
+def describe_change(transfer_id: int) -> str:
+    """Which of a transfer's fields no longer agree with its fingerprint, and where it is in the chain."""
+    link = Seal.objects.filter(transfer_id=transfer_id).values_list("bank_id", "seq").first()
+    where = f"link {link[1]} of bank {link[0]}'s chain" if link else "not yet sealed"
+    fields = _changed_fields(transfer_id)
+    if fields == ["mac"]:
+        return (f"transfer {transfer_id} ({where}): its fingerprint was not written by the application "
+                "(a row inserted or rewritten outside it)")
+    if len(fields) == len(mac.MAC_FIELDS):
+        return (f"transfer {transfer_id} ({where}): no field matches its fingerprint: the row was rewritten whole, "
+                "or this server runs with another TIMEBANK_LEDGER_KEY than the one that wrote it")
+    what = ("its " + ", ".join(fields) + (" were" if len(fields) > 1 else " was")) if fields else "one of its fields was"
+    return f"transfer {transfer_id} ({where}): {what} changed outside the application (fingerprint mismatch)"
+
+
+def _verify_fingerprints(report: Report, bank_id: int | None) -> None:
+    """Every transfer must still match the keyed fingerprint the application wrote with it, sealed
+    or not; no two rows may share one (a copied row)."""
+    bad: list[int] = []
+    secret, blake2b, length, version, size = mac.key(), hashlib.blake2b, mac.LENGTH, mac.VERSION, mac.FULL_HEX // 2
+    nonce_end, full_end = 1 + mac.NONCE_HEX, 1 + mac.NONCE_HEX + mac.FULL_HEX
+    for transfer_id, stored, data in _fingerprints(bank_id):  # mac.matches, inlined: this runs per row
+        if (len(stored) != length or stored[0] != version
+                or blake2b(stored[1:nonce_end].encode() + b"\x1e" + data, key=secret, digest_size=size).hexdigest()
+                != stored[nonce_end:full_end]):
+            bad.append(transfer_id)
+    for transfer_id in sorted(bad)[:20]:
+        report.problems.append(describe_change(transfer_id))
+    if len(bad) > 20:
+        report.problems.append(f"… and {len(bad) - 20} more transfers that no longer match their fingerprints")
+    if bad:
+        report.first_bad_transfer = min(bad + [report.first_bad_transfer or bad[0]])
+    transfers = Transfer.objects.all() if bank_id is None else Transfer.objects.filter(bank_id=bank_id)
+    copies = (transfers.values("mac").annotate(n=Count("id"), first=Min("id"), last=Max("id")).filter(n__gt=1)
+              .order_by("first")[:20])
+    for row in copies:
+        report.problems.append(f"transfers {row['first']} and {row['last']} carry the same fingerprint: "
+                               f"transfer {row['last']} is a copy written outside the application")
+        report.first_bad_transfer = min(row["last"], report.first_bad_transfer or row["last"])
+
+
+def anchor_of(bank_id: int) -> str | None:
+    """The bank's newest link as an anchor, "bank:seq:hash", to be kept outside the database."""
+    last = Seal.objects.filter(bank_id=bank_id).order_by("-seq").values_list("seq", "hash").first()
+    return f"{bank_id}:{last[0]}:{last[1]}" if last else None
+
+
+def parse_anchor(text: str) -> tuple[int, int, str]:
+    """"bank:seq:hash" → (bank, seq, hash); ValueError when it is not one."""
+    bank, seq, digest = text.strip().split(":")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("the hash must be 64 hexadecimal digits")
+    return int(bank), int(seq), digest
+
+
+def check_anchor(bank_id: int, seq: int, expected: str) -> str | None:
+    """An anchor is a chain head noted outside the database (printed in a monthly report, sent to a
+    second party): the link `seq` must still carry `expected`. A problem, or None."""
+    stored = Seal.objects.filter(bank_id=bank_id, seq=seq).values_list("hash", flat=True).first()
+    if stored is None:
+        return f"bank {bank_id}: the anchored link {seq} is gone from the chain"
+    if stored != expected:
+        return (f"bank {bank_id}: link {seq} now reads {stored[:16]}… but was anchored as {expected[:16]}…: "
+                "the chain was rewritten")
+    return None
+
+
+def verify(bank_id: int | None = None, anchors: list[tuple[int, int, str]] = ()) -> Report:
     report = Report()
     started = time.perf_counter()
     transfers = Transfer.objects.all() if bank_id is None else Transfer.objects.filter(bank_id=bank_id)
     report.transfers = transfers.count()
     _verify_balances(report, bank_id)
-    _verify_chain(report, bank_id)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and report.transfers >= 50_000:
+        # The fingerprints are checked on a second connection while this one checks the chain.
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.db import connections
+
+        def fingerprints() -> Report:
+            part = Report()
+            try:
+                _verify_fingerprints(part, bank_id)
+            finally:
+                connections.close_all()
+            return part
+
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(fingerprints)
+            chain_part = Report()
+            _verify_chain(chain_part, bank_id)
+            part = future.result()
+        report.problems += part.problems + chain_part.problems
+        report.sealed = chain_part.sealed
+        firsts = [b for b in (part.first_bad_transfer, chain_part.first_bad_transfer) if b is not None]
+        report.first_bad_transfer = min(firsts) if firsts else None
+    else:
+        _verify_fingerprints(report, bank_id)
+        _verify_chain(report, bank_id)
+    for anchor in anchors:
+        if (problem := check_anchor(*anchor)) is not None:
+            report.problems.append(problem)
     report.unsealed = transfers.filter(status=TransferStatus.POSTED, seal__isnull=True).count()
     report.seconds = time.perf_counter() - started
     return report

@@ -111,11 +111,15 @@ class Transfer(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The row's keyed fingerprint, written with it by the services (ledger/mac.py): a row changed by
+    # anyone without the application's ledger key no longer matches it.
+    mac = models.CharField(max_length=120, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(condition=~Q(mac=""), name="ledger_transfer_has_mac"),
             models.CheckConstraint(condition=~Q(debit=F("credit")), name="ledger_debit_not_credit"),
             models.UniqueConstraint(fields=["bank", "idempotency_key"], name="ledger_transfer_idempotency"),
             models.CheckConstraint(condition=Q(hold__isnull=True) | Q(status="posted"), name="ledger_posting_of_hold_is_posted"),

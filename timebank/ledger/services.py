@@ -18,7 +18,7 @@ from timebank.orgs.roles import Perm, Role
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person, ProxyLink
 
-from . import chain
+from . import chain, mac
 from .exceptions import (
     AccountUnknown,
     AmountInvalid,
@@ -151,6 +151,7 @@ def _insert(**fields) -> Transfer:
     ledger migration 0006): inserting the row *is* the posting, on both databases. Plain SQL and no
     savepoint: if the database refuses the row, the whole transfer rolls back."""
     transfer = Transfer(**fields)
+    transfer.mac = mac.of(transfer)
     when = Transfer._meta.get_field("created_at")
     values = [when.get_db_prep_value(getattr(transfer, c), connection) if c in _TRANSFER_TIMES else getattr(transfer, c)
               for c in _TRANSFER_COLUMNS]
@@ -217,6 +218,7 @@ def transfer_post(*, debit: Account, credit: Account, amount: int, kind: str, ac
                         actor_id=actor.pk if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
                         subject_type=subject_type, subject_id=subject_id, idempotency_key=idempotency_key or None,
                         corrects_id=corrects.pk if corrects else None, created_at=posting_time())
+    transfer.mac = mac.of(transfer)
     when = Transfer._meta.get_field("created_at")
     values = [when.get_db_prep_value(getattr(transfer, c), connection) if c in _TRANSFER_TIMES else getattr(transfer, c)
               for c in _TRANSFER_COLUMNS]
@@ -274,8 +276,10 @@ def _lock_hold(hold: Transfer) -> Transfer:
 
 
 def _release(hold: Transfer, status: str) -> None:
-    # The database takes the hold off both accounts' pending totals when its status leaves pending.
-    Transfer.objects.filter(pk=hold.pk).update(status=status, resolved_at=timezone.now())
+    """`hold` is the locked, freshly read row. The database takes the hold off both accounts'
+    pending totals when its status leaves pending; the row's fingerprint is renewed with it."""
+    hold.status, hold.resolved_at = status, timezone.now()
+    Transfer.objects.filter(pk=hold.pk).update(status=status, resolved_at=hold.resolved_at, mac=mac.of(hold))
 
 
 def hold_post(*, hold: Transfer, amount: int | None = None, credit: Account | None = None, actor=None,
@@ -728,14 +732,21 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
             account = locked[account_id]
             if not account.allow_negative and account.available < total:
                 raise InsufficientBalance(detail={"account": account_id, "available": account.available})
-        created_at = Transfer._meta.get_field("created_at").get_db_prep_value(posting_time(), connection)
+        when = posting_time()
+        created_at = Transfer._meta.get_field("created_at").get_db_prep_value(when, connection)
         actor_id = actor.pk if getattr(actor, "pk", None) else None
         columns = ("bank_id", "debit_id", "credit_id", "amount", "currency", "kind", "status", "actor_id", "memo",
-                   "subject_type", "subject_id", "created_at", "idempotency_key")
-        rows = [(bank_id, debit.pk, credit.pk, amount, debit.currency, kind, TransferStatus.POSTED, actor_id,
-                 (memo or "")[:200], subject_type, subject_id, created_at,
-                 f"{idempotency_key}:{i}" if idempotency_key else None)
-                for i, (debit, credit, amount) in enumerate(entries)]
+                   "subject_type", "subject_id", "created_at", "idempotency_key", "mac")
+        memo = (memo or "")[:200]
+        rows = []
+        for i, (debit, credit, amount) in enumerate(entries):
+            key = f"{idempotency_key}:{i}" if idempotency_key else None
+            row = Transfer(bank_id=bank_id, debit_id=debit.pk, credit_id=credit.pk, amount=amount,
+                           currency=debit.currency, kind=kind, status=TransferStatus.POSTED, actor_id=actor_id,
+                           memo=memo, subject_type=subject_type, subject_id=subject_id, created_at=when,
+                           idempotency_key=key)
+            rows.append((bank_id, debit.pk, credit.pk, amount, debit.currency, kind, TransferStatus.POSTED, actor_id,
+                         memo, subject_type, subject_id, created_at, key, mac.of(row)))
         ids: list[int] = []
         placeholder = f"({', '.join(['%s'] * len(columns))})"
         with connection.cursor() as cursor:

@@ -1,7 +1,7 @@
 """The server's secrets, read from the environment by `timebank/settings.py` (so nothing here may need Django's
 settings). Development (DEBUG on) may run on a public key and keys derived from it; production (DEBUG off)
-refuses to start without its own `DJANGO_SECRET_KEY`, `TIMEBANK_FIELD_KEYS` and `TIMEBANK_HASH_KEY`, each
-separate from the others. See docs/SECURITY.md, "Secrets"."""
+refuses to start without its own `DJANGO_SECRET_KEY`, `TIMEBANK_FIELD_KEYS`, `TIMEBANK_HASH_KEY` and
+`TIMEBANK_LEDGER_KEY`, each separate from the others. See docs/SECURITY.md, "Secrets"."""
 import base64
 import hashlib
 from collections.abc import Mapping
@@ -24,6 +24,9 @@ class Keys:
     field_keys: list[str] = field(default_factory=list)
     # The HMAC key of the lookup hashes. Empty in development: derived from the secret.
     hash_key: str = ""
+    # The HMAC key of each ledger transfer's fingerprint (timebank/ledger/mac.py). Derived from the secret
+    # in development; in production its own value, kept away from the database server.
+    ledger_key: str = ""
 
 
 def split_list(raw: str) -> list[str]:
@@ -48,6 +51,7 @@ def load(environ: Mapping[str, str], *, debug: bool) -> Keys:
     # TIMEBANK_FIELD_KEY (one key) is the older name; TIMEBANK_FIELD_KEYS wins when both are set.
     field_keys = split_list(environ.get("TIMEBANK_FIELD_KEYS", "") or environ.get("TIMEBANK_FIELD_KEY", ""))
     hash_key = environ.get("TIMEBANK_HASH_KEY", "").strip()
+    ledger_key = environ.get("TIMEBANK_LEDGER_KEY", "").strip()
     problems = []
     for n, key in enumerate(field_keys, 1):
         try:
@@ -69,6 +73,12 @@ def load(environ: Mapping[str, str], *, debug: bool) -> Keys:
             problems.append("TIMEBANK_HASH_KEY is not set (the key of the ID-number lookup hashes).")
         elif len(hash_key) < MIN_HASH_KEY_LENGTH:
             problems.append(f"TIMEBANK_HASH_KEY is too short: at least {MIN_HASH_KEY_LENGTH} random characters.")
+        if not ledger_key:
+            problems.append("TIMEBANK_LEDGER_KEY is not set (the key of the ledger's transfer fingerprints).")
+        elif len(ledger_key) < MIN_HASH_KEY_LENGTH:
+            problems.append(f"TIMEBANK_LEDGER_KEY is too short: at least {MIN_HASH_KEY_LENGTH} random characters.")
+        elif ledger_key in (secret, hash_key, *fallbacks, *field_keys):
+            problems.append("TIMEBANK_LEDGER_KEY must differ from every other key.")
         if secret and secret in field_keys:
             problems.append("TIMEBANK_FIELD_KEYS must not contain DJANGO_SECRET_KEY.")
         if hash_key and hash_key in (secret, *fallbacks):
@@ -79,5 +89,7 @@ def load(environ: Mapping[str, str], *, debug: bool) -> Keys:
         mode = "DJANGO_DEBUG=false (production)" if not debug else "this configuration"
         raise ImproperlyConfigured(f"Timebank refuses to start with {mode}:\n  - " + "\n  - ".join(problems)
                                    + "\nSee docs/SECURITY.md, section \"Secrets\", for how to generate them.")
+    if not ledger_key:
+        ledger_key = derived_key(secret or DEV_SECRET_KEY, b"timebank-ledger-key:").hex()
     return Keys(secret_key=secret or DEV_SECRET_KEY, secret_key_fallbacks=fallbacks, field_keys=field_keys,
-                hash_key=hash_key)
+                hash_key=hash_key, ledger_key=ledger_key)

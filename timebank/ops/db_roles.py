@@ -19,7 +19,7 @@ from django.db import connection as default_connection
 INSERT_ONLY = {"ledger_seal", "audit_auditevent"}
 READ_ONLY = {"django_migrations"}
 SPECIAL = {
-    "ledger_transfer": ["SELECT", "INSERT", "UPDATE (status, resolved_at)"],
+    "ledger_transfer": ["SELECT", "INSERT", "UPDATE (status, resolved_at, mac)"],
     "ledger_account": ["SELECT", "INSERT", "UPDATE (allow_negative)"],
 }
 

@@ -153,7 +153,8 @@ def _table(doc: _Pages, title: str, header: list, rows: list[list]) -> None:
     doc.y -= 8
 
 
-def monthly_report_pdf(*, node, period, data: dict, tables: list[tuple[str, list, list]]) -> bytes:
+def monthly_report_pdf(*, node, period, data: dict, tables: list[tuple[str, list, list]],
+                       anchor: str | None = None) -> bytes:
     """The report for `node` over `period` from the dashboard's own figures and tables."""
     f = data["figures"]
     title = _("Monthly report") + f" · {node.name} · {period.date_from:%Y-%m}"
@@ -191,4 +192,10 @@ def monthly_report_pdf(*, node, period, data: dict, tables: list[tuple[str, list
     for table_title, header, rows in tables:
         if str(table_title) not in skip:
             _table(doc, str(table_title), header, rows)
+    if anchor:
+        # The ledger's chain head on the day of the report, on paper outside the database: an auditor
+        # runs `verify_ledger --anchor <this>` later and learns whether the chain was rewritten since.
+        doc.text(_("Ledger seal (for auditors)"), 12, gap=4)
+        doc.text(_("Chain head when this report was made: bank:link:hash"), 9, gap=2, color=MUTED)
+        doc.text(anchor, 8, gap=8)
     return doc.save()

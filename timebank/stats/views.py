@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from timebank.demands.models import ServiceCategory
+from timebank.ledger.chain import anchor_of
 from timebank.ledger.display import hours_decimal
 from timebank.lib.errors import DomainError
 from timebank.lib.pages import domain_errors_as_http, export_format, query_without, tables_download
@@ -156,7 +157,8 @@ def report_pdf(request):
     except PeriodInvalid as err:
         return HttpResponse(str(err.message), status=422, content_type="text/plain; charset=utf-8")
     data = dashboard_figures(request, node, period)
-    pdf = monthly_report_pdf(node=node, period=period, data=data, tables=export_tables(node, period, data))
+    pdf = monthly_report_pdf(node=node, period=period, data=data, tables=export_tables(node, period, data),
+                             anchor=anchor_of(node.bank_id or node.pk))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{node.pk}-{period.date_from:%Y-%m}.pdf"'
     return response

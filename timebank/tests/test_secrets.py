@@ -18,12 +18,14 @@ from timebank.people.models import Person
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"DJANGO_SECRET_KEY": "s" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz",
         "TIMEBANK_FIELD_KEYS": Fernet.generate_key().decode(),
-        "TIMEBANK_HASH_KEY": "h" * 10 + "0123456789abcdefghijklmnopqrstuvwxyz"}
+        "TIMEBANK_HASH_KEY": "h" * 10 + "0123456789abcdefghijklmnopqrstuvwxyz",
+        "TIMEBANK_LEDGER_KEY": "l" * 10 + "0123456789abcdefghijklmnopqrstuvwxyz"}
 
 
 def _start(extra: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DJANGO_SECRET_KEY", "TIMEBANK_FIELD_KEYS", "TIMEBANK_FIELD_KEY", "TIMEBANK_HASH_KEY"}}
+           if k not in {"DJANGO_SECRET_KEY", "TIMEBANK_FIELD_KEYS", "TIMEBANK_FIELD_KEY", "TIMEBANK_HASH_KEY",
+                        "TIMEBANK_LEDGER_KEY"}}
     env.update({"DJANGO_SETTINGS_MODULE": "timebank.settings", **extra})
     return subprocess.run([sys.executable, "-c", "import django; django.setup(); print('started')"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -34,6 +36,7 @@ def test_production_refuses_to_start_on_the_public_secret_key():
     assert result.returncode != 0 and "started" not in result.stdout
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
     assert "TIMEBANK_FIELD_KEYS is not set" in result.stderr and "TIMEBANK_HASH_KEY is not set" in result.stderr
+    assert "TIMEBANK_LEDGER_KEY is not set" in result.stderr
 
 
 def test_production_starts_with_its_own_keys_and_development_with_none():
@@ -48,6 +51,9 @@ def test_production_starts_with_its_own_keys_and_development_with_none():
     ({"TIMEBANK_HASH_KEY": ""}, "TIMEBANK_HASH_KEY is not set"),
     ({"TIMEBANK_HASH_KEY": GOOD["DJANGO_SECRET_KEY"]}, "must differ from DJANGO_SECRET_KEY"),
     ({"TIMEBANK_FIELD_KEYS": GOOD["DJANGO_SECRET_KEY"]}, "not a Fernet key"),
+    ({"TIMEBANK_LEDGER_KEY": ""}, "TIMEBANK_LEDGER_KEY is not set"),
+    ({"TIMEBANK_LEDGER_KEY": "short"}, "TIMEBANK_LEDGER_KEY is too short"),
+    ({"TIMEBANK_LEDGER_KEY": GOOD["TIMEBANK_HASH_KEY"]}, "TIMEBANK_LEDGER_KEY must differ"),
 ])
 def test_each_weak_or_shared_production_key_is_named(change, problem):
     with pytest.raises(ImproperlyConfigured, match=problem) as err:

@@ -40,7 +40,8 @@ def test_posted_totals_cannot_shrink(posted):
 
 def test_amount_must_be_positive_and_accounts_distinct(posted):
     base = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, subject_type, "
-            "subject_id, memo, created_at) VALUES (%s, %s, %s, %s, 'time', 'gift', 'posted', '', '', '', %s)")
+            "subject_id, memo, created_at, mac) VALUES (%s, %s, %s, %s, 'time', 'gift', 'posted', '', '', '', %s, "
+            "'forged')")
     refused(base, [posted.bank_id, posted.debit_id, posted.credit_id, 0, posted.created_at])
     refused(base, [posted.bank_id, posted.debit_id, posted.debit_id, 5, posted.created_at])
 
@@ -48,7 +49,8 @@ def test_amount_must_be_positive_and_accounts_distinct(posted):
 def test_both_accounts_must_hold_the_transfer_currency(posted, world):
     points = services.member_account(world.proxy, "points")
     refused("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, subject_type, "
-            "subject_id, memo, created_at) VALUES (%s, %s, %s, 5, 'time', 'gift', 'posted', '', '', '', %s)",
+            "subject_id, memo, created_at, mac) VALUES (%s, %s, %s, 5, 'time', 'gift', 'posted', '', '', '', %s, "
+            "'forged')",
             [posted.bank_id, posted.credit_id, points.pk, posted.created_at])
 
 
@@ -89,11 +91,15 @@ def test_a_transfer_row_is_the_posting_and_the_database_adds_it_to_both_totals(p
     debit, credit = _totals(posted.debit_id), _totals(posted.credit_id)
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, "
-                       "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, 25, 'time', 'gift', 'posted', "
-                       "'', '', '', %s)", [posted.bank_id, posted.credit_id, posted.debit_id, posted.created_at])
+                       "subject_type, subject_id, memo, created_at, mac) VALUES (%s, %s, %s, 25, 'time', 'gift', "
+                       "'posted', '', '', '', %s, 'forged') RETURNING id",
+                       [posted.bank_id, posted.credit_id, posted.debit_id, posted.created_at])
+        row_id = cursor.fetchone()[0]
     assert _totals(posted.credit_id)[0] == credit[0] + 25
     assert _totals(posted.debit_id)[1] == debit[1] + 25
-    assert chain.verify().problems == []
+    # The balances agree, but a row written without the application's ledger key is named.
+    assert chain.verify().problems == [f"transfer {row_id} (not yet sealed): its fingerprint was not written "
+                                       "by the application (a row inserted or rewritten outside it)"]
 
 
 def test_a_hold_is_added_to_pending_and_taken_off_when_it_resolves(posted, world):
@@ -112,15 +118,16 @@ def test_a_transfer_between_two_banks_is_refused_by_the_database(posted, world):
     other = services.system_account(other_bank, AccountKind.POOL)
     before = _totals(posted.credit_id)
     refused("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, subject_type, "
-            "subject_id, memo, created_at) VALUES (%s, %s, %s, 5, 'time', 'gift', 'posted', '', '', '', %s)",
+            "subject_id, memo, created_at, mac) VALUES (%s, %s, %s, 5, 'time', 'gift', 'posted', '', '', '', %s, "
+            "'forged')",
             [posted.bank_id, posted.credit_id, other.pk, posted.created_at])
     assert _totals(posted.credit_id) == before
 
 
 def test_corrections_beyond_the_original_are_refused_by_the_database(posted):
     sql = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, corrects_id, "
-           "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, %s, 'time', 'correction', 'posted', %s, "
-           "'', '', '', %s)")
+           "subject_type, subject_id, memo, created_at, mac) VALUES (%s, %s, %s, %s, 'time', 'correction', 'posted', "
+           "%s, '', '', '', %s, 'forged')")
     args = [posted.bank_id, posted.credit_id, posted.debit_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, 40, posted.pk, posted.created_at])

@@ -37,11 +37,12 @@ def test_the_app_role_can_post_but_cannot_mint_move_or_hide_coins(app_role, worl
                                 amount=20, kind=TransferKind.REDEMPTION)
     chain.seal_all(now=grant.created_at + chain.SEAL_MARGIN * 10)
     insert = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, "
-              "subject_type, subject_id, memo, created_at) VALUES (%s, %s, %s, %s, 'time', 'gift', 'posted', "
-              "'', '', '', now())")
+              "subject_type, subject_id, memo, created_at, mac) VALUES (%s, %s, %s, %s, 'time', 'gift', 'posted', "
+              "'', '', '', now(), 'forged')")
 
     # What the services do works as the app role: a posting moves the totals through the triggers.
     app_role.execute(insert, [world.bank.pk, member.pk, elder.pk, 10])
+    forged = app_role.execute("SELECT max(id) FROM ledger_transfer").fetchone()[0]
     member.refresh_from_db()
     assert (member.posted_debits, member.posted_credits, member.pending_debits) == (10, 60, 20)
 
@@ -70,4 +71,10 @@ def test_the_app_role_can_post_but_cannot_mint_move_or_hide_coins(app_role, worl
     member.refresh_from_db()
     assert (member.posted_debits, member.posted_credits, member.pending_debits) == (10, 60, 0)
     report = chain.verify()
-    assert report.problems == []
+    # The books agree, but SQL sent with the database login alone (not the application's ledger key)
+    # leaves rows that no longer match their fingerprints, and verify_ledger names them.
+    assert report.problems == [
+        f"transfer {hold.pk} (not yet sealed): its status, resolved_at were changed outside the application "
+        "(fingerprint mismatch)",
+        f"transfer {forged} (not yet sealed): its fingerprint was not written by the application "
+        "(a row inserted or rewritten outside it)"]

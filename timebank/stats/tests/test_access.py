@@ -1,5 +1,7 @@
 """Who sees which statistics: a unit's staff see their subtree only; outside it is a 404, in the
 page and the API alike; bad input is a 4xx with the standard error shape."""
+import datetime as dt
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,26 @@ def test_the_monthly_report_is_a_pdf_for_a_bank_or_branch(stats_world, client):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and len(response.content) > 5000
     assert client.get(f"/stats/report.pdf?node={w.branch_a.pk}&month=2026-13").status_code == 422
+
+
+def test_the_monthly_report_prints_the_ledger_anchor_for_auditors(stats_world, client, monkeypatch):
+    from timebank.ledger import chain
+    from timebank.stats import report_pdf
+
+    w = stats_world
+    chain.seal_all(now=dt.datetime(2100, 1, 1, tzinfo=dt.UTC))  # every transfer so far
+    anchor = chain.anchor_of(w.bank.pk)
+    assert anchor and anchor.startswith(f"{w.bank.pk}:")
+    printed, original = [], report_pdf._Pages.text
+
+    def text(self, value, *args, **kwargs):
+        printed.append(value)
+        return original(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(report_pdf._Pages, "text", text)
+    client.force_login(w.branch_admin)
+    response = client.get(f"/stats/report.pdf?node={w.branch_a.pk}&month={w.service_day:%Y-%m}")
+    assert response.status_code == 200 and anchor in printed
 
 
 def test_the_rankings_load_after_the_page_and_without_javascript(stats_world, client):
