@@ -1,14 +1,19 @@
 """The JSON API at /api/v1: authentication, one error shape, and each app's router."""
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
 
 from timebank.lib.db_outage import outage_json
@@ -52,20 +57,82 @@ class NulFreeParser(Parser):
         return self._refuse_nul(super().parse_querydict(data, list_fields, request), "query")
 
 
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Every time in every answer is ISO 8601 with the bank's offset (Asia/Shanghai, +08:00), the
+    same as the times a client sends and the pages show — never UTC in one field and +08:00 in
+    the next."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime) and timezone.is_aware(o):
+            return timezone.localtime(o).isoformat()
+        return super().default(o)
+
+
+class LocalTimeRenderer(JSONRenderer):
+    encoder_class = LocalTimeEncoder
+
+
 class TimebankAPI(NinjaAPI):
-    """The OpenAPI document is built once per process and path prefix (it takes about a second)."""
+    """The OpenAPI document is built once per process and path prefix (it takes about a second).
+    Operation ids are the view functions' names (`people_create`, `demand_publish`), which a
+    generated client uses as its function names; two views of one name would be refused here."""
+
+    def get_openapi_operation_id(self, operation) -> str:
+        name = operation.view_func.__name__
+        owners = self.__dict__.setdefault("_operation_ids", {})
+        module = operation.view_func.__module__
+        if owners.setdefault(name, module) != module:
+            raise ValueError(f"two API operations are named {name}: in {owners[name]} and {module}")
+        return name
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
         cache = self.__dict__.setdefault("_openapi_by_prefix", {})
         if path_prefix not in cache:
-            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+            cache[path_prefix] = document_errors(super().get_openapi_schema(path_prefix=path_prefix))
         return cache[path_prefix]
+
+
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["code", "message", "detail"],
+    "properties": {
+        "code": {"type": "string", "description": "What went wrong, for programs: e.g. `not_found`, "
+                                                  "`validation_error`, `insufficient_balance`."},
+        "message": {"type": "string", "description": "What went wrong, for people, in the request's language."},
+        "detail": {"type": "object", "description": "Facts about it: the fields at fault, the balance, …"},
+    },
+}
+# Every operation may answer these, each with the one error shape.
+ERROR_ANSWERS = {
+    "400": "The body is not valid JSON or the request is malformed (`json_invalid`).",
+    "401": "No valid session, API token or device token (`unauthenticated`), or wrong credentials.",
+    "403": "Signed in, but this role may not do this here.",
+    "404": "No such record within your reach (another branch's record is a 404 too).",
+    "409": "The record is not in a state that allows this step, or the step was already done.",
+    "413": "The request is too large (`too_large`).",
+    "422": "A field is missing, unknown or not valid (`validation_error`, `detail.errors` names each).",
+    "429": "Too many attempts; wait and try again.",
+    "503": "The database is briefly unavailable (`database_unavailable`); retry after `Retry-After`.",
+}
+
+
+def document_errors(doc: dict) -> dict:
+    """Add the error answers, with the Error schema, to every operation that does not list them."""
+    doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            for status, description in ERROR_ANSWERS.items():
+                if int(status) not in answers and status not in answers:
+                    answers[int(status)] = {"description": description, **reference}
+    return doc
 
 
 api = TimebankAPI(
     parser=NulFreeParser(),
+    renderer=LocalTimeRenderer(),
     title="Timebank API",
     version="1",
     description="Community elder-care time bank. Authenticate with `POST /api/v1/auth/token`, then send "
@@ -123,6 +190,8 @@ def on_bad_multipart(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and "parse" in str(exc).lower():  # ninja could not read the body
+        return error(request, 400, "json_invalid", _("The request body is not valid JSON."))
     return error(request, exc.status_code, "http_error", str(exc))
 
 
@@ -171,3 +240,6 @@ api.add_router("/stats", stats_router)
 from timebank.imports.api import router as imports_router  # noqa: E402
 
 api.add_router("", imports_router)
+from timebank.webhooks.api import router as webhooks_router  # noqa: E402
+
+api.add_router("", webhooks_router)

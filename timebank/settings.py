@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "timebank.stats",
     "timebank.imports",
     "timebank.ops",
+    "timebank.webhooks",
     "timebank.devdata",
 ]
 
@@ -219,6 +220,10 @@ LOGGING = {
 # PostgreSQL: the login role the web server and the worker use (not the tables' owner). When set,
 # every `migrate` (run as the owner) re-applies its grants (timebank/ops/db_roles.py).
 TIMEBANK_DB_APP_ROLE = os.environ.get("TIMEBANK_DB_APP_ROLE", "")
+# Webhooks (timebank/webhooks): how long one delivery may take, and the hosts that may be sent plain
+# http in production (an intranet system without TLS, say); everything else must be https.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("TIMEBANK_WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_PLAIN_HTTP_HOSTS = [h for h in os.environ.get("TIMEBANK_WEBHOOK_PLAIN_HTTP_HOSTS", "").split(",") if h]
 OPS_BEAT_SECONDS = float(os.environ.get("TIMEBANK_OPS_BEAT_SECONDS", "5"))
 OPS_WORKER_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_WORKER_SILENT_SECONDS", "60"))
 OPS_HOUSEKEEPING_SILENT_SECONDS = int(os.environ.get("TIMEBANK_OPS_HOUSEKEEPING_SILENT_SECONDS", "180"))
@@ -243,6 +248,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.stats.tasks.reconcile_nightly",
     "timebank.ledger.tasks.verify_nightly",
     "timebank.suppliers.tasks.mark_missed_orders",
+    "timebank.webhooks.tasks.deliver_webhooks",
     "timebank.suppliers.tasks.auto_confirm_orders",
 ]
 

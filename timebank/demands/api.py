@@ -17,7 +17,7 @@ from timebank.people.access import access_elder, access_elders
 from timebank.people.models import Person
 
 from . import selectors, services
-from .exceptions import NotYours
+from .exceptions import InvalidTransition, NotYours
 from .models import Assignment, AssignmentStatus, Demand, DemandSeries
 from .schemas import (
     AssignmentOut,
@@ -72,6 +72,10 @@ def _out(actor, demand: Demand) -> Demand:
     return _shown(actor, demand)
 
 
+FINISHED = (AssignmentStatus.CONFIRMED, AssignmentStatus.CREDITED, AssignmentStatus.DISPUTED,
+            AssignmentStatus.REJECTED)
+
+
 def _assignment(actor, demand: Demand, who: WhoIn, *, done_only: bool = False) -> Assignment:
     live = demand.assignments.exclude(status=AssignmentStatus.CANCELLED).select_related("volunteer")
     if who.assignment_id:
@@ -85,6 +89,10 @@ def _assignment(actor, demand: Demand, who: WhoIn, *, done_only: bool = False) -
             found = waiting[0] if len(waiting) == 1 else None
             if len(waiting) > 1:
                 raise InvalidInput(_("Say which volunteer's service (assignment_id)."), code="assignment_required")
+            if found is None and live.filter(status__in=FINISHED).exists():
+                # The step was already taken (a repeated confirm, a double click): say so, as a 409.
+                raise InvalidTransition(_("This service was already confirmed or disputed."),
+                                        code="already_decided")
     if found is None:
         raise NotYours(_("There is no such task on this request."), code="not_claimed")
     return found

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import StrictInt
 
-from timebank.lib.schema_types import LocalTime
+from timebank.lib.schema_types import InSchema, LocalTime
 from timebank.lib.text import Line, Text
 
 
@@ -24,7 +24,7 @@ class ServiceTypeOut(Schema):
     is_active: bool
 
 
-class ServiceTypeChange(Schema):
+class ServiceTypeChange(InSchema):
     """The fields of a catalogue type a bank admin may change; those left out stay as they are."""
     name: Line | None = Field(None, min_length=1, max_length=60)
     name_en: Line | None = Field(None, max_length=60)
@@ -141,7 +141,7 @@ class FeedItemOut(Schema):
     distance_m: int | None = None
 
 
-class DemandIn(Schema):
+class DemandIn(InSchema):
     station_id: StrictInt
     service_type_id: StrictInt
     elder_id: StrictInt | None = None
@@ -158,7 +158,7 @@ class DemandIn(Schema):
     publish: bool = Field(True, description="Publish at once (a draft otherwise)")
 
 
-class WhoIn(Schema):
+class WhoIn(InSchema):
     """Which assignment: staff name the volunteer (or the assignment); a volunteer means their own."""
     assignment_id: StrictInt | None = None
     volunteer_id: StrictInt | None = None
@@ -185,11 +185,11 @@ class DisputeIn(WhoIn):
     reason: Text = Field(..., min_length=1, max_length=500)
 
 
-class CancelIn(Schema):
+class CancelIn(InSchema):
     reason: Text = Field("", max_length=200)
 
 
-class DispatchIn(Schema):
+class DispatchIn(InSchema):
     volunteer_id: StrictInt
 
 
@@ -234,7 +234,7 @@ class SeriesOut(Schema):
         return getattr(obj, "upcoming_shown", [])
 
 
-class SeriesChangeIn(Schema):
+class SeriesChangeIn(InSchema):
     """What to change; fields left out stay as they are."""
     start_time: dt.time | None = None
     duration_minutes: StrictInt | None = Field(None, ge=5, le=12 * 60)

@@ -5,10 +5,11 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel
 
+from timebank.lib.schema_types import InSchema
 from timebank.lib.text import Line, Text
 
 
-class ReadingBatchIn(Schema):
+class ReadingBatchIn(InSchema):
     """Each item: `card_uid`, `kind` (`bp` | `glucose` | `heart_rate`), `measured_at` (ISO 8601 with offset),
     `sequence` (the device's own counter, ≥ 0) and the values: `systolic` + `diastolic` (mmHg) for bp;
     `glucose` + `unit` (`mmol/L` | `mg/dL`, converted at 18.0 mg/dL per mmol/L) + `context`
@@ -73,7 +74,7 @@ class ManualReadingIn(Schema):
     measured_at: str
 
 
-class CardIn(Schema):
+class CardIn(InSchema):
     elder_id: int = Field(..., ge=1, le=2 ** 63 - 1)
     uid: Line = Field(..., max_length=40)
     replaces: int | None = Field(None, ge=1, le=2 ** 63 - 1, description="reissue: the id of the elder's current or lost card")
@@ -111,12 +112,12 @@ class AlertOut(Schema):
         return obj.elder.name
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(InSchema):
     outcome: Line = Field(..., description="phoned | visited | referred | no_answer")
     note: Text = Field("", max_length=2000)
 
 
-class CloseIn(Schema):
+class CloseIn(InSchema):
     note: Text = Field("", max_length=2000)
 
 
@@ -145,7 +146,7 @@ class ThresholdsOut(ThresholdsBody):
     effective_from: dt.datetime | None
 
 
-class ThresholdsIn(Schema):
+class ThresholdsIn(InSchema):
     """Only the limits to change (glucose in hundredths of mmol/L); a reason is required."""
 
     reason: Text = Field(..., max_length=200)
@@ -177,5 +178,5 @@ class ConsentOut(Schema):
     since: dt.datetime | None
 
 
-class ConsentIn(Schema):
+class ConsentIn(InSchema):
     consent: bool

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
 from timebank.lib.errors import InvalidInput, NotFound
+from timebank.lib.events import publish
 from timebank.notices.models import NoticeKind
 from timebank.notices.services import notice_send
 from timebank.orgs.models import Node, NodeKind
@@ -26,6 +27,7 @@ from timebank.people.models import Person, PersonStatus, ProxyLink
 
 from . import selectors
 from .classification import LIMITS, classify, glucose_hundredths
+from .events import ALERT_OPENED
 from .exceptions import (
     AlertAlreadyDone,
     AlertTransitionInvalid,
@@ -549,6 +551,7 @@ def _alerts_announce(alerts: list[Alert]) -> None:
             staff_by_station[station.pk] = selectors.medical_staff_covering(station)
         audit_record(actor=None, action="health.alert_opened", obj=alert, node=station, bank=station.bank,
                      changes={"rule": alert.rule, "reading": alert.reading_id})
+        publish(ALERT_OPENED, alert=alert)
     _notify_many([(alert, [*staff_by_station[alert.station_id], *proxies.get(alert.elder_id, [])])
                   for alert in alerts])
 

@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import StrictInt
 
+from timebank.lib.schema_types import InSchema
 from timebank.lib.text import Line
 
 
@@ -46,7 +47,7 @@ class TransferPage(Schema):
     next_cursor: int | None
 
 
-class TransferIn(Schema):
+class TransferIn(InSchema):
     kind: Literal["gift", "donation"]
     amount: StrictInt = Field(..., description="Minutes (60 = one time coin); a whole number above zero")
     to_person_id: StrictInt | None = Field(None, description="The receiving member, for a gift")

@@ -22,6 +22,7 @@ ENCRYPTED_COLUMNS = [
     ("people.Person", "id_number_encrypted", False),
     ("imports.ImportRow", "id_number_encrypted", False),
     ("imports.ImportUpload", "content_encrypted", True),
+    ("webhooks.Endpoint", "secret_encrypted", False),
 ]
 # (app_label.Model, lookup-hash column, encrypted column it is the hash of).
 HASHED_COLUMNS = [

@@ -1,5 +1,6 @@
 """People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -13,6 +14,7 @@ from . import selectors, services
 from .schemas import (
     IdentityOut,
     MeOut,
+    PasswordSetIn,
     PersonIn,
     PersonOut,
     PersonPatch,
@@ -23,6 +25,8 @@ from .schemas import (
     TokenInfoOut,
     TokenOut,
     UnlockOut,
+    VolunteerDecisionIn,
+    VolunteerDecisionsIn,
     VolunteerSignupOut,
 )
 
@@ -167,6 +171,37 @@ def proxy_link_revoke(request, link_id: int):
 def people_unlock(request, person_id: int):
     person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_RESET_PASSWORD)
     return {"cleared": services.login_unlock(actor=request.auth, person=person)}
+
+
+@router.post("/people/{person_id}/password", response=PersonOut,
+             summary="Set a new password for someone who forgot theirs (staff; audited; ends their API tokens)")
+def people_password_set(request, person_id: int, payload: PasswordSetIn):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_RESET_PASSWORD)
+    return services.password_reset_by_staff(actor=request.auth, person=person, new_password=payload.new_password)
+
+
+@router.post("/people/{person_id}/volunteer-decision", response=PersonOut,
+             summary="Approve or refuse a volunteer who signed up (staff)")
+def volunteer_decision(request, person_id: int, payload: VolunteerDecisionIn):
+    person = selectors.person_get(request.auth, person_id, Perm.VOLUNTEERS_APPROVE)
+    return services.volunteer_decide(actor=request.auth, person=person, approve=payload.approve)
+
+
+@router.post("/volunteer-decisions", response=list[PersonOut],
+             summary="Approve or refuse many volunteers at once (staff): all of them or none")
+def volunteer_decisions(request, payload: VolunteerDecisionsIn):
+    # All or nothing: a person out of reach (404) or already decided (409) stops the batch, and the
+    # error's detail names that person.
+    decided = []
+    with transaction.atomic():
+        for person_id in dict.fromkeys(payload.person_ids):
+            try:
+                person = selectors.person_get(request.auth, person_id, Perm.VOLUNTEERS_APPROVE)
+                decided.append(services.volunteer_decide(actor=request.auth, person=person, approve=payload.approve))
+            except DomainError as err:
+                err.detail = {**(err.detail or {}), "person_id": person_id}
+                raise
+    return decided
 
 
 @router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")

@@ -4,10 +4,11 @@ import datetime as dt
 from ninja import Field, Schema
 
 from timebank.lib.masking import mask_mobile
+from timebank.lib.schema_types import InSchema
 from timebank.lib.text import Line
 
 
-class TokenIn(Schema):
+class TokenIn(InSchema):
     username: Line = Field(..., max_length=32, description="The mobile number")
     password: str = Field(..., max_length=128)
     name: Line = Field("API", max_length=60, description="A label shown on your token list")
@@ -70,6 +71,13 @@ class PersonOut(Schema):
     is_volunteer: bool
     volunteer_status: str
     created_at: dt.datetime
+    time_account_id: int | None = Field(None, description="The person's time-coin account: GET /api/v1/accounts/{id} "
+                                                          "reads its balance; null until the first coin moves")
+
+    @staticmethod
+    def resolve_time_account_id(obj) -> int | None:
+        # Through the reverse relation: the people layer does not import the ledger.
+        return obj.accounts.filter(currency="time", kind="member").values_list("pk", flat=True).first()
 
     @staticmethod
     def resolve_mobile_masked(obj) -> str:
@@ -89,7 +97,7 @@ class IdentityOut(Schema):
     mobile: str
 
 
-class PersonIn(Schema):
+class PersonIn(InSchema):
     name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
     id_number: Line = Field(..., max_length=40, description="18-character resident ID; full-width digits are accepted")
     station_id: int = Field(..., ge=1)
@@ -103,7 +111,7 @@ class PersonIn(Schema):
     consent: bool = Field(..., description="The person agreed to the processing of their data")
 
 
-class PersonPatch(Schema):
+class PersonPatch(InSchema):
     name: Line | None = Field(None, min_length=1, max_length=50)
     mobile: Line | None = Field(None, max_length=20)
     address: Line | None = Field(None, max_length=200)
@@ -116,7 +124,21 @@ class PersonPatch(Schema):
     guardian_consent: bool | None = None
 
 
-class SignupIn(Schema):
+class PasswordSetIn(InSchema):
+    new_password: str = Field(..., min_length=1, max_length=128,
+                              description="The person signs in with their mobile number and this password")
+
+
+class VolunteerDecisionIn(InSchema):
+    approve: bool = Field(..., description="true: approved as a volunteer; false: not approved")
+
+
+class VolunteerDecisionsIn(InSchema):
+    person_ids: list[int] = Field(..., min_length=1, max_length=200)
+    approve: bool
+
+
+class SignupIn(InSchema):
     name: Line = Field(..., max_length=50, description="1 to 50 characters once cleaned (a blank one: name_invalid)")
     mobile: Line = Field(..., max_length=20)
     password: str = Field(..., min_length=1, max_length=128)
@@ -133,7 +155,7 @@ class VolunteerSignupOut(Schema):
     volunteer_status: str
 
 
-class ProxyLinkIn(Schema):
+class ProxyLinkIn(InSchema):
     elder_id: int = Field(..., ge=1, le=2**63 - 1)
     proxy_id: int = Field(..., ge=1, le=2**63 - 1)
     relation: Line = Field(..., max_length=20, description="child, spouse, relative, social_worker or neighbour")

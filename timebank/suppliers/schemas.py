@@ -3,22 +3,23 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from timebank.lib.schema_types import InSchema
 from timebank.lib.text import Line, Text
 
 
-class LicenceIn(Schema):
+class LicenceIn(InSchema):
     kind: Line = Field(..., max_length=60)
     number: Line = Field(..., max_length=60)
     expires_on: dt.date
 
 
-class OfferIn(Schema):
+class OfferIn(InSchema):
     service_type_id: int
     price_fen: int
     accepts_coins: bool = True
 
 
-class SupplierIn(Schema):
+class SupplierIn(InSchema):
     node_id: int
     name: Line = Field(..., max_length=100)
     credit_code: Line = Field(..., max_length=40)
@@ -30,7 +31,7 @@ class SupplierIn(Schema):
     offers: list[OfferIn] = Field(default_factory=list, max_length=50)
 
 
-class SupplierPatch(Schema):
+class SupplierPatch(InSchema):
     name: Line | None = Field(None, max_length=100)
     contact_name: Line | None = Field(None, max_length=50)
     contact_phone: Line | None = Field(None, max_length=20)
@@ -81,11 +82,11 @@ class SupplierOut(Schema):
         return list(obj.offers.filter(is_active=True).select_related("service_type"))
 
 
-class ReasonIn(Schema):
+class ReasonIn(InSchema):
     reason: Text = Field("", max_length=300)
 
 
-class AdmitIn(Schema):
+class AdmitIn(InSchema):
     trial: bool = False
     reason: Text = Field("", max_length=300)
 
@@ -107,7 +108,7 @@ class ScoreOut(Schema):
     history: list[ScoreEventOut]
 
 
-class OrderIn(Schema):
+class OrderIn(InSchema):
     supplier_id: int
     service_type_id: int
     elder_id: int
@@ -136,12 +137,12 @@ class OrderOut(Schema):
     decline_reason: str
 
 
-class OrderConfirmIn(Schema):
+class OrderConfirmIn(InSchema):
     rating: int | None = None
     comment: Text = Field("", max_length=500)
 
 
-class ComplaintIn(Schema):
+class ComplaintIn(InSchema):
     subject: Line = Field(..., max_length=10)
     category: Line = Field(..., max_length=10)
     text: Text = Field(..., max_length=2000)
@@ -176,7 +177,7 @@ class ComplaintOut(Schema):
     created_at: dt.datetime
 
 
-class ResolveIn(Schema):
+class ResolveIn(InSchema):
     outcome: Text = Field(..., max_length=2000)
     upheld: bool
     severity: Line | None = Field(None, max_length=8)
@@ -185,5 +186,5 @@ class ResolveIn(Schema):
     correct_minutes: int | None = Field(None, ge=1, le=10**9, description="default: the whole movement")
 
 
-class NoteIn(Schema):
+class NoteIn(InSchema):
     note: Text = Field("", max_length=500)

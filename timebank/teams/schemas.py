@@ -1,10 +1,11 @@
 """Shapes of the teams API."""
 from ninja import Field, Schema
 
+from timebank.lib.schema_types import InSchema
 from timebank.lib.text import Line, Text
 
 
-class TeamIn(Schema):
+class TeamIn(InSchema):
     node_id: int
     name: Line = Field(..., min_length=1, max_length=80)
     leader_id: int

@@ -216,6 +216,13 @@ API = {
         "PROXY_CONFIRM_ACTIVE",        "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH"),
     ("POST", "/api/v1/proxy-links/{link_id}/revoke"): PERSON_EDIT,
     ("POST", "/api/v1/people/{person_id}/unlock"): PERSON_EDIT,
+    ("GET", "/api/v1/webhooks"): SIGNED_IN,  # everyone signed in: their bank's endpoints if they manage it
+    ("POST", "/api/v1/webhooks"): BANK_ADMIN_ONLY,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): BANK_ADMIN_ONLY,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): BANK_ADMIN_ONLY,
+    ("POST", "/api/v1/people/{person_id}/password"): PERSON_EDIT,
+    ("POST", "/api/v1/people/{person_id}/volunteer-decision"): PERSON_EDIT,
+    ("POST", "/api/v1/volunteer-decisions"): PERSON_EDIT,
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
     ("GET", "/api/v1/teams"): SIGNED_IN,

@@ -33,7 +33,7 @@ API_PARAMS = {
     "code": lambda m, side, role: m.service_type_code, "demand_id": "open_demand", "series_id": "series",
     "team_id": "team", "session_id": "session", "item_id": "reward_item", "card_id": "card", "alert_id": "alert",
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
-    "token_id": "token", "link_id": "proxy_link",
+    "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -46,6 +46,8 @@ API_PARAMS_BY_OP = {
     "/api/v1/demands/{demand_id}/dispute": {"demand_id": "done_demand"},
     "/api/v1/teams/{team_id}/members/{person_id}/approve": {"person_id": "newcomer"},
     "/api/v1/people/{person_id}/certificates": {"person_id": "volunteer"},
+    "/api/v1/people/{person_id}/password": {"person_id": "volunteer"},
+    "/api/v1/people/{person_id}/volunteer-decision": {"person_id": "pending_volunteer"},
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
@@ -66,6 +68,11 @@ API_BODIES = {
         "name": "矩阵新人", "id_number": _fresh_id(1931), "station_id": side.station.pk, "is_elder": True,
         "consent": True},
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
+    ("POST", "/api/v1/people/{person_id}/password"): {"new_password": "Matrix#2026x"},
+    ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.org/matrix", "events": ["service.confirmed"]},
+    ("POST", "/api/v1/people/{person_id}/volunteer-decision"): {"approve": True},
+    ("POST", "/api/v1/volunteer-decisions"): lambda m, side, role: {"person_ids": [side.pending_volunteer.pk],
+                                                                    "approve": True},
     ("POST", "/api/v1/proxy-links"): lambda m, side, role: {"elder_id": side.elder.pk, "proxy_id": side.volunteer.pk,
                                                             "relation": "neighbour"},
     ("POST", "/api/v1/signup"): lambda m, side, role: {

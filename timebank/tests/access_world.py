@@ -91,6 +91,7 @@ def build(w, clock) -> SimpleNamespace:
         _health(w, side, serial)
         _suppliers(w, side, serial)
         _imports(w, side)
+        _webhooks(w, side)
     _shared_supplier(w, a, b)
     clock.at(at(1, 14, 10))  # the moment the matrix's requests are sent
     # Every account exists already: pages that show a balance open missing accounts on the way.
@@ -308,6 +309,14 @@ def _shared_supplier(w, a, b):
                                      elder=side.elder, starts_at=at(2, 16), payment="coins", address="家中")
         SettlementLine.objects.create(bank=w.bank, supplier=shared, order=order,
                                       month=month_start(timezone.localdate()), amount_fen=5000, coin_minutes=60)
+
+
+def _webhooks(w, side):
+    from timebank.webhooks.services import endpoint_create
+
+    # Registered after every other record: nothing above turned into a delivery.
+    side.webhook, _secret = endpoint_create(actor=w.bank_admin, bank=w.bank, url=f"https://hooks.example.org/{side.tag}",
+                                            events=["alert.opened"])
 
 
 def _imports(w, side):

@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.ledger import services as ledger
 from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.events import publish
 from timebank.notices.models import NoticeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
 from timebank.people.models import Person
 
 from .. import selectors
+from ..events import SERVICE_CREDITED
 from ..exceptions import HoldMissing, InvalidTransition, NotYours, RatingInvalid, ReasonRequired, TimesInvalid
 from ..models import Assignment, AssignmentStatus, Demand, Payer
 from ._common import HOLD_MARGIN_DAYS, _audit, _is_staff, _lock_assignment, _refresh, _require_visible, demand_notify
@@ -77,6 +79,7 @@ def _credit(demand: Demand, assignment: Assignment, actor) -> None:
                                    "credit_transfer_ids", "hold"])
     _audit(actor, "service.credited", assignment, demand, minutes=result["minutes"], points=result["points"])
     demand_notify([assignment.volunteer], NoticeKind.CREDITED, demand)
+    publish(SERVICE_CREDITED, assignment=assignment, demand=demand)
 
 
 def assignment_confirm(*, actor: Person | None, assignment: Assignment, rating: int | None = None,

@@ -5,9 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.lib.events import publish
 from timebank.notices.models import NoticeKind
 from timebank.orgs.selectors import rules_for
 
+from ..events import DEMAND_UNFILLED
 from ..exceptions import InvalidTransition
 from ..models import Assignment, AssignmentStatus, Demand, DemandStatus
 from ._common import _audit, _lock_assignment, _lock_demand, _refresh, _void_holds, demand_notify
@@ -31,6 +33,7 @@ def demands_expire(now: dt.datetime | None = None, limit: int = 1000) -> int:
             demand.save(update_fields=["status", "closed_at"])
             _audit(None, "demand.expired", demand, demand)
             demand_notify([demand.created_by], NoticeKind.CANCELLED, demand, str(_("Nobody took it in time.")))
+            publish(DEMAND_UNFILLED, demand=demand)
             count += 1
     return count
 

@@ -68,6 +68,9 @@ def test_the_whole_flow_through_the_api(demand_world, api_client, clock):
     assert done.status_code == 200 and done.json()["status"] == "credited" and done.json()["credited_minutes"] == 45
     replay = post(api_client, f"/api/v1/demands/{demand_id}/confirm", {"rating": 5, "comment": "谢谢"}, key="c-1")
     assert replay.json()["id"] == done.json()["id"]
+    # The same step again without the key (a second tap on another phone): a 409 that says it is done.
+    again = post(api_client, f"/api/v1/demands/{demand_id}/confirm", {"rating": 4}, key="c-2")
+    assert again.status_code == 409 and again.json()["code"] == "already_decided"
     assert Transfer.objects.filter(kind=TransferKind.SERVICE_CREDIT).count() == 1
     assert ledger.member_account(w.volunteer).balance == 45
     detail = api_client.get(f"/api/v1/demands/{demand_id}").json()
@@ -99,7 +102,8 @@ def test_another_branch_gets_404_for_everything(demand_world, api_client, clock)
     assert api_client.get(f"/api/v1/demands/{demand.pk}").status_code == 404
     assert api_client.get("/api/v1/demands").json()["count"] == 0
     for action in ("publish", "cancel", "claim", "check-in", "check-out", "confirm", "dispute", "unclaim"):
-        response = post(api_client, f"/api/v1/demands/{demand.pk}/{action}", {"reason": "x"})
+        body = {"reason": "x"} if action in ("cancel", "dispute") else {}
+        response = post(api_client, f"/api/v1/demands/{demand.pk}/{action}", body)
         assert response.status_code == 404, (action, response.content)
     api_client.login_as(w.other_volunteer)
     assert post(api_client, f"/api/v1/demands/{demand.pk}/claim").status_code == 404
