@@ -4,12 +4,25 @@ from ninja import Header, Query, Router, Status
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from . import selectors, services
 from .exceptions import AccountUnknown
-from .models import Transfer
-from .schemas import AccountOut, MyAccountsOut, TransferIn, TransferOut, TransferPage
+from .models import CorrectionRequest, Transfer
+from .schemas import (
+    AccountOut,
+    CorrectionIn,
+    CorrectionOut,
+    DecisionIn,
+    GrantIn,
+    GrantOut,
+    MyAccountsOut,
+    TransferIn,
+    TransferOut,
+    TransferPage,
+)
 
 router = Router(tags=["ledger"])
 
@@ -80,3 +93,56 @@ def transfer_detail(request, transfer_id: int):
     return selectors.transfer_get(request.auth, transfer_id)
 
 
+
+
+# ---- grants and corrections (four eyes above the bank's threshold) ------------------------------------
+
+IdempotencyKey = Header(None, alias="Idempotency-Key", min_length=1, max_length=100)
+
+
+@router.post("/people/{person_id}/grants", response={201: GrantOut},
+             summary="Grant time coins to a hardship elder (branch admins); above the bank's threshold it waits "
+                     "for a second admin. Accepts Idempotency-Key")
+def grant_create(request, person_id: int, payload: GrantIn, idempotency_key: str | None = IdempotencyKey):
+    actor = request.auth
+    elder = selectors.ledger_owner_get(actor, person_id)
+    if elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, elder.node):
+        raise NotFound()
+    grant = services.grant_make(actor=actor, elder=elder, amount=payload.amount, source=payload.source,
+                                reason=payload.reason,
+                                idempotency_key=f"api:{actor.pk}:{idempotency_key}" if idempotency_key else None)
+    return Status(201, grant)  # the same key again: the first grant
+
+
+@router.post("/grants/{grant_id}/decision", response=GrantOut,
+             summary="A second admin approves (it posts) or rejects a waiting grant; never the one who asked")
+def grant_decision(request, grant_id: int, payload: DecisionIn):
+    grant = selectors.grant_request_get(request.auth, grant_id)
+    return services.grant_decide(actor=request.auth, request=grant, approve=payload.approve)
+
+
+@router.post("/transfers/{transfer_id}/corrections", response={201: CorrectionOut, 200: CorrectionOut},
+             summary="Reverse (part of) a posted transfer (ledger staff); above the bank's threshold it waits for a "
+                     "second admin. Accepts Idempotency-Key")
+def correction_create(request, transfer_id: int, payload: CorrectionIn, idempotency_key: str | None = IdempotencyKey):
+    actor = request.auth
+    original = selectors.transfer_for_correction(actor, transfer_id)
+
+    def perform():
+        made = services.correction_request(actor=actor, original=original, amount=payload.amount,
+                                           reason=payload.reason)
+        return 201, {"id": made.pk}
+
+    if not idempotency_key:
+        return Status(201, CorrectionRequest.objects.get(pk=perform()[1]["id"]))
+    with transaction.atomic():
+        status, body = run_idempotent(actor=actor, key=idempotency_key, operation="ledger.correction_request",
+                                      payload={"transfer": original.pk, **payload.dict()}, perform=perform)
+    return Status(status, CorrectionRequest.objects.get(pk=body["id"]))
+
+
+@router.post("/corrections/{correction_id}/decision", response=CorrectionOut,
+             summary="A second admin approves (it posts) or rejects a waiting correction; never the one who asked")
+def correction_decision(request, correction_id: int, payload: DecisionIn):
+    correction = selectors.correction_get(request.auth, correction_id)
+    return services.correction_decide(actor=request.auth, request=correction, approve=payload.approve)

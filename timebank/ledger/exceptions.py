@@ -87,6 +87,12 @@ class CorrectionInvalid(InvalidInput):
     message = _("This correction is not possible.")
 
 
+class AlreadyDecided(Conflict):
+    """A grant or correction decided a second time (a double click, two admins at once)."""
+    code = "already_decided"
+    message = _("This was already decided.")
+
+
 class ApprovalRequired(Conflict):
     code = "approval_required"
     message = _("A second admin must approve this.")

@@ -53,3 +53,44 @@ class TransferIn(InSchema):
     to_person_id: StrictInt | None = Field(None, description="The receiving member, for a gift")
     from_person_id: StrictInt | None = Field(None, description="Whose coins: yourself by default, or an elder you act for")
     memo: Line = Field("", max_length=200)
+
+
+class GrantIn(InSchema):
+    amount: StrictInt = Field(..., gt=0, description="Minutes (60 = one time coin)")
+    source: Literal["pool", "issuance"] = Field(..., description="The donation pool, or newly issued coins")
+    reason: Line = Field(..., min_length=1, max_length=200)
+
+
+class CorrectionIn(InSchema):
+    amount: StrictInt | None = Field(None, gt=0, description="Minutes to reverse; the whole remainder if left out")
+    reason: Line = Field(..., min_length=1, max_length=200)
+
+
+class DecisionIn(InSchema):
+    approve: bool = Field(..., description="true: approve (it posts); false: reject (nothing posts)")
+
+
+class _FourEyesOut(Schema):
+    id: int
+    amount: int
+    reason: str
+    requested_by_id: int
+    requested_at: dt.datetime
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    approved: bool | None
+    transfer_id: int | None = Field(None, description="The posted transfer; null while it waits for a second admin")
+    status: str = Field(..., description="posted, waiting (for a second admin) or rejected")
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return "posted" if obj.transfer_id else "rejected" if obj.approved is False else "waiting"
+
+
+class GrantOut(_FourEyesOut):
+    elder_id: int
+    source: str
+
+
+class CorrectionOut(_FourEyesOut):
+    original_id: int

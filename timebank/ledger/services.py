@@ -21,6 +21,7 @@ from timebank.people.models import Person, ProxyLink
 from . import chain, mac
 from .exceptions import (
     AccountUnknown,
+    AlreadyDecided,
     AmountInvalid,
     ApprovalRequired,
     BalanceCapExceeded,
@@ -556,7 +557,7 @@ def grant_decide(*, actor: Person, request: GrantRequest, approve: bool) -> Gran
         if request is None or request.elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, request.elder.node):
             raise NotFound()
         if request.approved is not None:
-            raise CorrectionInvalid(_("This grant was already decided."), code="already_decided")
+            raise AlreadyDecided(_("This grant was already decided."))
         if request.requested_by_id == actor.pk:
             raise ApprovalRequired()
         if approve:
@@ -641,7 +642,7 @@ def correction_decide(*, actor: Person, request: CorrectionRequest, approve: boo
         if node is None or not has_perm(actor, Perm.LEDGER_CORRECT, node):
             raise NotFound()
         if request.approved is not None:
-            raise CorrectionInvalid(_("This correction was already decided."), code="already_decided")
+            raise AlreadyDecided(_("This correction was already decided."))
         if request.requested_by_id == actor.pk:
             raise ApprovalRequired()
         if approve:

@@ -119,6 +119,8 @@ SERIES_WRITE = policy("SERIES_WRITE",  "LL   oH   oH   HH   HH   oH   oH   oo   
 # Teams, training, the points shop.
 BRANCH_ADMIN_WRITE = policy(           # teams, suppliers: managed by the branch (and the bank)
     "BRANCH_ADMIN_WRITE",              "LL   HH   HH   HH   HH   HH   oH   oo   HH   HH   HH")
+FOUR_EYES = policy(                    # asked by the bank admin: another admin decides
+    "FOUR_EYES",                       "LL   HH   HH   HH   HH   HH   oH   xx   HH   HH   HH")
 TEAM_JOIN = policy(                    # only volunteers join (others: not_a_volunteer); the leader is in it
     "TEAM_JOIN",                       "LL   xH   xH   oH   xH   xH   xH   xx   HH   xH   xH")
 TEAM_APPROVE = policy(                 # the team's leader, or the branch
@@ -216,6 +218,10 @@ API = {
         "PROXY_CONFIRM_ACTIVE",        "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH"),
     ("POST", "/api/v1/proxy-links/{link_id}/revoke"): PERSON_EDIT,
     ("POST", "/api/v1/people/{person_id}/unlock"): PERSON_EDIT,
+    ("POST", "/api/v1/people/{person_id}/grants"): BRANCH_ADMIN_WRITE,
+    ("POST", "/api/v1/grants/{grant_id}/decision"): FOUR_EYES,
+    ("POST", "/api/v1/transfers/{transfer_id}/corrections"): BRANCH_ADMIN_WRITE,
+    ("POST", "/api/v1/corrections/{correction_id}/decision"): FOUR_EYES,
     ("GET", "/api/v1/webhooks"): SIGNED_IN,  # everyone signed in: their bank's endpoints if they manage it
     ("POST", "/api/v1/webhooks"): BANK_ADMIN_ONLY,
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): BANK_ADMIN_ONLY,
@@ -296,8 +302,6 @@ ADMINS = policy(                       # branch and bank admins (roles.grant, le
     "ADMINS",                          "LL   HH   HH   HH   HH   HH   oo   oo   HH   HH   HH")
 ADMINS_WRITE = policy(                 # a node of another branch is not on the branch admin's form
     "ADMINS_WRITE",                    "LL   HH   HH   HH   HH   HH   ox   oo   HH   HH   HH")
-FOUR_EYES = policy(                    # asked by the bank admin: another admin decides
-    "FOUR_EYES",                       "LL   HH   HH   HH   HH   HH   oH   xx   HH   HH   HH")
 BANK_READERS = policy(                 # bank-wide reports and the audit log: the bank admin and the auditor
     "BANK_READERS",                    "LL   HH   HH   HH   HH   HH   HH   oo   oo   HH   HH")
 BANK_READERS_ACTION = policy(          # the chain check: read-only, answered in place (nothing written)

@@ -33,7 +33,8 @@ API_PARAMS = {
     "code": lambda m, side, role: m.service_type_code, "demand_id": "open_demand", "series_id": "series",
     "team_id": "team", "session_id": "session", "item_id": "reward_item", "card_id": "card", "alert_id": "alert",
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
-    "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook",
+    "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook", "grant_id": "grant_request",
+    "correction_id": "correction",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -70,6 +71,10 @@ API_BODIES = {
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
     ("POST", "/api/v1/people/{person_id}/password"): {"new_password": "Matrix#2026x"},
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.org/matrix", "events": ["service.confirmed"]},
+    ("POST", "/api/v1/people/{person_id}/grants"): {"amount": 1, "source": "issuance", "reason": "matrix"},
+    ("POST", "/api/v1/grants/{grant_id}/decision"): {"approve": True},
+    ("POST", "/api/v1/transfers/{transfer_id}/corrections"): {"amount": 1, "reason": "matrix"},
+    ("POST", "/api/v1/corrections/{correction_id}/decision"): {"approve": True},
     ("POST", "/api/v1/people/{person_id}/volunteer-decision"): {"approve": True},
     ("POST", "/api/v1/volunteer-decisions"): lambda m, side, role: {"person_ids": [side.pending_volunteer.pk],
                                                                     "approve": True},

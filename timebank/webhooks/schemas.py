@@ -4,15 +4,16 @@ from typing import Literal
 from ninja import Field, Schema
 
 from timebank.lib.schema_types import InSchema
+from timebank.lib.text import Line
 
 EventName = Literal["service.confirmed", "demand.unfilled", "alert.opened"]
 
 
 class EndpointIn(InSchema):
-    url: str = Field(..., max_length=500, description="Where to POST: https://… (plain http only in development "
+    url: Line = Field(..., max_length=500, description="Where to POST: https://… (plain http only in development "
                                                        "or to hosts in TIMEBANK_WEBHOOK_PLAIN_HTTP_HOSTS)")
     events: list[EventName] = Field(..., min_length=1, max_length=3)
-    description: str = Field("", max_length=200)
+    description: Line = Field("", max_length=200)
 
 
 class EndpointOut(Schema):
