@@ -1,18 +1,16 @@
 """Notices: written in the caller's transaction (so a committed change never loses its notice),
 their short messages sent afterwards by the worker from the same rows (the outbox)."""
 import datetime as dt
-import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.lib.nudge import nudge_on_commit
 from timebank.lib.sms import sms_send
 from timebank.people.models import Person
 
 from .models import Notice, NoticeKind, SmsState
-
-logger = logging.getLogger("timebank.notices")
 
 # The kinds that also go out as a short message: they concern today or tomorrow.
 SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT,
@@ -39,17 +37,8 @@ def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[s
                sms_text=str(sms_text or "")[:300] if by_sms and p.mobile else "")
         for p in people_rows])
     if by_sms:
-        transaction.on_commit(_nudge_dispatch)
+        nudge_on_commit("timebank.notices.tasks.dispatch_sms")
     return len(people_rows)
-
-
-def _nudge_dispatch() -> None:
-    from .tasks import dispatch_sms
-
-    try:
-        dispatch_sms.enqueue()
-    except Exception:  # noqa: BLE001 - the rows are committed; the periodic sweep sends them anyway
-        logger.exception("could not enqueue the SMS dispatch; the periodic sweep will send them")
 
 
 MAX_SMS_ATTEMPTS = 5

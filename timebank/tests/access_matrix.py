@@ -372,6 +372,13 @@ NO_PAGE = policy(                      # the API's root: nothing there for anyon
     "NO_PAGE",                         "HH   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
 
 G, P = "GET", "POST"
+# API twins of pages whose policies are defined with the pages': the same rows.
+API.update({
+    ("POST", "/api/v1/sessions/{session_id}/cancel-signup"): SESSION_SELF,
+    ("POST", "/api/v1/sessions/{session_id}/check-in"): SESSION_SELF,
+    ("POST", "/api/v1/sessions/{session_id}/attendance"): PAPER_SERVICE,
+})
+
 PAGES = {
     # Public.
     "healthz": {G: PUBLIC},

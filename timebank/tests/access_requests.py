@@ -73,6 +73,8 @@ API_BODIES = {
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.org/matrix", "events": ["service.confirmed"]},
     ("POST", "/api/v1/people/{person_id}/grants"): {"amount": 1, "source": "issuance", "reason": "matrix"},
     ("POST", "/api/v1/grants/{grant_id}/decision"): {"approve": True},
+    ("POST", "/api/v1/sessions/{session_id}/check-in"): {"code": "000000"},
+    ("POST", "/api/v1/sessions/{session_id}/attendance"): lambda m, side, role: {"person_ids": [side.newcomer.pk]},
     ("POST", "/api/v1/transfers/{transfer_id}/corrections"): {"amount": 1, "reason": "matrix"},
     ("POST", "/api/v1/corrections/{correction_id}/decision"): {"approve": True},
     ("POST", "/api/v1/people/{person_id}/volunteer-decision"): {"approve": True},

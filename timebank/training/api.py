@@ -1,13 +1,17 @@
 """Training endpoints: courses, signing up for a session, a person's certificates."""
+from django.db import transaction
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
 from timebank.people.access import access_person
 
 from . import selectors, services
-from .schemas import CertificateOut, CourseOut, SessionSignupOut
+from .exceptions import NotSignedUp
+from .models import SignupStatus
+from .schemas import AttendanceIn, CertificateOut, CourseOut, SessionCheckInIn, SessionSignupOut
 
 router = Router(tags=["training"])
 
@@ -29,3 +33,39 @@ def session_signup(request, session_id: int):
 def certificate_list(request, person_id: int):
     person = access_person(request.auth, person_id, for_=Perm.PEOPLE_VIEW)
     return selectors.certificates_of(person)
+
+
+@router.post("/sessions/{session_id}/cancel-signup", response=SessionSignupOut,
+             summary="Give your place in a session back")
+def session_cancel_signup(request, session_id: int):
+    session = selectors.session_get(request.auth, session_id)
+    return services.signup_cancel(actor=request.auth, session=session)
+
+
+@router.post("/sessions/{session_id}/check-in", response=CertificateOut,
+             summary="Check in with the code shown in the room: attending issues the course's certificate")
+def session_check_in(request, session_id: int, payload: SessionCheckInIn):
+    session = selectors.session_get(request.auth, session_id)
+    return services.session_check_in(actor=request.auth, session=session, code=payload.code)
+
+
+@router.post("/sessions/{session_id}/attendance", response=list[CertificateOut],
+             summary="The trainer records who came (all or none; a refusal names the person in its detail)")
+def session_attendance(request, session_id: int, payload: AttendanceIn):
+    actor = request.auth
+    session = selectors.session_get(actor, session_id)
+    if not selectors.may_manage(actor, session.node):
+        raise NotFound()
+    signups = {s.person_id: s for s in selectors.signups_of_session(session)}
+    issued = []
+    with transaction.atomic():
+        for person_id in dict.fromkeys(payload.person_ids):
+            signup = signups.get(person_id)
+            try:
+                if signup is None or signup.status == SignupStatus.CANCELLED:
+                    raise NotSignedUp()
+                issued.append(services.attendance_mark(actor=actor, session=session, person=signup.person))
+            except DomainError as err:
+                err.detail = {**(err.detail or {}), "person_id": person_id}
+                raise
+    return issued

@@ -1,7 +1,10 @@
 """Shapes of the training API."""
 import datetime as dt
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from timebank.lib.schema_types import InSchema
+from timebank.lib.text import Line
 
 
 class CourseOut(Schema):
@@ -41,3 +44,12 @@ class CertificateOut(Schema):
     @staticmethod
     def resolve_in_force(obj) -> bool:
         return obj.in_force()
+
+
+class SessionCheckInIn(InSchema):
+    code: Line = Field(..., max_length=12, description="The code shown in the room (from 30 minutes before the start)")
+
+
+class AttendanceIn(InSchema):
+    person_ids: list[int] = Field(..., min_length=1, max_length=500,
+                                  description="Who came: each gets the course's certificate (all or none)")

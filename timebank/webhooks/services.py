@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import logging
 import secrets
 import time
 import urllib.error
@@ -29,12 +28,11 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record
 from timebank.lib import field_crypto
 from timebank.lib.errors import InvalidInput, NotFound
+from timebank.lib.nudge import nudge_on_commit
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
 from .models import Delivery, DeliveryStatus, Endpoint, Event
-
-logger = logging.getLogger(__name__)
 
 # Seconds to wait after each failed attempt; after the last, the delivery is given up (about 3.4 days).
 BACKOFF = (60, 300, 1800, 7200, 21600, 43200, 86400, 129600)
@@ -117,17 +115,8 @@ def event_record(*, bank_id: int, event: str, subject: str, data: dict) -> int:
     rows = Delivery.objects.bulk_create([Delivery(bank_id=bank_id, endpoint=e, event=event, subject=subject[:80],
                                                   payload=payload, created_at=now, next_attempt_at=now)
                                          for e in endpoints], ignore_conflicts=True)
-    transaction.on_commit(_nudge)
+    nudge_on_commit("timebank.webhooks.tasks.deliver_webhooks")
     return len(rows)
-
-
-def _nudge() -> None:
-    from .tasks import deliver_webhooks
-
-    try:
-        deliver_webhooks.enqueue()
-    except Exception:  # noqa: BLE001 - the rows are committed; the periodic sweep sends them anyway
-        logger.exception("could not enqueue the webhook delivery; the periodic sweep will send it")
 
 
 def on_service_credited(*, assignment, demand) -> None:
