@@ -32,3 +32,17 @@ def reward_order(request, item_id: int, key: str | None = IdempotencyKey):
         status, body = run_idempotent(actor=request.auth, key=key, operation="rewards.order",
                                       payload={"item": item_id}, perform=perform)
     return Status(status, RewardOrder.objects.get(pk=body["id"]))
+
+
+@router.post("/reward-orders/{order_id}/cancel", response=RewardOrderOut,
+             summary="Cancel an order before pick-up (the orderer, or the branch's shop): the points are free again")
+def reward_order_cancel(request, order_id: int):
+    order = selectors.order_get(request.auth, order_id)
+    return services.order_cancel(actor=request.auth, order=order)
+
+
+@router.post("/reward-orders/{order_id}/hand-over", response=RewardOrderOut,
+             summary="The branch's shop hands the item over: the held points are spent")
+def reward_order_hand_over(request, order_id: int):
+    order = selectors.order_get(request.auth, order_id)
+    return services.order_hand_over(actor=request.auth, order=order)

@@ -377,6 +377,8 @@ API.update({
     ("POST", "/api/v1/sessions/{session_id}/cancel-signup"): SESSION_SELF,
     ("POST", "/api/v1/sessions/{session_id}/check-in"): SESSION_SELF,
     ("POST", "/api/v1/sessions/{session_id}/attendance"): PAPER_SERVICE,
+    ("POST", "/api/v1/reward-orders/{order_id}/cancel"): REWARD_CANCEL,
+    ("POST", "/api/v1/reward-orders/{order_id}/hand-over"): BRANCH_ADMIN_WRITE,
 })
 
 PAGES = {

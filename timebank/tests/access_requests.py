@@ -54,6 +54,8 @@ API_PARAMS_BY_OP = {
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
     "/api/v1/complaints/{complaint_id}/resolve": {"complaint_id": "accepted_complaint"},
     "/api/v1/supplier-orders/{order_id}/done": {"order_id": "order_accepted"},
+    "/api/v1/reward-orders/{order_id}/cancel": {"order_id": "reward_order"},
+    "/api/v1/reward-orders/{order_id}/hand-over": {"order_id": "reward_order"},
     "/api/v1/supplier-orders/{order_id}/confirm": {"order_id": "order_done"},
 }
 

@@ -57,6 +57,8 @@ TWINS = {
     "training:check_in": [("POST", "/api/v1/sessions/{session_id}/check-in")],
     "training:attendance": [("POST", "/api/v1/sessions/{session_id}/attendance")],
     "rewards:order": [("POST", "/api/v1/rewards/{item_id}/order")],
+    "rewards:cancel": [("POST", "/api/v1/reward-orders/{order_id}/cancel")],
+    "rewards:hand_over": [("POST", "/api/v1/reward-orders/{order_id}/hand-over")],
     "suppliers:apply": [("POST", "/api/v1/suppliers")],
     "suppliers:new": [("POST", "/api/v1/suppliers")],
     "suppliers:detail": [("PATCH", "/api/v1/suppliers/{supplier_id}"), ("POST", "/api/v1/suppliers/{supplier_id}/admit"),
@@ -85,12 +87,12 @@ BROWSER_ONLY = {
 
 # Write pages whose API twin is still to be built (issue "The API does everything the pages do").
 NO_TWIN_YET = {
-    "demands:areas", "honours:correction_new", "suppliers:meetings", "orgs:node_rename", "orgs:node_add",
-    "orgs:node_close", "orgs:grants", "orgs:grant_revoke", "orgs:rules", "ledger:chain", "demands:resolve", "demands:paper",
-    "health:thresholds", "health:devices", "teams:leave", "teams:claim", "teams:remove", "training:course_new",
-    "training:session_new",
-    "honours:certificate_issue", "honours:correction_decide", "rewards:cancel", "rewards:hand_over",
-    "rewards:item_new", "rewards:item_edit", "suppliers:settlement", "suppliers:guarantee_take", "suppliers:rules",
+    "demands:areas", "demands:paper", "demands:resolve", "health:devices", "health:thresholds",
+    "honours:certificate_issue", "honours:correction_decide", "honours:correction_new", "ledger:chain",
+    "orgs:grant_revoke", "orgs:grants", "orgs:node_add", "orgs:node_close", "orgs:node_rename", "orgs:rules",
+    "rewards:item_edit", "rewards:item_new", "suppliers:guarantee_take", "suppliers:meetings",
+    "suppliers:rules", "suppliers:settlement", "teams:claim", "teams:leave", "teams:remove",
+    "training:course_new", "training:session_new",
 }
 
 
@@ -116,4 +118,4 @@ def test_the_share_of_write_pages_with_a_twin():
     pages = _write_pages() - set(BROWSER_ONLY)
     # Printed with -s: the figure the closing note reports. It may only grow.
     print(f"\nAPI parity: {len(set(TWINS) & pages)} of {len(pages)} write pages have an API twin")
-    assert len(set(TWINS) & pages) >= 57
+    assert len(set(TWINS) & pages) >= 59

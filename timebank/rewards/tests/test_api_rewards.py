@@ -23,3 +23,25 @@ def test_other_branch_items_are_not_found_and_errors_have_codes(api_client, shop
     api_client.login_as(w.branch_admin)
     response = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order")
     assert response.status_code == 409 and response.json()["code"] == "insufficient_points"
+
+
+def test_an_order_is_cancelled_by_its_member_or_handed_over_by_the_branch(api_client, shop_world):
+    from timebank.ledger import services as ledger
+    from timebank.ledger.models import Currency
+
+    w = shop_world
+    api_client.login_as(w.volunteer)
+    first = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order").json()
+    cancelled = api_client.post(f"/api/v1/reward-orders/{first['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert ledger.member_account(w.volunteer, Currency.POINTS).available == 100
+    again = api_client.post(f"/api/v1/reward-orders/{first['id']}/cancel")
+    assert again.status_code == 409
+    second = api_client.post(f"/api/v1/rewards/{w.towel.pk}/order").json()
+    assert api_client.post(f"/api/v1/reward-orders/{second['id']}/hand-over").status_code == 404  # not staff
+    api_client.login_as(w.other_branch_admin)
+    assert api_client.post(f"/api/v1/reward-orders/{second['id']}/hand-over").status_code == 404
+    api_client.login_as(w.branch_admin)
+    handed = api_client.post(f"/api/v1/reward-orders/{second['id']}/hand-over")
+    assert handed.status_code == 200 and handed.json()["status"] == "handed_over"
+    assert ledger.member_account(w.volunteer, Currency.POINTS).balance == 70
