@@ -13,11 +13,11 @@ from .exceptions import AccountUnknown
 from .models import CorrectionRequest, Transfer
 from .schemas import (
     AccountOut,
+    CoinGrantIn,
+    CoinGrantOut,
     CorrectionIn,
     CorrectionOut,
     DecisionIn,
-    GrantIn,
-    GrantOut,
     MyAccountsOut,
     TransferIn,
     TransferOut,
@@ -100,10 +100,10 @@ def transfer_detail(request, transfer_id: int):
 IdempotencyKey = Header(None, alias="Idempotency-Key", min_length=1, max_length=100)
 
 
-@router.post("/people/{person_id}/grants", response={201: GrantOut},
+@router.post("/people/{person_id}/grants", response={201: CoinGrantOut},
              summary="Grant time coins to a hardship elder (branch admins); above the bank's threshold it waits "
                      "for a second admin. Accepts Idempotency-Key")
-def grant_create(request, person_id: int, payload: GrantIn, idempotency_key: str | None = IdempotencyKey):
+def grant_create(request, person_id: int, payload: CoinGrantIn, idempotency_key: str | None = IdempotencyKey):
     actor = request.auth
     elder = selectors.ledger_owner_get(actor, person_id)
     if elder.node is None or not has_perm(actor, Perm.LEDGER_GRANT, elder.node):
@@ -114,7 +114,7 @@ def grant_create(request, person_id: int, payload: GrantIn, idempotency_key: str
     return Status(201, grant)  # the same key again: the first grant
 
 
-@router.post("/grants/{grant_id}/decision", response=GrantOut,
+@router.post("/grants/{grant_id}/decision", response=CoinGrantOut,
              summary="A second admin approves (it posts) or rejects a waiting grant; never the one who asked")
 def grant_decision(request, grant_id: int, payload: DecisionIn):
     grant = selectors.grant_request_get(request.auth, grant_id)

@@ -55,7 +55,7 @@ class TransferIn(InSchema):
     memo: Line = Field("", max_length=200)
 
 
-class GrantIn(InSchema):
+class CoinGrantIn(InSchema):
     amount: StrictInt = Field(..., gt=0, description="Minutes (60 = one time coin)")
     source: Literal["pool", "issuance"] = Field(..., description="The donation pool, or newly issued coins")
     reason: Line = Field(..., min_length=1, max_length=200)
@@ -87,7 +87,7 @@ class _FourEyesOut(Schema):
         return "posted" if obj.transfer_id else "rejected" if obj.approved is False else "waiting"
 
 
-class GrantOut(_FourEyesOut):
+class CoinGrantOut(_FourEyesOut):
     elder_id: int
     source: str
 

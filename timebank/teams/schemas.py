@@ -25,3 +25,15 @@ class MembershipOut(Schema):
     team_id: int
     person_id: int
     status: str
+
+
+class TeamClaimIn(InSchema):
+    demand_id: int = Field(..., ge=1, description="A group activity the team may take places on")
+    member_ids: list[int] = Field(..., min_length=1, max_length=100, description="Approved members, one place each")
+
+
+class TeamPlaceOut(Schema):
+    id: int
+    demand_id: int
+    volunteer_id: int
+    status: str

@@ -102,8 +102,8 @@ def upcoming_work(team: Team, limit: int = 50) -> QuerySet[Assignment]:
             .order_by("starts_at", "id")[:limit])
 
 
-def claimable_demands(team: Team, limit: int = 50) -> QuerySet[Demand]:
-    """Open group activities in the team's branch area that still have places."""
+def claimable_demands(team: Team, limit: int | None = 50) -> QuerySet[Demand]:
+    """Open group activities in the team's branch area that still have places (`limit=None`: all)."""
     node = team.node
     path = node.parent.path if node.kind == NodeKind.STATION and node.parent_id else node.path
     return (Demand.objects.filter(station__path__startswith=path, service_type__mode=ServiceMode.GROUP,

@@ -379,6 +379,10 @@ API.update({
     ("POST", "/api/v1/sessions/{session_id}/attendance"): PAPER_SERVICE,
     ("POST", "/api/v1/reward-orders/{order_id}/cancel"): REWARD_CANCEL,
     ("POST", "/api/v1/reward-orders/{order_id}/hand-over"): BRANCH_ADMIN_WRITE,
+    ("POST", "/api/v1/teams/{team_id}/leave"): TEAM_LEAVE,
+    ("POST", "/api/v1/teams/{team_id}/members/{person_id}/decline"): TEAM_APPROVE,
+    ("POST", "/api/v1/teams/{team_id}/members/{person_id}/remove"): TEAM_APPROVE,
+    ("POST", "/api/v1/teams/{team_id}/claims"): TEAM_LEAD,
 })
 
 PAGES = {

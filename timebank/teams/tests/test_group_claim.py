@@ -80,3 +80,24 @@ def test_each_member_is_credited_and_team_hours_can_be_donation_only(team_world,
     pool = system_account(w.branch_a, AccountKind.POOL)
     assert pool.balance == 120
     assert sum(r.team_minutes for r in selectors.member_rows(w.team)) == 120
+
+
+def test_the_api_claims_all_or_none_and_the_leader_removes_a_member(team_world, members, api_client):
+    w = team_world
+    demand = new_demand(w, service_type=w.lecture, headcount=5)
+    api_client.login_as(w.volunteer)  # the leader
+    stranger = make_person(w.station_a1, "路人", mobile="13800000059", is_volunteer=True, volunteer_status="approved")
+    refused = api_client.post(f"/api/v1/teams/{w.team.pk}/claims",
+                              {"demand_id": demand.pk, "member_ids": [members[0].pk, stranger.pk]},
+                              content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["detail"]["person_id"] == stranger.pk
+    assert not Assignment.objects.filter(demand=demand).exists()
+    taken = api_client.post(f"/api/v1/teams/{w.team.pk}/claims",
+                            {"demand_id": demand.pk, "member_ids": [m.pk for m in members]},
+                            content_type="application/json")
+    assert taken.status_code == 201 and {p["volunteer_id"] for p in taken.json()} == {m.pk for m in members}
+    removed = api_client.post(f"/api/v1/teams/{w.team.pk}/members/{members[1].pk}/remove")
+    assert removed.status_code == 200 and removed.json()["status"] != "approved"
+    api_client.login_as(members[0])
+    assert api_client.post(f"/api/v1/teams/{w.team.pk}/leave").status_code == 200
+    assert api_client.post(f"/api/v1/teams/{w.team.pk}/members/{members[1].pk}/remove").status_code == 403
