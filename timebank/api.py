@@ -212,6 +212,7 @@ def unknown_path(request, *args, **kwargs):
 
 from timebank.demands.api import router as demands_router  # noqa: E402
 from timebank.health.api import router as health_router  # noqa: E402
+from timebank.honours.api import router as honours_router  # noqa: E402
 from timebank.ledger.api import router as ledger_router  # noqa: E402
 from timebank.notices.api import router as notices_router  # noqa: E402
 from timebank.orgs.api import router as orgs_router  # noqa: E402
@@ -229,6 +230,7 @@ api.add_router("", teams_router)
 api.add_router("", training_router)
 api.add_router("", rewards_router)
 api.add_router("", health_router)
+api.add_router("", honours_router)
 
 from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 

@@ -383,6 +383,9 @@ API.update({
     ("POST", "/api/v1/teams/{team_id}/members/{person_id}/decline"): TEAM_APPROVE,
     ("POST", "/api/v1/teams/{team_id}/members/{person_id}/remove"): TEAM_APPROVE,
     ("POST", "/api/v1/teams/{team_id}/claims"): TEAM_LEAD,
+    ("POST", "/api/v1/people/{person_id}/record-certificates"): CERTIFY_HOURS,
+    ("POST", "/api/v1/record-corrections"): RECORD_CORRECTION,
+    ("POST", "/api/v1/record-corrections/{correction_id}/decision"): CORRECTION_DECIDE,
 })
 
 PAGES = {
