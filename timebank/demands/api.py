@@ -13,6 +13,7 @@ from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
 from timebank.people.access import access_elder, access_elders
 from timebank.people.models import Person
 
@@ -29,7 +30,9 @@ from .schemas import (
     DemandOut,
     DispatchIn,
     DisputeIn,
+    DisputeResolveIn,
     FeedItemOut,
+    PaperServiceIn,
     SeriesChangeIn,
     SeriesChangeOut,
     SeriesOut,
@@ -320,3 +323,30 @@ def my_assignments(request, live: bool | None = None):
 
 
 
+
+
+@router.post("/demands/{demand_id}/paper-services", response={201: AssignmentOut},
+             summary="Record a service signed on paper (station staff; audited with the reason); it waits for "
+                     "confirmation like any other")
+def paper_service_record(request, demand_id: int, payload: PaperServiceIn):
+    actor = request.auth
+    demand = selectors.demand_get(actor, demand_id)
+    if not selectors.is_demand_staff(actor, demand):
+        raise NotFound()
+    volunteer = selectors.branch_volunteers(demand).filter(pk=payload.volunteer_id).first()
+    if volunteer is None:
+        raise InvalidInput(_("Choose an approved volunteer of this branch."), code="volunteer_unknown")
+    return Status(201, services.service_record_paper(actor=actor, demand=demand, volunteer=volunteer,
+                                                     started_at=payload.started_at, ended_at=payload.ended_at,
+                                                     reason=payload.reason))
+
+
+@router.post("/assignments/{assignment_id}/resolve", response=AssignmentOut,
+             summary="Decide a disputed service (branch admins): credit it, possibly for fewer minutes, or not")
+def dispute_resolve(request, assignment_id: int, payload: DisputeResolveIn):
+    actor = request.auth
+    assignment = selectors.assignment_get(actor, assignment_id)
+    if not has_perm(actor, Perm.DEMANDS_RESOLVE, assignment.demand.station):
+        raise NotFound()
+    return services.dispute_resolve(actor=actor, assignment=assignment, credit=payload.decision == "credit",
+                                    served_minutes=payload.served_minutes, note=payload.note)

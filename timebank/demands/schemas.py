@@ -248,3 +248,16 @@ class SeriesChangeOut(Schema):
     series: SeriesOut
     changed: list[int] = Field(..., description="Coming dates moved or changed (cancelled if after `until`)")
     kept: list[int] = Field(..., description="Coming dates left as they were because a volunteer has taken them")
+
+
+class PaperServiceIn(InSchema):
+    volunteer_id: StrictInt = Field(..., description="An approved volunteer of the demand's branch")
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    reason: Line = Field(..., min_length=1, max_length=200, description="Why it was recorded on paper")
+
+
+class DisputeResolveIn(InSchema):
+    decision: Literal["credit", "reject"]
+    served_minutes: StrictInt | None = Field(None, ge=0, description="To credit fewer minutes than were recorded")
+    note: Text = Field(..., min_length=1, max_length=500)

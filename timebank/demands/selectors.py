@@ -480,3 +480,9 @@ def series_visible_to(actor) -> QuerySet[DemandSeries]:
     return (DemandSeries.objects.filter(scope_q(actor, Perm.DEMANDS_VIEW, "station__path"), cancelled_at__isnull=True,
                                         until__gte=timezone.localdate())
             .select_related("station", "service_type", "elder").order_by("station__path", "weekday", "start_time"))
+
+
+def branch_volunteers(demand: Demand) -> QuerySet[Person]:
+    """Approved volunteers of the demand's branch: whom staff may record or dispatch for it."""
+    return Person.objects.filter(bank_id=demand.bank_id, is_volunteer=True, volunteer_status=VolunteerStatus.APPROVED,
+                                 node__path__startswith=demand.branch.path).order_by("name")

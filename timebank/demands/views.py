@@ -21,7 +21,7 @@ from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, rules_for, scope_q
-from timebank.people.models import Person, PersonStatus, VolunteerStatus
+from timebank.people.models import Person, PersonStatus
 from timebank.people.selectors import elders_acted_for, people_search
 
 from . import selectors, services
@@ -377,16 +377,11 @@ def detail(request, pk: int):
     if staff and demand.status in (DemandStatus.PUBLISHED, DemandStatus.CLAIMED) and demand.places_left:
         context["candidates"] = selectors.volunteers_for_demand(demand, limit=10)
     if staff:
-        context["paper_form"] = PaperServiceForm(volunteers=_branch_volunteers(demand), initial={
+        context["paper_form"] = PaperServiceForm(volunteers=selectors.branch_volunteers(demand), initial={
             "day": timezone.localtime(demand.starts_at).date(), "start": timezone.localtime(demand.starts_at).time(),
             "end": timezone.localtime(demand.ends_at).time()})
         context["cancel_form"] = CancelForm()
     return render(request, "demands/detail.html", context)
-
-
-def _branch_volunteers(demand: Demand):
-    return Person.objects.filter(bank_id=demand.bank_id, is_volunteer=True, volunteer_status=VolunteerStatus.APPROVED,
-                                 node__path__startswith=demand.branch.path).order_by("name")
 
 
 def _demand_action(request, pk: int, action, success: str):
@@ -439,7 +434,7 @@ def paper(request, pk: int):
     demand = selectors.demand_get(actor, pk)
     if not selectors.is_demand_staff(actor, demand):
         raise Http404()
-    form = PaperServiceForm(request.POST or None, volunteers=_branch_volunteers(demand))
+    form = PaperServiceForm(request.POST or None, volunteers=selectors.branch_volunteers(demand))
     if request.method == "POST" and form.is_valid():
         started_at, ended_at = form.moments()
         try:

@@ -386,6 +386,8 @@ API.update({
     ("POST", "/api/v1/people/{person_id}/record-certificates"): CERTIFY_HOURS,
     ("POST", "/api/v1/record-corrections"): RECORD_CORRECTION,
     ("POST", "/api/v1/record-corrections/{correction_id}/decision"): CORRECTION_DECIDE,
+    ("POST", "/api/v1/demands/{demand_id}/paper-services"): PAPER_SERVICE,
+    ("POST", "/api/v1/assignments/{assignment_id}/resolve"): DISPUTE_RESOLVE,
 })
 
 PAGES = {
