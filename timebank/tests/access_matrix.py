@@ -388,6 +388,12 @@ API.update({
     ("POST", "/api/v1/record-corrections/{correction_id}/decision"): CORRECTION_DECIDE,
     ("POST", "/api/v1/demands/{demand_id}/paper-services"): PAPER_SERVICE,
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): DISPUTE_RESOLVE,
+    ("POST", "/api/v1/orgs/{node_id}/children"): BANK_ADMIN_ONLY,
+    ("PATCH", "/api/v1/orgs/{node_id}"): BANK_ADMIN_ONLY,
+    ("POST", "/api/v1/orgs/{node_id}/close"): BANK_ADMIN_ONLY,
+    # The page's form offers only nodes in reach (another branch's: a form error); the API answers 404.
+    ("POST", "/api/v1/orgs/role-grants"): ADMINS_WRITE.with_cells("ROLE_GRANT", branch_admin="oH"),
+    ("DELETE", "/api/v1/orgs/role-grants/{grant_id}"): BRANCH_ADMIN_WRITE,
 })
 
 PAGES = {

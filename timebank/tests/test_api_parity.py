@@ -80,6 +80,11 @@ TWINS = {
                             ("POST", "/api/v1/complaints/{complaint_id}/reject"),
                             ("POST", "/api/v1/complaints/{complaint_id}/resolve")],
     "imports:list": [("POST", "/api/v1/imports")],
+    "orgs:node_add": [("POST", "/api/v1/orgs/{node_id}/children")],
+    "orgs:node_rename": [("PATCH", "/api/v1/orgs/{node_id}")],
+    "orgs:node_close": [("POST", "/api/v1/orgs/{node_id}/close")],
+    "orgs:grants": [("POST", "/api/v1/orgs/role-grants")],
+    "orgs:grant_revoke": [("DELETE", "/api/v1/orgs/role-grants/{grant_id}")],
     "honours:certificate_issue": [("POST", "/api/v1/people/{person_id}/record-certificates")],
     "honours:correction_new": [("POST", "/api/v1/record-corrections")],
     "honours:correction_decide": [("POST", "/api/v1/record-corrections/{correction_id}/decision")],
@@ -98,7 +103,7 @@ BROWSER_ONLY = {
 NO_TWIN_YET = {
     "demands:areas", "health:devices", "health:thresholds",
     "ledger:chain",
-    "orgs:grant_revoke", "orgs:grants", "orgs:node_add", "orgs:node_close", "orgs:node_rename", "orgs:rules",
+    "orgs:rules",
     "rewards:item_edit", "rewards:item_new", "suppliers:guarantee_take", "suppliers:meetings",
     "suppliers:rules", "suppliers:settlement",
     "training:course_new", "training:session_new",
@@ -127,4 +132,4 @@ def test_the_share_of_write_pages_with_a_twin():
     pages = _write_pages() - set(BROWSER_ONLY)
     # Printed with -s: the figure the closing note reports. It may only grow.
     print(f"\nAPI parity: {len(set(TWINS) & pages)} of {len(pages)} write pages have an API twin")
-    assert len(set(TWINS) & pages) >= 67
+    assert len(set(TWINS) & pages) >= 72
