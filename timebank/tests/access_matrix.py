@@ -394,6 +394,11 @@ API.update({
     # The page's form offers only nodes in reach (another branch's: a form error); the API answers 404.
     ("POST", "/api/v1/orgs/role-grants"): ADMINS_WRITE.with_cells("ROLE_GRANT", branch_admin="oH"),
     ("DELETE", "/api/v1/orgs/role-grants/{grant_id}"): BRANCH_ADMIN_WRITE,
+    # The pages' forms offer only units in reach (anything else: a form error); the API answers 404.
+    ("POST", "/api/v1/courses"): TEAM_MANAGERS_WRITE.with_cells("TRAINING_SETUP", station_staff="HH",
+                                                                branch_admin="oH"),
+    ("POST", "/api/v1/sessions"): TEAM_MANAGERS_WRITE.with_cells("TRAINING_SETUP", station_staff="HH",
+                                                                 branch_admin="oH"),
 })
 
 PAGES = {

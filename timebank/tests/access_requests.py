@@ -92,6 +92,11 @@ API_BODIES = {
         "ended_at": at(0, 12, 30).isoformat(), "reason": "matrix"},
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): {"decision": "credit", "note": "matrix"},
     ("POST", "/api/v1/orgs/{node_id}/children"): {"name": "矩阵新站"},
+    ("POST", "/api/v1/courses"): lambda m, side, role: {"node_id": side.branch.pk, "code": "matrix_api", "name": "矩阵课程",
+                                                        "kind": "general", "valid_months": 12},
+    ("POST", "/api/v1/sessions"): lambda m, side, role: {
+        "course_id": side.course.pk, "node_id": side.station.pk, "starts_at": at(4, 9).isoformat(),
+        "ends_at": at(4, 11).isoformat(), "place": "矩阵", "capacity": 3},
     ("PATCH", "/api/v1/orgs/{node_id}"): {"name": "矩阵社区"},
     ("POST", "/api/v1/orgs/role-grants"): lambda m, side, role: {"mobile": side.newcomer.mobile, "role": "station_staff",
                                                                  "node_id": side.station.pk},

@@ -6,12 +6,22 @@ from ninja.pagination import paginate
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import node_get, scope_q
 from timebank.people.access import access_person
 
 from . import selectors, services
 from .exceptions import NotSignedUp
-from .models import SignupStatus
-from .schemas import AttendanceIn, CertificateOut, CourseOut, SessionCheckInIn, SessionSignupOut
+from .models import Course, SignupStatus
+from .schemas import (
+    AttendanceIn,
+    CertificateOut,
+    CourseIn,
+    CourseOut,
+    SessionCheckInIn,
+    SessionIn,
+    SessionOut,
+    SessionSignupOut,
+)
 
 router = Router(tags=["training"])
 
@@ -69,3 +79,25 @@ def session_attendance(request, session_id: int, payload: AttendanceIn):
                 err.detail = {**(err.detail or {}), "person_id": person_id}
                 raise
     return issued
+
+
+@router.post("/courses", response={201: CourseOut}, summary="Set up a course at a unit in your reach (trainers)")
+def course_create(request, payload: CourseIn):
+    actor = request.auth
+    node = node_get(actor, payload.node_id, selectors.MANAGE)
+    return Status(201, services.course_create(actor=actor, node=node, code=payload.code, name=payload.name,
+                                              kind=payload.kind, valid_months=payload.valid_months,
+                                              description=payload.description))
+
+
+@router.post("/sessions", response={201: SessionOut}, summary="Plan a session of a course (trainers)")
+def session_create(request, payload: SessionIn):
+    actor = request.auth
+    course = Course.objects.filter(scope_q(actor, selectors.MANAGE, "node__path"), is_active=True,
+                                   pk=payload.course_id).first()
+    if course is None:
+        raise NotFound()
+    node = node_get(actor, payload.node_id, selectors.MANAGE)
+    return Status(201, services.session_create(actor=actor, course=course, node=node, starts_at=payload.starts_at,
+                                               ends_at=payload.ends_at, place=payload.place,
+                                               capacity=payload.capacity))

@@ -38,3 +38,21 @@ def test_the_trainer_records_attendance_all_or_none(training_world, api_client):
     api_client.login_as(w.other_branch_admin)
     assert _post(api_client, f"/api/v1/sessions/{w.session.pk}/attendance",
                  {"person_ids": [w.volunteer.pk]}).status_code == 404
+
+
+def test_a_trainer_sets_up_a_course_and_plans_a_session(training_world, api_client):
+    w = training_world
+    api_client.login_as(w.branch_admin)
+    course = _post(api_client, "/api/v1/courses", {"node_id": w.branch_a.pk, "code": "first_aid", "name": "急救常识",
+                                                   "kind": "general", "valid_months": 24})
+    assert course.status_code == 201 and course.json()["code"] == "first_aid"
+    twice = _post(api_client, "/api/v1/courses", {"node_id": w.branch_a.pk, "code": "first_aid", "name": "again"})
+    assert twice.status_code == 409 and twice.json()["code"] == "course_code_taken"
+    start = w.session.starts_at + dt.timedelta(days=3)
+    session = _post(api_client, "/api/v1/sessions", {
+        "course_id": course.json()["id"], "node_id": w.station_a1.pk, "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=2)).isoformat(), "place": "活动室", "capacity": 20})
+    assert session.status_code == 201 and session.json()["capacity"] == 20 and session.json()["check_in_code"]
+    assert session.json()["starts_at"].endswith("+08:00")
+    api_client.login_as(w.other_branch_admin)
+    assert _post(api_client, "/api/v1/courses", {"node_id": w.branch_a.pk, "code": "x", "name": "x"}).status_code == 404
