@@ -399,6 +399,8 @@ API.update({
                                                                 branch_admin="oH"),
     ("POST", "/api/v1/sessions"): TEAM_MANAGERS_WRITE.with_cells("TRAINING_SETUP", station_staff="HH",
                                                                  branch_admin="oH"),
+    ("POST", "/api/v1/rewards"): ADMINS_WRITE.with_cells("SHOP_ITEM_NEW", branch_admin="oH"),
+    ("PATCH", "/api/v1/rewards/{item_id}"): BRANCH_ADMIN_WRITE,
 })
 
 PAGES = {

@@ -92,6 +92,9 @@ API_BODIES = {
         "ended_at": at(0, 12, 30).isoformat(), "reason": "matrix"},
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): {"decision": "credit", "note": "matrix"},
     ("POST", "/api/v1/orgs/{node_id}/children"): {"name": "矩阵新站"},
+    ("POST", "/api/v1/rewards"): lambda m, side, role: {"branch_id": side.branch.pk, "name": "矩阵毛巾",
+                                                        "price_points": 10, "stock": 1},
+    ("PATCH", "/api/v1/rewards/{item_id}"): {"price_points": 12},
     ("POST", "/api/v1/courses"): lambda m, side, role: {"node_id": side.branch.pk, "code": "matrix_api", "name": "矩阵课程",
                                                         "kind": "general", "valid_months": 12},
     ("POST", "/api/v1/sessions"): lambda m, side, role: {

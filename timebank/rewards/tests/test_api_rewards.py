@@ -45,3 +45,20 @@ def test_an_order_is_cancelled_by_its_member_or_handed_over_by_the_branch(api_cl
     handed = api_client.post(f"/api/v1/reward-orders/{second['id']}/hand-over")
     assert handed.status_code == 200 and handed.json()["status"] == "handed_over"
     assert ledger.member_account(w.volunteer, Currency.POINTS).balance == 70
+
+
+def test_the_branch_admin_keeps_the_catalogue(api_client, shop_world):
+    w = shop_world
+    api_client.login_as(w.branch_admin)
+    made = api_client.post("/api/v1/rewards", {"branch_id": w.branch_a.pk, "name": "老花镜", "price_points": 50,
+                                               "stock": 10, "is_active": False}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["is_active"] is False
+    changed = api_client.patch(f"/api/v1/rewards/{made.json()['id']}", {"price_points": 40, "is_active": True},
+                               content_type="application/json")
+    assert changed.status_code == 200 and (changed.json()["price_points"], changed.json()["is_active"]) == (40, True)
+    assert changed.json()["name"] == "老花镜" and changed.json()["stock"] == 10
+    api_client.login_as(w.other_branch_admin)
+    assert api_client.patch(f"/api/v1/rewards/{made.json()['id']}", {"stock": 0},
+                            content_type="application/json").status_code == 404
+    assert api_client.post("/api/v1/rewards", {"branch_id": w.branch_a.pk, "name": "x", "price_points": 1, "stock": 1},
+                           content_type="application/json").status_code == 404
