@@ -1,9 +1,11 @@
 """Ledger endpoints: my accounts, an account and its transfers, gifts and donations."""
 from django.db import transaction
-from ninja import Header, Query, Router, Status
+from ninja import Header, Router, Status
+from ninja.pagination import paginate
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
+from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
@@ -21,7 +23,6 @@ from .schemas import (
     MyAccountsOut,
     TransferIn,
     TransferOut,
-    TransferPage,
 )
 
 router = Router(tags=["ledger"])
@@ -38,12 +39,12 @@ def account_detail(request, account_id: int):
     return selectors.account_get(request.auth, account_id)
 
 
-@router.get("/accounts/{account_id}/transfers", response=TransferPage, summary="An account's transfers, newest first")
-def account_transfers(request, account_id: int, cursor: int | None = Query(None, ge=1, le=2**62),
-                      limit: int = Query(50, ge=1, le=200)):
+@router.get("/accounts/{account_id}/transfers", response=list[TransferOut],
+            summary="An account's transfers, newest first")
+@paginate(Pages)
+def account_transfers(request, account_id: int):
     account = selectors.account_get(request.auth, account_id)
-    items = selectors.account_transfers(account, before=cursor, limit=limit)
-    return {"items": items, "next_cursor": items[-1].pk if len(items) == limit else None}
+    return selectors.account_transfers(account)
 
 
 @router.post("/transfers", response={201: TransferOut, 200: TransferOut},

@@ -42,11 +42,6 @@ class TransferOut(Schema):
     expires_at: dt.datetime | None
 
 
-class TransferPage(Schema):
-    items: list[TransferOut]
-    next_cursor: int | None
-
-
 class TransferIn(InSchema):
     kind: Literal["gift", "donation"]
     amount: StrictInt = Field(..., description="Minutes (60 = one time coin); a whole number above zero")

@@ -155,13 +155,10 @@ def transfer_get(actor, transfer_id) -> Transfer:
     return transfer
 
 
-def account_transfers(account: Account, *, before: int | None = None, limit: int = 50) -> list[Transfer]:
-    """Newest first, keyset-paginated by id: `before` is the last id of the previous page."""
-    transfers = Transfer.objects.filter(Q(debit=account) | Q(credit=account)).select_related("debit__owner",
-                                                                                           "credit__owner")
-    if before:
-        transfers = transfers.filter(pk__lt=before)
-    return list(transfers.order_by("-id")[:limit])
+def account_transfers(account: Account) -> QuerySet[Transfer]:
+    """Newest first (the API pages it by keyset on the id)."""
+    return (Transfer.objects.filter(Q(debit=account) | Q(credit=account))
+            .select_related("debit__owner", "credit__owner").order_by("-id"))
 
 
 @dataclass

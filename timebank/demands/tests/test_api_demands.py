@@ -19,7 +19,7 @@ def post(client, url, data=None, key=None):
 
 def test_it_lists_the_catalogue_of_my_bank(demand_world, api_client):
     api_client.login_as(demand_world.volunteer)
-    body = api_client.get("/api/v1/service-types?page_size=100").json()
+    body = api_client.get("/api/v1/service-types?limit=100").json()
     assert body["count"] == 17
     chat = next(t for t in body["items"] if t["code"] == "chat_visit")
     assert (chat["name"], chat["name_en"], chat["mode"], chat["rate_percent"]) == ("聊天慰问", "Chat and visiting",

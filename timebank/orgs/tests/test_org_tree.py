@@ -112,10 +112,10 @@ def test_a_bank_admin_cannot_touch_another_bank(world, other_bank):
 
 def test_the_org_list_shows_only_the_callers_own_bank(world, other_bank, api_client):
     api_client.login_as(other_bank.admin)
-    names = {n["name"] for n in api_client.get("/api/v1/orgs?page_size=200").json()["items"]}
+    names = {n["name"] for n in api_client.get("/api/v1/orgs?limit=200").json()["items"]}
     assert names == {"虹口区", "四川北路街道", "多伦路社区"}
     api_client.login_as(world.other_branch_admin)
-    names = {n["name"] for n in api_client.get("/api/v1/orgs?page_size=200").json()["items"]}
+    names = {n["name"] for n in api_client.get("/api/v1/orgs?limit=200").json()["items"]}
     assert names == {"长白新村街道", "长白一村社区"}
 
 

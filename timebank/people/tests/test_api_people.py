@@ -10,7 +10,7 @@ def test_it_signs_in_with_mobile_and_password_and_shows_me(world, api_client):
 
 def test_it_lists_only_people_within_the_staff_members_branch(world, api_client):
     api_client.login_as(world.branch_admin)
-    names = {p["name"] for p in api_client.get("/api/v1/people?page_size=200").json()["items"]}
+    names = {p["name"] for p in api_client.get("/api/v1/people?limit=200").json()["items"]}
     assert "张晓明" in names
     assert "王长白" not in names
 

@@ -11,7 +11,7 @@ from timebank.people.models import Person
 
 
 def names_listed(api_client) -> set[str]:
-    response = api_client.get("/api/v1/people?page_size=200")
+    response = api_client.get("/api/v1/people?limit=200")
     assert response.status_code == 200
     return {p["name"] for p in response.json()["items"]}
 
