@@ -21,6 +21,8 @@ from . import selectors, services
 from .exceptions import InvalidTransition, NotYours
 from .models import Assignment, AssignmentStatus, Demand, DemandSeries
 from .schemas import (
+    AreaOut,
+    AreasIn,
     AssignmentOut,
     CancelIn,
     CandidateOut,
@@ -350,3 +352,31 @@ def dispute_resolve(request, assignment_id: int, payload: DisputeResolveIn):
         raise NotFound()
     return services.dispute_resolve(actor=actor, assignment=assignment, credit=payload.decision == "credit",
                                     served_minutes=payload.served_minutes, note=payload.note)
+
+
+def _areas_out(actor: Person) -> list[dict]:
+    if not actor.bank_id:
+        return []
+    areas = set(selectors.volunteer_branch_ids(actor))
+    home = actor.node.parent_id if actor.node and actor.node.kind == NodeKind.STATION else None
+    return [{"id": b.pk, "name": b.name, "home": b.pk == home, "chosen": b.pk in areas}
+            for b in selectors.branches_to_opt_into(actor)]
+
+
+@router.get("/me/areas", response=list[AreaOut],
+            summary="The branches of your bank whose requests you see as a volunteer (yours and those you chose)")
+def my_areas(request):
+    return _areas_out(request.auth)
+
+
+@router.put("/me/areas", response=list[AreaOut],
+            summary="Choose the further branches whose requests you want to see and take (replaces the choice)")
+def my_areas_set(request, payload: AreasIn):
+    actor = request.auth
+    offered = {b.pk: b for b in selectors.branches_to_opt_into(actor)} if actor.bank_id else {}
+    if any(pk not in offered for pk in payload.branch_ids):
+        raise NotFound()
+    home = actor.node.parent_id if actor.node and actor.node.kind == NodeKind.STATION else None
+    services.volunteer_areas_set(actor=actor, branches=[offered[pk] for pk in dict.fromkeys(payload.branch_ids)
+                                                        if pk != home])
+    return _areas_out(actor)

@@ -261,3 +261,15 @@ class DisputeResolveIn(InSchema):
     decision: Literal["credit", "reject"]
     served_minutes: StrictInt | None = Field(None, ge=0, description="To credit fewer minutes than were recorded")
     note: Text = Field(..., min_length=1, max_length=500)
+
+
+class AreaOut(Schema):
+    id: int
+    name: str
+    home: bool = Field(..., description="the branch of your own station: always yours")
+    chosen: bool = Field(..., description="you see and may take this branch's requests")
+
+
+class AreasIn(InSchema):
+    branch_ids: list[StrictInt] = Field(..., max_length=200,
+                                        description="the further branches of your bank you want to serve in")

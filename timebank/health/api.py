@@ -13,19 +13,23 @@ from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm
+from timebank.orgs.selectors import has_perm, node_get
 from timebank.people.models import Person
 
 from . import selectors, services
 from .models import Alert, HealthCard, ReadingKind
 from .schemas import (
     AlertOut,
+    BankThresholdsIn,
     BatchOut,
     CardIn,
     CardOut,
     CloseIn,
     ConsentIn,
     ConsentOut,
+    DeviceCreatedOut,
+    DeviceIn,
+    DeviceOut,
     FollowUpIn,
     ReadingBatchIn,
     ReadingOut,
@@ -147,7 +151,10 @@ def alert_close(request, alert_id: int = ID, payload: CloseIn | None = None,
 
 
 def _thresholds_out(elder: Person) -> dict:
-    t = selectors.thresholds_for(elder.bank, elder)
+    return _limits_out(selectors.thresholds_for(elder.bank, elder))
+
+
+def _limits_out(t) -> dict:
     source = "default" if t.pk is None else ("elder" if t.elder_id else "bank")
     return {**{k: getattr(t, k) for k in THRESHOLD_FIELDS}, "source": source, "reason": t.reason,
             "effective_from": t.effective_from if t.pk else None}
@@ -167,6 +174,51 @@ def thresholds_put(request, payload: ThresholdsIn, person_id: int = ID):
     services.thresholds_set(actor=request.user, bank=elder.bank, elder=elder, reason=payload.reason,
                             effective_from=payload.effective_from, **values)
     return _thresholds_out(elder)
+
+
+@router.get("/health/thresholds", response=ThresholdsOut,
+            summary="The bank's own health limits (its medical lead); elders with their own limits keep them")
+def bank_thresholds_get(request):
+    bank = selectors.limits_bank_of(request.user)
+    return _limits_out(selectors.thresholds_for(bank, None))
+
+
+@router.put("/health/thresholds", response=ThresholdsOut,
+            summary="New limits for the whole bank from now or a later moment (never backdated; audited)")
+def bank_thresholds_put(request, payload: BankThresholdsIn):
+    bank = selectors.limits_bank_of(request.user)
+    values = {k: v for k, v in payload.dict().items() if k in THRESHOLD_FIELDS and v is not None}
+    services.thresholds_set(actor=request.user, bank=bank, reason=payload.reason,
+                            effective_from=payload.effective_from, **values)
+    return _limits_out(selectors.thresholds_for(bank, None))
+
+
+@router.get("/health/devices", response=list[DeviceOut],
+            summary="Measuring devices at the stations in your reach (filter: q, state=active|revoked)")
+@paginate(Pages)
+def device_list(request, q: str = Query("", max_length=64), state: str = Query("", pattern="^(|active|revoked)$")):
+    if not has_perm(request.user, Perm.HEALTH_DEVICES):
+        raise NotFound()
+    return selectors.devices_visible_to(request.user, q=q, state=state).order_by("station_id", "serial", "id")
+
+
+@router.post("/health/devices", response={201: DeviceCreatedOut},
+             summary="Register a device at a station; its token is in this answer only")
+def device_create(request, payload: DeviceIn):
+    station = node_get(request.user, payload.station_id, Perm.HEALTH_DEVICES)
+    device, raw = services.device_register(actor=request.user, station=station, serial=payload.serial,
+                                           model=payload.model)
+    device.token = raw
+    return Status(201, device)
+
+
+@router.post("/health/devices/{device_id}/revoke", response=DeviceOut,
+             summary="Revoke a device's token (a lost or replaced device); its readings stay")
+def device_revoke(request, device_id: int = ID):
+    device = selectors.devices_visible_to(request.user).filter(pk=device_id).first()
+    if device is None:
+        raise NotFound()
+    return services.device_revoke(actor=request.user, device=device)
 
 
 def _consents_out(elder: Person, only: Person | None) -> list[dict]:

@@ -169,6 +169,34 @@ class ThresholdsIn(InSchema):
     escalate_after_minutes: int | None = None
 
 
+class BankThresholdsIn(ThresholdsIn):
+    """Only the limits to change, for the whole bank (elders with their own limits keep them)."""
+
+    reason: Text = Field("", max_length=200)
+
+
+class DeviceIn(InSchema):
+    station_id: int = Field(..., ge=1, le=2 ** 63 - 1, description="the open service station the device stands in")
+    serial: Line = Field(..., min_length=1, max_length=64)
+    model: Line = Field("", max_length=64)
+
+
+class DeviceOut(Schema):
+    id: int
+    serial: str
+    model: str
+    station_id: int
+    station_name: str = Field(..., alias="station.name")
+    token_prefix: str = Field(..., alias="prefix", description="the first characters of its token, to tell tokens apart")
+    created_at: dt.datetime
+    last_seen_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class DeviceCreatedOut(DeviceOut):
+    token: str = Field(..., description="the device's token, shown this once: put it into the device now")
+
+
 class ConsentOut(Schema):
     proxy_id: int
     proxy_name: str

@@ -8,7 +8,7 @@ from django.utils import timezone
 from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, scope_q
+from timebank.orgs.selectors import has_perm, nodes_with, scope_q
 from timebank.people.models import Person, ProxyLink
 
 from .exceptions import ValuesHidden
@@ -135,6 +135,20 @@ def thresholds_for_many(bank: Node, elder_ids: list[int], at: dt.datetime | None
     for row in own:
         out[row.elder_id] = row  # ascending order: the newest wins
     return out
+
+
+def limits_bank_of(actor) -> Node:
+    """The bank whose own limits the actor sets (its medical lead: health.manage at the bank, or the
+    platform's first bank), or 404. The page and the API share it."""
+    banks = [n for n in nodes_with(actor, Perm.HEALTH_MANAGE) if n.kind in ("bank", "platform")]
+    if not banks:
+        raise NotFound()
+    if banks[0].kind == "bank":
+        return banks[0]
+    bank = Node.objects.filter(kind="bank", path__startswith=banks[0].path).order_by("pk").first()
+    if bank is None:
+        raise NotFound()
+    return bank
 
 
 def thresholds_history(bank: Node, elder: Person | None = None, limit: int = 20) -> QuerySet[Thresholds]:

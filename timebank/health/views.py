@@ -18,7 +18,7 @@ from timebank.lib.pages import domain_errors_as_http, form_error, page_of, query
 from timebank.lib.text import clean_text
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, nodes_with
+from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from . import selectors, services
@@ -296,10 +296,7 @@ def thresholds(request, person_id: int | None = None):
     if elder is not None:
         bank = elder.bank
     else:
-        banks = [n for n in nodes_with(request.user, Perm.HEALTH_MANAGE) if n.kind in ("bank", "platform")]
-        if not banks:
-            raise Http404()
-        bank = banks[0] if banks[0].kind == "bank" else Node.objects.filter(kind="bank").order_by("pk").first()
+        bank = selectors.limits_bank_of(request.user)
     current = selectors.thresholds_for(bank, elder)
     form = ThresholdsForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():

@@ -1,20 +1,24 @@
 """Ledger endpoints: my accounts, an account and its transfers, gifts and donations."""
 from django.db import transaction
-from ninja import Header, Router, Status
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
 from timebank.audit.idempotency import run_idempotent
-from timebank.lib.errors import NotFound
+from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
-from . import selectors, services
+from . import chain, selectors, services
 from .exceptions import AccountUnknown
 from .models import CorrectionRequest, Transfer
 from .schemas import (
     AccountOut,
+    ChainCheckIn,
+    ChainCheckOut,
+    ChainOut,
     CoinGrantIn,
     CoinGrantOut,
     CorrectionIn,
@@ -147,3 +151,31 @@ def correction_create(request, transfer_id: int, payload: CorrectionIn, idempote
 def correction_decision(request, correction_id: int, payload: DecisionIn):
     correction = selectors.correction_get(request.auth, correction_id)
     return services.correction_decide(actor=request.auth, request=correction, approve=payload.approve)
+
+
+@router.get("/ledger/chain", response=ChainOut,
+            summary="The bank's hash chain: its newest link (an anchor to keep) and each day's last link")
+def ledger_chain(request, bank: int | None = Query(None, ge=1, le=2**63 - 1)):
+    found = selectors.audit_bank_get(request.auth, bank)
+    return {"bank_id": found.pk, "anchor": chain.anchor_of(found.pk), "unsealed": selectors.unsealed_count(found),
+            "heads": chain.chain_heads_by_day(found.pk)}
+
+
+@router.post("/ledger/chain/check", response=ChainCheckOut,
+             summary="Check the bank's ledger now: every fingerprint, every link, every balance, and anchors "
+                     "noted earlier (reads only)")
+def ledger_chain_check(request, payload: ChainCheckIn):
+    found = selectors.audit_bank_get(request.auth, payload.bank_id)
+    anchors = []
+    for text in payload.anchors:
+        try:
+            anchors.append(chain.parse_anchor(text))
+        except ValueError:
+            raise InvalidInput(_("An anchor is BANK:LINK:HASH, as printed in the monthly report."),
+                               code="anchor_invalid", detail={"anchor": text[:100]}) from None
+    if any(bank_id != found.pk for bank_id, _seq, _hash in anchors):
+        raise InvalidInput(_("That anchor is of another bank."), code="anchor_invalid")
+    report = chain.verify(found.pk, anchors=anchors)
+    return {"bank_id": found.pk, "ok": report.ok, "transfers": report.transfers, "sealed": report.sealed,
+            "accounts": report.accounts, "seconds": round(report.seconds, 3),
+            "first_bad_transfer": report.first_bad_transfer, "problems": report.problems[:100]}

@@ -89,3 +89,34 @@ class CoinGrantOut(_FourEyesOut):
 
 class CorrectionOut(_FourEyesOut):
     original_id: int
+
+
+class ChainHeadOut(Schema):
+    day: dt.date
+    seq: int = Field(..., description="the day's last link")
+    hash: str
+    transfer_id: int
+
+
+class ChainOut(Schema):
+    bank_id: int
+    anchor: str | None = Field(..., description="the newest link as BANK:SEQ:HASH, to keep outside the database")
+    unsealed: int = Field(..., description="posted transfers the worker has not sealed yet")
+    heads: list[ChainHeadOut] = Field(..., description="the last link of each of the last 30 days, newest first")
+
+
+class ChainCheckIn(InSchema):
+    bank_id: int | None = Field(None, ge=1, le=2**63 - 1, description="default: your first bank")
+    anchors: list[Line] = Field([], max_length=50,
+                                description="heads noted earlier (BANK:SEQ:HASH, e.g. from a monthly report)")
+
+
+class ChainCheckOut(Schema):
+    bank_id: int
+    ok: bool
+    transfers: int
+    sealed: int
+    accounts: int
+    seconds: float
+    first_bad_transfer: int | None
+    problems: list[str] = Field(..., description="each names the transfer, the link or the account")

@@ -133,6 +133,16 @@ def banks_reached(actor, perm: str = Perm.LEDGER_VIEW) -> list[Node]:
     return list(nodes_visible_to(actor, perm).filter(kind=NodeKind.BANK).order_by("path"))
 
 
+def audit_bank_get(actor, bank_id: int | None = None) -> Node:
+    """A bank whose ledger the actor may audit (ledger.view at its top and audit.view): the one asked
+    for, or their first; otherwise 404. The chain page and the API share it."""
+    banks = banks_reached(actor, Perm.LEDGER_VIEW)
+    bank = next((b for b in banks if bank_id is None or b.pk == bank_id), None)
+    if bank is None or not has_perm(actor, Perm.AUDIT_VIEW, bank):
+        raise NotFound()
+    return bank
+
+
 def account_get(actor, account_id) -> Account:
     """An account the actor owns, acts for as a proxy, or reaches as staff; otherwise 404."""
     try:

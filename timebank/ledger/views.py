@@ -475,9 +475,10 @@ def _liability_xlsx(report: dict):
 
 def _audit_bank(request) -> tuple[Node, list[Node]]:
     bank, banks = _bank(request)
-    if not has_perm(request.user, Perm.AUDIT_VIEW, bank):
-        raise Http404()
-    return bank, banks
+    try:
+        return selectors.audit_bank_get(request.user, bank.pk), banks
+    except NotFound:
+        raise Http404() from None
 
 
 @login_required

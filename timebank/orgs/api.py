@@ -2,13 +2,14 @@
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.people.selectors import person_by_mobile
 
 from . import selectors, services
 from .models import CHILD_KIND, Node
 from .roles import Perm
-from .schemas import NodeChange, NodeChildIn, NodeOut, RoleGrantIn, RoleGrantOut
+from .schemas import BankRulesChange, BankRulesOut, NodeChange, NodeChildIn, NodeOut, RoleGrantIn, RoleGrantOut
 from .selectors import nodes_visible_to
 
 router = Router(tags=["orgs"])
@@ -63,3 +64,30 @@ def role_grant(request, payload: RoleGrantIn):
 def role_revoke(request, grant_id: int):
     services.role_revoke(actor=request.auth, grant=selectors.grant_get(request.auth, grant_id))
     return Status(204, None)
+
+
+def _bank_for_rules(request, node_id: int) -> Node:
+    bank = selectors.node_get(request.auth, node_id, Perm.RULES_MANAGE)
+    if bank.kind != "bank":
+        raise NotFound()
+    return bank
+
+
+def _rules_out(bank: Node) -> dict:
+    rules = selectors.rules_for(bank)
+    return {**{name: getattr(rules, name) for name in BankRulesOut.model_fields if name not in ("bank_id",
+                                                                                              "effective_from")},
+            "bank_id": bank.pk, "effective_from": rules.effective_from if rules.pk else None}
+
+
+@router.get("/{int:node_id}/rules", response=BankRulesOut, summary="The rules in force at a bank (its admins)")
+def bank_rules_get(request, node_id: int):
+    return _rules_out(_bank_for_rules(request, node_id))
+
+
+@router.patch("/{int:node_id}/rules", response=BankRulesOut,
+              summary="Change some of a bank's rules; the rest stay; in force at once, the old ones kept (audited)")
+def bank_rules_change(request, node_id: int, payload: BankRulesChange):
+    bank = _bank_for_rules(request, node_id)
+    services.bank_rules_set(actor=request.auth, bank=bank, **payload.dict(exclude_unset=True, exclude_none=True))
+    return _rules_out(bank)

@@ -1,5 +1,6 @@
 """API shapes for the organisation tree."""
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -43,3 +44,66 @@ class RoleGrantOut(Schema):
     role: str
     node_id: int
     granted_at: dt.datetime
+
+
+MINUTES = Field(None, ge=0, le=2_000_000_000)
+
+
+class BankRulesOut(Schema):
+    """The rules in force at a bank (minutes for coins, 0 meaning "no limit")."""
+
+    bank_id: int
+    effective_from: dt.datetime | None = Field(..., description="null: the built-in defaults, never changed")
+    volunteer_approval_required: bool
+    volunteer_min_age: int
+    elder_min_age: int
+    daily_earn_cap_minutes: int
+    balance_cap_minutes: int
+    overflow_policy: str = Field(..., description="reject | donate: a credit above the balance cap")
+    min_service_minutes_before_redeem: int
+    min_days_before_redeem: int
+    points_per_hour: int
+    gift_recipients: str = Field(..., description="relatives | any")
+    gift_max_minutes: int
+    correction_approval_minutes: int
+    hold_timeout_hours: int
+    demand_review_required: bool
+    checkin_radius_m: int
+    unclaim_cutoff_hours: int
+    no_show_grace_minutes: int
+    auto_confirm_days: int
+    service_tolerance_minutes: int
+    team_hours_donation_only: bool
+    orientation_course_code: str
+    certificate_reminder_days: int
+    honour_thresholds_hours: str = Field(..., description="whole hours, ascending, comma-separated")
+
+
+class BankRulesChange(InSchema):
+    """Only the rules to change; the others keep their value. The new rules are in force at once, and
+    the old ones stay in the history (audited)."""
+
+    volunteer_approval_required: bool | None = None
+    volunteer_min_age: int | None = Field(None, ge=0, le=120)
+    elder_min_age: int | None = Field(None, ge=0, le=120)
+    daily_earn_cap_minutes: int | None = MINUTES
+    balance_cap_minutes: int | None = MINUTES
+    overflow_policy: Literal["reject", "donate"] | None = None
+    min_service_minutes_before_redeem: int | None = MINUTES
+    min_days_before_redeem: int | None = Field(None, ge=0, le=36_500)
+    points_per_hour: int | None = Field(None, ge=0, le=100_000)
+    gift_recipients: Literal["relatives", "any"] | None = None
+    gift_max_minutes: int | None = MINUTES
+    correction_approval_minutes: int | None = MINUTES
+    hold_timeout_hours: int | None = Field(None, ge=1, le=87_600)
+    demand_review_required: bool | None = None
+    checkin_radius_m: int | None = Field(None, ge=0, le=100_000)
+    unclaim_cutoff_hours: int | None = Field(None, ge=0, le=8_760)
+    no_show_grace_minutes: int | None = Field(None, ge=0, le=100_000)
+    auto_confirm_days: int | None = Field(None, ge=0, le=3_650)
+    service_tolerance_minutes: int | None = Field(None, ge=0, le=100_000)
+    team_hours_donation_only: bool | None = None
+    orientation_course_code: Line | None = Field(None, max_length=40, description="empty: no orientation required")
+    certificate_reminder_days: int | None = Field(None, ge=0, le=3_650)
+    honour_thresholds_hours: Line | None = Field(None, min_length=1, max_length=80,
+                                                 description="e.g. 100,300,600,1000,1500")

@@ -1,4 +1,5 @@
 """Every write to the org tree, bank rules and role grants."""
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record, diff
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.events import publish
+from timebank.lib.thresholds import parse_ascending
 from timebank.orgs.events import BANK_CREATED
 
 from .exceptions import GrantExists, NodeClosed, NodeHasOpenChildren, RoleNotGrantable, WrongParentKind
@@ -146,7 +148,17 @@ def bank_rules_set(*, actor, bank: Node, effective_from=None, **values) -> BankR
         new = BankRules(bank=bank, effective_from=effective_from or timezone.now(), created_by=actor)
         for name in fields:
             setattr(new, name, values.get(name, getattr(current, name)))
-        new.full_clean(exclude=["bank", "created_by"])
+        if values.get("honour_thresholds_hours"):
+            try:
+                new.honour_thresholds_hours = ",".join(
+                    str(h) for h in parse_ascending(values["honour_thresholds_hours"], default=(), strict=True))
+            except ValueError:
+                raise InvalidInput(_("Enter whole hours in ascending order, separated by commas."),
+                                   code="thresholds_invalid", detail={"field": "honour_thresholds_hours"}) from None
+        try:
+            new.full_clean(exclude=["bank", "created_by"])
+        except ValidationError as err:
+            raise InvalidInput(detail={"fields": sorted(err.message_dict)}) from None
         new.save()
         audit_record(actor=actor, action="rules.changed", obj=new, node=bank, bank=bank,
                      changes=diff({k: getattr(current, k) for k in fields}, {k: getattr(new, k) for k in fields}))

@@ -1,6 +1,10 @@
-"""Supplier, order and complaint endpoints. Booking and confirming an order accept
-`Idempotency-Key`: the same key returns the first answer and changes nothing."""
+"""Supplier, order, complaint, settlement, guaranteed-fulfilment, meeting and supplier-rules endpoints.
+Booking and confirming an order accept `Idempotency-Key`: the same key returns the first answer and
+changes nothing."""
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 from ninja import Header, Router, Status
 from ninja.pagination import paginate
 
@@ -8,17 +12,22 @@ from timebank.audit.idempotency import run_idempotent
 from timebank.demands.models import Assignment, ServiceType
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
-from timebank.orgs.models import Node
+from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import nodes_visible_to
 from timebank.people.access import access_elder
 from timebank.people.models import Person
 
 from . import selectors, services
-from .models import SupplierOrder
+from .models import GuaranteeOffer, SupplierOrder
 from .schemas import (
     AdmitIn,
     ComplaintIn,
     ComplaintOut,
+    GuaranteeOfferOut,
+    MeetingIn,
+    MeetingOut,
+    Month,
     NoteIn,
     OrderConfirmIn,
     OrderIn,
@@ -26,9 +35,14 @@ from .schemas import (
     ReasonIn,
     ResolveIn,
     ScoreOut,
+    SettlementOut,
+    SettlementPaidIn,
+    SettlementPaidOut,
     SupplierIn,
     SupplierOut,
     SupplierPatch,
+    SupplierRulesChange,
+    SupplierRulesOut,
 )
 
 router = Router(tags=["suppliers"])
@@ -236,3 +250,109 @@ def complaint_resolve(request, complaint_id: int, payload: ResolveIn):
                                       suspend_volunteer=payload.suspend_volunteer,
                                       correct_transfer_id=payload.correct_transfer_id,
                                       correct_minutes=payload.correct_minutes)
+
+
+# ---- settlement: what the bank's guarantee fund owes a supplier ------------------------------------
+
+def _settlement_out(actor, supplier, month: dt.date) -> dict:
+    return {**selectors.settlement(actor, supplier, month), "supplier_id": supplier.pk, "month": f"{month:%Y-%m}"}
+
+
+@router.get("/suppliers/{supplier_id}/settlement", response=SettlementOut,
+            summary="A month's guaranteed orders the fund owes the supplier for (month=YYYY-MM, default this month)")
+def supplier_settlement(request, supplier_id: int, month: Month | None = None):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    return _settlement_out(request.auth, supplier, month or timezone.localdate().replace(day=1))
+
+
+@router.post("/suppliers/{supplier_id}/settlement/paid", response=SettlementPaidOut,
+             summary="Mark a month's unpaid guaranteed orders paid (the supplier's managers; audited)")
+def supplier_settlement_paid(request, supplier_id: int, payload: SettlementPaidIn):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    marked = services.settlement_mark_paid(actor=request.auth, supplier=supplier, month=payload.month)
+    return {**_settlement_out(request.auth, supplier, payload.month), "marked_paid": marked}
+
+
+# ---- guaranteed fulfilment: coin requests nobody claimed, offered to suppliers ----------------------
+
+@router.get("/guarantee-offers", response=list[GuaranteeOfferOut],
+            summary="Coin requests offered to your supplier and still open (supplier staff: your inbox)")
+@paginate(Pages)
+def guarantee_offer_list(request):
+    offers = GuaranteeOffer.objects.none()
+    for supplier in selectors.Supplier.objects.filter(pk__in=selectors.member_supplier_ids(request.auth)):
+        offers |= selectors.guarantee_offers_for(supplier)
+    return offers.order_by("demand__starts_at", "id")
+
+
+@router.post("/guarantee-offers/{offer_id}/take", response=OrderOut,
+             summary="Take an offered coin request: the first supplier to take it serves it (supplier staff)")
+def guarantee_offer_take(request, offer_id: int):
+    offer = GuaranteeOffer.objects.filter(pk=offer_id,
+                                          supplier_id__in=selectors.member_supplier_ids(request.auth)).first()
+    if offer is None:
+        raise NotFound()
+    return services.guarantee_accept(actor=request.auth, offer=offer)
+
+
+# ---- joint supplier meetings ------------------------------------------------------------------------
+
+@router.get("/supplier-meetings", response=list[MeetingOut],
+            summary="Joint supplier meetings you may see (supplier staff: those about your supplier)")
+@paginate(Pages)
+def supplier_meeting_list(request):
+    return selectors.meetings_visible_to(request.auth)
+
+
+@router.post("/supplier-meetings", response={201: MeetingOut},
+             summary="Record a joint supplier meeting with its decisions (suppliers.manage at a bank or branch)")
+def supplier_meeting_create(request, payload: MeetingIn):
+    actor = request.auth
+    # The page's choice: the first bank or branch the actor manages suppliers at.
+    nodes = [n for n in nodes_visible_to(actor, Perm.SUPPLIERS_MANAGE) if n.kind in (NodeKind.BANK, NodeKind.BRANCH)]
+    if not nodes:
+        raise NotFound()
+    wanted = set(payload.supplier_ids)
+    suppliers = list(selectors.suppliers_visible_to(actor).filter(pk__in=wanted))
+    if len(suppliers) != len(wanted):
+        raise NotFound()
+    meeting = services.meeting_record(
+        actor=actor, node=nodes[0], held_on=payload.held_on, title=payload.title, attendees=payload.attendees,
+        minutes=payload.minutes, suppliers=suppliers,
+        decisions=[(d.text, d.owner or "—", d.due_on) for d in payload.decisions])
+    return Status(201, meeting)
+
+
+# ---- the bank's supplier rules ----------------------------------------------------------------------
+
+SUPPLIER_RULES = list(SupplierRulesChange.model_fields)
+
+
+def _rules_bank(actor) -> Node:
+    banks = [n for n in nodes_visible_to(actor, Perm.RULES_MANAGE) if n.kind == NodeKind.BANK]
+    if not banks:
+        raise NotFound()
+    return banks[0]
+
+
+def _supplier_rules_out(bank: Node) -> dict:
+    rules = selectors.supplier_rules_for(bank)
+    return {**{name: getattr(rules, name) for name in SUPPLIER_RULES}, "bank_id": bank.pk,
+            "effective_from": rules.effective_from if rules.pk else None}
+
+
+@router.get("/supplier-rules", response=SupplierRulesOut,
+            summary="The supplier rules in force at your bank (its rule managers)")
+def supplier_rules_get(request):
+    return _supplier_rules_out(_rules_bank(request.auth))
+
+
+@router.patch("/supplier-rules", response=SupplierRulesOut,
+              summary="Change some supplier rules; the rest stay; in force at once, the old ones kept (audited)")
+def supplier_rules_change(request, payload: SupplierRulesChange):
+    bank = _rules_bank(request.auth)
+    current = selectors.supplier_rules_for(bank)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    services.supplier_rules_set(actor=request.auth, bank=bank,
+                                **{name: changes.get(name, getattr(current, name)) for name in SUPPLIER_RULES})
+    return _supplier_rules_out(bank)

@@ -401,6 +401,30 @@ API.update({
                                                                  branch_admin="oH"),
     ("POST", "/api/v1/rewards"): ADMINS_WRITE.with_cells("SHOP_ITEM_NEW", branch_admin="oH"),
     ("PATCH", "/api/v1/rewards/{item_id}"): BRANCH_ADMIN_WRITE,
+    # The settlement of the bank's own supplier (see the page's row): read in reach, marked paid by its manager.
+    ("GET", "/api/v1/suppliers/{supplier_id}/settlement"): SHARED_SUPPLIER_READ,
+    ("POST", "/api/v1/suppliers/{supplier_id}/settlement/paid"): BANK_ADMIN_ONLY,
+    ("GET", "/api/v1/guarantee-offers"): SIGNED_IN,  # supplier staff: their supplier's; anyone else: none
+    ("POST", "/api/v1/guarantee-offers/{offer_id}/take"): SUPPLIER_STAFF_ONLY,
+    ("GET", "/api/v1/supplier-meetings"): SIGNED_IN,
+    # The page shows no form to those without suppliers.manage, and its form does not offer another branch's
+    # supplier (nothing written, 200); the API answers 404 for both.
+    ("POST", "/api/v1/supplier-meetings"): MEETINGS_WRITE.with_cells(
+        "MEETINGS_API", elder="HH", proxy="HH", volunteer="HH", team_leader="HH", station_staff="HH",
+        branch_admin="oH", auditor="HH", medical_staff="HH", supplier="HH"),
+    ("GET", "/api/v1/supplier-rules"): BANK_ADMIN_ONLY,
+    ("PATCH", "/api/v1/supplier-rules"): BANK_ADMIN_ONLY,
+    ("GET", "/api/v1/orgs/{node_id}/rules"): BANK_ADMIN_ONLY,
+    ("PATCH", "/api/v1/orgs/{node_id}/rules"): BANK_ADMIN_ONLY,
+    ("GET", "/api/v1/health/thresholds"): HEALTH_BANK_LIMITS,
+    ("PUT", "/api/v1/health/thresholds"): HEALTH_BANK_LIMITS,
+    ("GET", "/api/v1/health/devices"): BANK_ADMIN_ONLY,
+    ("POST", "/api/v1/health/devices"): BANK_ADMIN_ONLY,
+    ("POST", "/api/v1/health/devices/{device_id}/revoke"): BANK_ADMIN_ONLY,
+    ("GET", "/api/v1/ledger/chain"): BANK_READERS,
+    ("POST", "/api/v1/ledger/chain/check"): BANK_READERS,  # reads only: the page answers in place
+    ("GET", "/api/v1/me/areas"): SIGNED_IN,
+    ("PUT", "/api/v1/me/areas"): SIGNED_IN,
 })
 
 PAGES = {

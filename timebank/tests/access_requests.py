@@ -7,6 +7,8 @@ first, then by their name."""
 import datetime as dt
 import itertools
 
+from django.utils import timezone
+
 from timebank.conftest import PASSWORD
 from timebank.lib.resident_id import compose
 
@@ -34,7 +36,7 @@ API_PARAMS = {
     "team_id": "team", "session_id": "session", "item_id": "reward_item", "card_id": "card", "alert_id": "alert",
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
     "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook", "grant_id": "grant_request",
-    "correction_id": "correction",
+    "correction_id": "correction", "offer_id": "guarantee_offer",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -67,6 +69,11 @@ API_PARAMS_BY_OP = {
     "/api/v1/record-corrections/{correction_id}/decision": {"correction_id": "record_correction"},
     "/api/v1/reward-orders/{order_id}/hand-over": {"order_id": "reward_order"},
     "/api/v1/supplier-orders/{order_id}/confirm": {"order_id": "order_done"},
+    # The bank's own supplier serves both branches: the settlement page's record (it has lines this month).
+    "/api/v1/suppliers/{supplier_id}/settlement": {"supplier_id": "shared_supplier"},
+    "/api/v1/suppliers/{supplier_id}/settlement/paid": {"supplier_id": "shared_supplier"},
+    "/api/v1/orgs/{node_id}/rules": {"node_id": lambda m, side, role: m.bank.pk},
+    "/api/v1/health/devices/{device_id}/revoke": {"device_id": "device"},
 }
 
 
@@ -170,8 +177,20 @@ API_BODIES = {
                                                            "text": "matrix", "supplier_id": side.supplier.pk},
     ("POST", "/api/v1/complaints/{complaint_id}/reject"): {"reason": "matrix"},
     ("POST", "/api/v1/complaints/{complaint_id}/resolve"): {"outcome": "matrix", "upheld": False},
+    ("POST", "/api/v1/suppliers/{supplier_id}/settlement/paid"): lambda m, side, role: {
+        "month": f"{timezone.localdate():%Y-%m}"},
+    ("POST", "/api/v1/supplier-meetings"): lambda m, side, role: {
+        "held_on": str(at(0, 9).date()), "title": "矩阵例会", "attendees": "全体", "minutes": "matrix",
+        "supplier_ids": [side.supplier.pk], "decisions": [{"text": "矩阵决定", "owner": "矩阵"}]},
+    ("PATCH", "/api/v1/supplier-rules"): {"guarantee_hours": 24},
     ("POST", "/api/v1/imports"): lambda m, side, role: {
         "multipart": {"kind": "elders", "node_id": side.station.pk, "consent": "true", "file": m.roster()}},
+    ("PATCH", "/api/v1/orgs/{node_id}/rules"): {"elder_min_age": 61},
+    ("PUT", "/api/v1/health/thresholds"): {"bp_systolic_high": 155},
+    ("POST", "/api/v1/health/devices"): lambda m, side, role: {"station_id": side.station.pk, "serial": "BP-MATRIX-API",
+                                                               "model": "YE"},
+    ("POST", "/api/v1/ledger/chain/check"): {},
+    ("PUT", "/api/v1/me/areas"): lambda m, side, role: {"branch_ids": [m.b.branch.pk]},
     # Queries of reads whose answer depends on a record.
     ("GET", "/api/v1/health/cards"): lambda m, side, role: {"query": {"elder_id": side.elder.pk}},
     ("GET", "/api/v1/stats/summary"): lambda m, side, role: {"query": {"node": side.branch.pk}},

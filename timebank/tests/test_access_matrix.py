@@ -8,7 +8,7 @@ so each request sees the same world. All failing cells are collected and reporte
 `KNOWN_HOLES_BEING_FIXED` are reported as expected failures instead.
 
 The size of the matrix (printed by each test; `-s` shows it, MATRIX_OBSERVE=1 prints it all):
-    API   125 operations (109 paths)             × 11 roles × 2 branches =  2,750 cells
+    API   144 operations (122 paths)             × 11 roles × 2 branches =  3,168 cells
     pages 410 (method, URL pattern) rows of 362   × 11 roles × 2 branches =  9,020 cells
           patterns (154 of the product, 208 of the Django admin)
 about 70 s of CPU on SQLite in five tests that `pytest -n 2` runs side by side. A cell whose request
