@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from timebank.conftest import make_person
+from timebank.demands import services as demands
 from timebank.demands.models import ServiceType
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
@@ -43,6 +44,14 @@ def new_supplier(w, name, *, node=None, areas=None, price=3000, coins=True, admi
 def grant_coins(w, person, minutes):
     ledger.transfer_post(debit=ledger.system_account(w.branch_a, AccountKind.ISSUANCE),
                          credit=ledger.member_account(person), amount=minutes, kind=TransferKind.GRANT)
+
+
+def coin_demand(w, hours_ahead=10):
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(hours=hours_ahead)
+    demand = demands.demand_create(actor=w.station_staff, station=w.station_a1, service_type=w.haircut,
+                                   starts_at=starts, ends_at=starts + dt.timedelta(minutes=30), elder=w.elder,
+                                   payer="elder", address="政立路 1 号")
+    return demands.demand_publish(actor=w.station_staff, demand=demand)
 
 
 def tomorrow_at(hour: int, days: int = 1) -> dt.datetime:

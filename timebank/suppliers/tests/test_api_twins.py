@@ -1,27 +1,17 @@
 """The API twins of the settlement, guaranteed-fulfilment, meetings and supplier-rules pages: the same
 services, the same reach (another branch's record is a 404), bad input a 422 that changes nothing."""
-import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from timebank.demands import services as demands
 from timebank.suppliers import selectors, services
 from timebank.suppliers.forms import SupplierRulesForm
 from timebank.suppliers.models import GuaranteeOffer, Meeting, SettlementLine, SupplierOrder, SupplierRules
 
-from .conftest import new_supplier
+from .conftest import coin_demand, new_supplier
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-
-
-def coin_demand(w, hours_ahead=10):
-    starts = timezone.now().replace(microsecond=0) + dt.timedelta(hours=hours_ahead)
-    demand = demands.demand_create(actor=w.station_staff, station=w.station_a1, service_type=w.haircut,
-                                   starts_at=starts, ends_at=starts + dt.timedelta(minutes=30), elder=w.elder,
-                                   payer="elder", address="政立路 1 号")
-    return demands.demand_publish(actor=w.station_staff, demand=demand)
 
 
 def as_(api_client, person):

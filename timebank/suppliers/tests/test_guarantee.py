@@ -1,25 +1,15 @@
-import datetime as dt
 
 import pytest
 from django.utils import timezone
 
 from timebank.conftest import run_threads
-from timebank.demands import services as demands
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind
 from timebank.suppliers import selectors, services
 from timebank.suppliers.exceptions import AlreadyTaken
 from timebank.suppliers.models import GuaranteeOffer, SettlementLine
 
-from .conftest import grant_coins, new_supplier
-
-
-def coin_demand(w, hours_ahead=10):
-    starts = timezone.now().replace(microsecond=0) + dt.timedelta(hours=hours_ahead)
-    demand = demands.demand_create(actor=w.station_staff, station=w.station_a1, service_type=w.haircut,
-                                   starts_at=starts, ends_at=starts + dt.timedelta(minutes=30), elder=w.elder,
-                                   payer="elder", address="政立路 1 号")
-    return demands.demand_publish(actor=w.station_staff, demand=demand)
+from .conftest import coin_demand, grant_coins, new_supplier
 
 
 def test_an_unclaimed_redemption_is_offered_cheapest_best_first_and_settled(sw):
