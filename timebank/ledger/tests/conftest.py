@@ -37,7 +37,7 @@ def back_in(monkeypatch):
     def travel(year, month=6, day=15):
         when = dt.datetime(year, month, day, 12, tzinfo=timezone.get_current_timezone())
         monkeypatch.setattr(field, "_get_default", lambda: when)
-        monkeypatch.setattr(services, "posting_time", lambda: when)
+        monkeypatch.setattr(services.posting, "posting_time", lambda: when)  # where transfer_post reads it
 
     yield travel
     monkeypatch.undo()
