@@ -185,19 +185,21 @@ def claim_storm(port: int, bank, stations) -> dict:
             "claim_storm_p99_ms": round(_percentile(latencies, 99), 1)}, tokens
 
 
-def throughput(port: int, path: str, tokens: list[str], seconds: float) -> float:
-    done, stop, barrier = [0] * CLIENTS, [False], threading.Barrier(CLIENTS + 1)
+def successes_per_second(clients: int, seconds: float, calls) -> float:
+    """`clients` threads call the server together for `seconds`: how many calls a second succeeded.
+    `calls(i)` is thread i's generator: each next() makes one call and yields whether it succeeded;
+    closing it closes the thread's connection."""
+    done, stop, barrier = [0] * clients, [False], threading.Barrier(clients + 1)
 
     def worker(i):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        thread_calls = calls(i)
         barrier.wait()
         while not stop[0]:
-            status, _, conn = _request(port, "GET", path, tokens[(i * 7 + done[i]) % len(tokens)], conn)
-            if status == 200:
+            if next(thread_calls):
                 done[i] += 1
-        conn.close()
+        thread_calls.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     barrier.wait()
@@ -206,6 +208,20 @@ def throughput(port: int, path: str, tokens: list[str], seconds: float) -> float
     for t in threads:
         t.join()
     return sum(done) / seconds
+
+
+def throughput(port: int, path: str, tokens: list[str], seconds: float) -> float:
+    def calls(i):
+        conn, succeeded = http.client.HTTPConnection("127.0.0.1", port, timeout=60), 0
+        try:
+            while True:
+                status, _, conn = _request(port, "GET", path, tokens[(i * 7 + succeeded) % len(tokens)], conn)
+                succeeded += status == 200
+                yield status == 200
+        finally:
+            conn.close()
+
+    return successes_per_second(CLIENTS, seconds, calls)
 
 
 def run(quick: bool = False) -> dict:

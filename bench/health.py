@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.demands import _percentile, start_server
+from bench.demands import _percentile, start_server, successes_per_second
 
 BATCH = 500
 CLIENTS = 4
@@ -214,24 +214,12 @@ def _post_all(port: int, tokens: list[str], per_device: list[list[bytes]]) -> tu
 
 
 def _trivial_rps(port: int, token: str, seconds: float) -> float:
-    done, stop, barrier = [0] * CLIENTS, [False], threading.Barrier(CLIENTS + 1)
-
-    def worker(i):
+    def calls(_i):
         client = Http(port, token)
-        barrier.wait()
-        while not stop[0]:
-            if client.call("GET", "/api/v1/me")[0] == 200:
-                done[i] += 1
+        while True:
+            yield client.call("GET", "/api/v1/me")[0] == 200
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    time.sleep(seconds)
-    stop[0] = True
-    for t in threads:
-        t.join()
-    return sum(done) / seconds
+    return successes_per_second(CLIENTS, seconds, calls)
 
 
 def _probe(port: int, probe_token: str, medic_token: str, elders: list[tuple[int, str]], stop: threading.Event,

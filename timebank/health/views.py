@@ -11,10 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of, query_without, safe_next, table_download
+from timebank.lib.pages import (
+    form_error,
+    page_of,
+    query_without,
+    safe_next,
+    signed_in_page,
+    signed_in_post,
+    table_download,
+)
 from timebank.lib.text import clean_text
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
@@ -89,9 +96,7 @@ def queue(request):
         "can_view": has_perm(request.user, Perm.HEALTH_VIEW)})
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def alert_action(request, alert_id: int, action: str):
     alert = selectors.alert_get(request.user, alert_id)
     try:
@@ -136,8 +141,7 @@ def _trend_context(elder: Person, period: str, since: dt.datetime) -> dict:
             "rows": [(r, value_text(r)) for r in readings[:200]], "latest": latest, "thresholds": thresholds}
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def elder_page(request, person_id: int):
     try:
         elder = selectors.elder_for_values(request.user, person_id)
@@ -177,8 +181,7 @@ def mine(request):
     return render(request, "health/choose_elder.html", {"elders": elders})
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def elder_pdf(request, person_id: int):
     try:
         elder = selectors.elder_for_values(request.user, person_id)
@@ -193,6 +196,25 @@ def elder_pdf(request, person_id: int):
     return response
 
 
+def _filtered(request, filter_form, visible_to, choice: str):
+    """A staff register's filters as the query string gives them, and the rows they select: a search
+    `q` and one choice (`choice` names it)."""
+    filters = filter_form(request.GET)
+    filters.is_valid()
+    found = visible_to(request.user, q=filters.cleaned_data.get("q") or "",
+                       **{choice: filters.cleaned_data.get(choice) or ""})
+    return filters, found
+
+
+def _pressed(request, button: str, rows):
+    """The row of a staff register whose button was pressed (the button's value is the row's id); 404
+    when it is not among `rows`."""
+    row = rows.filter(pk=request.POST.get(button)).first()
+    if row is None:
+        raise Http404()
+    return row
+
+
 @login_required
 def cards(request):
     _require(request.user, Perm.HEALTH_CARDS)
@@ -200,9 +222,7 @@ def cards(request):
     if request.method == "POST":
         try:
             if "lost" in request.POST:
-                card = selectors.cards_visible_to(request.user).filter(pk=request.POST.get("lost")).first()
-                if card is None:
-                    raise Http404()
+                card = _pressed(request, "lost", selectors.cards_visible_to(request.user))
                 services.card_report_lost(actor=request.user, card=card)
                 messages.success(request, _("The card was reported lost and stops working now."))
                 return redirect("health:cards")
@@ -220,10 +240,7 @@ def cards(request):
                     return redirect("health:cards")
         except DomainError as err:
             form_error(form, err, {"card_uid_taken": "uid", "card_uid_invalid": "uid"})
-    filters = CardFilterForm(request.GET)
-    filters.is_valid()
-    found = selectors.cards_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
-                                       status=filters.cleaned_data.get("status") or "")
+    filters, found = _filtered(request, CardFilterForm, selectors.cards_visible_to, "status")
     if request.GET.get("export") == "csv":
         return _export(request, "health-cards", [_("Card UID"), _("Elder"), _("Station"), _("Status"), _("Issued at"),
                                         _("Ended at")],
@@ -241,9 +258,7 @@ def devices(request):
     if request.method == "POST":
         try:
             if "revoke" in request.POST:
-                device = selectors.devices_visible_to(request.user).filter(pk=request.POST.get("revoke")).first()
-                if device is None:
-                    raise Http404()
+                device = _pressed(request, "revoke", selectors.devices_visible_to(request.user))
                 services.device_revoke(actor=request.user, device=device)
                 return redirect("health:devices")
             if form.is_valid():
@@ -254,10 +269,7 @@ def devices(request):
                 form = DeviceForm()
         except DomainError as err:
             form_error(form, err, {"device_serial_taken": "serial", "station_invalid": "station_id"})
-    filters = DeviceFilterForm(request.GET)
-    filters.is_valid()
-    found = selectors.devices_visible_to(request.user, q=filters.cleaned_data.get("q") or "",
-                                         state=filters.cleaned_data.get("state") or "")
+    filters, found = _filtered(request, DeviceFilterForm, selectors.devices_visible_to, "state")
     if request.GET.get("export") == "csv":
         return _export(request, "health-devices", [_("Serial number"), _("Model"), _("Station"), _("Token"), _("Registered"),
                                           _("Last seen"), _("Revoked")],
@@ -268,8 +280,7 @@ def devices(request):
         "query": query_without(request, "page", "export", "format")})
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def reading_new(request, person_id: int):
     elder = selectors.elder_for_values(request.user, person_id)
     if not has_perm(request.user, Perm.HEALTH_MANAGE, elder.node):
@@ -288,8 +299,7 @@ def reading_new(request, person_id: int):
     return render(request, "health/reading_new.html", {"form": form, "elder": elder})
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def thresholds(request, person_id: int | None = None):
     """Bank limits (the medical lead) or one elder's own limits (medical staff, with a reason)."""
     elder = selectors.elder_for_values(request.user, person_id) if person_id else None
@@ -312,8 +322,7 @@ def thresholds(request, person_id: int | None = None):
         "form": form, "elder": elder, "bank": bank, "history": selectors.thresholds_history(bank, elder)})
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def consents(request, person_id: int):
     """Who may see the elder's health values and hear of their alerts. The elder (or staff recording a
     signed form) grants and withdraws; a proxy sees only their own line and may withdraw it."""

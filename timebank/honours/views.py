@@ -3,16 +3,21 @@ printed service record certificate with its public verification page, correction
 the staff decision queue. Every write calls a service."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from timebank.ledger import display
-from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of
+from timebank.lib.pages import (
+    page_of,
+    pdf_inline,
+    refusals_shown_on,
+    run_and_report,
+    signed_in_page,
+    signed_in_post,
+    verification_page,
+)
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.access import access_person
@@ -26,8 +31,7 @@ def _person(request, person_pk: int | None):
     return request.user if person_pk is None else access_person(request.user, person_pk, for_=Perm.PEOPLE_VIEW)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def record(request, person_pk: int | None = None):
     actor = request.user
     person = _person(request, person_pk)
@@ -44,26 +48,22 @@ def record(request, person_pk: int | None = None):
     })
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def record_download(request, fmt: str, person_pk: int | None = None):
     if fmt not in ("xlsx", "pdf"):
         raise Http404()
     person = _person(request, person_pk)
     records = list(selectors.served_records(person))
-    if fmt == "xlsx":
-        response = HttpResponse(record_export.record_xlsx(person, records),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="service-record-{person.pk}.xlsx"'
-    else:
-        response = HttpResponse(record_export.record_pdf(person, records), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="service-record-{person.pk}.pdf"'
+    if fmt == "pdf":
+        return pdf_inline(record_export.record_pdf(person, records), f"service-record-{person.pk}.pdf")
+    response = HttpResponse(record_export.record_xlsx(person, records),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="service-record-{person.pk}.xlsx"'
     response["Cache-Control"] = "no-store"
     return response
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def certificate_issue(request, person_pk: int):
     actor = request.user
     person = access_person(actor, person_pk, for_=Perm.PEOPLE_VIEW)
@@ -71,15 +71,10 @@ def certificate_issue(request, person_pk: int):
         raise Http404()
     form = CertificateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form):
             certificate = services.record_certificate_issue(actor=actor, person=person,
                                                             person_in_charge=form.cleaned_data["person_in_charge"],
                                                             contact=form.cleaned_data["contact"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err)
-        else:
             messages.success(request, _("Certificate %(number)s is issued.") % {"number": certificate.number})
             return redirect("honours:person_record", person_pk=person.pk)
     return render(request, "honours/certificate_issue.html", {
@@ -87,38 +82,32 @@ def certificate_issue(request, person_pk: int):
         status=422 if form.errors else 200)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def certificate_print(request, number: str):
     certificate = selectors.record_certificate_by_number(number)
     if certificate is None:
         raise Http404()
     access_person(request.user, certificate.person_id, for_=Perm.PEOPLE_VIEW)  # themself or staff in reach, else 404
-    response = HttpResponse(certificate_pdf.render(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_inline(certificate_pdf.render(certificate), f"{certificate.number}.pdf")
 
 
 @never_cache
 def certificate_verify(request, token: str):
     """Public (no sign-in): do the service records still give what the printed certificate says?"""
-    context = {"genuine": False, "matches": False}
-    try:
-        claim = certificate_pdf.read_token(token)
-    except signing.BadSignature:
-        return render(request, "honours/verify.html", context)
+    return verification_page(request, "honours/verify.html", certificate_pdf.read_token, token, _certificate_check)
+
+
+def _certificate_check(claim: dict) -> dict | None:
     certificate = selectors.record_certificate_by_number(claim["c"])
     if certificate is None or certificate.person_id != claim["p"]:
-        return render(request, "honours/verify.html", context)
+        return None
     minutes, years = selectors.served_as_of(certificate.person, certificate.issued_at)
     stated = (certificate.summary or {}).get("years", {})
-    context.update({
-        "genuine": True, "certificate": certificate,
+    return {
+        "certificate": certificate,
         "matches": certificate.total_minutes == claim["m"] == minutes and years == stated,
         "member": display.mask_name(certificate.person.name), "hours": display.minutes_in_words(claim["m"]),
-    })
-    return render(request, "honours/verify.html", context)
+    }
 
 
 @login_required
@@ -128,14 +117,9 @@ def correction_new(request):
     form = CorrectionForm(request.POST or None, records=records,
                           initial={"assignment": request.GET.get("assignment")})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, {"description_required": "description"}):
             services.correction_request(actor=actor, description=form.cleaned_data["description"],
                                         assignment=form.cleaned_data["assignment"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, {"description_required": "description"})
-        else:
             messages.success(request, _("Your request is sent. The service station will decide."))
             return redirect("honours:record")
     return render(request, "honours/correction_new.html", {"form": form}, status=422 if form.errors else 200)
@@ -154,9 +138,7 @@ def corrections(request):
     })
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def correction_decide(request, pk: int):
     actor = request.user
     correction = selectors.correction_get(actor, pk)
@@ -165,13 +147,7 @@ def correction_decide(request, pk: int):
         messages.error(request, _("Choose to correct the record or not."))
         return redirect("honours:corrections")
     accept = form.cleaned_data["decision"] == "accept"
-    try:
-        services.correction_decide(actor=actor, correction=correction, accept=accept, note=form.cleaned_data["note"])
-    except NotFound:
-        raise Http404() from None
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Recorded: the record is corrected.") if accept
-                         else _("Recorded: the record stays as it is."))
+    run_and_report(request, lambda: services.correction_decide(actor=actor, correction=correction, accept=accept,
+                                                               note=form.cleaned_data["note"]),
+                   _("Recorded: the record is corrected.") if accept else _("Recorded: the record stays as it is."))
     return redirect("honours:corrections")

@@ -5,10 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of, query_without
+from timebank.lib.pages import form_error, page_of, query_without, signed_in_page, signed_in_post
 from timebank.people.models import Gender
 
 from . import selectors, services, spreadsheets
@@ -65,8 +64,7 @@ def _row_view(row) -> dict:
     return {"row": row, "gender": gender, "reasons": [reason_text(c) for c in row.reasons]}
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def import_detail(request, pk: int):
     actor = request.user
     job = selectors.job_get(actor, pk)
@@ -82,8 +80,7 @@ def import_detail(request, pk: int):
     })
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def import_progress(request, pk: int):
     """The progress bar, polled by HTMX; once the job is no longer running the page reloads itself."""
     job = selectors.job_get(request.user, pk)
@@ -93,9 +90,7 @@ def import_progress(request, pk: int):
     return response
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def import_commit(request, pk: int):
     actor = request.user
     job = selectors.job_get(actor, pk)
@@ -113,8 +108,7 @@ def import_commit(request, pk: int):
     return redirect("imports:detail", pk=pk)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def import_rejected(request, pk: int, file_format: str):
     actor = request.user
     job = selectors.job_get(actor, pk)

@@ -5,18 +5,26 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from timebank.audit.idempotency import run_idempotent
-from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import csv_download, domain_errors_as_http, form_error, page_of, query_without, run_and_report
+from timebank.lib.errors import NotFound
+from timebank.lib.pages import (
+    csv_download,
+    page_of,
+    pdf_inline,
+    query_without,
+    refusals_shown_on,
+    run_and_report,
+    signed_in_page,
+    signed_in_post,
+    verification_page,
+)
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, rules_for
@@ -61,8 +69,7 @@ def _currency(request) -> str:
     return Currency.POINTS if request.GET.get("currency") == Currency.POINTS else Currency.TIME
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def coins(request, pk: int | None = None):
     actor = request.user
     owner = _owner(request, pk)
@@ -90,8 +97,7 @@ def coins(request, pk: int | None = None):
     return render(request, "ledger/coins.html", context)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def passbook_print(request, pk: int | None = None):
     owner = _owner(request, pk)
     account = selectors.accounts_of(owner)[_currency(request)]
@@ -103,23 +109,19 @@ def passbook_print(request, pk: int | None = None):
         station=owner.node.name if owner.node and owner.node.kind == NodeKind.STATION else "",
         member=owner.name, id_masked=owner.id_masked or "", period=passbook_pdf.period_label(year),
         account=account, year=year, opening=opening, lines=lines, currency=account.currency))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="passbook-{owner.pk}-{year or "all"}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_inline(pdf, f'passbook-{owner.pk}-{year or "all"}.pdf')
 
 
 @never_cache
 def passbook_verify(request, token: str):
     """Public (no sign-in): does the ledger still give the rows a printed page claims?"""
-    context = {"genuine": False, "matches": False}
-    try:
-        claim = passbook_pdf.read_token(token)
-    except signing.BadSignature:
-        return render(request, "ledger/verify.html", context, status=200)
+    return verification_page(request, "ledger/verify.html", passbook_pdf.read_token, token, _passbook_check)
+
+
+def _passbook_check(claim: dict) -> dict | None:
     account = Account.objects.select_related("owner__node__parent", "bank").filter(pk=claim["a"]).first()
     if account is None or account.owner is None:
-        return render(request, "ledger/verify.html", context)
+        return None
     opening, lines = selectors.passbook(account, year=claim["y"] or None)
     count = claim["n"]
     rows = lines[:count]
@@ -131,14 +133,13 @@ def passbook_verify(request, token: str):
     last_seal = Seal.objects.filter(transfer_id=claim["l"]).first() if claim["l"] else None
     owner = account.owner
     branch = _branch_of(owner)
-    context.update({
-        "genuine": True, "matches": matches, "claim": claim, "currency": account.currency,
+    return {
+        "matches": matches, "claim": claim, "currency": account.currency,
         "bank": account.bank.name, "branch": branch.name if branch else "",
         "member": display.mask_name(owner.name), "id_masked": owner.id_masked,
         "period": passbook_pdf.period_label(claim["y"] or None), "seal": last_seal,
         "later_rows": len(lines) - count if matches else 0,
-    })
-    return render(request, "ledger/verify.html", context)
+    }
 
 
 # ---- gifts and donations ---------------------------------------------------------------------
@@ -155,22 +156,15 @@ def _confirm_or_post(request, form, *, template: str, context: dict, post):
     same key, so the service returns the first transfer instead of posting again."""
     if request.method == "POST" and form.is_valid():
         if request.POST.get("step") == "confirm":
-            try:
-                transfer = post(form.cleaned_data)
-            except NotFound:
-                raise
-            except DomainError as err:
-                form_error(form, err, AMOUNT_FIELDS)
-            else:
-                return transfer
+            with refusals_shown_on(form, AMOUNT_FIELDS):
+                return post(form.cleaned_data)
         elif request.POST.get("step") == "review":
             context["confirming"] = True
     context["form"] = form
     return render(request, template, context, status=422 if form.errors else 200)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def gift(request, pk: int | None = None):
     actor = request.user
     sender = _spender(request, pk)
@@ -206,8 +200,7 @@ def gift(request, pk: int | None = None):
     return _back_to_coins(sender, actor)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def donate(request, pk: int | None = None):
     actor = request.user
     donor = _spender(request, pk)
@@ -233,8 +226,7 @@ def _back_to_coins(owner, actor):
 
 # ---- staff: grants and corrections -------------------------------------------------------------
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def grant(request, pk: int):
     actor = request.user
     elder = selectors.ledger_owner_get(actor, pk)
@@ -259,8 +251,7 @@ def grant(request, pk: int):
     return redirect("ledger:coins", pk=elder.pk)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def correction_new(request, pk: int):
     actor = request.user
     transfer = selectors.transfer_for_correction(actor, pk)
@@ -277,17 +268,12 @@ def correction_new(request, pk: int):
                                                    reason=data["reason"])
             return 201, {"id": request_.pk, "posted": request_.transfer_id is not None}
 
-        try:
+        with refusals_shown_on(form, AMOUNT_FIELDS):
             with transaction.atomic():
                 _status, body = run_idempotent(actor=actor, key=f"ledger.correction:{data['key']}",
                                                operation="ledger.correction_request",
                                                payload={"transfer": transfer.pk, "amount": data["minutes_total"],
                                                         "reason": data["reason"]}, perform=perform)
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err, AMOUNT_FIELDS)
-        else:
             if body["posted"]:
                 messages.success(request, _("The correction is posted."))
             else:
@@ -325,17 +311,13 @@ def _four_eyes(request, pk: int, fetch, decide, approved: str, rejected: str):
     return redirect("ledger:corrections")
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def grant_decide(request, pk: int):
     return _four_eyes(request, pk, selectors.grant_request_get, services.grant_decide,
                       _("The grant is approved and posted."), _("The grant is rejected; nothing was posted."))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def correction_decide(request, pk: int):
     return _four_eyes(request, pk, selectors.correction_get, services.correction_decide,
                       _("The correction is approved and posted."), _("The correction is rejected; nothing was posted."))
@@ -360,8 +342,7 @@ def _liability_labels() -> dict[str, str]:
             "donated": _("Donated"), "gifted": _("Gifted between members"), "corrected": _("Corrected")}
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def liability(request):
     bank, banks = _bank(request)
     report = selectors.liability_report(request.user, bank)

@@ -1,12 +1,18 @@
-"""Plumbing every app's pages share: domain errors as 404/403 or form errors, pagination, CSV and XLSX downloads."""
+"""Plumbing every app's pages share: domain errors as 404/403 or form errors, pagination, CSV, XLSX and PDF
+downloads, and the public page that checks a printed document."""
 import csv
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
+from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from .errors import DomainError, NotFound, PermissionDenied
 from .xlsx import spreadsheet_value
@@ -29,12 +35,34 @@ def domain_errors_as_http(view: Callable) -> Callable:
     return wrapper
 
 
+def signed_in_page(view: Callable) -> Callable:
+    """A page for a signed-in person (anyone else is sent to sign in), with domain errors as 404/403 pages."""
+    return login_required(domain_errors_as_http(view))
+
+
+def signed_in_post(view: Callable) -> Callable:
+    """A button's POST for a signed-in person: as `signed_in_page`, and any other method is a 405."""
+    return login_required(require_POST(domain_errors_as_http(view)))
+
+
 def form_error(form, err: DomainError, fields_by_code: dict[str, str] | None = None) -> None:
     """Show a refused request on the form: next to the field it concerns, else above the form."""
     field = (fields_by_code or {}).get(err.code)
     if field not in form.fields:
         field = None
     form.add_error(field, str(err.message))
+
+
+@contextmanager
+def refusals_shown_on(form, fields_by_code: dict[str, str] | None = None) -> Iterator[None]:
+    """Around a bound form's service call: a refusal goes onto the form (`form_error`) and the code after
+    the block shows the form again; a request out of reach is a 404 page."""
+    try:
+        yield
+    except NotFound:
+        raise Http404() from None
+    except DomainError as err:
+        form_error(form, err, fields_by_code)
 
 
 def run_and_report(request: HttpRequest, action: Callable[[], object], success) -> None:
@@ -50,6 +78,24 @@ def run_and_report(request: HttpRequest, action: Callable[[], object], success) 
         messages.error(request, str(err.message))
     else:
         messages.success(request, success(result) if callable(success) else success)
+
+
+def act_on_object(request: HttpRequest, fetch: Callable, pk: int, action: Callable, success, back: str):
+    """A button on an object's page: the object as `fetch(actor, pk)` lets the actor see it, then
+    `action(actor, obj)` reported as `run_and_report` does, then back to the page `back` (a URL name taking pk)."""
+    actor = request.user
+    obj = fetch(actor, pk)
+    run_and_report(request, lambda: action(actor, obj), success)
+    return redirect(back, pk=obj.pk)
+
+
+def session_result_page(request: HttpRequest, key: str, template: str, form_url: str):
+    """The thank-you page after a public form: what the form left in the session under `key`, else back to
+    the form (someone opened the page directly)."""
+    result = request.session.get(key)
+    if not result:
+        return redirect(form_url)
+    return render(request, template, {"result": result})
 
 
 def page_of(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
@@ -70,6 +116,30 @@ def safe_next(request: HttpRequest, default: str) -> str:
                                                   require_https=request.is_secure()):
         return target
     return default
+
+
+def pdf_inline(pdf: bytes, filename: str) -> HttpResponse:
+    """A PDF the browser shows; never stored by a cache on the way, as it names a person."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def verification_page(request: HttpRequest, template: str, read_token: Callable[[str], dict], token: str,
+                      check: Callable[[dict], dict | None]):
+    """The public page (no sign-in) that checks a printed document's signed token against the records.
+    `check(claim)` gives the page's context when the records hold what the token names, else None;
+    a forged or damaged token, or nothing found, shows "not genuine"."""
+    context = {"genuine": False, "matches": False}
+    try:
+        claim = read_token(token)
+    except signing.BadSignature:
+        return render(request, template, context)
+    found = check(claim)
+    if found is not None:
+        context.update({"genuine": True, **found})
+    return render(request, template, context)
 
 
 class _Echo:

@@ -5,10 +5,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error, page_of, safe_next
+from timebank.lib.pages import (
+    form_error,
+    page_of,
+    refusals_shown_on,
+    run_and_report,
+    safe_next,
+    signed_in_page,
+    signed_in_post,
+)
 from timebank.people.selectors import person_by_mobile
 
 from . import selectors, services
@@ -50,67 +57,44 @@ def _node_page(request, node, *, status: int = 200, **forms):
     return render(request, "orgs/node.html", context, status=status)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def node_detail(request, pk: int):
     return _node_page(request, selectors.node_get(request.user, pk, Perm.ORGS_MANAGE))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def node_rename(request, pk: int):
     actor = request.user
     node = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
     form = NodeUpdateForm(request.POST, initial={"name": node.name, "name_en": node.name_en, "address": node.address})
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, NODE_FIELDS):
             services.node_update(actor=actor, node=node, **{k: form.cleaned_data[k] for k in form.changed_data})
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err, NODE_FIELDS)
-        else:
             messages.success(request, _("The changes are saved."))
             return redirect("orgs:node", pk=node.pk)
     return _node_page(request, node, update_form=form, status=422)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def node_add(request, pk: int):
     actor = request.user
     parent = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
     form = NodeCreateForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, NODE_FIELDS):
             child = services.node_create(actor=actor, parent=parent, kind=CHILD_KIND.get(parent.kind, ""),
                                          name=form.cleaned_data["name"], name_en=form.cleaned_data["name_en"])
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err, NODE_FIELDS)
-        else:
             messages.success(request, _("%(name)s is created.") % {"name": child.name})
             return redirect("orgs:node", pk=parent.pk)
     return _node_page(request, parent, create_form=form, status=422)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def node_close(request, pk: int):
     actor = request.user
     node = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
-    try:
-        services.node_close(actor=actor, node=node)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        messages.success(request, _("%(name)s is closed. Its history is kept.") % {"name": node.name})
+    run_and_report(request, lambda: services.node_close(actor=actor, node=node),
+                   _("%(name)s is closed. Its history is kept.") % {"name": node.name})
     return redirect("orgs:node", pk=node.pk)
 
 
@@ -120,8 +104,7 @@ def _grant_form(actor, data=None) -> GrantForm:
     return GrantForm(data, roles=roles, nodes=nodes)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def grants(request):
     actor = request.user
     if not selectors.has_perm(actor, Perm.ROLES_GRANT):
@@ -151,26 +134,17 @@ def grants(request):
     return render(request, "orgs/grants.html", {"form": form, "page": page, "rows": rows}, status=status)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def grant_revoke(request, pk: int):
     actor = request.user
     grant: RoleGrant = selectors.grant_get(actor, pk)
-    try:
-        services.role_revoke(actor=actor, grant=grant)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        messages.success(request, _("%(name)s no longer holds %(role)s at %(node)s.") % {
-            "name": grant.person.name, "role": grant.get_role_display(), "node": grant.node.name})
+    run_and_report(request, lambda: services.role_revoke(actor=actor, grant=grant),
+                   lambda _revoked: _("%(name)s no longer holds %(role)s at %(node)s.") % {
+                       "name": grant.person.name, "role": grant.get_role_display(), "node": grant.node.name})
     return redirect(safe_next(request, default=reverse("orgs:grants")))
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def rules(request):
     actor = request.user
     banks = list(selectors.nodes_visible_to(actor, Perm.RULES_MANAGE).filter(kind=NodeKind.BANK).order_by("path"))
@@ -183,15 +157,10 @@ def rules(request):
     form = RulesForm(request.POST or None, instance=None, initial={
         f: getattr(current, f) for f in RulesForm.Meta.fields})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form):
             services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields
                                                                if form.cleaned_data[f] not in (None, "")
                                                                or f in RulesForm.CLEARABLE})
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err)
-        else:
             messages.success(request, _("The new rules of %(bank)s are in force.") % {"bank": bank.name})
             return redirect(f"{request.path}?bank={bank.pk}")
     return render(request, "orgs/rules.html", {

@@ -16,13 +16,16 @@ from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
 from timebank.lib.pages import (
-    domain_errors_as_http,
     export_format,
     form_error,
     page_of,
     query_without,
+    refusals_shown_on,
     run_and_report,
     safe_next,
+    session_result_page,
+    signed_in_page,
+    signed_in_post,
     table_download,
 )
 from timebank.orgs.context_processors import staff_sections
@@ -157,23 +160,19 @@ def _detail(request, person, *, status: int = 200, **extra):
     return response
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def person_detail(request, pk: int):
     return _detail(request, selectors.person_get(request.user, pk))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def person_reveal(request, pk: int):
     person = selectors.person_get(request.user, pk)
     revealed = services.person_reveal(actor=request.user, person=person)
     return _detail(request, person, revealed=revealed)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def person_edit(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
@@ -188,22 +187,15 @@ def person_edit(request, pk: int):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect("people:detail", pk=person.pk)
-        try:
+        with refusals_shown_on(form, EDIT_FIELDS):
             services.person_update(actor=actor, person=person, **changes)
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err, EDIT_FIELDS)
-        else:
             messages.success(request, _("The changes to %(name)s are saved.") % {"name": form.cleaned_data["name"]})
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/person_edit.html", {"person": person, "form": form},
                   status=422 if form.errors else 200)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def proxy_add(request, pk: int):
     actor = request.user
     elder = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
@@ -227,9 +219,7 @@ def proxy_add(request, pk: int):
     return _detail(request, elder, proxy_form=form, status=422)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def proxy_remove(request, pk: int, link_pk: int):
     actor = request.user
     elder = selectors.person_get(actor, pk, Perm.PEOPLE_EDIT)
@@ -254,9 +244,7 @@ def proxy_links(request):
                                                        "asked": selectors.proxy_links_asked_by(actor)[:100]})
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def proxy_confirm(request, link_pk: int):
     """The elder (on their home page) or a second staff member confirms a pending link."""
     actor = request.user
@@ -267,9 +255,7 @@ def proxy_confirm(request, link_pk: int):
     return redirect(safe_next(request, default))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def proxy_decline(request, link_pk: int):
     """The elder says no to a link staff asked for."""
     actor = request.user
@@ -281,30 +267,21 @@ def proxy_decline(request, link_pk: int):
     return redirect("people:home")
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def person_password(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
     form = StaffPasswordForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, {"password_weak": "new_password"}):
             services.password_reset_by_staff(actor=actor, person=person, new_password=form.cleaned_data["new_password"])
-        except NotFound:
-            raise
-        except DomainError as err:
-            form_error(form, err, {"password_weak": "new_password"})
-        else:
             messages.success(request, _("A new password is set for %(name)s. Tell it to them in person.") % {
                 "name": person.name})
             return redirect("people:detail", pk=person.pk)
     return _detail(request, person, password_form=form, status=422)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def person_unlock(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.PEOPLE_RESET_PASSWORD)
@@ -370,10 +347,7 @@ def signup(request):
 
 
 def signup_thanks(request):
-    result = request.session.get("signup")
-    if not result:
-        return redirect("people:signup")
-    return render(request, "people/signup_thanks.html", {"result": result})
+    return session_result_page(request, "signup", "people/signup_thanks.html", "people:signup")
 
 
 @login_required
@@ -385,22 +359,14 @@ def approvals(request):
     return render(request, "people/approvals.html", {"page": page_of(request, queue)})
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def approval_decide(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.VOLUNTEERS_APPROVE)
     approve = request.POST.get("decision") == "approve"
-    try:
-        services.volunteer_decide(actor=actor, person=person, approve=approve)
-    except NotFound:
-        raise
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        text = _("%(name)s is approved as a volunteer.") if approve else _("%(name)s is not approved.")
-        messages.success(request, text % {"name": person.name})
+    text = _("%(name)s is approved as a volunteer.") if approve else _("%(name)s is not approved.")
+    run_and_report(request, lambda: services.volunteer_decide(actor=actor, person=person, approve=approve),
+                   text % {"name": person.name})
     return redirect(reverse("people:approvals"))
 
 

@@ -8,13 +8,20 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.ledger.models import Currency
 from timebank.ledger.selectors import accounts_of
-from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, export_format, form_error, page_of, query_without, table_download
+from timebank.lib.pages import (
+    export_format,
+    page_of,
+    query_without,
+    refusals_shown_on,
+    run_and_report,
+    signed_in_page,
+    signed_in_post,
+    table_download,
+)
 from timebank.orgs.models import NodeKind
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 
@@ -41,8 +48,7 @@ def catalogue(request):
     })
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def order(request, pk: int):
     """Step 1 shows the item and the points it takes; step 2 (`confirm`) orders, once per key."""
     actor = request.user
@@ -56,15 +62,10 @@ def order(request, pk: int):
             placed = services.order_place(actor=actor, item=item)
             return 201, {"id": placed.pk}
 
-        try:
+        with refusals_shown_on(form):
             with transaction.atomic():
                 run_idempotent(actor=actor, key=f"page:rewards.order:{form.cleaned_data['key']}",
                                operation="rewards.order", payload={"item": item.pk}, perform=perform)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err)
-        else:
             messages.success(request, _("Ordered: %(item)s. Pick it up at your service station.") % {
                 "item": item.name})
             return redirect("rewards:orders")
@@ -78,21 +79,13 @@ def my_orders(request):
     return render(request, "rewards/orders.html", {"page": page_of(request, orders)})
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def order_cancel(request, pk: int):
     actor = request.user
     placed = selectors.order_get(actor, pk)
     staff = selectors.may_manage(actor, placed.branch)
-    try:
-        services.order_cancel(actor=actor, order=placed)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("The order is cancelled and the points are free again."))
+    run_and_report(request, lambda: services.order_cancel(actor=actor, order=placed),
+                   _("The order is cancelled and the points are free again."))
     return redirect("rewards:pickup" if staff and placed.person_id != actor.pk else "rewards:orders")
 
 
@@ -123,25 +116,19 @@ def item_new(request):
     form = ItemForm(request.POST or None, branches=_branches(actor))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, ITEM_FIELDS):
             item = services.item_create(actor=actor, branch=data["branch"], name=data["name"],
                                         price_points=data["price_points"], stock=data["stock"],
                                         description=data["description"])
             if not data["is_active"]:
                 services.item_update(actor=actor, item=item, name=item.name, price_points=item.price_points,
                                      stock=item.stock, is_active=False, description=item.description)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, ITEM_FIELDS)
-        else:
             messages.success(request, _("%(name)s is in the catalogue.") % {"name": item.name})
             return redirect("rewards:items")
     return render(request, "rewards/item_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def item_edit(request, pk: int):
     actor = request.user
     item = selectors.item_get(actor, pk)
@@ -152,14 +139,9 @@ def item_edit(request, pk: int):
         "is_active": item.is_active})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, ITEM_FIELDS):
             services.item_update(actor=actor, item=item, name=data["name"], price_points=data["price_points"],
                                  stock=data["stock"], is_active=data["is_active"], description=data["description"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, ITEM_FIELDS)
-        else:
             messages.success(request, _("%(name)s is saved.") % {"name": data["name"]})
             return redirect("rewards:items")
     return render(request, "rewards/item_form.html", {"form": form, "item": item}, status=422 if form.errors else 200)
@@ -184,19 +166,11 @@ def pickup(request):
     })
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def order_hand_over(request, pk: int):
     actor = request.user
     placed = selectors.order_get(actor, pk)
-    try:
-        services.order_hand_over(actor=actor, order=placed)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as err:
-        messages.error(request, str(err.message))
-    else:
-        messages.success(request, _("Handed over: %(item)s to %(name)s.") % {"item": placed.item.name,
-                                                                            "name": placed.person.name})
+    run_and_report(request, lambda: services.order_hand_over(actor=actor, order=placed),
+                   lambda _order: _("Handed over: %(item)s to %(name)s.") % {"item": placed.item.name,
+                                                                           "name": placed.person.name})
     return redirect("rewards:pickup")

@@ -1,6 +1,5 @@
 """The statistics dashboard (figures, server-drawn charts, drill-down), its CSV/XLSX export and the
 monthly report PDF. Thin: parse the request, call the selectors, render."""
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -11,7 +10,7 @@ from timebank.demands.models import ServiceCategory
 from timebank.ledger.chain import anchor_of
 from timebank.ledger.display import hours_decimal
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import domain_errors_as_http, export_format, query_without, tables_download
+from timebank.lib.pages import export_format, query_without, signed_in_page, tables_download
 
 from . import charts, selectors
 from .exceptions import PeriodInvalid
@@ -36,8 +35,7 @@ def dashboard_figures(request, node, period, *, rankings: bool = True) -> dict:
     return {"figures": figures, "series": series, "bucket": bucket}
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def dashboard(request):
     node = selectors.stats_node_get(request.user, request.GET.get("node"))
     period, period_error = _period(request)
@@ -145,8 +143,7 @@ def _export(fmt, node, period, data):
     return tables_download(fmt, stem, export_tables(node, period, data))
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def report_pdf(request):
     from .report_pdf import monthly_report_pdf
 

@@ -6,11 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from timebank.demands.models import Demand
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error, run_and_report
+from timebank.lib.pages import act_on_object, form_error, refusals_shown_on, signed_in_page, signed_in_post
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.models import Person, VolunteerStatus
 
@@ -53,21 +52,15 @@ def team_new(request):
     form = TeamForm(request.POST or None, nodes=nodes, volunteers=volunteers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, TEAM_FIELDS):
             team = services.team_create(actor=actor, node=data["node"], name=data["name"], leader=data["leader"],
                                         description=data["description"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, TEAM_FIELDS)
-        else:
             messages.success(request, _("Team %(name)s is set up.") % {"name": team.name})
             return redirect("teams:detail", pk=team.pk)
     return render(request, "teams/new.html", {"form": form}, status=422 if form.errors else 200)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def team_detail(request, pk: int):
     actor = request.user
     team = selectors.team_get(actor, pk)
@@ -86,23 +79,16 @@ def team_detail(request, pk: int):
 
 
 def _act(request, pk: int, action, success: str):
-    actor = request.user
-    team = selectors.team_get(actor, pk)
-    run_and_report(request, lambda: action(actor, team), success)
-    return redirect("teams:detail", pk=team.pk)
+    return act_on_object(request, selectors.team_get, pk, action, success, "teams:detail")
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def team_join(request, pk: int):
     return _act(request, pk, lambda actor, team: services.team_join(actor=actor, team=team),
                 _("You asked to join. The leader will decide."))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def team_leave(request, pk: int):
     return _act(request, pk, lambda actor, team: services.team_leave(actor=actor, team=team),
                 _("You left the team."))
@@ -112,9 +98,7 @@ def _member(team, person_pk: int) -> Person:
     return get_object_or_404(Person, pk=person_pk, team_memberships__team=team)
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def member_decide(request, pk: int, person_pk: int):
     approve = request.POST.get("decision") == "approve"
 
@@ -124,9 +108,7 @@ def member_decide(request, pk: int, person_pk: int):
     return _act(request, pk, action, _("Accepted into the team.") if approve else _("The request is declined."))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def member_remove(request, pk: int, person_pk: int):
     def action(actor, team):
         services.team_leave(actor=actor, team=team, person=_member(team, person_pk))
@@ -134,8 +116,7 @@ def member_remove(request, pk: int, person_pk: int):
     return _act(request, pk, action, _("The member is removed from the team."))
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def team_claim(request, pk: int):
     """The leader takes places on a group activity for ticked members, all or none."""
     actor = request.user

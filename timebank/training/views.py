@@ -7,10 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import domain_errors_as_http, form_error, run_and_report
+from timebank.lib.pages import act_on_object, refusals_shown_on, signed_in_page, signed_in_post
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.access import access_person
@@ -49,15 +48,10 @@ def course_new(request):
                       nodes=nodes_visible_to(actor, selectors.MANAGE).filter(is_closed=False).order_by("path"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, COURSE_FIELDS):
             course = services.course_create(actor=actor, node=data["node"], code=data["code"], name=data["name"],
                                              kind=data["kind"], valid_months=data["valid_months"],
                                              description=data["description"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, COURSE_FIELDS)
-        else:
             messages.success(request, _("Course %(name)s is set up.") % {"name": course.name})
             return redirect("training:session_new")
     return render(request, "training/form.html", {"form": form, "title": _("New course")},
@@ -76,23 +70,17 @@ def session_new(request):
                        initial={"course": request.GET.get("course")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, SESSION_FIELDS):
             session = services.session_create(actor=actor, course=data["course"], node=data["node"],
                                               starts_at=data["starts_at"], ends_at=data["ends_at"],
                                               place=data["place"], capacity=data["capacity"])
-        except NotFound:
-            raise Http404() from None
-        except DomainError as err:
-            form_error(form, err, SESSION_FIELDS)
-        else:
             messages.success(request, _("The session is planned."))
             return redirect("training:session", pk=session.pk)
     return render(request, "training/form.html", {"form": form, "title": _("New session")},
                   status=422 if form.errors else 200)
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def session_detail(request, pk: int):
     actor = request.user
     session = selectors.session_get(actor, pk)
@@ -109,31 +97,22 @@ def session_detail(request, pk: int):
 
 
 def _session_action(request, pk: int, action, success: str):
-    actor = request.user
-    session = selectors.session_get(actor, pk)
-    run_and_report(request, lambda: action(actor, session), success)
-    return redirect("training:session", pk=session.pk)
+    return act_on_object(request, selectors.session_get, pk, action, success, "training:session")
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def session_signup(request, pk: int):
     return _session_action(request, pk, lambda actor, s: services.session_signup(actor=actor, session=s),
                            _("You have a place in this session."))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def session_cancel(request, pk: int):
     return _session_action(request, pk, lambda actor, s: services.signup_cancel(actor=actor, session=s),
                            _("Your place is given back."))
 
 
-@login_required
-@require_POST
-@domain_errors_as_http
+@signed_in_post
 def session_check_in(request, pk: int):
     form = CheckInForm(request.POST)
     code = form.cleaned_data["code"] if form.is_valid() else ""
@@ -141,8 +120,7 @@ def session_check_in(request, pk: int):
                            _("You are checked in. Your certificate is issued."))
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def attendance(request, pk: int):
     """The trainer ticks who came; each ticked person gets the course's certificate."""
     actor = request.user
@@ -169,8 +147,7 @@ def attendance(request, pk: int):
     return render(request, "training/attendance.html", {"session": session, "signups": signups})
 
 
-@login_required
-@domain_errors_as_http
+@signed_in_page
 def certificates(request, person_pk: int | None = None):
     actor = request.user
     person: Person = actor if person_pk is None else access_person(actor, person_pk, for_=Perm.PEOPLE_VIEW)

@@ -1,0 +1,215 @@
+"""Station staff pages: the board, publishing (with the live elder search), the week calendar, and a
+demand with publish, cancel, dispatch and paper service."""
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from timebank.lib.errors import DomainError
+from timebank.lib.pages import form_error, signed_in_page, signed_in_post
+from timebank.orgs.models import NodeKind
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
+from timebank.people.models import Person, PersonStatus
+from timebank.people.selectors import people_search
+
+from .. import selectors, services
+from ..forms import CancelForm, DemandForm, PaperServiceForm, elders_to_pick, local_moment
+from ..models import Demand, DemandStatus
+from .replies import DEMAND_FIELDS, done, refused
+
+
+def staff_only(actor, perm: str = Perm.DEMANDS_VIEW) -> None:
+    """Staff pages are a 404 for anyone who does not hold `perm` somewhere."""
+    if not has_perm(actor, perm):
+        raise Http404()
+
+
+def stations_in_reach(actor, perm: str = Perm.DEMANDS_MANAGE):
+    """The open stations where the actor holds `perm`, in tree order."""
+    return nodes_visible_to(actor, perm).filter(kind=NodeKind.STATION, is_closed=False).order_by("path")
+
+
+@login_required
+def board(request):
+    actor = request.user
+    staff_only(actor)
+    station_id = request.GET.get("station")
+    station_id = int(station_id) if station_id and station_id.isdigit() else None
+    columns = selectors.board(actor, station_id=station_id)
+    order = [DemandStatus.REVIEW, DemandStatus.PUBLISHED, DemandStatus.CLAIMED, DemandStatus.IN_SERVICE,
+             DemandStatus.DONE, DemandStatus.DRAFT, DemandStatus.COMPLETED, DemandStatus.EXPIRED, DemandStatus.CANCELLED]
+    return render(request, "demands/board.html", {
+        "columns": [(DemandStatus(s).label, s, columns[s]) for s in order],
+        "stations": stations_in_reach(actor, Perm.DEMANDS_VIEW), "station_id": station_id,
+        "can_publish": has_perm(actor, Perm.DEMANDS_MANAGE),
+        "series_list": selectors.series_visible_to(actor).filter(
+            **({"station_id": station_id} if station_id else {}))[:50],
+    })
+
+
+@login_required
+def demand_new(request):
+    actor = request.user
+    staff_only(actor, Perm.DEMANDS_MANAGE)
+    query = (request.POST.get("elder_q") or request.GET.get("elder_q") or "").strip()[:40]
+    initial = {"publish": True}
+    if request.method == "GET" and "elder_q" in request.GET:  # the search button without JavaScript
+        initial = {k: v for k, v in request.GET.items() if k not in ("csrfmiddlewaretoken", "elder_q")}
+    form = DemandForm(request.POST or None, actor=actor, stations=stations_in_reach(actor),
+                      types=selectors.service_types_of(actor.bank), elder_query=query,
+                      elder_matches=_elder_matches(actor, query), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        starts_at, ends_at = form.moments()
+        common = {"station": data["station"], "service_type": data["service_type"], "elder": data["elder"],
+                  "address": data["address"], "latitude": data["latitude"], "longitude": data["longitude"],
+                  "headcount": data["headcount"], "notes": data["notes"], "payer": data["payer"]}
+        try:
+            with transaction.atomic():
+                if data["weekly_until"]:
+                    series = services.series_create(
+                        actor=actor, weekday=data["day"].weekday(), start_time=data["start"],
+                        duration_minutes=int((ends_at - starts_at).total_seconds() // 60), starts_on=data["day"],
+                        until=data["weekly_until"], publish=data["publish"], **common)
+                    messages.success(request, _("Weekly request created: %(count)s dates so far.")
+                                     % {"count": series.demands.count()})
+                    return redirect("demands:board")
+                demand = services.demand_create(actor=actor, starts_at=starts_at, ends_at=ends_at,
+                                                for_community=data["for_community"], publish=data["publish"], **common)
+        except DomainError as err:
+            form_error(form, err, DEMAND_FIELDS)
+        else:
+            messages.success(request, _("Request saved."))
+            return redirect("demands:detail", pk=demand.pk)
+    return render(request, "demands/demand_new.html", {"form": form})
+
+
+def _elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
+    if not query:
+        return []
+    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
+    return list(found.filter(pk__in=elders_to_pick(actor).values("pk")).select_related("node")[:limit])
+
+
+@login_required
+def elder_search(request):
+    """The publish form's live elder search (HTMX): the matching elders as choices."""
+    actor = request.user
+    staff_only(actor, Perm.DEMANDS_MANAGE)
+    query = request.GET.get("elder_q", "").strip()[:40]
+    return render(request, "demands/_elder_results.html", {
+        "people": _elder_matches(actor, query), "query": query, "name": "elder", "value": ""})
+
+
+@signed_in_page
+def detail(request, pk: int):
+    actor = request.user
+    demand = selectors.demand_get(actor, pk)
+    staff = selectors.is_demand_staff(actor, demand)
+    requester = selectors.acts_for_demand(actor, demand)
+    assignments = demand.assignments.select_related("volunteer").order_by("id")
+    if not (staff or requester or selectors.is_demand_staff(actor, demand, Perm.DEMANDS_VIEW)):
+        assignments = assignments.filter(volunteer=actor)
+    context = {
+        "demand": demand, "assignments": assignments, "staff": staff, "requester": requester,
+        "show_elder": selectors.elder_shown_to(actor, demand),
+        "can_resolve": has_perm(actor, Perm.DEMANDS_RESOLVE, demand.station),
+        "elders": selectors.elders_of(demand), "point": selectors.demand_point(demand),
+        "can_claim": (demand.status in (DemandStatus.PUBLISHED,) and selectors.is_active_volunteer(actor)
+                      and not assignments.filter(volunteer=actor).exclude(status="cancelled").exists()),
+        "holds": selectors.demand_holds(demand) if staff else [],
+    }
+    if staff and demand.status in (DemandStatus.PUBLISHED, DemandStatus.CLAIMED) and demand.places_left:
+        context["candidates"] = selectors.volunteers_for_demand(demand, limit=10)
+    if staff:
+        context["paper_form"] = PaperServiceForm(volunteers=selectors.branch_volunteers(demand), initial={
+            "day": timezone.localtime(demand.starts_at).date(), "start": timezone.localtime(demand.starts_at).time(),
+            "end": timezone.localtime(demand.ends_at).time()})
+        context["cancel_form"] = CancelForm()
+    return render(request, "demands/detail.html", context)
+
+
+def _demand_action(request, pk: int, action, success: str):
+    demand = selectors.demand_get(request.user, pk)
+    default = reverse("demands:detail", args=[pk])
+    try:
+        action(demand)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return refused(request, err, default)
+    return done(request, success, default)
+
+
+@signed_in_post
+def publish(request, pk: int):
+    return _demand_action(request, pk, lambda d: services.demand_publish(actor=request.user, demand=d),
+                          _("Published."))
+
+
+@signed_in_post
+def cancel(request, pk: int):
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _demand_action(request, pk, lambda d: services.demand_cancel(actor=request.user, demand=d, reason=reason),
+                          _("Cancelled."))
+
+
+@signed_in_post
+def dispatch(request, pk: int):
+    volunteer_id = request.POST.get("volunteer", "")
+    volunteer = Person.objects.filter(pk=int(volunteer_id)).select_related("node").first() if volunteer_id.isdigit() else None
+    if volunteer is None:
+        raise Http404()
+    return _demand_action(request, pk, lambda d: services.demand_dispatch(actor=request.user, demand=d,
+                                                                          volunteer=volunteer),
+                          _("%(name)s is assigned.") % {"name": volunteer.name})
+
+
+@signed_in_page
+def paper(request, pk: int):
+    actor = request.user
+    demand = selectors.demand_get(actor, pk)
+    if not selectors.is_demand_staff(actor, demand):
+        raise Http404()
+    form = PaperServiceForm(request.POST or None, volunteers=selectors.branch_volunteers(demand))
+    if request.method == "POST" and form.is_valid():
+        started_at, ended_at = form.moments()
+        try:
+            services.service_record_paper(actor=actor, demand=demand, volunteer=form.cleaned_data["volunteer"],
+                                          started_at=started_at, ended_at=ended_at, reason=form.cleaned_data["reason"])
+        except DomainError as err:
+            form_error(form, err, {"times_invalid": "end", "reason_required": "reason"})
+        else:
+            return done(request, _("Paper service recorded."), reverse("demands:detail", args=[pk]))
+    return render(request, "demands/paper.html", {"demand": demand, "form": form})
+
+
+@login_required
+def calendar(request):
+    actor = request.user
+    staff_only(actor)
+    try:
+        start = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        start = timezone.localdate()
+    start -= dt.timedelta(days=start.weekday())
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    demands = (Demand.objects.filter(scope_q(actor, Perm.DEMANDS_VIEW, "station__path"),
+                                     starts_at__gte=local_moment(start, dt.time()),
+                                     starts_at__lt=local_moment(start + dt.timedelta(days=7), dt.time()))
+               .exclude(status=DemandStatus.CANCELLED).select_related("service_type", "station", "elder")
+               .order_by("starts_at"))
+    by_day = {d: [] for d in days}
+    for demand in demands[:2000]:
+        by_day[timezone.localtime(demand.starts_at).date()].append(demand)
+    return render(request, "demands/calendar.html", {
+        "days": [(d, by_day[d]) for d in days], "previous": start - dt.timedelta(days=7),
+        "next": start + dt.timedelta(days=7), "today": timezone.localdate()})
