@@ -7,6 +7,12 @@ class DemandsConfig(AppConfig):
     verbose_name = _("Demands and services")
 
     def ready(self):
+        from timebank.orgs.rules import register
+
+        from .models import DemandRules
+
+        register("demands", DemandRules, title=_("Requests and services"), order=30)
+
         from timebank.lib.events import subscribe
         from timebank.orgs.events import BANK_CREATED
 

@@ -5,6 +5,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.orgs.rules import RuleSet
+
 
 class ServiceCategory(models.TextChoices):
     EMOTIONAL = "emotional", _("Emotional comfort")  # 情感慰藉
@@ -283,3 +285,21 @@ class VolunteerArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.branch_id}"
+
+
+class DemandRules(RuleSet):
+    """The bank's rules for requests and services."""
+
+    demand_review_required = models.BooleanField(_("demands from members need review before publishing"),
+                                                 default=False)
+    checkin_radius_m = models.PositiveIntegerField(_("check-in radius (metres)"), default=200)
+    unclaim_cutoff_hours = models.PositiveIntegerField(_("volunteers may unclaim until (hours before start)"),
+                                                       default=2)
+    no_show_grace_minutes = models.PositiveIntegerField(_("no check-in after start → no-show (minutes)"), default=30)
+    auto_confirm_days = models.PositiveIntegerField(_("unconfirmed services confirm themselves after (days)"),
+                                                    default=3)
+    service_tolerance_minutes = models.PositiveIntegerField(
+        _("served time may exceed the planned window by (minutes)"), default=30)
+
+    class Meta(RuleSet.Meta):
+        pass

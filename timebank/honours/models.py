@@ -1,8 +1,12 @@
 """Volunteer service record certificates (志愿服务记录证明) as issued, and requests to correct a
 wrong service record, decided by the organising node's staff (谁记录谁证明)."""
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from timebank.lib.thresholds import parse_ascending
+from timebank.orgs.rules import RuleSet
 
 
 class RecordCertificate(models.Model):
@@ -57,3 +61,22 @@ class RecordCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.person}"
+
+
+class HonourRules(RuleSet):
+    """The bank's rules for star levels."""
+
+    honour_thresholds_hours = models.CharField(
+        _("star levels at these cumulative hours"), max_length=80, default="100,300,600,1000,1500",
+        help_text=_("Whole hours, ascending, separated by commas (e.g. 100,300,600,1000,1500)."))
+
+    class Meta(RuleSet.Meta):
+        pass
+
+    def clean(self):
+        try:
+            self.honour_thresholds_hours = ",".join(
+                str(h) for h in parse_ascending(self.honour_thresholds_hours, default=(), strict=True))
+        except ValueError:
+            raise ValidationError({"honour_thresholds_hours": _(
+                "Enter whole hours in ascending order, separated by commas.")}) from None

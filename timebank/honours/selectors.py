@@ -6,10 +6,11 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from timebank.demands.models import Assignment, AssignmentStatus
+from timebank.honours.models import HonourRules
 from timebank.lib.errors import NotFound
 from timebank.lib.thresholds import parse_ascending
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for, scope_q
+from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person
 
 from .models import CorrectionStatus, RecordCertificate, RecordCorrection
@@ -60,7 +61,7 @@ def star_level_for(minutes: int, thresholds: list[int]) -> StarLevel:
 
 
 def star_level(person: Person) -> StarLevel:
-    thresholds = parse_thresholds(rules_for(person.bank).honour_thresholds_hours) if person.bank_id else list(
+    thresholds = parse_thresholds(HonourRules.in_force(person.bank).honour_thresholds_hours) if person.bank_id else list(
         DEFAULT_THRESHOLDS)
     return star_level_for(served_minutes(person), thresholds)
 

@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.orgs.rules import RuleSet
+
 
 class Currency(models.TextChoices):
     TIME = "time", _("Time coins (minutes)")
@@ -209,3 +211,32 @@ class GrantRequest(models.Model):
 
     def __str__(self) -> str:
         return f"grant of {self.amount} to person {self.elder_id}"
+
+
+class LedgerRules(RuleSet):
+    """The bank's rules for coins (amounts in minutes or whole points; 0 means "no limit")."""
+
+    daily_earn_cap_minutes = models.PositiveIntegerField(
+        _("daily earning cap (minutes)"), default=0,
+        help_text=_("Minutes a volunteer may earn per day; 0 means no cap (e.g. 120 for 2 hours)."))
+    balance_cap_minutes = models.PositiveIntegerField(
+        _("balance cap (minutes)"), default=0,
+        help_text=_("Largest balance a member may hold; 0 means no cap (Nanjing: 90000 = 1,500 hours)."))
+    overflow_policy = models.CharField(_("above the balance cap"), max_length=16, default="reject",
+                                       choices=[("reject", _("refuse the credit")), ("donate", _("donate the excess"))])
+    min_service_minutes_before_redeem = models.PositiveIntegerField(
+        _("service before first redemption (minutes)"), default=0,
+        help_text=_("Minutes of service before a first redemption; 0 means none."))
+    min_days_before_redeem = models.PositiveIntegerField(_("days of membership before first redemption"), default=0)
+    points_per_hour = models.PositiveIntegerField(_("points earned per hour served"), default=10)
+    gift_recipients = models.CharField(_("who may receive gifts"), max_length=16, default="relatives",
+                                       choices=[("relatives", _("registered relatives only")), ("any", _("any member"))])
+    gift_max_minutes = models.PositiveIntegerField(_("largest single gift (minutes)"), default=0,
+                                                   help_text=_("Largest single gift in minutes; 0 means no limit."))
+    correction_approval_minutes = models.PositiveIntegerField(
+        _("corrections above this need a second admin (minutes)"), default=600,
+        help_text=_("Corrections and grants above this need a second admin."))
+    hold_timeout_hours = models.PositiveIntegerField(_("holds expire after (hours)"), default=24 * 30)
+
+    class Meta(RuleSet.Meta):
+        pass

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from timebank.audit.idempotency import run_idempotent
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.lib.pages import (
     csv_download,
@@ -27,7 +28,7 @@ from timebank.lib.pages import (
 )
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.selectors import can_act_for
 
 from . import chain, display, passbook_pdf, selectors, services
@@ -168,7 +169,7 @@ def _confirm_or_post(request, form, *, template: str, context: dict, post):
 def gift(request, pk: int | None = None):
     actor = request.user
     sender = _spender(request, pk)
-    rules = rules_for(sender.bank)
+    rules = LedgerRules.in_force(sender.bank)
     # Whoever acts for the sender cannot give the sender's coins to themselves: not offered either.
     relatives = [p for p in selectors.gift_recipients(sender) if p.pk != actor.pk]
     any_member = rules.gift_recipients == "any"
@@ -259,7 +260,7 @@ def correction_new(request, pk: int):
     form = CorrectionForm(request.POST or None, points=points)
     owner = transfer.credit.owner or transfer.debit.owner
     context = {"transfer": transfer, "owner": owner, "requests": selectors.corrections_of(transfer),
-               "threshold": rules_for(transfer.bank).correction_approval_minutes}
+               "threshold": LedgerRules.in_force(transfer.bank).correction_approval_minutes}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 

@@ -6,6 +6,7 @@ from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.people.selectors import person_by_mobile
 
+from . import rules as rule_parts
 from . import selectors, services
 from .models import CHILD_KIND, Node
 from .roles import Perm
@@ -74,10 +75,12 @@ def _bank_for_rules(request, node_id: int) -> Node:
 
 
 def _rules_out(bank: Node) -> dict:
-    rules = selectors.rules_for(bank)
-    return {**{name: getattr(rules, name) for name in BankRulesOut.model_fields if name not in ("bank_id",
-                                                                                              "effective_from")},
-            "bank_id": bank.pk, "effective_from": rules.effective_from if rules.pk else None}
+    """Every part of the bank's rules in force (each app's own table, see orgs/rules.py)."""
+    current = selectors.rules_for(bank)
+    parts = [current.part(section.key) for section in rule_parts.sections()]
+    changed = [part.effective_from for part in parts if part.pk]
+    return {**{name: getattr(current, name) for name in rule_parts.all_fields()},
+            "bank_id": bank.pk, "effective_from": max(changed) if changed else None}
 
 
 @router.get("/{int:node_id}/rules", response=BankRulesOut, summary="The rules in force at a bank (its admins)")

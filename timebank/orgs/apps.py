@@ -6,3 +6,10 @@ class OrgsConfig(AppConfig):
     name = "timebank.orgs"
     label = "orgs"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from timebank.orgs.rules import register
+
+        from .models import BankRules
+
+        register("membership", BankRules, title=_("Membership"), order=10)

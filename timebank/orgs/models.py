@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
+from .rules import RuleSet
 
 
 class NodeKind(models.TextChoices):
@@ -59,59 +60,21 @@ class Node(models.Model):
         return self.path.startswith(other.path)
 
 
-class BankRules(models.Model):
-    """A bank's rules from `effective_from` on; the newest row not in the future is in force.
-    Rows are never edited: a change is a new row (and an audit event)."""
+class BankRules(RuleSet):
+    """Who may join the bank (the membership part of its rules; each app keeps its own part, see
+    `orgs/rules.py`). Rows are never edited: a change is a new row (and an audit event)."""
 
-    bank = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="rule_sets")
-    effective_from = models.DateTimeField(default=timezone.now)
-    volunteer_approval_required = models.BooleanField(_("volunteers need approval"), default=True)
-    volunteer_min_age = models.PositiveSmallIntegerField(_("minimum volunteer age"), default=18)
-    elder_min_age = models.PositiveSmallIntegerField(_("minimum elder age"), default=60)
-    # Ledger rules (amounts in minutes or whole points; 0 means "no limit").
-    daily_earn_cap_minutes = models.PositiveIntegerField(_("daily earning cap (minutes)"), default=0)
-    balance_cap_minutes = models.PositiveIntegerField(_("balance cap (minutes)"), default=0)
-    overflow_policy = models.CharField(_("above the balance cap"), max_length=16, default="reject",
-                                       choices=[("reject", _("refuse the credit")), ("donate", _("donate the excess"))])
-    min_service_minutes_before_redeem = models.PositiveIntegerField(_("service before first redemption (minutes)"),
-                                                                    default=0)
-    min_days_before_redeem = models.PositiveIntegerField(_("days of membership before first redemption"), default=0)
-    points_per_hour = models.PositiveIntegerField(_("points earned per hour served"), default=10)
-    gift_recipients = models.CharField(_("who may receive gifts"), max_length=16, default="relatives",
-                                       choices=[("relatives", _("registered relatives only")), ("any", _("any member"))])
-    gift_max_minutes = models.PositiveIntegerField(_("largest single gift (minutes)"), default=0)
-    correction_approval_minutes = models.PositiveIntegerField(
-        _("corrections above this need a second admin (minutes)"), default=600)
-    hold_timeout_hours = models.PositiveIntegerField(_("holds expire after (hours)"), default=24 * 30)
-    # Demand and service rules.
-    demand_review_required = models.BooleanField(_("demands from members need review before publishing"),
-                                                 default=False)
-    checkin_radius_m = models.PositiveIntegerField(_("check-in radius (metres)"), default=200)
-    unclaim_cutoff_hours = models.PositiveIntegerField(_("volunteers may unclaim until (hours before start)"),
-                                                       default=2)
-    no_show_grace_minutes = models.PositiveIntegerField(_("no check-in after start → no-show (minutes)"), default=30)
-    auto_confirm_days = models.PositiveIntegerField(_("unconfirmed services confirm themselves after (days)"),
-                                                    default=3)
-    service_tolerance_minutes = models.PositiveIntegerField(
-        _("served time may exceed the planned window by (minutes)"), default=30)
-    # Teams, training and honours.
-    team_hours_donation_only = models.BooleanField(_("hours earned in team activities are donated to the pool"),
-                                                   default=False)
-    orientation_course_code = models.CharField(_("course required before a first claim (code)"), max_length=40,
-                                               blank=True)
-    certificate_reminder_days = models.PositiveIntegerField(_("remind volunteers before a certificate expires (days)"),
-                                                            default=30)
-    honour_thresholds_hours = models.CharField(_("star levels at these cumulative hours"), max_length=80,
-                                               default="100,300,600,1000,1500")
-    created_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    volunteer_approval_required = models.BooleanField(
+        _("volunteers need approval"), default=True,
+        help_text=_("When on, station staff approve each volunteer who signs up."))
+    volunteer_min_age = models.PositiveSmallIntegerField(_("minimum volunteer age"), default=18,
+                                                         help_text=_("Younger volunteers need a guardian's consent."))
+    elder_min_age = models.PositiveSmallIntegerField(
+        _("minimum elder age"), default=60,
+        help_text=_("The youngest age at which a person may be registered as an elder."))
 
-    class Meta:
-        ordering = ["bank", "-effective_from", "-id"]
-        indexes = [models.Index(fields=["bank", "effective_from"], name="orgs_rules_bank_from")]
-
-    def __str__(self) -> str:
-        return f"{self.bank} @ {self.effective_from:%Y-%m-%d}"
+    class Meta(RuleSet.Meta):
+        pass
 
 
 class RoleGrant(models.Model):

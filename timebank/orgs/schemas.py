@@ -50,10 +50,11 @@ MINUTES = Field(None, ge=0, le=2_000_000_000)
 
 
 class BankRulesOut(Schema):
-    """The rules in force at a bank (minutes for coins, 0 meaning "no limit")."""
+    """The rules in force at a bank (minutes for coins, 0 meaning "no limit"). Each app keeps its own
+    part (orgs/rules.py); a test holds this document to the parts' fields."""
 
     bank_id: int
-    effective_from: dt.datetime | None = Field(..., description="null: the built-in defaults, never changed")
+    effective_from: dt.datetime | None = Field(..., description="the latest change; null: the shipped defaults")
     volunteer_approval_required: bool
     volunteer_min_age: int
     elder_min_age: int

@@ -1,11 +1,11 @@
 """Reads of the org tree, and the one place that decides what an actor's roles reach."""
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from timebank.lib.errors import NotFound
 
-from .models import BankRules, Node, NodeKind, RoleGrant
+from .models import Node, NodeKind, RoleGrant
 from .roles import GRANTABLE, PERMISSIONS, Perm, Role
+from .rules import Rules, history
 
 
 def active_grants(actor) -> list[RoleGrant]:
@@ -80,11 +80,10 @@ def open_stations() -> QuerySet[Node]:
     return Node.objects.filter(kind=NodeKind.STATION, is_closed=False).select_related("parent", "bank")
 
 
-def rules_for(bank: Node, at=None) -> BankRules:
-    """The bank's rules in force at `at` (now by default); the shipped defaults when none set."""
-    at = at or timezone.now()
-    rules = BankRules.objects.filter(bank=bank, effective_from__lte=at).order_by("-effective_from", "-id").first()
-    return rules or BankRules(bank=bank)
+def rules_for(bank: Node, at=None) -> Rules:
+    """Every part of the bank's rules in force at `at` (now by default), the shipped defaults where
+    none are set. An app reads its own part directly (`LedgerRules.in_force(bank)`)."""
+    return Rules(bank, at)
 
 
 def grants_visible_to(actor) -> QuerySet[RoleGrant]:
@@ -112,5 +111,6 @@ def roles_grantable_by(actor) -> list[str]:
     return [role for role in Role.values if role in allowed]
 
 
-def rules_history(bank: Node, limit: int = 20) -> QuerySet[BankRules]:
-    return BankRules.objects.filter(bank=bank).select_related("created_by").order_by("-effective_from", "-id")[:limit]
+def rules_history(bank: Node, limit: int = 20) -> list:
+    """(part, row) of the latest changes of the bank's rules, newest first."""
+    return history(bank, limit)

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record, diff
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.events import publish
-from timebank.lib.thresholds import parse_ascending
 from timebank.orgs.events import BANK_CREATED
 
+from . import rules
 from .exceptions import GrantExists, NodeClosed, NodeHasOpenChildren, RoleNotGrantable, WrongParentKind
-from .models import CHILD_KIND, BankRules, Node, NodeKind, RoleGrant
+from .models import CHILD_KIND, Node, NodeKind, RoleGrant
 from .roles import Perm, Role
+from .rules import RuleSet
 from .selectors import can_grant, has_perm
 
 
@@ -131,35 +132,39 @@ def role_revoke(*, actor, grant: RoleGrant) -> RoleGrant:
     return grant
 
 
-def bank_rules_set(*, actor, bank: Node, effective_from=None, **values) -> BankRules:
-    """Put new rules in force from `effective_from` (now by default); earlier rows stay as history."""
-    fields = {f.name for f in BankRules._meta.get_fields()} - {"id", "bank", "effective_from", "created_by", "created_at"}
-    unknown = set(values) - fields
+def bank_rules_set(*, actor, bank: Node, effective_from=None, **values) -> list[RuleSet]:
+    """Put new rules in force from `effective_from` (now by default); earlier rows stay as history.
+    Each value goes to the part of the rules that owns it (`orgs/rules.py`): one new row and one audit
+    event per part whose values change, all or nothing. Returns the new rows."""
+    unknown = sorted(name for name in values if rules.section_of(name) is None)
     if unknown:
-        raise InvalidInput(detail={"fields": sorted(unknown)})
+        raise InvalidInput(detail={"fields": unknown})
     if bank.kind != NodeKind.BANK:
         raise InvalidInput(_("Rules are set per bank."), code="not_a_bank")
+    written = []
     with transaction.atomic():
         if actor is not None and not has_perm(actor, Perm.RULES_MANAGE, bank):
             raise NotFound()
-        from .selectors import rules_for
-
-        current = rules_for(bank)
-        new = BankRules(bank=bank, effective_from=effective_from or timezone.now(), created_by=actor)
-        for name in fields:
-            setattr(new, name, values.get(name, getattr(current, name)))
-        if values.get("honour_thresholds_hours"):
+        for section in rules.sections():
+            mine = {name: value for name, value in values.items() if name in section.fields}
+            if not mine:
+                continue
+            current = section.model.in_force(bank)
+            new = section.model(bank=bank, effective_from=effective_from or timezone.now(), created_by=actor)
+            for name in section.fields:
+                setattr(new, name, mine.get(name, getattr(current, name)))
             try:
-                new.honour_thresholds_hours = ",".join(
-                    str(h) for h in parse_ascending(values["honour_thresholds_hours"], default=(), strict=True))
-            except ValueError:
-                raise InvalidInput(_("Enter whole hours in ascending order, separated by commas."),
-                                   code="thresholds_invalid", detail={"field": "honour_thresholds_hours"}) from None
-        try:
-            new.full_clean(exclude=["bank", "created_by"])
-        except ValidationError as err:
-            raise InvalidInput(detail={"fields": sorted(err.message_dict)}) from None
-        new.save()
-        audit_record(actor=actor, action="rules.changed", obj=new, node=bank, bank=bank,
-                     changes=diff({k: getattr(current, k) for k in fields}, {k: getattr(new, k) for k in fields}))
-    return new
+                new.full_clean(exclude=["bank", "created_by"])
+            except ValidationError as err:
+                if "honour_thresholds_hours" in err.message_dict:
+                    raise InvalidInput(_("Enter whole hours in ascending order, separated by commas."),
+                                       code="thresholds_invalid", detail={"field": "honour_thresholds_hours"}) from None
+                raise InvalidInput(detail={"fields": sorted(err.message_dict)}) from None
+            if all(getattr(new, name) == getattr(current, name) for name in section.fields):
+                continue  # this part is unchanged: no new row, nothing to audit
+            new.save()
+            changes = diff({k: getattr(current, k) for k in section.fields}, {k: getattr(new, k) for k in section.fields})
+            audit_record(actor=actor, action="rules.changed", obj=new, node=bank, bank=bank,
+                         changes={"part": section.key, **changes})
+            written.append(new)
+    return written

@@ -18,6 +18,7 @@ from timebank.lib.pages import (
 )
 from timebank.people.selectors import person_by_mobile
 
+from . import rules as rule_parts
 from . import selectors, services
 from .forms import GrantForm, NodeCreateForm, NodeUpdateForm, RulesForm
 from .models import CHILD_KIND, NodeKind, RoleGrant
@@ -154,11 +155,10 @@ def rules(request):
     if bank.kind != NodeKind.BANK:
         raise Http404()
     current = selectors.rules_for(bank)
-    form = RulesForm(request.POST or None, instance=None, initial={
-        f: getattr(current, f) for f in RulesForm.Meta.fields})
+    form = RulesForm(request.POST or None, initial={f: getattr(current, f) for f in rule_parts.all_fields()})
     if request.method == "POST" and form.is_valid():
         with refusals_shown_on(form):
-            services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in RulesForm.Meta.fields
+            services.bank_rules_set(actor=actor, bank=bank, **{f: form.cleaned_data[f] for f in form.fields
                                                                if form.cleaned_data[f] not in (None, "")
                                                                or f in RulesForm.CLEARABLE})
             messages.success(request, _("The new rules of %(bank)s are in force.") % {"bank": bank.name})

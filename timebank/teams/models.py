@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.orgs.rules import RuleSet
+
 
 class Team(models.Model):
     """The leader is kept on the team (not as a TEAM_LEADER role grant): leading gives power over
@@ -74,3 +76,14 @@ class TeamClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} → assignment {self.assignment_id}"
+
+
+class TeamRules(RuleSet):
+    """The bank's rules for service teams."""
+
+    team_hours_donation_only = models.BooleanField(
+        _("hours earned in team activities are donated to the pool"), default=False,
+        help_text=_("Nanjing: hours earned by teams can only be donated."))
+
+    class Meta(RuleSet.Meta):
+        pass

@@ -13,8 +13,8 @@ from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.lib.errors import DomainError, InvalidInput, NotFound
 from timebank.notices.models import NoticeKind
 from timebank.orgs.models import Node
-from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person, VolunteerStatus
+from timebank.teams.models import TeamRules
 
 from . import selectors
 from .exceptions import (
@@ -158,7 +158,7 @@ def team_hours_donate(*, assignment: Assignment, demand: Demand, minutes: int, a
     """Under the bank rule "team hours donation-only" (Nanjing), coins just credited for a team
     place go on to the bank's pool as the member's donation. Called inside the credit's transaction."""
     claim = TeamClaim.objects.filter(assignment=assignment).first()
-    if claim is None or not minutes or not rules_for(demand.bank).team_hours_donation_only:
+    if claim is None or not minutes or not TeamRules.in_force(demand.bank).team_hours_donation_only:
         return None
     transfer = ledger.transfer_post(
         debit=ledger.member_account(assignment.volunteer), credit=ledger.system_account(demand.branch, AccountKind.POOL),

@@ -218,11 +218,11 @@ def _local(moment):
 
 def _rules(m, side, role):
     """The bank's rules form, filled in with the rules in force and one change."""
-    from timebank.orgs.forms import RulesForm
+    from timebank.orgs.rules import all_fields
     from timebank.orgs.selectors import rules_for
 
     current = rules_for(m.bank)
-    data = {f: getattr(current, f) for f in RulesForm.Meta.fields}
+    data = {f: getattr(current, f) for f in all_fields()}
     data = {k: ("on" if v else "") if isinstance(v, bool) else v for k, v in data.items()}
     data["elder_min_age"] = 61
     return data

@@ -6,12 +6,14 @@ import datetime as dt
 import pytest
 
 from timebank.conftest import make_person
+from timebank.demands.models import DemandRules
 from timebank.health.models import Device, Thresholds
 from timebank.ledger import chain as ledger_chain
 from timebank.ledger import services as ledger
-from timebank.ledger.models import AccountKind, TransferKind
-from timebank.orgs.models import BankRules
+from timebank.ledger.models import AccountKind, LedgerRules, TransferKind
+from timebank.orgs import rules as rule_parts
 from timebank.orgs.roles import Role
+from timebank.orgs.schemas import BankRulesChange, BankRulesOut
 from timebank.orgs.selectors import rules_for
 from timebank.orgs.services import role_grant
 
@@ -31,6 +33,28 @@ def post(client, url, body=None):
 
 
 # ---- a bank's rules -------------------------------------------------------------------------------
+
+def rule_rows() -> int:
+    return sum(section.model.objects.count() for section in rule_parts.sections())
+
+
+def test_the_rules_document_names_every_part_of_every_app_and_nothing_else():
+    assert set(BankRulesOut.model_fields) - {"bank_id", "effective_from"} == set(rule_parts.all_fields())
+    assert set(BankRulesChange.model_fields) == set(rule_parts.all_fields())
+    owners = {section.key: section.model._meta.app_label for section in rule_parts.sections()}
+    assert owners == {"membership": "orgs", "ledger": "ledger", "demands": "demands", "teams": "teams",
+                      "training": "training", "honours": "honours"}
+
+
+def test_a_change_writes_only_the_parts_it_touches(world, api_client):
+    api_client.login_as(world.bank_admin)
+    patch(api_client, f"/api/v1/orgs/{world.bank.pk}/rules", {"gift_max_minutes": 600, "checkin_radius_m": 300})
+    assert {s.key: s.model.objects.count() for s in rule_parts.sections()} == {
+        "membership": 0, "ledger": 1, "demands": 1, "teams": 0, "training": 0, "honours": 0}
+    assert LedgerRules.in_force(world.bank).gift_max_minutes == 600
+    assert DemandRules.in_force(world.bank).checkin_radius_m == 300
+    again = patch(api_client, f"/api/v1/orgs/{world.bank.pk}/rules", {"gift_max_minutes": 600})
+    assert again.status_code == 200 and LedgerRules.objects.count() == 1  # nothing changed: no new row
 
 def test_a_bank_admin_reads_and_changes_some_rules_and_the_rest_stay(world, api_client):
     api_client.login_as(world.bank_admin)
@@ -52,10 +76,10 @@ def test_a_bank_admin_reads_and_changes_some_rules_and_the_rest_stay(world, api_
                                   {"daily_earn_cap_minutes": -1}, {"daily_earn_cap": 60}])
 def test_a_bad_rule_is_a_422_and_nothing_changes(world, api_client, body):
     api_client.login_as(world.bank_admin)
-    rows = BankRules.objects.count()
+    rows = rule_rows()
     answer = patch(api_client, f"/api/v1/orgs/{world.bank.pk}/rules", body)
     assert answer.status_code == 422, answer.content
-    assert BankRules.objects.count() == rows
+    assert rule_rows() == rows
 
 
 def test_rules_are_the_bank_admins_and_only_of_a_bank(world, api_client):

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from timebank.orgs.rules import RuleSet
+
 
 class CourseKind(models.TextChoices):
     GENERAL = "general", _("General (volunteer spirit, service standards)")  # 通用培训
@@ -120,3 +122,16 @@ class Certificate(models.Model):
     def in_force(self, at=None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+class TrainingRules(RuleSet):
+    """The bank's rules for training and certificates."""
+
+    orientation_course_code = models.CharField(
+        _("course required before a first claim (code)"), max_length=40, blank=True,
+        help_text=_("The code of a training course; empty means no orientation is required."))
+    certificate_reminder_days = models.PositiveIntegerField(_("remind volunteers before a certificate expires (days)"),
+                                                            default=30)
+
+    class Meta(RuleSet.Meta):
+        pass

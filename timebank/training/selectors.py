@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from timebank.lib.errors import NotFound
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for, scope_q
+from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person
+from timebank.training.models import TrainingRules
 
 from .models import Certificate, Course, Session, Signup, SignupStatus
 
@@ -100,7 +101,7 @@ def orientation_done(person: Person) -> bool:
     (ever: orientation is once) nor served before the rule came in."""
     if person.bank_id is None:
         return True
-    code = rules_for(person.bank).orientation_course_code
+    code = TrainingRules.in_force(person.bank).orientation_course_code
     if not code:
         return True
     if Certificate.objects.filter(person=person, course__bank_id=person.bank_id, course__code=code,

@@ -13,8 +13,8 @@ from timebank.lib.errors import InvalidInput, NotFound
 from timebank.notices.models import NoticeKind
 from timebank.notices.services import notice_send
 from timebank.orgs.models import Node
-from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person, VolunteerStatus
+from timebank.training.models import TrainingRules
 
 from . import selectors
 from .exceptions import (
@@ -187,7 +187,7 @@ def certificates_remind(now: dt.datetime | None = None, limit: int = 5000) -> in
     bank_ids = (Certificate.objects.filter(reminded_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
                 .values_list("bank_id", flat=True).distinct())
     for bank_id in sorted(set(bank_ids)):
-        days = rules_for(Node.objects.get(pk=bank_id)).certificate_reminder_days
+        days = TrainingRules.in_force(Node.objects.get(pk=bank_id)).certificate_reminder_days
         if not days:
             continue
         due = list(Certificate.objects.filter(bank_id=bank_id, reminded_at__isnull=True, revoked_at__isnull=True,

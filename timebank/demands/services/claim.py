@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
+from timebank.demands.models import DemandRules
 from timebank.ledger import services as ledger
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.notices.models import NoticeKind
 from timebank.orgs.models import Node, NodeKind
-from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person
 
 from .. import selectors
@@ -81,7 +82,7 @@ def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool
         _lock_person(volunteer)
         if selectors.overlapping_claims(volunteer, demand.starts_at, demand.ends_at).exists():
             raise OverlappingClaim()
-        rules = rules_for(demand.bank)
+        rules = LedgerRules.in_force(demand.bank)
         if rules.daily_earn_cap_minutes and demand.payer == Payer.BRANCH:
             day = timezone.localtime(demand.starts_at).date()
             planned = selectors.minutes_claimed_on(volunteer, day) + demand.service_type.credit_for(demand.planned_minutes)
@@ -140,7 +141,7 @@ def demand_unclaim(*, actor: Person, demand: Demand, volunteer: Person | None = 
             raise NotYours(_("You have not taken this request."), code="not_claimed")
         if assignment.status != AssignmentStatus.CLAIMED:
             raise InvalidTransition()
-        cutoff = demand.starts_at - dt.timedelta(hours=rules_for(demand.bank).unclaim_cutoff_hours)
+        cutoff = demand.starts_at - dt.timedelta(hours=DemandRules.in_force(demand.bank).unclaim_cutoff_hours)
         if not staff and timezone.now() > cutoff:
             raise UnclaimTooLate(detail={"cutoff": cutoff.isoformat()})
         assignment.status, assignment.cancelled_at = AssignmentStatus.CANCELLED, timezone.now()

@@ -5,12 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.demands.models import DemandRules
 from timebank.ledger import services as ledger
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.events import publish
 from timebank.notices.models import NoticeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from .. import selectors
@@ -29,7 +30,7 @@ def _holds_expiry(demand: Demand, actor=None) -> None:
     if demand.assignments.filter(status=AssignmentStatus.DISPUTED).exists():
         expires_at = None
     else:
-        usual = demand.ends_at + dt.timedelta(days=rules_for(demand.bank).auto_confirm_days + HOLD_MARGIN_DAYS)
+        usual = demand.ends_at + dt.timedelta(days=DemandRules.in_force(demand.bank).auto_confirm_days + HOLD_MARGIN_DAYS)
         expires_at = max(usual, timezone.now() + dt.timedelta(days=HOLD_MARGIN_DAYS))
     for hold in selectors.demand_holds(demand):
         if hold.expires_at is None or expires_at is None:

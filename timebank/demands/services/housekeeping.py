@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.demands.models import DemandRules
 from timebank.lib.events import publish
 from timebank.notices.models import NoticeKind
-from timebank.orgs.selectors import rules_for
 
 from ..events import DEMAND_UNFILLED
 from ..exceptions import InvalidTransition
@@ -47,7 +47,7 @@ def assignments_mark_no_show(now: dt.datetime | None = None, limit: int = 1000) 
     for pk in due:
         with transaction.atomic():
             demand, assignment = _lock_assignment(pk)
-            grace = dt.timedelta(minutes=rules_for(demand.bank).no_show_grace_minutes)
+            grace = dt.timedelta(minutes=DemandRules.in_force(demand.bank).no_show_grace_minutes)
             if assignment.status != AssignmentStatus.CLAIMED or demand.starts_at + grace > now:
                 continue
             assignment.status = AssignmentStatus.NO_SHOW
@@ -66,7 +66,7 @@ def assignments_auto_confirm(now: dt.datetime | None = None, limit: int = 1000) 
     due = list(Assignment.objects.filter(status=AssignmentStatus.DONE, check_out_at__lte=now)
                .select_related("demand__bank").order_by("id")[:limit])
     for assignment in due:
-        days = rules_for(assignment.demand.bank).auto_confirm_days
+        days = DemandRules.in_force(assignment.demand.bank).auto_confirm_days
         if assignment.check_out_at + dt.timedelta(days=days) > now:
             continue
         try:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.demands.models import DemandRules
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import NotFound
@@ -14,7 +15,7 @@ from timebank.notices.models import NoticeKind
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.access import SELF_OR_PROXY, access_elders
 from timebank.people.models import Person
 
@@ -130,7 +131,7 @@ def _hold_places(demand: Demand, actor) -> None:
     """Reserve the elder's coins for every place (elder-paid); nothing is held twice on a retry."""
     elder = demand.elder
     ledger.redemption_allowed(elder)
-    rules = rules_for(demand.bank)
+    rules = DemandRules.in_force(demand.bank)
     amount = demand.service_type.credit_for(demand.planned_minutes)
     expires_at = demand.ends_at + dt.timedelta(days=rules.auto_confirm_days + HOLD_MARGIN_DAYS)
     debit = ledger.member_account(elder)
@@ -157,7 +158,7 @@ def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
             raise InvalidTransition()
         if demand.starts_at <= timezone.now():
             raise TimesInvalid(_("The start must be in the future."), code="start_in_past")
-        if demand.status == DemandStatus.DRAFT and not staff and rules_for(demand.bank).demand_review_required:
+        if demand.status == DemandStatus.DRAFT and not staff and DemandRules.in_force(demand.bank).demand_review_required:
             demand.status = DemandStatus.REVIEW
             demand.save(update_fields=["status"])
             _audit(actor, "demand.submitted", demand, demand)

@@ -6,8 +6,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.demands.models import DemandRules
 from timebank.notices.models import NoticeKind
-from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person
 
 from .. import selectors
@@ -67,7 +67,7 @@ def assignment_check_in(*, actor: Person, assignment: Assignment, latitude: floa
             if point is None:
                 raise LocationRequired(_("This request has no map point: use the station code."))
             distance = selectors.distance_m(latitude, longitude, *point)
-            radius = rules_for(demand.bank).checkin_radius_m
+            radius = DemandRules.in_force(demand.bank).checkin_radius_m
             if distance > radius:
                 raise TooFar(detail={"distance_m": round(distance), "radius_m": radius})
         elif method == CheckInMethod.STATION_CODE:
@@ -92,7 +92,7 @@ def assignment_check_in(*, actor: Person, assignment: Assignment, latitude: floa
 
 
 def _served_minutes(demand: Demand, started: dt.datetime, ended: dt.datetime) -> int:
-    tolerance = rules_for(demand.bank).service_tolerance_minutes
+    tolerance = DemandRules.in_force(demand.bank).service_tolerance_minutes
     served = int((ended - started).total_seconds() // 60)
     return max(0, min(served, demand.planned_minutes + tolerance))
 

@@ -3,10 +3,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from timebank.audit.services import audit_record
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 
 from ..catalogue import SEED_TYPES
 from ..exceptions import ServiceTypeCodeTaken, ServiceTypeInvalid
@@ -17,7 +18,7 @@ def service_types_seed(bank: Node, **_event) -> int:
     """Give a bank the standard catalogue; types it already has (by code) are left alone."""
     if bank.kind != NodeKind.BANK:
         return 0
-    rules = rules_for(bank)
+    rules = LedgerRules.in_force(bank)
     have = set(ServiceType.objects.filter(bank=bank).values_list("code", flat=True))
     new = [ServiceType(bank=bank, code=code, name=name, name_en=name_en, category=category, mode=mode,
                        default_minutes=minutes, rate_percent=rate, points_per_hour=rules.points_per_hour,

@@ -5,10 +5,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import DomainError
 from timebank.lib.pages import form_error
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 
 from .. import selectors, services
 from ..forms import ServiceTypeForm
@@ -43,7 +44,7 @@ def service_type_edit(request, code: str | None = None):
             raise Http404()
     initial = ({k: getattr(service_type, k) for k in TYPE_FIELDS} if service_type else
                {"mode": "one_to_one", "default_minutes": 60, "rate_percent": 100, "is_active": True,
-                "points_per_hour": rules_for(bank).points_per_hour})
+                "points_per_hour": LedgerRules.in_force(bank).points_per_hour})
     form = ServiceTypeForm(request.POST or None, initial=initial, editing=service_type is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

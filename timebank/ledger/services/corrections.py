@@ -5,10 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from ..exceptions import CorrectionInvalid
@@ -53,7 +54,7 @@ def correction_request(*, actor: Person, original: Transfer, amount: int | None,
                                                    reason=reason, requested_by=actor)
         audit_record(actor=actor, action="ledger.correction_requested", obj=request, node=node,
                      changes={"transfer": original.pk, "amount": amount, "reason": reason})
-        threshold = rules_for(original.bank).correction_approval_minutes
+        threshold = LedgerRules.in_force(original.bank).correction_approval_minutes
         if original.currency == Currency.POINTS or amount <= threshold:
             _correction_execute(request, approver=actor)
     return request

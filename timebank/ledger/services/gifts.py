@@ -2,7 +2,7 @@
 from django.db import transaction
 
 from timebank.audit.services import audit_record
-from timebank.orgs.selectors import rules_for
+from timebank.ledger.models import LedgerRules
 from timebank.people.models import Person, ProxyLink
 
 from ..exceptions import AccountUnknown, GiftNotAllowed, GiftToActor, GiftToSelf, LimitExceeded, OtherBank
@@ -37,7 +37,7 @@ def gift_send(*, actor: Person, sender: Person, recipient: Person, amount: int, 
         raise GiftToActor()  # whoever acts for the sender (a proxy, staff) never pays themselves
     if recipient.bank_id != sender.bank_id:
         raise OtherBank()
-    rules = rules_for(sender.bank)
+    rules = LedgerRules.in_force(sender.bank)
     if rules.gift_recipients == "relatives" and not _is_relative(sender, recipient):
         raise GiftNotAllowed()
     if rules.gift_max_minutes and amount > rules.gift_max_minutes:

@@ -4,9 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 
 from ..exceptions import CorrectionInvalid, IdempotencyConflict
@@ -44,7 +45,7 @@ def grant_make(*, actor: Person, elder: Person, amount: int, source: str, reason
             return GrantRequest.objects.get(bank_id=elder.bank_id, idempotency_key=idempotency_key)
         audit_record(actor=actor, action="ledger.grant_requested", obj=request, node=elder.node, bank=elder.bank,
                      changes={"amount": amount, "source": source, "elder": elder.pk, "reason": reason})
-        if amount <= rules_for(elder.bank).correction_approval_minutes:
+        if amount <= LedgerRules.in_force(elder.bank).correction_approval_minutes:
             _grant_execute(request, approver=actor)
     return request
 

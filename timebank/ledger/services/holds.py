@@ -4,8 +4,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
-from timebank.orgs.selectors import rules_for
 
 from .. import mac
 from ..exceptions import HoldAmountExceeded, HoldNotPending, InsufficientBalance
@@ -28,7 +28,7 @@ def hold_create(*, debit: Account, credit: Account, amount: int, kind: str, acto
         if not debit.allow_negative and debit.available < amount:
             raise InsufficientBalance(detail={"available": debit.available, "amount": amount})
         if expires_at is None:
-            expires_at = timezone.now() + dt.timedelta(hours=rules_for(debit.bank).hold_timeout_hours)
+            expires_at = timezone.now() + dt.timedelta(hours=LedgerRules.in_force(debit.bank).hold_timeout_hours)
         hold = _insert(bank_id=debit.bank_id, debit=debit, credit=credit, amount=amount, currency=debit.currency,
                        kind=kind, status=TransferStatus.PENDING, actor=actor if getattr(actor, "pk", None) else None,
                        memo=(memo or "")[:200], subject_type=subject_type, subject_id=subject_id,

@@ -6,8 +6,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.ledger.models import LedgerRules
 from timebank.orgs.models import Node
-from timebank.orgs.selectors import rules_for
 from timebank.people.models import Person
 
 from ..exceptions import BalanceCapExceeded, RedemptionNotYetAllowed
@@ -53,7 +53,7 @@ def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node
 
 
 def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor, key, from_hold, with_pool) -> dict:
-    rules = rules_for(volunteer.bank)
+    rules = LedgerRules.in_force(volunteer.bank)
     account = member_account(volunteer, Currency.TIME)
     issuance = system_account(branch, AccountKind.ISSUANCE)
     to_lock = [account, issuance]
@@ -102,7 +102,7 @@ def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor
 def redemption_allowed(person: Person) -> None:
     """Raise unless the person meets the bank's minimum service (or membership time) before a
     first redemption; once they have redeemed, the rule no longer applies."""
-    rules = rules_for(person.bank)
+    rules = LedgerRules.in_force(person.bank)
     if Transfer.objects.filter(debit__owner=person, kind=TransferKind.REDEMPTION).exists():
         return
     if rules.min_service_minutes_before_redeem:

@@ -1,5 +1,8 @@
 """The org tree, role grants and bank rules pages."""
 from timebank.audit.models import AuditEvent
+from timebank.demands.models import DemandRules
+from timebank.ledger.models import LedgerRules
+from timebank.orgs import rules as rule_parts
 from timebank.orgs.models import BankRules, Node, RoleGrant
 from timebank.orgs.selectors import rules_for
 
@@ -80,14 +83,16 @@ def test_a_branch_admin_cannot_grant_bank_admin_or_reach_another_branch(world, c
 
 def test_a_bank_admin_changes_the_rules(world, client):
     client.force_login(world.bank_admin)
-    from timebank.orgs.forms import RulesForm
-    form = {name: getattr(rules_for(world.bank), name) for name in RulesForm.Meta.fields}
+    form = {name: getattr(rules_for(world.bank), name) for name in rule_parts.all_fields()}
     form.update(volunteer_approval_required="", volunteer_min_age=16, elder_min_age=65, daily_earn_cap_minutes=120)
     client.post("/orgs/rules/", form)
     rules = rules_for(world.bank)
     assert rules.elder_min_age == 65 and rules.volunteer_approval_required is False
     assert rules.daily_earn_cap_minutes == 120
+    # One new row in each part that changed (membership, coins), none in the parts left as they were.
     assert BankRules.objects.filter(bank=world.bank).count() == 1
+    assert LedgerRules.objects.filter(bank=world.bank).count() == 1
+    assert not DemandRules.objects.filter(bank=world.bank).exists()
     client.force_login(world.branch_admin)
     assert client.get("/orgs/rules/").status_code == 404
 

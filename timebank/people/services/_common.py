@@ -5,8 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
-from timebank.orgs.models import Node, NodeKind
-from timebank.orgs.selectors import rules_for
+from timebank.orgs.models import BankRules, Node, NodeKind
 
 from ..exceptions import MobileInvalid, MobileTaken, StationUnknown, TooYoung
 from ..models import Person
@@ -47,7 +46,7 @@ def _clean_station(station) -> Node:
 
 def _check_ages(bank: Node, birth: dt.date, *, is_elder: bool, is_volunteer: bool, guardian_consent: bool,
                 rules=None, on: dt.date | None = None) -> None:
-    rules = rules or rules_for(bank)
+    rules = rules or BankRules.in_force(bank)
     age = age_on(birth, on or today())
     if is_elder and age < rules.elder_min_age:
         raise TooYoung(_("An elder must be at least %(age)d years old in this bank.") % {"age": rules.elder_min_age},

@@ -10,8 +10,9 @@ from timebank.lib.events import publish
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.pinyin import initials
 from timebank.orgs.events import STATION_DAY_CHANGED
+from timebank.orgs.models import BankRules
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED
 
 from ..exceptions import MobileTaken, StationUnknown
@@ -63,7 +64,7 @@ def person_update(*, actor, person: Person, **changes) -> Person:
             _check_ages(person.bank, person.birth_date, is_elder="is_elder" in newly and person.is_elder,
                         is_volunteer=person.is_volunteer, guardian_consent=person.guardian_consent)
         if person.is_volunteer and not person.volunteer_status:
-            person.volunteer_status = (VolunteerStatus.PENDING if rules_for(person.bank).volunteer_approval_required
+            person.volunteer_status = (VolunteerStatus.PENDING if BankRules.in_force(person.bank).volunteer_approval_required
                                        else VolunteerStatus.APPROVED)
         if person.volunteer_status == VolunteerStatus.APPROVED and person.volunteer_since is None:
             person.volunteer_since = timezone.now()  # their join month changes: recompute their activity

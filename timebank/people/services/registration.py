@@ -18,9 +18,9 @@ from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.pinyin import initials
 from timebank.lib.text import clean_text
 from timebank.orgs.events import STATION_DAY_CHANGED
-from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.models import BankRules, Node, NodeKind
 from timebank.orgs.roles import Perm
-from timebank.orgs.selectors import has_perm, rules_for
+from timebank.orgs.selectors import has_perm
 
 from ..exceptions import (
     ConsentRequired,
@@ -119,7 +119,7 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
             validate_password(password)
         except ValidationError as err:
             raise InvalidInput(" ".join(err.messages), code="password_weak") from None
-    rules = rules_for(station.bank)
+    rules = BankRules.in_force(station.bank)
     id_hash = field_crypto.lookup_hash(identity.number)
     try:
         with transaction.atomic():
@@ -166,7 +166,7 @@ def people_registration_check(*, actor, entries: list[dict]) -> list[Person | Do
             if station is None or not allowed[station.pk]:
                 raise StationUnknown()
             if station.bank_id not in rules_by_bank:
-                rules_by_bank[station.bank_id] = rules_for(station.bank)
+                rules_by_bank[station.bank_id] = BankRules.in_force(station.bank)
             rules = rules_by_bank[station.bank_id]
             is_elder, is_volunteer = bool(entry.get("is_elder")), bool(entry.get("is_volunteer"))
             guardian_consent = bool(entry.get("guardian_consent"))

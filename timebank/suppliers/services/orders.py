@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record
 from timebank.demands import services as demands
 from timebank.demands.exceptions import DemandFull
-from timebank.demands.models import Demand, DemandStatus, Payer, ServiceType
+from timebank.demands.models import Demand, DemandRules, DemandStatus, Payer, ServiceType
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
@@ -286,14 +286,13 @@ def order_confirm(*, actor: Person | None, order: SupplierOrder, rating: int | N
 def orders_auto_confirm(now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Worker: orders recorded done and left unconfirmed for the bank's number of days (the same
     rule as volunteer services) confirm themselves, without a rating. Safe to run twice."""
-    from timebank.orgs.selectors import rules_for
 
     now = now or timezone.now()
     count = 0
     due = (SupplierOrder.objects.filter(status=OrderStatus.DONE, done_at__lte=now).select_related("bank")
            .order_by("done_at", "id")[:limit])
     for order in due:
-        if order.done_at + dt.timedelta(days=rules_for(order.bank).auto_confirm_days) > now:
+        if order.done_at + dt.timedelta(days=DemandRules.in_force(order.bank).auto_confirm_days) > now:
             continue
         try:
             order_confirm(actor=None, order=order)
