@@ -49,6 +49,10 @@ class RulesForm(forms.Form):
                     field.required = False
                 self.fields[name] = field
 
+    def parts(self) -> list[tuple[str, list]]:
+        """(title, bound fields) of each part, in the registry's order: the page shows them as sections."""
+        return [(section.title, [self[name] for name in section.fields]) for section in rules.sections()]
+
     def clean_honour_thresholds_hours(self):
         value = self.cleaned_data.get("honour_thresholds_hours")
         if value in (None, ""):
