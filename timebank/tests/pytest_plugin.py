@@ -2,7 +2,7 @@
 
 - background tasks run at once, in the test's own transaction (the immediate backend), unless
   TIMEBANK_TASKS_BACKEND says otherwise — so `pytest path/to/test_x.py` needs no environment;
-- the longest tests start first (see LONGEST_FIRST);
+- the longest tests start first within their kind (see LONGEST_FIRST);
 - the wall clock can read another moment, as follows.
 
 `TIMEBANK_TEST_CLOCK=2026-12-31T23:59` (Asia/Shanghai unless an offset is given) shifts
@@ -44,8 +44,10 @@ def pytest_report_header(config):
     return f"wall clock shifted to {target} (TIMEBANK_TEST_CLOCK)" if target else None
 
 
-# The longest tests start first, so that `pytest -n 2` never ends with one worker finishing a
-# minutes-long test alone while the other is idle (the order of everything else is unchanged).
+# The longest tests start first within their kind, so that `pytest -n 2` does not end with one worker
+# finishing a minutes-long test alone while the other is idle. pytest-django then moves the tests that
+# need a transactional database (the fuzzing against a live server) after the others, as it must: they
+# empty the tables when they end. The order of everything else is unchanged.
 LONGEST_FIRST = ("timebank/tests/test_api_fuzz.py", "timebank/tests/test_access_matrix.py",
                  "timebank/devdata/tests/test_seed_demo_full.py", "timebank/e2e/")
 
