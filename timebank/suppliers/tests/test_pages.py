@@ -124,9 +124,10 @@ def test_a_bank_wide_suppliers_settlement_shows_branch_staff_only_their_branchs_
     w = sw
     escort = new_supplier(w, "全区陪诊", node=w.bank, areas=[w.bank])
     grant_coins(w, w.other_elder, 600)
-    for staff, elder in ((w.station_staff, w.elder), (w.other_station_staff, w.other_elder)):
+    # Two different hours (never derived from an id: ids grow with every test before this one).
+    for hour, (staff, elder) in enumerate(((w.station_staff, w.elder), (w.other_station_staff, w.other_elder))):
         order = services.order_book(actor=staff, supplier=escort, service_type=w.haircut, elder=elder,
-                                    starts_at=tomorrow_at(10) + dt.timedelta(hours=elder.pk), payment="coins")
+                                    starts_at=tomorrow_at(10) + dt.timedelta(hours=hour), payment="coins")
         SettlementLine.objects.create(bank=w.bank, supplier=escort, order=order, amount_fen=3000, coin_minutes=60,
                                       month=month_start(timezone.localdate()))
 
