@@ -80,14 +80,19 @@ def hold_post(*, hold: Transfer, amount: int | None = None, credit: Account | No
     return posting
 
 
+def _lock_accounts_then_hold(hold: Transfer) -> Transfer:
+    """The hold's two accounts (ascending id), then the hold itself, freshly read; 404 if it is gone."""
+    current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
+    if current is None:
+        raise NotFound()
+    _lock(current.debit, current.credit)
+    return _lock_hold(current)
+
+
 def hold_void(*, hold: Transfer, actor=None, expired: bool = False) -> Transfer:
     """Release a hold in full (cancelled, or expired by the worker). Voiding twice is harmless."""
     with transaction.atomic():
-        current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
-        if current is None:
-            raise NotFound()
-        _lock(current.debit, current.credit)
-        hold = _lock_hold(current)
+        hold = _lock_accounts_then_hold(hold)
         if hold.status in (TransferStatus.VOIDED, TransferStatus.EXPIRED):
             return hold
         if hold.status != TransferStatus.PENDING:
@@ -102,11 +107,7 @@ def hold_extend(*, hold: Transfer, expires_at: dt.datetime | None, actor=None) -
     append-only, so the hold is voided and the same reservation is held again under the new
     expiry, in one transaction: the debit's available coins never change in between."""
     with transaction.atomic():
-        current = Transfer.objects.filter(pk=hold.pk).select_related("debit", "credit").first()
-        if current is None:
-            raise NotFound()
-        _lock(current.debit, current.credit)
-        hold = _lock_hold(current)
+        hold = _lock_accounts_then_hold(hold)
         if hold.status != TransferStatus.PENDING:
             raise HoldNotPending()
         if hold.expires_at == expires_at:

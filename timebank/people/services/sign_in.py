@@ -28,10 +28,7 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
         raise InvalidInput(" ".join(err.messages), code="password_weak") from None
     with transaction.atomic():
         person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
-        if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
-            raise NotFound()
-        if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
-            raise PermissionDenied(code="roles_out_of_reach")
+        _may_reset(actor, person)
         if not person.mobile:
             raise InvalidInput(_("Give this person a mobile number first: it is their username."), code="no_mobile")
         person.set_password(new_password)
@@ -41,16 +38,22 @@ def password_reset_by_staff(*, actor, person: Person, new_password: str) -> Pers
     return person
 
 
+def _may_reset(actor, person: Person) -> None:
+    """Staff who reach the person with people.reset_password, and every role the person holds; never
+    themselves. Otherwise 404 (out of reach) or 403 (a role above the actor's)."""
+    if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
+        raise NotFound()
+    if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
+        raise PermissionDenied(code="roles_out_of_reach")
+
+
 def login_unlock(*, actor, person: Person) -> int:
     """Clear the failed sign-ins that locked `person` out, at every address; the number of lockout records
     cleared. Staff who may reset the person's password may do it, at most LOGIN_UNLOCKS_PER_HOUR times an hour."""
     from axes.handlers.proxy import AxesProxyHandler
 
     person = Person.objects.select_related("node").get(pk=person.pk)
-    if person.node is None or not has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node) or actor.pk == person.pk:
-        raise NotFound()
-    if not reaches_every_role_of(actor, person, Perm.PEOPLE_RESET_PASSWORD):
-        raise PermissionDenied(code="roles_out_of_reach")
+    _may_reset(actor, person)
     if not person.mobile:
         raise InvalidInput(_("This person has no mobile number, so cannot sign in."), code="no_mobile")
     since = timezone.now() - dt.timedelta(hours=1)
