@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request's log line and its metrics cover everything below (timebank/ops).
+    "timebank.ops.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "timebank.lib.security_headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,7 +175,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /metrics too: a scraper on this machine asks gunicorn over plain HTTP (timebank/ops/metrics.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_FOR else None
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
@@ -207,12 +210,24 @@ CJK_FONT_CANDIDATES = [
 
 PUBLIC_BASE_URL = os.environ.get("TIMEBANK_PUBLIC_URL", "http://127.0.0.1:8000")
 
+# Logs go to stderr. TIMEBANK_LOG_FORMAT=json writes one JSON object per line with the request id (production's
+# default); "text" keeps the plain messages of development. TIMEBANK_LOG_REQUESTS adds one line per request
+# (logger timebank.request; on by default with json, where runserver's own access lines are absent).
+LOG_FORMAT = os.environ.get("TIMEBANK_LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+LOG_REQUESTS = env_bool("TIMEBANK_LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "timebank.ops.request_id.RequestIdFilter"}},
+    "formatters": {"json": {"()": "timebank.ops.log_format.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {"timebank.request": {"level": "INFO" if LOG_REQUESTS else "WARNING"}},
 }
+# /metrics (timebank/ops/metrics.py): with a token, only `Authorization: Bearer <token>` reads it; without one,
+# only a request from this machine that no proxy forwarded. Anyone else gets a 404.
+TIMEBANK_METRICS_TOKEN = os.environ.get("TIMEBANK_METRICS_TOKEN", "")
 
 # Periodic jobs `manage.py housekeeping --loop` enqueues for the worker (each idempotent).
 # The background's health (timebank/ops): how often the worker beats, and when `/readyz` answers 503

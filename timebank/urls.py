@@ -1,14 +1,15 @@
-"""Top-level URL map: pages per app, the JSON API, health check, admin and language switch."""
+"""Top-level URL map: pages per app, the JSON API, health checks and metrics, admin and language switch."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 
 from timebank.api import api, unknown_path
 from timebank.health_check import healthz
-from timebank.ops.views import readyz
+from timebank.ops.views import metrics, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     # The API's errors are JSON, for a path it does not know too (its root included: ninja's is an HTML 404).
     path("api/v1/", unknown_path),
     path("api/v1/", api.urls),

@@ -370,6 +370,13 @@ TO_SIGN_IN = policy(                   # signing out, or the Django admin (is_st
     "TO_SIGN_IN",                      "LL   LL   LL   LL   LL   LL   LL   LL   LL   LL   LL")  # a sign-in page
 NO_PAGE = policy(                      # the API's root: nothing there for anyone
     "NO_PAGE",                         "HH   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
+# /metrics answers by where the request comes from, never by who is signed in (timebank/ops/metrics.py): with no
+# TIMEBANK_METRICS_TOKEN set, a request from loopback that no proxy forwarded gets it, anything else a 404. The
+# matrix's client asks from 127.0.0.1 with no token set, so every role gets it here, and a signed-in role no
+# more than an anonymous one; from another address, or with a token set and not sent, it is HH for every role
+# (timebank/ops/tests/test_metrics.py sends those).
+LOOPBACK_OR_TOKEN = policy(
+    "LOOPBACK_OR_TOKEN",               "oo   oo   oo   oo   oo   oo   oo   oo   oo   oo   oo")
 
 G, P = "GET", "POST"
 # API twins of pages whose policies are defined with the pages': the same rows.
@@ -431,6 +438,7 @@ PAGES = {
     # Public.
     "healthz": {G: PUBLIC},
     "readyz": {G: PUBLIC},
+    "metrics": {G: LOOPBACK_OR_TOKEN},  # operators' scraper: see the policy
     "api/v1/": {G: NO_PAGE},
     "^api/v1/": {G: NO_PAGE},
     "set_language": {P: PUBLIC},

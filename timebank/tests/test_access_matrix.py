@@ -9,8 +9,8 @@ so each request sees the same world. All failing cells are collected and reporte
 
 The size of the matrix (printed by each test; `-s` shows it, MATRIX_OBSERVE=1 prints it all):
     API   144 operations (122 paths)             × 11 roles × 2 branches =  3,168 cells
-    pages 410 (method, URL pattern) rows of 362   × 11 roles × 2 branches =  9,020 cells
-          patterns (154 of the product, 208 of the Django admin)
+    pages 411 (method, URL pattern) rows of 363   × 11 roles × 2 branches =  9,042 cells
+          patterns (155 of the product, 208 of the Django admin)
 about 70 s of CPU on SQLite in five tests that `pytest -n 2` runs side by side. A cell whose request
 carries no id of either branch (a list, a form) is sent once and counts for both branches."""
 import datetime as dt
