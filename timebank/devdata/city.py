@@ -12,7 +12,10 @@ relatives, no member ever below zero at any point of the timeline) and the ledge
 rules stay on while loading: transfers are only inserted, account totals are set once at the
 end by an UPDATE that only grows them, and the seals are computed with `ledger.chain` itself, so
 `manage.py verify_ledger` checks the result like any other ledger. Not generated: audit rows,
-notices, training, health data."""
+notices, training, health data.
+
+One module on purpose (over 500 lines): it is one pipeline whose steps share the seeded random
+generator and the id maps of the rows before them; cut in pieces, every piece would need them all."""
 import datetime as dt
 import hashlib
 import json

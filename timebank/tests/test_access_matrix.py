@@ -12,7 +12,9 @@ The size of the matrix (printed by each test; `-s` shows it, MATRIX_OBSERVE=1 pr
     pages 411 (method, URL pattern) rows of 363   × 11 roles × 2 branches =  9,042 cells
           patterns (155 of the product, 208 of the Django admin)
 about 70 s of CPU on SQLite in five tests that `pytest -n 2` runs side by side. A cell whose request
-carries no id of either branch (a list, a form) is sent once and counts for both branches."""
+carries no id of either branch (a list, a form) is sent once and counts for both branches.
+
+One module on purpose (over 500 lines): the runner of the one table, its requests and its checks."""
 import datetime as dt
 import functools
 import io
