@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-one test-clock bench drill lint messages system-deps
+.PHONY: run test test-one test-clock bench drill drill-backup drill-failover lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ bench: $(STAMP) system-deps
 # Fault drills against a private PostgreSQL cluster: the database stops and starts under the worker.
 drill: $(STAMP)
 	@./bin/drill
+
+# pgBackRest: full backup, WAL archiving, the disk lost, a restore to a point in time (bench/drill_backup.json).
+drill-backup: $(STAMP)
+	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
+	@./bin/drill-backup
+
+# pg_auto_failover: monitor, primary and standby; kill -9 of the primary's node during a transfer storm.
+drill-failover: $(STAMP)
+	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
+	@./bin/drill-failover
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
