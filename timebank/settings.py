@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # First: the request id, the request's log line and its metrics cover everything below (timebank/ops).
     "timebank.ops.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from gunicorn (collectstatic's compressed copies), before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "timebank.lib.security_headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -164,6 +166,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production: collectstatic writes gzip copies beside the files and WhiteNoise serves them (make prod).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 # Uploaded files (complaint photos); served only through views that check who may see them.
 MEDIA_ROOT = Path(os.environ.get("TIMEBANK_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
