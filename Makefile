@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-one test-clock bench drill drill-backup drill-failover lint messages system-deps
+.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ run: $(STAMP) system-deps
 	  $(PY) manage.py housekeeping --loop 30 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
+# The production stack on this machine: PostgreSQL (PROD_DATABASE_URL), DEBUG off, gunicorn + WhiteNoise, the
+# workers and housekeeping; keys generated once into var/prod.env. PLAIN_HTTP=1 to try it without TLS.
+prod: $(STAMP) system-deps
+	@./bin/prod
+
 # system-deps also installs Chromium and axe-core (npm ci) for the browser tests when this is 1.
 test: export TIMEBANK_BROWSER_TESTS := 1
 test: $(STAMP) system-deps
@@ -46,6 +51,7 @@ test-clock: $(STAMP)
 	@./bin/run-clock-matrix
 
 bench: $(STAMP) system-deps
+	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
 	@./bin/run-bench
 
 # Fault drills against a private PostgreSQL cluster: the database stops and starts under the worker.

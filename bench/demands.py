@@ -18,6 +18,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from bench import wrk
+
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHES, STATIONS_PER_BRANCH = 12, 10
 STORM = 500
@@ -182,7 +184,8 @@ def claim_storm(port: int, bank, stations) -> dict:
             "claim_storm_codes": codes,
             "claim_storm_rows": Assignment.objects.filter(demand=demand).count(),
             "claim_storm_p50_ms": round(_percentile(latencies, 50), 1),
-            "claim_storm_p99_ms": round(_percentile(latencies, 99), 1)}, tokens
+            "claim_storm_p99_ms": round(_percentile(latencies, 99), 1)}, tokens, demand.pk, \
+        [tokens[i] for i, r in enumerate(results) if r[0] != 201]
 
 
 def successes_per_second(clients: int, seconds: float, calls) -> float:
@@ -224,17 +227,58 @@ def throughput(port: int, path: str, tokens: list[str], seconds: float) -> float
     return successes_per_second(CLIENTS, seconds, calls)
 
 
+def wrk_figures(port: int, tokens: list[str], demand_id: int, losers: list[str], seconds: int) -> dict:
+    """The same server under wrk: a trivial request, a claim refused because the demand is full (it must
+    not queue for the demand's row lock), and the feed; each as requests/s and p50/p99."""
+    runs = {"trivial": wrk.run(port, "/api/v1/me", tokens, seconds=seconds),
+            "claim_refused": wrk.run(port, f"/api/v1/demands/{demand_id}/claim", losers, method="POST", body="{}",
+                                     seconds=seconds),
+            "feed": wrk.run(port, "/api/v1/demands/feed", tokens, seconds=seconds)}
+    figures = {}
+    for name, result in runs.items():
+        figures.update({f"wrk_{name}_rps": round(result["rps"], 1), f"wrk_{name}_p50_ms": result["p50_ms"],
+                        f"wrk_{name}_p99_ms": result["p99_ms"], f"wrk_{name}_requests": result["requests"],
+                        f"wrk_{name}_not_2xx": result["not_2xx"]})
+    trivial = runs["trivial"]["rps"]
+    figures["claim_refused_cost_vs_trivial"] = round(trivial / runs["claim_refused"]["rps"], 2)
+    figures["wrk_feed_vs_trivial"] = round(runs["feed"]["rps"] / trivial, 3)
+    print(f"  wrk: trivial {trivial:.0f} req/s (p99 {runs['trivial']['p99_ms']} ms); claim refused as full "
+          f"{runs['claim_refused']['rps']:.0f} req/s (p99 {runs['claim_refused']['p99_ms']} ms, "
+          f"{runs['claim_refused']['not_2xx']} of {runs['claim_refused']['requests']} answered 409): "
+          f"{figures['claim_refused_cost_vs_trivial']}x a trivial request; feed {runs['feed']['rps']:.0f} req/s",
+          flush=True)
+    return figures
+
+
+def argon2_cost(samples: int = 10) -> dict:
+    """The production password hasher's parameters and the time one hash takes on this machine, idle."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = get_hasher("argon2")
+    timings = []
+    for i in range(samples):
+        began = time.perf_counter()
+        hasher.encode(f"bench-password-{i}", hasher.salt())
+        timings.append((time.perf_counter() - began) * 1000)
+    figures = {"argon2_time_cost": hasher.time_cost, "argon2_memory_kib": hasher.memory_cost,
+               "argon2_parallelism": hasher.parallelism, "argon2_hash_ms": round(statistics.median(timings), 1)}
+    print(f"  argon2 (time_cost {hasher.time_cost}, memory {hasher.memory_cost} KiB, parallelism "
+          f"{hasher.parallelism}): one hash {figures['argon2_hash_ms']} ms idle", flush=True)
+    return figures
+
+
 def run(quick: bool = False) -> dict:
     demands, members = (50_000, 5_000) if quick else (1_000_000, 100_000)
     bank, stations = _world(members, demands)
     figures = {"demands": demands, "members": members}
+    figures.update(argon2_cost())
     figures.update(feed_in_process(bank, 60 if quick else 300))
     print(f"  feed in process: p50 {figures['feed_p50_ms']} ms, p95 {figures['feed_p95_ms']} ms "
           f"({figures['feed_items_mean']} items)", flush=True)
     log = tempfile.TemporaryFile(mode="w+")
     server, port = start_server(log)
     try:
-        storm, tokens = claim_storm(port, bank, stations)
+        storm, tokens, demand_id, losers = claim_storm(port, bank, stations)
         figures.update(storm)
         print(f"  claim storm: {storm['claim_storm_succeeded']} of {STORM} succeeded "
               f"(rows {storm['claim_storm_rows']}), {storm['claim_storm_4xx']} got 4xx {storm['claim_storm_codes']}, "
@@ -247,6 +291,10 @@ def run(quick: bool = False) -> dict:
                         "feed_vs_trivial": round(feed / trivial, 3) if trivial else 0})
         print(f"  feed {feed:.0f} req/s vs trivial {trivial:.0f} req/s: ratio {figures['feed_vs_trivial']}",
               flush=True)
+        if wrk.available():
+            figures.update(wrk_figures(port, tokens, demand_id, losers, seconds))
+        else:
+            print("  wrk is not installed (make bench installs it): the wrk figures are left out", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

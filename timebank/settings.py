@@ -105,7 +105,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_config(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
@@ -149,6 +149,12 @@ AXES_COOLOFF_TIME = float(os.environ.get("TIMEBANK_LOGIN_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "timebank.lib.request_context.client_ip"
 LOGIN_UNLOCKS_PER_HOUR = int(os.environ.get("TIMEBANK_LOGIN_UNLOCKS_PER_HOUR", "30"))
+# Attempts per client address and window ("attempts/seconds") at the doors anyone can knock at
+# (timebank/audit/rate_limit.py). A station's clerks share one address: sign-in allows a busy morning.
+# TIMEBANK_RATE_LIMITS="sign_in=60/60,sign_up=20/3600" overrides any of them.
+RATE_LIMITS = {"sign_in": "30/60", "sign_up": "20/3600", "supplier_apply": "10/3600", "verify": "60/60"}
+RATE_LIMITS.update(dict(item.strip().split("=", 1) for item in os.environ.get("TIMEBANK_RATE_LIMITS", "").split(",")
+                        if "=" in item))
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
@@ -167,6 +173,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Production: collectstatic writes gzip copies beside the files and WhiteNoise serves them (make prod).
+# Development and tests: WhiteNoise finds the files where they are, as runserver does.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
@@ -273,6 +282,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.mark_missed_orders",
     "timebank.webhooks.tasks.deliver_webhooks",
     "timebank.suppliers.tasks.auto_confirm_orders",
+    "timebank.audit.tasks.purge_rate_buckets",
 ]
 
 # Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).

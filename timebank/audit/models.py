@@ -40,3 +40,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id}:{self.key}"
+
+
+class RateBucket(models.Model):
+    """How many attempts one client made at one public door in one window (timebank/audit/rate_limit.py).
+    Shared by every gunicorn worker through the database; housekeeping deletes windows long past."""
+
+    scope = models.CharField(max_length=32)
+    client = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "client", "window_start"], name="audit_rate_bucket")]
+        indexes = [models.Index(fields=["window_start"], name="audit_rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.client}@{self.window_start:%H:%M} {self.hits}"

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from timebank.audit.rate_limit import rate_limited
 from timebank.ledger import display
 from timebank.lib.pages import (
     page_of,
@@ -92,6 +93,7 @@ def certificate_print(request, number: str):
 
 
 @never_cache
+@rate_limited("verify", methods=("GET",))
 def certificate_verify(request, token: str):
     """Public (no sign-in): do the service records still give what the printed certificate says?"""
     return verification_page(request, "honours/verify.html", certificate_pdf.read_token, token, _certificate_check)

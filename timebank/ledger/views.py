@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from timebank.audit.idempotency import run_idempotent
+from timebank.audit.rate_limit import rate_limited
 from timebank.ledger.models import LedgerRules
 from timebank.lib.errors import NotFound
 from timebank.lib.pages import (
@@ -114,6 +115,7 @@ def passbook_print(request, pk: int | None = None):
 
 
 @never_cache
+@rate_limited("verify", methods=("GET",))
 def passbook_verify(request, token: str):
     """Public (no sign-in): does the ledger still give the rows a printed page claims?"""
     return verification_page(request, "ledger/verify.html", passbook_pdf.read_token, token, _passbook_check)

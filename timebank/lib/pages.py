@@ -46,7 +46,15 @@ def signed_in_post(view: Callable) -> Callable:
 
 
 def form_error(form, err: DomainError, fields_by_code: dict[str, str] | None = None) -> None:
-    """Show a refused request on the form: next to the field it concerns, else above the form."""
+    """Show a refused request on the form: next to the field it concerns, else above the form. A refusal
+    that names its fields' errors (`detail["errors"]`, as a model's validation gives them) shows each
+    next to its field."""
+    by_field = {name: messages for name, messages in err.detail.get("errors", {}).items() if name in form.fields}
+    if by_field:
+        for name, messages in by_field.items():
+            for message in messages:
+                form.add_error(name, message)
+        return
     field = (fields_by_code or {}).get(err.code)
     if field not in form.fields:
         field = None

@@ -3,7 +3,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from timebank.lib.text import TextField
-from timebank.lib.thresholds import parse_ascending
 
 from . import rules
 
@@ -52,12 +51,3 @@ class RulesForm(forms.Form):
     def parts(self) -> list[tuple[str, list]]:
         """(title, bound fields) of each part, in the registry's order: the page shows them as sections."""
         return [(section.title, [self[name] for name in section.fields]) for section in rules.sections()]
-
-    def clean_honour_thresholds_hours(self):
-        value = self.cleaned_data.get("honour_thresholds_hours")
-        if value in (None, ""):
-            return value
-        try:
-            return ",".join(str(h) for h in parse_ascending(value, default=(), strict=True))
-        except ValueError:
-            raise forms.ValidationError(_("Enter whole hours in ascending order, separated by commas.")) from None

@@ -156,10 +156,10 @@ def bank_rules_set(*, actor, bank: Node, effective_from=None, **values) -> list[
             try:
                 new.full_clean(exclude=["bank", "created_by"])
             except ValidationError as err:
-                if "honour_thresholds_hours" in err.message_dict:
-                    raise InvalidInput(_("Enter whole hours in ascending order, separated by commas."),
-                                       code="thresholds_invalid", detail={"field": "honour_thresholds_hours"}) from None
-                raise InvalidInput(detail={"fields": sorted(err.message_dict)}) from None
+                # The owning model's own checks (HonourRules.clean, field validators), field by field.
+                errors = {name: [str(m) for m in messages] for name, messages in sorted(err.message_dict.items())}
+                raise InvalidInput(next(iter(errors.values()))[0],
+                                   detail={"fields": list(errors), "errors": errors}) from None
             if all(getattr(new, name) == getattr(current, name) for name in section.fields):
                 continue  # this part is unchanged: no new row, nothing to audit
             new.save()

@@ -5,8 +5,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from timebank.audit.rate_limit import rate_limit_hit
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
+from timebank.lib.request_context import client_ip
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
 
@@ -48,6 +50,7 @@ def token_create(request, payload: TokenIn):
     from axes.exceptions import AxesBackendPermissionDenied
     from axes.handlers.proxy import AxesProxyHandler
 
+    rate_limit_hit("sign_in", client_ip(request))
     credentials = {"username": payload.username.strip()}
     if AxesProxyHandler.is_locked(request, credentials=credentials):
         raise LockedOut(_("Too many failed sign-ins. Try again later or ask station staff."))
@@ -206,6 +209,7 @@ def volunteer_decisions(request, payload: VolunteerDecisionsIn):
 
 @router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")
 def signup(request, payload: SignupIn):
+    rate_limit_hit("sign_up", client_ip(request))
     person = services.person_register(actor=None, station=payload.station_id, is_volunteer=True, self_signup=True,
                                       **payload.dict(exclude={"station_id"}))
     return Status(201, person)

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from timebank.audit.rate_limit import rate_limited
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.masking import mask_mobile
@@ -55,6 +57,7 @@ PERSON_FIELDS = {
 EDIT_FIELDS = {**PERSON_FIELDS, "station_unknown": "node", "too_young": None}
 
 
+@method_decorator(rate_limited("sign_in"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
     authentication_form = LoginForm
@@ -326,6 +329,7 @@ def _signup_stations():
     return stations
 
 
+@rate_limited("sign_up")
 def signup(request):
     form = SignupForm(request.POST or None, stations=_signup_stations())
     if request.method == "POST" and form.is_valid():

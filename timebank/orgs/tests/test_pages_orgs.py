@@ -104,3 +104,16 @@ def test_a_bank_admin_sets_the_demand_rules(world, client):
     rules = rules_for(world.bank)
     assert (rules.checkin_radius_m, rules.auto_confirm_days, rules.demand_review_required) == (300, 5, True)
     assert rules.no_show_grace_minutes == 30  # left out: unchanged
+
+
+def test_star_levels_are_checked_by_their_owner_and_the_error_stands_next_to_the_field(world, client):
+    client.force_login(world.bank_admin)
+    form = {name: getattr(rules_for(world.bank), name) for name in rule_parts.all_fields()}
+    before = rules_for(world.bank).honour_thresholds_hours
+    refused = client.post("/orgs/rules/", {**form, "honour_thresholds_hours": "300,100"})
+    assert refused.status_code == 422
+    assert refused.context["form"].errors["honour_thresholds_hours"] == [
+        "请输入从小到大的整小时数，用逗号分隔。"]
+    assert rules_for(world.bank).honour_thresholds_hours == before
+    client.post("/orgs/rules/", {**form, "honour_thresholds_hours": "50, 200"})
+    assert rules_for(world.bank).honour_thresholds_hours == "50,200"  # HonourRules.clean writes it plainly

@@ -1,6 +1,7 @@
 """The public application (no sign-in): a company applies to join as a supplier."""
 from django.shortcuts import redirect, render
 
+from timebank.audit.rate_limit import rate_limited
 from timebank.lib.errors import DomainError
 from timebank.lib.pages import form_error, session_result_page
 from timebank.orgs.models import NodeKind
@@ -21,6 +22,7 @@ def _application_nodes() -> list:
                 .select_related("parent").order_by("path"))
 
 
+@rate_limited("supplier_apply")
 def apply(request):
     """A company applies to join as a supplier; the application waits in the admission queue."""
     nodes = _application_nodes()
