@@ -200,6 +200,8 @@ def _idempotent(request, key, operation: str, payload: dict, perform) -> Status:
              summary="Take one place (接单); accepts Idempotency-Key")
 def demand_claim(request, demand_id: int, idempotency_key: str | None = IdempotencyKey):
     actor = request.auth
+    # Before fetching the demand and opening a transaction: a full demand costs about one request's reads.
+    services.claim_refused_at_once(actor=actor, demand_id=demand_id, volunteer=actor)
 
     def perform():
         demand = selectors.demand_get(actor, demand_id)

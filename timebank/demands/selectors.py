@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from timebank.ledger.models import Transfer, TransferStatus
 from timebank.lib.errors import NotFound
+from timebank.lib.queries import filter_given
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
@@ -172,17 +173,8 @@ def demand_get(actor, demand_id) -> Demand:
 def demands_search(actor, *, status: str = "", type_id: int | None = None, station_id: int | None = None,
                    date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
                    near: tuple[float, float] | None = None, radius_km: float | None = None) -> QuerySet[Demand]:
-    demands = demands_visible_to(actor)
-    if status:
-        demands = demands.filter(status=status)
-    if type_id:
-        demands = demands.filter(service_type_id=type_id)
-    if station_id:
-        demands = demands.filter(station_id=station_id)
-    if date_from:
-        demands = demands.filter(starts_at__gte=date_from)
-    if date_to:
-        demands = demands.filter(starts_at__lt=date_to)
+    demands = filter_given(demands_visible_to(actor), status=status, service_type_id=type_id, station_id=station_id,
+                           starts_at__gte=date_from, starts_at__lt=date_to)
     if near and radius_km:
         demands = demands.filter(_bounding_box(near, radius_km * 1000))
     return demands.order_by("starts_at", "id")

@@ -3,6 +3,7 @@ from django.db.models import Q, QuerySet
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.mobile import normalise_mobile
+from timebank.lib.queries import filter_given
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
@@ -36,13 +37,7 @@ def people_search(actor, *, query: str = "", role: str = "", status: str = "", s
         people = people.filter(is_volunteer=True)
     elif role == "proxy":
         people = people.filter(proxy_for__revoked_at__isnull=True, proxy_for__confirmed_at__isnull=False).distinct()
-    if status:
-        people = people.filter(status=status)
-    if volunteer_status:
-        people = people.filter(volunteer_status=volunteer_status)
-    if station_id:
-        people = people.filter(node_id=station_id)
-    return people.order_by("-id")
+    return filter_given(people, status=status, volunteer_status=volunteer_status, node_id=station_id).order_by("-id")
 
 
 def person_get(actor, person_id, perm: str = Perm.PEOPLE_VIEW) -> Person:

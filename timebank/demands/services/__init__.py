@@ -24,7 +24,14 @@ The services live in modules by sub-domain and are all re-exported here, so call
 - `_common` — the shared private helpers (locks, visibility, audit, notices, checks).
 A submodule imports shared helpers from `_common` (or a sibling), never from this package."""
 from ._common import HOLD_MARGIN_DAYS, MAX_AHEAD, MAX_DURATION, MAX_HEADCOUNT, demand_notify
-from .claim import demand_claim, demand_claim_for_member, demand_dispatch, demand_unclaim, volunteer_areas_set
+from .claim import (
+    claim_refused_at_once,
+    demand_claim,
+    demand_claim_for_member,
+    demand_dispatch,
+    demand_unclaim,
+    volunteer_areas_set,
+)
 from .confirm import assignment_confirm, assignment_credit_retry, assignment_dispute, dispute_resolve
 from .guarantee import demand_close_by_supplier, demand_hand_to_supplier, demand_release_by_supplier
 from .housekeeping import assignments_auto_confirm, assignments_mark_no_show, demands_expire, reminders_send
@@ -55,6 +62,7 @@ __all__ = [
     "assignments_auto_confirm",
     "assignments_mark_no_show",
     "demand_cancel",
+    "claim_refused_at_once",
     "demand_claim",
     "demand_claim_for_member",
     "demand_close_by_supplier",

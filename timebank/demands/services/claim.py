@@ -42,15 +42,20 @@ from ._common import (
 )
 
 
+def claim_refused_at_once(*, actor: Person, demand_id: int, volunteer: Person) -> None:
+    """A claim storm's losers: when the demand the actor can see is full and the volunteer holds no
+    place in it, refuse with one read and no lock (a claim that gets past this is checked again, in
+    full, under the demand's row lock)."""
+    full = (selectors.demands_visible_to(actor)
+            .filter(pk=demand_id, status=DemandStatus.CLAIMED, claimed_count__gte=F("headcount"))
+            .exclude(assignments__volunteer=volunteer))
+    if full.exists():
+        raise DemandFull()
+
+
 def _claim(*, actor: Person, demand_id: int, volunteer: Person, dispatched: bool) -> Assignment:
     now = timezone.now()
-    # A full demand answers at once, without queueing for its row lock (a claim storm's losers);
-    # everything is checked again under the lock.
-    seen = Demand.objects.filter(pk=demand_id).values_list("status", "claimed_count", "headcount").first()
-    if (seen is not None and seen[0] == DemandStatus.CLAIMED and seen[1] >= seen[2]
-            and not Assignment.objects.filter(demand_id=demand_id, volunteer=volunteer).exists()
-            and demand_id in set(selectors.demands_visible_to(actor).filter(pk=demand_id).values_list("pk", flat=True))):
-        raise DemandFull()
+    claim_refused_at_once(actor=actor, demand_id=demand_id, volunteer=volunteer)
     with transaction.atomic():
         demand = _lock_demand(demand_id)
         if dispatched:
