@@ -240,7 +240,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
                              **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-    "loggers": {"timebank.request": {"level": "INFO" if LOG_REQUESTS else "WARNING"}},
+    # With request lines on, every 4xx is already one line with its status, route and id: Django's own
+    # "Not Found"/"Conflict" warnings would double each refused request (a claim storm's 409s); 5xx stay.
+    "loggers": {"timebank.request": {"level": "INFO" if LOG_REQUESTS else "WARNING"},
+                **({"django.request": {"level": "ERROR"}} if LOG_REQUESTS else {})},
 }
 # /metrics (timebank/ops/metrics.py): with a token, only `Authorization: Bearer <token>` reads it; without one,
 # only a request from this machine that no proxy forwarded. Anyone else gets a 404.
