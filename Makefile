@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover lint messages system-deps
+.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover drill-crash lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ drill: $(STAMP)
 drill-backup: $(STAMP)
 	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
 	@./bin/drill-backup
+
+# gunicorn killed with kill -9 during a storm of donations, restarted: nothing half-written, nothing twice.
+drill-crash: $(STAMP)
+	@./bin/drill-crash
 
 # pg_auto_failover: monitor, primary and standby; kill -9 of the primary's node during a transfer storm.
 drill-failover: $(STAMP)
