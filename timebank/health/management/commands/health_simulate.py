@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils import timezone
 
 from timebank.health.card_reader import CardReader, ReaderError
 
@@ -49,8 +50,10 @@ class Command(BaseCommand):
             raise CommandError(f"No reader in {spool}: run `health_simulate enroll` first.")
         rng = random.Random(options["seed"])
         try:
+            # The simulated reader reads the platform's clock (a reader in the field sets its own from the
+            # network): its readings are then never "in the future", whatever hour the platform believes it is.
             if action == "swipe":
-                reader.swipe(options["count"], rng=rng, urgent_share=options["urgent"])
+                reader.swipe(options["count"], rng=rng, urgent_share=options["urgent"], now=timezone.now())
                 self.stdout.write(self.describe(reader.status()))
             elif action == "upload":
                 self.stdout.write(self.describe(reader.upload(batch=options["batch"])))
@@ -58,7 +61,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.describe(reader.replay(batch=options["batch"])))
             elif action == "run":
                 for _ in range(options["times"]):
-                    reader.swipe(options["count"], rng=rng, urgent_share=options["urgent"])
+                    reader.swipe(options["count"], rng=rng, urgent_share=options["urgent"], now=timezone.now())
                     self.stdout.write(self.describe(reader.upload(batch=options["batch"])))
                     time.sleep(options["every"])
             else:
