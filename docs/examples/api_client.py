@@ -4,7 +4,9 @@ It uses a typed client generated from the OpenAPI document, nothing hand-written
 
     openapi-python-client generate --url http://127.0.0.1:8000/api/v1/openapi.json \
         --output-path timebank_client --meta none
-    python docs/examples/api_client.py http://127.0.0.1:8000 13900000004 'Demo#2026' [ELDER_ID]
+    python docs/examples/api_client.py http://127.0.0.1:8000 13900000004 'Demo#2026' [ELDER_ID [DAY]]
+
+DAY (YYYY-MM-DD) is the day to book, the day after tomorrow by default.
 
 (`make test` runs exactly this against its live test server: timebank/tests/test_api_client_example.py.)"""
 import datetime as dt
@@ -35,7 +37,7 @@ def ok(answer):
     return answer
 
 
-def main(base_url: str, username: str, password: str, other_elder_id: str = "") -> None:
+def main(base_url: str, username: str, password: str, other_elder_id: str = "", day: str = "") -> None:
     token = ok(token_create.sync(client=Client(base_url=base_url), body=TokenIn(username=username, password=password)))
     api = AuthenticatedClient(base_url=base_url, token=token.token)
 
@@ -47,7 +49,8 @@ def main(base_url: str, username: str, password: str, other_elder_id: str = "") 
         is_elder=True, consent=True)))
     print(f"registered elder {elder.id} at {station.name}; time account {elder.time_account_id}")
 
-    starts = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(9, 30), SHANGHAI)
+    booked = dt.date.fromisoformat(day) if day else dt.date.today() + dt.timedelta(days=2)
+    starts = dt.datetime.combine(booked, dt.time(9, 30), SHANGHAI)
     demand = ok(demand_create.sync(client=api, body=DemandIn(
         station_id=station.id, service_type_id=service.id, elder_id=elder.id, address="政立路 100 弄 3 号",
         latitude=31.3, longitude=121.51, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))))
@@ -70,4 +73,4 @@ def print_passbook(api, person) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -1,12 +1,14 @@
 """The integrator's example in docs/API.md, run as an integrator would: generate a typed client from the
 live server's OpenAPI document with openapi-python-client, then run docs/examples/api_client.py with it
 against that server. Fails when the document cannot be turned into a client or the example stops working."""
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from timebank.demands.models import Demand, DemandStatus
 from timebank.ledger import services as ledger
@@ -28,7 +30,9 @@ def test_a_generated_client_runs_the_integrators_example(world, live_server, tmp
     ledger.transfer_post(debit=ledger.system_account(world.branch_a, AccountKind.ISSUANCE),
                          credit=ledger.member_account(world.elder), amount=90, kind=TransferKind.GRANT)
     example = subprocess.run([sys.executable, str(ROOT / "docs/examples/api_client.py"), live_server.url,
-                              world.station_staff.mobile, world.password, str(world.elder.pk)],
+                              world.station_staff.mobile, world.password, str(world.elder.pk),
+                              # the day after tomorrow by the server's clock (make test-clock moves it)
+                              (timezone.localdate() + dt.timedelta(days=2)).isoformat()],
                              capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=120)
     assert example.returncode == 0, example.stdout + example.stderr
