@@ -1,4 +1,5 @@
 """Django settings for Timebank: one file, every environment knob read from env vars here."""
+import json
 import os
 from pathlib import Path
 
@@ -288,5 +289,18 @@ HOUSEKEEPING_TASKS = [
     "timebank.audit.tasks.purge_rate_buckets",
 ]
 
-# Where short messages go: a class with `send(mobile, text)`. The default only logs (no gateway here).
+# Where short messages go (timebank.lib.sms): the default only logs (intranets have no gateway);
+# "timebank.lib.sms.AliyunSmsBackend" sends through Aliyun SMS with the settings below.
 SMS_BACKEND = os.environ.get("TIMEBANK_SMS_BACKEND", "timebank.lib.sms.LoggingSmsBackend")
+SMS_ALIYUN = {
+    "access_key_id": os.environ.get("TIMEBANK_SMS_ALIYUN_KEY_ID", ""),
+    "access_key_secret": os.environ.get("TIMEBANK_SMS_ALIYUN_KEY_SECRET", ""),
+    "sign_name": os.environ.get("TIMEBANK_SMS_SIGN_NAME", ""),
+    "endpoint": os.environ.get("TIMEBANK_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    # Notice kind → the provider-approved template (one variable, ${text}); "default" for the rest.
+    "templates": json.loads(os.environ.get("TIMEBANK_SMS_TEMPLATES", "{}") or "{}"),
+}
+# At most this many short messages a person a day (health and ledger alerts are never held back);
+# a message claimed by a worker that then died is sent again after this many seconds.
+SMS_DAILY_CAP = int(os.environ.get("TIMEBANK_SMS_DAILY_CAP", "5"))
+SMS_SENDING_STALE_SECONDS = int(os.environ.get("TIMEBANK_SMS_SENDING_STALE_SECONDS", "300"))

@@ -23,8 +23,10 @@ class NoticeKind(models.TextChoices):
 class SmsState(models.TextChoices):
     NONE = "none", _("No short message")
     PENDING = "pending", _("Short message waiting")
+    SENDING = "sending", _("Short message being sent")
     SENT = "sent", _("Short message sent")
     FAILED = "failed", _("Short message failed")
+    CAPPED = "capped", _("Not sent: daily limit of short messages reached")
 
 
 class Notice(models.Model):
@@ -46,12 +48,18 @@ class Notice(models.Model):
     sms_text = models.CharField(max_length=300, blank=True)
     sms_sent_at = models.DateTimeField(null=True, blank=True)
     sms_attempts = models.PositiveSmallIntegerField(default=0)
+    # While `sending`: when a worker took it. The gateway's id of the message, or its last refusal.
+    sms_claimed_at = models.DateTimeField(null=True, blank=True)
+    sms_provider_id = models.CharField(max_length=64, blank=True)
+    sms_error = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["person", "read_at"], name="notices_inbox"),
             models.Index(fields=["id"], condition=Q(sms="pending"), name="notices_sms_pending"),
+            models.Index(fields=["sms_claimed_at"], condition=Q(sms="sending"), name="notices_sms_sending"),
+            models.Index(fields=["person", "sms_sent_at"], condition=Q(sms="sent"), name="notices_sms_sent_today"),
         ]
 
     def __str__(self) -> str:

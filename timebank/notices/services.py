@@ -3,6 +3,7 @@ their short messages sent afterwards by the worker from the same rows (the outbo
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,26 +43,75 @@ def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[s
 
 
 MAX_SMS_ATTEMPTS = 5
+# Never held back by the daily cap: someone may be in danger.
+URGENT_SMS_KINDS = {NoticeKind.HEALTH_ALERT, NoticeKind.LEDGER_ALERT}
 
 
-def sms_dispatch(*, limit: int = 500) -> int:
-    """Send the waiting short messages, oldest first. Two workers never send one twice (rows are
-    claimed under a lock that skips rows another worker holds); a message the gateway refuses stays
-    waiting for the next sweep, and is marked failed after MAX_SMS_ATTEMPTS."""
-    sent = 0
-    with transaction.atomic():
-        batch = list(Notice.objects.select_for_update(skip_locked=True, of=("self",)).filter(sms=SmsState.PENDING)
-                     .select_related("person").order_by("id")[:limit])
-        now = timezone.now()
-        for notice in batch:
-            notice.sms_attempts += 1
-            if notice.person.mobile and sms_send(notice.person.mobile, notice.sms_text):
-                notice.sms, notice.sms_sent_at = SmsState.SENT, now
-                sent += 1
-            elif not notice.person.mobile or notice.sms_attempts >= MAX_SMS_ATTEMPTS:
-                notice.sms = SmsState.FAILED
-        Notice.objects.bulk_update(batch, ["sms", "sms_sent_at", "sms_attempts"])
+def sms_dispatch(*, limit: int = 500, now: dt.datetime | None = None) -> int:
+    """Send the waiting short messages, oldest first, one at a time: each is claimed (`sending`) and
+    committed before the gateway is called, and its outcome committed right after, so a worker
+    killed mid-sweep leaves at most the one message it was sending in doubt. Two workers never take
+    the same row (the claim skips rows another holds). Returns how many went out."""
+    sent, after = 0, 0
+    sms_requeue_stale(now=now)
+    for _ in range(limit):
+        notice = _sms_claim(now=now or timezone.now(), after=after)
+        if notice is None:
+            break
+        after = notice.pk  # once a sweep: a refused message waits for the next one
+        if notice.sms == SmsState.CAPPED:
+            continue
+        result = sms_send(notice.person.mobile, notice.sms_text, kind=notice.kind, ref=str(notice.pk))
+        _sms_record(notice, result, now=now or timezone.now())
+        sent += result.ok
     return sent
+
+
+def _sms_claim(*, now: dt.datetime, after: int = 0) -> Notice | None:
+    with transaction.atomic():
+        notice = (Notice.objects.select_for_update(skip_locked=True, of=("self",))
+                  .filter(sms=SmsState.PENDING, pk__gt=after)
+                  .select_related("person").order_by("id").first())
+        if notice is None:
+            return None
+        if not notice.person.mobile:
+            notice.sms, notice.sms_error = SmsState.FAILED, "no_mobile"
+        elif notice.kind not in URGENT_SMS_KINDS and sms_sent_today(notice.person_id, now=now) >= settings.SMS_DAILY_CAP:
+            notice.sms, notice.sms_error = SmsState.CAPPED, "daily_cap"
+        else:
+            notice.sms, notice.sms_claimed_at = SmsState.SENDING, now
+            notice.sms_attempts += 1
+        notice.save(update_fields=["sms", "sms_error", "sms_claimed_at", "sms_attempts"])
+    return notice
+
+
+def _sms_record(notice: Notice, result, *, now: dt.datetime) -> None:
+    if result.ok:
+        state = SmsState.SENT
+    elif result.permanent or notice.sms_attempts >= MAX_SMS_ATTEMPTS:
+        state = SmsState.FAILED
+    else:
+        state = SmsState.PENDING  # the next sweep tries again
+    # Only while still ours: a worker that stalled past the stale limit may find its row re-queued.
+    Notice.objects.filter(pk=notice.pk, sms=SmsState.SENDING, sms_claimed_at=notice.sms_claimed_at).update(
+        sms=state, sms_sent_at=now if result.ok else None, sms_provider_id=result.provider_id,
+        sms_error=result.error)
+
+
+def sms_sent_today(person_id: int, *, now: dt.datetime) -> int:
+    """Short messages sent to a person (or being sent) since midnight, local time."""
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (Notice.objects.filter(person_id=person_id, sms=SmsState.SENT, sms_sent_at__gte=midnight).count()
+            + Notice.objects.filter(person_id=person_id, sms=SmsState.SENDING, sms_claimed_at__gte=midnight).count())
+
+
+def sms_requeue_stale(*, now: dt.datetime | None = None) -> int:
+    """Messages left `sending` by a worker that died between claiming and recording go back to the
+    queue after settings.SMS_SENDING_STALE_SECONDS: at least once — the gateway may already have
+    taken it, so such a message can arrive twice, but it is never lost."""
+    limit = (now or timezone.now()) - dt.timedelta(seconds=settings.SMS_SENDING_STALE_SECONDS)
+    return Notice.objects.filter(sms=SmsState.SENDING, sms_claimed_at__lt=limit).update(
+        sms=SmsState.PENDING, sms_error="requeued_after_worker_loss")
 
 
 def notices_mark_read(*, actor: Person, notice_ids: Iterable[int] | None = None,

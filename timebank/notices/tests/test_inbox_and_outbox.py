@@ -4,7 +4,7 @@ reads only their own inbox."""
 import pytest
 from django.db import transaction
 
-from timebank.lib.sms import LoggingSmsBackend
+from timebank.lib.sms import LoggingSmsBackend, SmsResult
 from timebank.notices import services
 from timebank.notices.models import Notice, NoticeKind, SmsState
 
@@ -52,7 +52,7 @@ def test_a_rolled_back_change_leaves_no_notice_and_sends_nothing(world):
 def test_a_refused_message_is_tried_again_and_then_marked_failed(world, monkeypatch):
     w = world
     services.notice_send(people=[w.volunteer], kind=NoticeKind.DISPATCHED)
-    monkeypatch.setattr("timebank.notices.services.sms_send", lambda mobile, text: False)
+    monkeypatch.setattr("timebank.notices.services.sms_send", lambda mobile, text, **kw: SmsResult(False, error="busy"))
     for _ in range(services.MAX_SMS_ATTEMPTS):
         assert services.sms_dispatch() == 0
     notice = Notice.objects.get()
