@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover drill-crash lint messages system-deps
+.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover drill-crash drill-worker drill-disk lint messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,9 +63,18 @@ drill-backup: $(STAMP)
 	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
 	@./bin/drill-backup
 
-# gunicorn killed with kill -9 during a storm of donations, restarted: nothing half-written, nothing twice.
+# gunicorn killed with kill -9 during a storm of donations, then PostgreSQL crashed under the same storm:
+# nothing half-written, nothing twice (bench/drill_crash.json).
 drill-crash: $(STAMP)
 	@./bin/drill-crash
+
+# The task worker killed with kill -9 three times while it sends short messages and seals the ledger.
+drill-worker: $(STAMP)
+	@./bin/drill-worker
+
+# The upload folder on a tiny file system that fills up while complaints with photos come in.
+drill-disk: $(STAMP)
+	@./bin/drill-disk
 
 # pg_auto_failover: monitor, primary and standby; kill -9 of the primary's node during a transfer storm.
 drill-failover: $(STAMP)

@@ -1,0 +1,40 @@
+"""A disk that fills while a photo is written: the half-written file is removed and the person gets a
+plain 'nothing was saved' instead of a server error; other file errors are not disguised as a full disk."""
+import errno
+
+import pytest
+from django.core.files.base import ContentFile, File
+
+from timebank.lib.storage import StorageFull, UploadStorage
+
+
+class FillingDisk(File):
+    """Its first chunk is written; the second meets a full disk (or another error)."""
+
+    def __init__(self, error: int):
+        super().__init__(None, name="photo.jpg")
+        self.error = error
+        self.size = 2
+
+    def chunks(self, chunk_size=None):
+        yield b"\xff\xd8"
+        raise OSError(self.error, "No space left on device")
+
+    def close(self):
+        pass
+
+
+def test_a_full_disk_leaves_no_half_written_file_and_is_said_plainly(tmp_path):
+    storage = UploadStorage(location=tmp_path)
+    with pytest.raises(StorageFull) as refused:
+        storage.save("complaints/2026/12/photo.jpg", FillingDisk(errno.ENOSPC))
+    assert refused.value.status == 503 and refused.value.code == "storage_full"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert storage.save("complaints/2026/12/photo.jpg", ContentFile(b"jpeg")) == "complaints/2026/12/photo.jpg"
+
+
+def test_another_file_error_is_not_called_a_full_disk(tmp_path):
+    storage = UploadStorage(location=tmp_path)
+    with pytest.raises(OSError) as failed:
+        storage.save("photo.jpg", FillingDisk(errno.EIO))
+    assert not isinstance(failed.value, StorageFull)
