@@ -232,9 +232,11 @@ api.add_router("", rewards_router)
 api.add_router("", health_router)
 api.add_router("", honours_router)
 
+from timebank.complaints.api import router as complaints_router  # noqa: E402
 from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 
 api.add_router("", suppliers_router)
+api.add_router("", complaints_router)
 
 from timebank.stats.api import router as stats_router  # noqa: E402
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("training/", include("timebank.training.urls")),
     path("honours/", include("timebank.honours.urls")),
     path("shop/", include("timebank.rewards.urls")),
+    path("suppliers/complaints/", include("timebank.complaints.urls")),
     path("suppliers/", include("timebank.suppliers.urls")),
     path("stats/", include("timebank.stats.urls")),
     path("imports/", include("timebank.imports.urls")),

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.complaints import services as complaints
 from timebank.demands import services as demands
 from timebank.demands.models import ServiceType
 from timebank.ledger.services import grant_make
@@ -99,8 +100,8 @@ def seed_demo_suppliers() -> bool:
         demands.demand_publish(actor=staff, demand=request)
         services.guarantee_offers_make()
         services.commendation_add(actor=admin, supplier=kanghu, note="春节期间坚持上门服务，居民来信表扬")
-        services.complaint_file(actor=staff, complainant=elder, subject="supplier", supplier=kanghu,
-                                category="late", text="约定 9 点上门，10 点半才到，也没有提前打电话。")
+        complaints.complaint_file(actor=staff, complainant=elder, subject="supplier", supplier=kanghu,
+                                  category="late", text="约定 9 点上门，10 点半才到，也没有提前打电话。")
         services.meeting_record(actor=admin, node=bank, held_on=timezone.localdate() - dt.timedelta(days=14),
                                 title="2026 年第一季度供应商联席交流会", attendees="区时间银行、康护家政、安心陪诊",
                                 minutes="通报一季度评分；讨论保底服务结算流程。", suppliers=[kanghu, peizhen],

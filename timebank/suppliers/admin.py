@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from timebank.orgs.admin import ReadOnlyAdmin
 
-from .models import Complaint, GuaranteeOffer, SettlementLine, Supplier, SupplierOrder, SupplierScore
+from .models import GuaranteeOffer, SettlementLine, Supplier, SupplierOrder, SupplierScore
 
 
 @admin.register(Supplier)
@@ -18,12 +18,6 @@ class SupplierAdmin(ReadOnlyAdmin):
 class SupplierOrderAdmin(ReadOnlyAdmin):
     list_display = ("id", "supplier", "service_type", "starts_at", "payment", "status")
     list_filter = ("status", "payment")
-
-
-@admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyAdmin):
-    list_display = ("id", "subject", "category", "status", "owner_node", "due_at")
-    list_filter = ("status", "category")
 
 
 @admin.register(SupplierScore)

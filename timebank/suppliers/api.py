@@ -1,4 +1,4 @@
-"""Supplier, order, complaint, settlement, guaranteed-fulfilment, meeting and supplier-rules endpoints.
+"""Supplier, order, settlement, guaranteed-fulfilment, meeting and supplier-rules endpoints.
 Booking and confirming an order accept `Idempotency-Key`: the same key returns the first answer and
 changes nothing."""
 import datetime as dt
@@ -9,31 +9,26 @@ from ninja import Header, Router, Status
 from ninja.pagination import paginate
 
 from timebank.audit.idempotency import run_idempotent
-from timebank.demands.models import Assignment, ServiceType
+from timebank.demands.models import ServiceType
 from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import nodes_visible_to
 from timebank.people.access import access_elder
-from timebank.people.models import Person
 
 from . import selectors, services
 from .models import GuaranteeOffer, SupplierOrder
 from .schemas import (
     AdmitIn,
-    ComplaintIn,
-    ComplaintOut,
     GuaranteeOfferOut,
     MeetingIn,
     MeetingOut,
     Month,
-    NoteIn,
     OrderConfirmIn,
     OrderIn,
     OrderOut,
     ReasonIn,
-    ResolveIn,
     ScoreOut,
     SettlementOut,
     SettlementPaidIn,
@@ -195,61 +190,6 @@ def order_confirm(request, order_id: int, payload: OrderConfirmIn | None = None,
         return 200, {"id": order.pk}
 
     return _idempotent(request, idempotency_key, f"suppliers.confirm:{order_id}", payload.dict(), perform)
-
-
-@router.get("/complaints", response=list[ComplaintOut], summary="Complaints you filed, handle, or that concern you")
-@paginate(Pages)
-def complaint_list(request, status: str = ""):
-    complaints = selectors.complaints_visible_to(request.auth)
-    if status:
-        complaints = complaints.filter(status=status)
-    return complaints.order_by("due_at", "id")
-
-
-@router.post("/complaints", response={201: ComplaintOut}, summary="File a complaint (photos: use the page form)")
-def complaint_create(request, payload: ComplaintIn):
-    actor = request.auth
-    bank_id = actor.bank_id
-
-    def get(model, pk):
-        if pk is None:
-            return None
-        found = model.objects.filter(pk=pk).first()
-        if found is None:
-            raise NotFound()
-        return found
-
-    complainant = get(Person, payload.complainant_id) or actor
-    supplier = get(selectors.Supplier, payload.supplier_id)
-    if supplier is not None and supplier.bank_id != bank_id:
-        raise NotFound()
-    complaint = services.complaint_file(
-        actor=actor, complainant=complainant, subject=payload.subject, category=payload.category, text=payload.text,
-        severity=payload.severity, supplier=supplier, volunteer=get(Person, payload.volunteer_id),
-        assignment=get(Assignment, payload.assignment_id), order=get(SupplierOrder, payload.order_id))
-    return Status(201, complaint)
-
-
-@router.post("/complaints/{complaint_id}/accept", response=ComplaintOut)
-def complaint_accept(request, complaint_id: int, payload: NoteIn | None = None):
-    complaint = selectors.complaint_get(request.auth, complaint_id)
-    return services.complaint_accept(actor=request.auth, complaint=complaint, note=payload.note if payload else "")
-
-
-@router.post("/complaints/{complaint_id}/reject", response=ComplaintOut)
-def complaint_reject(request, complaint_id: int, payload: ReasonIn):
-    complaint = selectors.complaint_get(request.auth, complaint_id)
-    return services.complaint_reject(actor=request.auth, complaint=complaint, reason=payload.reason)
-
-
-@router.post("/complaints/{complaint_id}/resolve", response=ComplaintOut)
-def complaint_resolve(request, complaint_id: int, payload: ResolveIn):
-    complaint = selectors.complaint_get(request.auth, complaint_id)
-    return services.complaint_resolve(actor=request.auth, complaint=complaint, outcome=payload.outcome,
-                                      upheld=payload.upheld, severity=payload.severity,
-                                      suspend_volunteer=payload.suspend_volunteer,
-                                      correct_transfer_id=payload.correct_transfer_id,
-                                      correct_minutes=payload.correct_minutes)
 
 
 # ---- settlement: what the bank's guarantee fund owes a supplier ------------------------------------

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SuppliersConfig(AppConfig):
     name = "timebank.suppliers"
-    verbose_name = _("Suppliers and complaints")
+    verbose_name = _("Suppliers")
 
     def ready(self):
         from timebank.ledger.events import LIABILITY_REPORT

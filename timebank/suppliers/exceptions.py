@@ -1,4 +1,4 @@
-"""Why a supplier, order or complaint could not change. Nothing was changed when one is raised."""
+"""Why a supplier or an order could not change. Nothing was changed when one is raised."""
 from django.utils.translation import gettext_lazy as _
 
 from timebank.lib.errors import Conflict, InvalidInput
@@ -62,23 +62,6 @@ class RatingInvalid(InvalidInput):
 class AlreadyTaken(Conflict):
     code = "already_taken"
     message = _("Another supplier has already taken this request.")
-
-
-class UploadInvalid(InvalidInput):
-    code = "upload_invalid"
-    message = _("Photos must be JPEG, PNG or WebP images of at most 5 MB.")
-
-
-class PhotoTooLarge(UploadInvalid):
-    code = "photo_too_large"
-    status = 413
-    message = _("This photo has too many pixels: at most 40 megapixels (about 7,700 × 5,200). "
-                "Send a smaller copy, as a phone's “share” usually does.")
-
-
-class SubjectRequired(InvalidInput):
-    code = "subject_required"
-    message = _("Say whom or which service the complaint is about.")
 
 
 class ElderRequired(InvalidInput):

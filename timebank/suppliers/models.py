@@ -1,5 +1,5 @@
 """Professional suppliers: register, licences, offers, staff, orders (booked or guaranteed
-fulfilment), settlement lines, complaints, yearly scores, supplier rules and joint meetings."""
+fulfilment), settlement lines, yearly scores, supplier rules and joint meetings."""
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -284,107 +284,6 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_id} {self.month:%Y-%m} {self.amount_fen}"
-
-
-class ComplaintSubject(models.TextChoices):
-    SUPPLIER = "supplier", _("A supplier")
-    VOLUNTEER = "volunteer", _("A volunteer")
-    RECORD = "record", _("A service record")
-
-
-class ComplaintCategory(models.TextChoices):
-    QUALITY = "quality", _("Quality of service")
-    ATTITUDE = "attitude", _("Attitude")
-    LATE = "late", _("Late or did not come")
-    PRICE = "price", _("Price or coins")
-    SAFETY = "safety", _("Safety")
-    OTHER = "other", _("Other")
-
-
-class Severity(models.TextChoices):
-    MINOR = "minor", _("Minor")
-    MAJOR = "major", _("Major")
-    SERIOUS = "serious", _("Serious")
-
-
-class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    INVESTIGATING = "investigating", _("Investigating")
-    RESOLVED = "resolved", _("Resolved")
-
-
-OPEN_COMPLAINT = (ComplaintStatus.RECEIVED, ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING)
-
-
-class Complaint(models.Model):
-    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
-    node = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # where it happened
-    owner_node = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # who handles it now
-    owner = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    complainant = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="complaints_filed")
-    filed_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
-    subject = models.CharField(_("about"), max_length=10, choices=ComplaintSubject.choices)
-    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
-    volunteer = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    assignment = models.ForeignKey("demands.Assignment", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    order = models.ForeignKey(SupplierOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    category = models.CharField(_("category"), max_length=10, choices=ComplaintCategory.choices)
-    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR)
-    text = models.TextField(_("what happened"))
-    status = models.CharField(_("status"), max_length=14, choices=ComplaintStatus.choices,
-                              default=ComplaintStatus.RECEIVED)
-    due_at = models.DateTimeField(_("due"))  # the deadline of the current step
-    escalations = models.PositiveSmallIntegerField(default=0)
-    reject_reason = models.CharField(max_length=300, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
-    upheld = models.BooleanField(null=True)
-    # Outcomes besides the supplier's score, each done through the owning app's service.
-    volunteer_suspended = models.BooleanField(default=False)
-    correction = models.ForeignKey("ledger.CorrectionRequest", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["status", "due_at"], name="suppliers_complaint_due")]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.get_category_display()}"
-
-
-class ComplaintPhoto(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="photos")
-    image = models.ImageField(upload_to="complaints/%Y/%m/")
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return self.image.name
-
-
-class ComplaintStep(models.Model):
-    """The complaint's history: each step, escalation and decision."""
-
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=14, choices=ComplaintStatus.choices)
-    owner_node = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
-    due_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.complaint_id} {self.action}"
 
 
 class ScoreReason(models.TextChoices):

@@ -1,4 +1,4 @@
-"""API shapes of suppliers, orders, complaints, settlement, guaranteed fulfilment, meetings and the supplier
+"""API shapes of suppliers, orders, settlement, guaranteed fulfilment, meetings and the supplier
 rules; money in integer fen, coins in minutes."""
 import datetime as dt
 import re
@@ -144,54 +144,6 @@ class OrderOut(Schema):
 class OrderConfirmIn(InSchema):
     rating: int | None = None
     comment: Text = Field("", max_length=500)
-
-
-class ComplaintIn(InSchema):
-    subject: Line = Field(..., max_length=10)
-    category: Line = Field(..., max_length=10)
-    text: Text = Field(..., max_length=2000)
-    severity: Line = Field("minor", max_length=8)
-    complainant_id: int | None = None
-    supplier_id: int | None = None
-    volunteer_id: int | None = None
-    assignment_id: int | None = None
-    order_id: int | None = None
-
-
-class ComplaintOut(Schema):
-    id: int
-    subject: str
-    category: str
-    severity: str
-    text: str
-    status: str
-    supplier_id: int | None
-    volunteer_id: int | None
-    assignment_id: int | None
-    order_id: int | None
-    node_id: int
-    owner_node_id: int
-    due_at: dt.datetime
-    escalations: int
-    reject_reason: str
-    outcome: str
-    upheld: bool | None
-    volunteer_suspended: bool
-    correction_id: int | None
-    created_at: dt.datetime
-
-
-class ResolveIn(InSchema):
-    outcome: Text = Field(..., max_length=2000)
-    upheld: bool
-    severity: Line | None = Field(None, max_length=8)
-    suspend_volunteer: bool = False
-    correct_transfer_id: int | None = Field(None, ge=1, le=2**62, description="a coin movement the complaint is about")
-    correct_minutes: int | None = Field(None, ge=1, le=10**9, description="default: the whole movement")
-
-
-class NoteIn(InSchema):
-    note: Text = Field("", max_length=500)
 
 
 # ---- settlement, guaranteed fulfilment, meetings and the bank's supplier rules -------------------

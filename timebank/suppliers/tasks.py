@@ -1,4 +1,4 @@
-"""Background jobs of suppliers and complaints, run by the task worker. Each is safe to run twice."""
+"""Background jobs of suppliers, run by the task worker. Each is safe to run twice."""
 from django_tasks import task
 
 from . import services
@@ -14,11 +14,6 @@ def check_licences() -> dict:
 def offer_unclaimed_to_suppliers() -> int:
     """保底: unclaimed coin requests close to their start are offered to admitted suppliers."""
     return services.guarantee_offers_make()
-
-
-@task()
-def escalate_complaints() -> int:
-    return services.complaints_escalate()
 
 
 @task()

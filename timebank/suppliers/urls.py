@@ -19,11 +19,6 @@ urlpatterns = [
     path("orders/<int:order_id>/confirm/", views.order_confirm, name="confirm"),
     path("orders/<int:order_id>/<str:action>/", views.order_action, name="order_action"),
     path("guarantee/<int:offer_id>/take/", views.guarantee_take, name="guarantee_take"),
-    path("complaints/", views.complaint_board, name="complaints"),
-    path("complaints/new/", views.complaint_new, name="complaint_new"),
-    path("complaints/mine/", views.my_complaints, name="my_complaints"),
-    path("complaints/<int:complaint_id>/", views.complaint_detail, name="complaint"),
-    path("complaints/photos/<int:photo_id>/", views.complaint_photo, name="complaint_photo"),
     path("meetings/", views.meetings, name="meetings"),
     path("rules/", views.rules, name="rules"),
 ]

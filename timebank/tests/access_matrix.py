@@ -477,8 +477,8 @@ PAGES = {
     "rewards:catalogue": {G: SIGNED_IN},
     "rewards:orders": {G: SIGNED_IN},
     "suppliers:my_orders": {G: SIGNED_IN},
-    "suppliers:complaint_new": {G: SIGNED_IN, P: COMPLAINT_FORM_WRITE},
-    "suppliers:my_complaints": {G: SIGNED_IN},
+    "complaints:new": {G: SIGNED_IN, P: COMPLAINT_FORM_WRITE},
+    "complaints:mine": {G: SIGNED_IN},
     "suppliers:meetings": {G: SIGNED_IN, P: MEETINGS_WRITE},
     # People.
     "people:list": {G: PEOPLE_STAFF},
@@ -598,9 +598,9 @@ PAGES = {
     "suppliers:confirm": {G: ORDER_CONFIRM_FORM, P: ORDER_CONFIRM},
     "suppliers:order_action": {P: SUPPLIER_STAFF_ONLY},
     "suppliers:guarantee_take": {P: SUPPLIER_STAFF_ONLY},
-    "suppliers:complaints": {G: COMPLAINT_DESK},
-    "suppliers:complaint": {G: COMPLAINT_PAGE, P: COMPLAINT_PAGE_WRITE},
-    "suppliers:complaint_photo": {G: COMPLAINT_PAGE},
+    "complaints:board": {G: COMPLAINT_DESK},
+    "complaints:detail": {G: COMPLAINT_PAGE, P: COMPLAINT_PAGE_WRITE},
+    "complaints:photo": {G: COMPLAINT_PAGE},
     "suppliers:rules": {G: BANK_ADMIN_ONLY, P: BANK_ADMIN_ONLY},
     # Statistics and roster imports.
     "stats:dashboard": {G: STATS_OF_BRANCH},

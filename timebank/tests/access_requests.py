@@ -400,10 +400,10 @@ PAGE_REQUESTS = {
     "suppliers:confirm": {"order_id": "order_done", "data": {"rating": "5"}},
     "suppliers:order_action": {"order_id": "order_booked", "action": lambda m, side, role: "accept"},
     "suppliers:guarantee_take": {"offer_id": "guarantee_offer"},
-    "suppliers:complaint_new": {"data": lambda m, side, role: {"subject": "supplier", "supplier": side.supplier.pk,
+    "complaints:new": {"data": lambda m, side, role: {"subject": "supplier", "supplier": side.supplier.pk,
                                                                "category": "quality", "text": "matrix"}},
-    "suppliers:complaint": {"complaint_id": "complaint", "data": {"action": "accept"}},
-    "suppliers:complaint_photo": {"photo_id": "complaint_photo"},
+    "complaints:detail": {"complaint_id": "complaint", "data": {"action": "accept"}},
+    "complaints:photo": {"photo_id": "complaint_photo"},
     "suppliers:meetings": {"data": lambda m, side, role: {
         "held_on": str(at(0, 9).date()), "title": "矩阵例会", "attendees": "全体", "minutes": "matrix",
         "suppliers": [side.supplier.pk]}},

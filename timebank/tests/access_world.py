@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from timebank.complaints import services as complaints
 from timebank.conftest import make_person
 from timebank.demands import services as demands
 from timebank.demands.models import ServiceType
@@ -284,11 +285,11 @@ def _suppliers(w, side, serial):
     # The elder-paid request nobody claimed is offered to the suppliers (as the worker does).
     suppliers.guarantee_offers_make(now=side.coin_demand.starts_at - dt.timedelta(hours=2))
     side.guarantee_offer = GuaranteeOffer.objects.get(supplier=side.supplier, demand=side.coin_demand)
-    side.complaint = suppliers.complaint_file(actor=side.elder, subject="supplier", category="quality",
-                                              text="matrix: 剪坏了", supplier=side.supplier, order=side.order_done,
-                                              photos=[png()])
+    side.complaint = complaints.complaint_file(actor=side.elder, subject="supplier", category="quality",
+                                               text="matrix: 剪坏了", supplier=side.supplier, order=side.order_done,
+                                               photos=[png()])
     side.complaint_photo = side.complaint.photos.get()
-    side.accepted_complaint = suppliers.complaint_accept(actor=side.station_staff, complaint=suppliers.complaint_file(
+    side.accepted_complaint = complaints.complaint_accept(actor=side.station_staff, complaint=complaints.complaint_file(
         actor=side.proxy, subject="supplier", category="quality", text="matrix: 迟到", supplier=side.supplier))
     side.meeting = suppliers.meeting_record(actor=side.branch_admin, node=side.branch, held_on=timezone.localdate(),
                                             title=f"{side.tag} 例会", attendees="全体", minutes="matrix",

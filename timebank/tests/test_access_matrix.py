@@ -595,7 +595,7 @@ PAGE_PARTS = {
     "people-orgs-ledger": ("people", "orgs", "audit", "ledger", ""),
     "demands-health": ("demands", "health", "notices"),
     "teams-training-honours-shop-suppliers-stats-imports": ("teams", "training", "honours", "rewards", "suppliers",
-                                                            "stats", "imports", "api"),
+                                                            "complaints", "stats", "imports", "api"),
     "django-admin": ("admin",),
 }
 

@@ -6,10 +6,11 @@ import pytest
 from django.core.management import call_command
 
 from timebank.audit.models import AuditEvent
+from timebank.complaints.models import Complaint
 from timebank.demands.models import Demand
 from timebank.devdata.district import DEMO_LOGINS, FEATURED_ELDER
 from timebank.devdata.suppliers import seed_demo_suppliers
-from timebank.suppliers.models import Complaint, GuaranteeOffer, Supplier, SupplierOrder
+from timebank.suppliers.models import GuaranteeOffer, Supplier, SupplierOrder
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Every write to suppliers, orders, guaranteed fulfilment, complaints, scores and meetings.
+"""Every write to suppliers, orders, guaranteed fulfilment, scores and meetings.
 Each authorises, validates, locks, writes, audits — in that order, inside one transaction.
 Coins move only through the ledger's services (orders) or the demands' (guaranteed fulfilment).
 
@@ -7,24 +7,9 @@ The services live in modules by sub-domain and are all re-exported here, so call
 - `registry` — the supplier register: apply, admit, suspend, remove; licences, offers, members,
   rules, scores and joint meetings;
 - `orders` — supplier orders, guaranteed fulfilment (保底) and the fund's settlement;
-- `complaints` — complaints, their photos, handling and escalation;
 - `_common` — the shared private helpers (the supplier row lock, members, messages, text checks).
 A submodule imports shared helpers from `_common` (or a sibling), never from this package."""
 from ._common import S
-from .complaints import (
-    MAX_PHOTO_BYTES,
-    MAX_PHOTO_PIXELS,
-    MAX_PHOTOS,
-    PHOTO_EXTENSIONS,
-    PHOTO_SAVE_OPTIONS,
-    PHOTO_TYPES,
-    complaint_accept,
-    complaint_file,
-    complaint_investigate,
-    complaint_reject,
-    complaint_resolve,
-    complaints_escalate,
-)
 from .orders import (
     guarantee_accept,
     guarantee_offers_make,
@@ -57,23 +42,11 @@ from .registry import (
 )
 
 __all__ = [
-    "MAX_PHOTOS",
-    "MAX_PHOTO_BYTES",
-    "MAX_PHOTO_PIXELS",
     "MAX_PRICE_FEN",
     "NEEDS_REASON",
-    "PHOTO_EXTENSIONS",
-    "PHOTO_SAVE_OPTIONS",
-    "PHOTO_TYPES",
     "S",
     "TRANSITIONS",
     "commendation_add",
-    "complaint_accept",
-    "complaint_file",
-    "complaint_investigate",
-    "complaint_reject",
-    "complaint_resolve",
-    "complaints_escalate",
     "guarantee_accept",
     "guarantee_offers_make",
     "licence_add",

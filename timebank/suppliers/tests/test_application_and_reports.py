@@ -1,5 +1,5 @@
-"""The public supplier application, the guarantee fund in the ledger's liability report, the
-complaint outcome form, the staff home's complaint tile and the elder's supplier page."""
+"""The public supplier application, the guarantee fund in the ledger's liability report and the
+elder's supplier page."""
 import csv
 import datetime as dt
 import io
@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from timebank.suppliers import services
-from timebank.suppliers.models import Complaint, Supplier
+from timebank.suppliers.models import Supplier
 
 from .conftest import new_code
 from .test_cancel_and_missed import take
@@ -92,33 +92,6 @@ def test_the_liability_report_shows_the_guarantee_funds_exposure(sw, client):
     book = load_workbook(io.BytesIO(client.get("/ledger/liability/", {"format": "xlsx"}).content))
     fund = list(book.worksheets[2].iter_rows(values_only=True))
     assert fund[1][1:] == (0, 0, 0) and fund[2][1:] == (30, 1, 1)
-
-
-def test_the_complaint_page_resolves_with_a_volunteer_suspension(sw, client):
-    w = sw
-    complaint = services.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
-                                        category="attitude", text="态度恶劣")
-    client.force_login(w.station_staff)
-    home = text(client.get("/"))
-    assert 'id="complaints-due"' in home
-    client.post(f"/suppliers/complaints/{complaint.pk}/", {"action": "accept"})
-    response = client.post(f"/suppliers/complaints/{complaint.pk}/", {
-        "action": "resolve", "outcome": "属实", "upheld": "on", "severity": "major", "suspend_volunteer": "on"})
-    assert response.status_code == 302
-    complaint.refresh_from_db()
-    w.volunteer.refresh_from_db()
-    assert complaint.status == "resolved" and complaint.volunteer_suspended and w.volunteer.status == "suspended"
-    assert 'id="volunteer-suspended"' in text(client.get(f"/suppliers/complaints/{complaint.pk}/"))
-
-
-def test_the_complaint_page_is_404_for_another_branchs_staff(sw, client):
-    w = sw
-    complaint = services.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
-                                        category="attitude", text="态度恶劣")
-    client.force_login(w.other_branch_admin)
-    assert client.get(f"/suppliers/complaints/{complaint.pk}/").status_code == 404
-    assert client.post(f"/suppliers/complaints/{complaint.pk}/", {"action": "accept"}).status_code == 404
-    assert Complaint.objects.get(pk=complaint.pk).status == "received"
 
 
 def test_an_elders_proxy_finds_the_suppliers_to_book_and_cancels_a_guaranteed_order(sw, client):

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from timebank.suppliers import services
-from timebank.suppliers.exceptions import PhotoTooLarge
-from timebank.suppliers.models import Complaint
+from timebank.complaints import services as complaints
+from timebank.complaints.exceptions import PhotoTooLarge
+from timebank.complaints.models import Complaint
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def huge_png(width: int, height: int) -> SimpleUploadedFile:
 
 
 def file_one(w, photos):
-    return services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", supplier=w.supplier,
+    return complaints.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", supplier=w.supplier,
                                    category="attitude", text="态度差", photos=photos)
 
 

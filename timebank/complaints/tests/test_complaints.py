@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from timebank.complaints import services as complaints
+from timebank.complaints.exceptions import InvalidTransition, ReasonRequired, UploadInvalid
+from timebank.complaints.models import Complaint
 from timebank.lib.errors import NotFound
-from timebank.suppliers import services
-from timebank.suppliers.exceptions import InvalidTransition, ReasonRequired, UploadInvalid
-from timebank.suppliers.models import Complaint
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def png() -> SimpleUploadedFile:
 
 
 def file_one(w, **kw):
-    return services.complaint_file(actor=kw.pop("actor", w.proxy), complainant=w.elder, subject="supplier",
+    return complaints.complaint_file(actor=kw.pop("actor", w.proxy), complainant=w.elder, subject="supplier",
                                    supplier=w.supplier, category="attitude", text="态度差", **kw)
 
 
@@ -33,11 +33,11 @@ def test_a_complaint_runs_from_received_to_resolved_and_moves_the_score(sw, cloc
     complaint = file_one(w, photos=[png()], severity="major")
     assert complaint.status == "received" and complaint.owner_node == w.station_a1
     assert complaint.photos.get().content_type == "image/png"
-    services.complaint_accept(actor=w.station_staff, complaint=complaint)
+    complaints.complaint_accept(actor=w.station_staff, complaint=complaint)
     complaint.refresh_from_db()
     assert complaint.due_at == clock.now + dt.timedelta(days=7)
-    services.complaint_investigate(actor=w.station_staff, complaint=complaint)
-    services.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="已约谈", upheld=True)
+    complaints.complaint_investigate(actor=w.station_staff, complaint=complaint)
+    complaints.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="已约谈", upheld=True)
     complaint.refresh_from_db()
     assert complaint.status == "resolved" and complaint.upheld
     from timebank.suppliers.selectors import current_score
@@ -50,28 +50,28 @@ def test_a_rejection_needs_a_reason_and_closes_the_complaint(sw):
     w = sw
     complaint = file_one(w)
     with pytest.raises(ReasonRequired):
-        services.complaint_reject(actor=w.station_staff, complaint=complaint, reason=" ")
-    services.complaint_reject(actor=w.station_staff, complaint=complaint, reason="不属实")
+        complaints.complaint_reject(actor=w.station_staff, complaint=complaint, reason=" ")
+    complaints.complaint_reject(actor=w.station_staff, complaint=complaint, reason="不属实")
     with pytest.raises(InvalidTransition):
-        services.complaint_accept(actor=w.station_staff, complaint=complaint)
+        complaints.complaint_accept(actor=w.station_staff, complaint=complaint)
 
 
 def test_an_overdue_complaint_escalates_up_the_tree_once_per_deadline(sw, clock):
     w = sw
     complaint = file_one(w)
     assert complaint.due_at > clock.now
-    assert services.complaints_escalate() == 0
+    assert complaints.complaints_escalate() == 0
     clock.now = complaint.due_at + dt.timedelta(minutes=1)
-    assert services.complaints_escalate() == 1
-    assert services.complaints_escalate() == 0
+    assert complaints.complaints_escalate() == 1
+    assert complaints.complaints_escalate() == 0
     complaint.refresh_from_db()
     assert complaint.owner_node == w.branch_a and complaint.escalations == 1
     clock.now = complaint.due_at + dt.timedelta(minutes=1)
-    services.complaints_escalate()
+    complaints.complaints_escalate()
     complaint.refresh_from_db()
     assert complaint.owner_node == w.bank
     clock.now = complaint.due_at + dt.timedelta(minutes=1)
-    services.complaints_escalate()
+    complaints.complaints_escalate()
     complaint.refresh_from_db()
     assert complaint.owner_node == w.bank and complaint.escalations == 3
 
@@ -98,8 +98,8 @@ def test_garbage_uploads_are_refused_and_nothing_is_filed(sw):
 def test_a_complaint_about_a_supplier_nobody_here_can_see_is_not_found(sw):
     w = sw
     with pytest.raises(NotFound):
-        services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", supplier=w.other_supplier,
+        complaints.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", supplier=w.other_supplier,
                                 category="quality", text="x")
     complaint = file_one(w)
     with pytest.raises(NotFound):
-        services.complaint_accept(actor=w.other_station_staff, complaint=complaint)
+        complaints.complaint_accept(actor=w.other_station_staff, complaint=complaint)

@@ -1,4 +1,7 @@
-"""Complaints: filing (with photos), accepting, investigating, resolving and escalating."""
+"""Every write to complaints: filing (with photos), accepting, investigating, resolving and escalating.
+Each authorises, validates, locks, writes, audits — in that order, inside one transaction. The deadlines
+and the score changes are the bank's supplier rules (read through the suppliers' selectors); an upheld
+complaint about a supplier moves its score through the suppliers' service."""
 import datetime as dt
 import io
 import warnings
@@ -12,15 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.sms import sms_send
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
 from timebank.people.selectors import can_act_for
+from timebank.suppliers import selectors as suppliers
+from timebank.suppliers.models import ScoreReason, Supplier, SupplierOrder
+from timebank.suppliers.services import score_apply
 
-from .. import selectors
-from ..exceptions import InvalidTransition, PhotoTooLarge, ReasonRequired, SubjectRequired, UploadInvalid
-from ..models import (
+from . import selectors
+from .exceptions import InvalidTransition, PhotoTooLarge, ReasonRequired, SubjectRequired, UploadInvalid
+from .models import (
     OPEN_COMPLAINT,
     Complaint,
     ComplaintCategory,
@@ -28,13 +35,8 @@ from ..models import (
     ComplaintStatus,
     ComplaintStep,
     ComplaintSubject,
-    ScoreReason,
     Severity,
-    Supplier,
-    SupplierOrder,
 )
-from ._common import _tell, _text
-from .registry import score_apply
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # 40 megapixels: any phone camera's full picture, and at most ~160 MB while it is decoded.
@@ -43,6 +45,21 @@ PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 PHOTO_SAVE_OPTIONS = {"JPEG": {"quality": 88}, "PNG": {"optimize": True}, "WEBP": {"quality": 88}}
 MAX_PHOTOS = 5
+
+
+def _tell(people: Iterable[Person], text: str) -> None:
+    """A short message to each person with a mobile, once the transaction has committed."""
+    numbers = sorted({p.mobile for p in people if p is not None and p.mobile})
+    if numbers:
+        transaction.on_commit(lambda: [sms_send(n, str(text)) for n in numbers])
+
+
+def _text(value: str, max_length: int, *, required: bool = False, code: str = "text_invalid") -> str:
+    value = (value or "").strip()
+    if (required and not value) or len(value) > max_length:
+        raise InvalidInput(_("Please fill this in (at most %(n)d characters).") % {"n": max_length}, code=code,
+                           detail={"max_length": max_length})
+    return value
 
 
 def _add_working_days(start: dt.datetime, days: int) -> dt.datetime:
@@ -123,15 +140,15 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
     node = None
     if subject == ComplaintSubject.SUPPLIER:
         if order is not None:
-            if not selectors.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=order.pk).exists():
+            if not suppliers.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=order.pk).exists():
                 raise NotFound()
             supplier, node = order.supplier, order.station
         if supplier is None:
             raise SubjectRequired()
         if node is None:
-            if not (selectors.suppliers_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=supplier.pk).exists()
-                    or selectors.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(supplier=supplier).exists()
-                    or (complainant.node is not None and selectors.serves(supplier, complainant.node))):
+            if not (suppliers.suppliers_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(pk=supplier.pk).exists()
+                    or suppliers.orders_visible_to(actor, Perm.COMPLAINTS_HANDLE).filter(supplier=supplier).exists()
+                    or (complainant.node is not None and suppliers.serves(supplier, complainant.node))):
                 raise NotFound()
             node = complainant.node if complainant.node and complainant.bank_id == supplier.bank_id else supplier.node
     elif subject == ComplaintSubject.RECORD:
@@ -151,7 +168,7 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
         node = complainant.node or volunteer.node
     if node is None:
         raise SubjectRequired()
-    rules = selectors.supplier_rules_for(node.bank)
+    rules = suppliers.supplier_rules_for(node.bank)
     now = timezone.now()
     with transaction.atomic():
         complaint = Complaint.objects.create(
@@ -192,7 +209,7 @@ def complaint_accept(*, actor: Person, complaint: Complaint, note: str = "") -> 
         complaint = _lock_complaint(actor, complaint)
         if complaint.status != ComplaintStatus.RECEIVED:
             raise InvalidTransition()
-        rules = selectors.supplier_rules_for(complaint.bank)
+        rules = suppliers.supplier_rules_for(complaint.bank)
         complaint.status, complaint.owner, complaint.accepted_at = ComplaintStatus.ACCEPTED, actor, timezone.now()
         complaint.due_at = timezone.now() + dt.timedelta(days=rules.resolve_days)
         complaint.save(update_fields=["status", "owner", "accepted_at", "due_at"])
@@ -262,7 +279,7 @@ def complaint_resolve(*, actor: Person, complaint: Complaint, outcome: str, uphe
                               "volunteer_suspended": complaint.volunteer_suspended,
                               "correction": complaint.correction_id})
         if upheld and complaint.supplier_id:
-            rules = selectors.supplier_rules_for(complaint.bank)
+            rules = suppliers.supplier_rules_for(complaint.bank)
             score_apply(supplier=complaint.supplier, reason=ScoreReason.COMPLAINT,
                         delta=getattr(rules, f"score_complaint_{complaint.severity}"), link=complaint, actor=actor,
                         note=outcome[:300])
@@ -318,7 +335,7 @@ def complaints_escalate(now: dt.datetime | None = None, limit: int = 1000) -> in
                          .get(pk=pk))
             if complaint.status not in OPEN_COMPLAINT or complaint.due_at > now:
                 continue
-            rules = selectors.supplier_rules_for(complaint.bank)
+            rules = suppliers.supplier_rules_for(complaint.bank)
             parent = complaint.owner_node.parent
             if complaint.owner_node.kind != NodeKind.BANK and parent is not None:
                 complaint.owner_node = parent

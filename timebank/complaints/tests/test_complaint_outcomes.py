@@ -4,11 +4,13 @@ each audited, all or nothing."""
 import pytest
 
 from timebank.audit.models import AuditEvent
+from timebank.complaints import selectors as complaint_selectors
+from timebank.complaints import services as complaints
+from timebank.complaints.models import Complaint
 from timebank.ledger import services as ledger
 from timebank.ledger.models import CorrectionRequest, Transfer, TransferKind
 from timebank.lib.errors import InvalidInput, PermissionDenied
 from timebank.suppliers import selectors, services
-from timebank.suppliers.models import Complaint
 
 from .conftest import tomorrow_at
 
@@ -22,12 +24,12 @@ def served_coin_order(w):
 
 
 def accepted(complaint, actor):
-    return services.complaint_accept(actor=actor, complaint=complaint)
+    return complaints.complaint_accept(actor=actor, complaint=complaint)
 
 
 def test_an_upheld_complaint_suspends_the_volunteer_through_the_people_service(sw, api_client):
     w = sw
-    complaint = services.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
+    complaint = complaints.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
                                         category="safety", text="推搡老人")
     accepted(complaint, w.station_staff)
     api_client.login_as(w.station_staff)
@@ -44,18 +46,18 @@ def test_an_upheld_complaint_suspends_the_volunteer_through_the_people_service(s
 
 def test_suspending_or_correcting_needs_an_upheld_complaint_and_changes_nothing_otherwise(sw):
     w = sw
-    complaint = services.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
+    complaint = complaints.complaint_file(actor=w.elder, subject="volunteer", volunteer=w.volunteer,
                                         category="safety", text="推搡老人")
     accepted(complaint, w.station_staff)
     with pytest.raises(InvalidInput) as err:
-        services.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="不属实", upheld=False,
+        complaints.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="不属实", upheld=False,
                                    suspend_volunteer=True)
     assert err.value.code == "outcome_needs_upheld"
-    supplier_complaint = services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier",
+    supplier_complaint = complaints.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier",
                                                  supplier=w.supplier, category="quality", text="剪坏了")
     accepted(supplier_complaint, w.station_staff)
     with pytest.raises(InvalidInput) as err:
-        services.complaint_resolve(actor=w.station_staff, complaint=supplier_complaint, outcome="属实", upheld=True,
+        complaints.complaint_resolve(actor=w.station_staff, complaint=supplier_complaint, outcome="属实", upheld=True,
                                    suspend_volunteer=True)
     assert err.value.code == "no_volunteer"
     w.volunteer.refresh_from_db()
@@ -68,26 +70,26 @@ def test_an_upheld_complaint_corrects_the_orders_coins_through_the_ledger(sw):
     order = served_coin_order(w)
     account = ledger.member_account(w.elder)
     assert account.balance == 540
-    complaint = services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", order=order,
+    complaint = complaints.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", order=order,
                                         category="quality", text="只剪了一半")
     accepted(complaint, w.branch_admin)
-    [posting] = selectors.complaint_transfers(complaint)
+    [posting] = complaint_selectors.complaint_transfers(complaint)
     assert posting.amount == 60 and posting.debit.owner_id == w.elder.pk
 
     # Station staff handle complaints but may not correct coins: refused, and nothing is resolved.
     with pytest.raises(PermissionDenied) as err:
-        services.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="退一半", upheld=True,
+        complaints.complaint_resolve(actor=w.station_staff, complaint=complaint, outcome="退一半", upheld=True,
                                    correct_transfer_id=posting.pk, correct_minutes=30)
     assert err.value.code == "correction_not_allowed"
     other = Transfer.objects.exclude(pk=posting.pk).filter(status="posted").first()
     with pytest.raises(InvalidInput) as err:
-        services.complaint_resolve(actor=w.branch_admin, complaint=complaint, outcome="退一半", upheld=True,
+        complaints.complaint_resolve(actor=w.branch_admin, complaint=complaint, outcome="退一半", upheld=True,
                                    correct_transfer_id=other.pk, correct_minutes=30)
     assert err.value.code == "correction_transfer_invalid"
     complaint.refresh_from_db()
     assert complaint.status == "accepted" and not CorrectionRequest.objects.exists()
 
-    services.complaint_resolve(actor=w.branch_admin, complaint=complaint, outcome="退一半", upheld=True,
+    complaints.complaint_resolve(actor=w.branch_admin, complaint=complaint, outcome="退一半", upheld=True,
                                correct_transfer_id=posting.pk, correct_minutes=30)
     complaint.refresh_from_db()
     account.refresh_from_db()
@@ -101,7 +103,7 @@ def test_an_upheld_complaint_corrects_the_orders_coins_through_the_ledger(sw):
 def test_bad_outcome_input_through_the_api_is_4xx_and_other_branches_get_404(sw, api_client):
     w = sw
     order = served_coin_order(w)
-    complaint = services.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", order=order,
+    complaint = complaints.complaint_file(actor=w.proxy, complainant=w.elder, subject="supplier", order=order,
                                         category="quality", text="只剪了一半")
     accepted(complaint, w.branch_admin)
     url = f"/api/v1/complaints/{complaint.pk}/resolve"
@@ -114,7 +116,7 @@ def test_bad_outcome_input_through_the_api_is_4xx_and_other_branches_get_404(sw,
         response = admin.post(url, body, content_type="application/json")
         assert 400 <= response.status_code < 500, (body, response.content)
     other = api_client.__class__().login_as(w.other_branch_admin)
-    posting = selectors.complaint_transfers(complaint).get()
+    posting = complaint_selectors.complaint_transfers(complaint).get()
     response = other.post(url, {"outcome": "x", "upheld": True, "correct_transfer_id": posting.pk},
                           content_type="application/json")
     assert response.status_code == 404

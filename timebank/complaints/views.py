@@ -1,5 +1,5 @@
-"""Complaints: filing one (with photos), my complaints, the staff board, a complaint's handling, and
-its photos."""
+"""Complaint pages: filing one (with photos), my complaints, the staff board, a complaint's handling, and
+its photos. Their paths stay under /suppliers/complaints/ (bookmarks)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -12,18 +12,19 @@ from timebank.lib.pages import form_error, signed_in_page
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person
+from timebank.suppliers.models import Supplier
+from timebank.suppliers.selectors import serves
 
-from .. import selectors, services
-from ..forms import ComplaintForm, ReasonForm, ResolveForm
-from ..models import ComplaintPhoto, ComplaintStatus
-from .register import staff_or_404
+from . import selectors, services
+from .forms import ComplaintForm, ReasonForm, ResolveForm
+from .models import ComplaintPhoto, ComplaintStatus
 
 
 @signed_in_page
 def complaint_new(request):
     user = request.user
-    suppliers = [s for s in selectors.Supplier.objects.filter(bank_id=user.bank_id, status__in=[
-        "trial", "admitted", "suspended"]) if user.node and selectors.serves(s, user.node)] if user.bank_id else []
+    suppliers = [s for s in Supplier.objects.filter(bank_id=user.bank_id, status__in=[
+        "trial", "admitted", "suspended"]) if user.node and serves(s, user.node)] if user.bank_id else []
     form = ComplaintForm(request.POST or None, request.FILES or None, suppliers=suppliers)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -42,8 +43,8 @@ def complaint_new(request):
             form_error(form, err, {"upload_invalid": "photos", "photo_too_large": "photos", "subject_required": "subject"})
         else:
             messages.success(request, _("Your complaint #%(id)s was received.") % {"id": complaint.pk})
-            return redirect("suppliers:my_complaints")
-    return render(request, "suppliers/complaint_new.html", {"form": form, "body_class": "member"},
+            return redirect("complaints:mine")
+    return render(request, "complaints/new.html", {"form": form, "body_class": "member"},
                   status=422 if form.errors else 200)
 
 
@@ -53,14 +54,15 @@ def my_complaints(request):
 
     complaints = selectors.complaints_visible_to(request.user).filter(
         Q(complainant=request.user) | Q(filed_by=request.user)).order_by("-created_at")
-    return render(request, "suppliers/my_complaints.html", {"complaints": complaints})
+    return render(request, "complaints/mine.html", {"complaints": complaints})
 
 
 @login_required
 def complaint_board(request):
-    staff_or_404(request, Perm.COMPLAINTS_HANDLE)
+    if not has_perm(request.user, Perm.COMPLAINTS_HANDLE):  # staff pages are a 404 for anyone else
+        raise Http404()
     complaints = selectors.complaint_board(request.user)
-    return render(request, "suppliers/complaint_board.html", {"complaints": complaints, "now": timezone.now()})
+    return render(request, "complaints/board.html", {"complaints": complaints, "now": timezone.now()})
 
 
 @signed_in_page
@@ -93,12 +95,12 @@ def complaint_detail(request, complaint_id: int):
                                            suspend_volunteer=d.get("suspend_volunteer") or False,
                                            correct_transfer_id=d.get("correct_transfer"),
                                            correct_minutes=d.get("correct_minutes"))
-            return redirect("suppliers:complaint", complaint.pk)
+            return redirect("complaints:detail", complaint.pk)
         except NotFound:
             raise
         except DomainError as err:
             messages.error(request, str(err.message))
-    return render(request, "suppliers/complaint_detail.html", {
+    return render(request, "complaints/detail.html", {
         "complaint": complaint, "handler": handler, "steps": complaint.steps.select_related("owner_node", "actor"),
         "photos": complaint.photos.all(), "resolve_form": resolve_form, "reason_form": reason_form,
         "statuses": ComplaintStatus})
