@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/timebank
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover drill-crash drill-worker drill-disk lint messages system-deps
+.PHONY: run prod test test-one test-clock bench drill drill-backup drill-failover drill-crash drill-worker drill-disk lint audit messages system-deps
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,9 +54,13 @@ bench: $(STAMP) system-deps
 	@TIMEBANK_DRILL_DEPS=1 ./bin/system-deps
 	@./bin/run-bench
 
-# Fault drills against a private PostgreSQL cluster: the database stops and starts under the worker.
+# All fault drills on private clusters (about 8 minutes): least privilege and outages (bin/drill), the app
+# server killed and the database crashed under load, the worker killed mid-job, a full upload disk.
 drill: $(STAMP)
 	@./bin/drill
+	@./bin/drill-crash
+	@./bin/drill-worker
+	@./bin/drill-disk
 
 # pgBackRest: full backup, WAL archiving, the disk lost, a restore to a point in time (bench/drill_backup.json).
 drill-backup: $(STAMP)
@@ -84,6 +88,12 @@ drill-failover: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in the pinned dependencies (PyPI's advisory data; needs to reach pypi.org).
+# --strict: a dependency that could not be checked fails the audit instead of passing unseen.
+audit: $(STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1
+	$(PY) -m pip_audit --strict --progress-spinner off -r requirements.txt
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --no-obsolete

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.sms import sms_send
+from timebank.lib.storage import stored_files_removed
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
@@ -170,17 +172,24 @@ def complaint_file(*, actor: Person, subject: str, category: str, text: str, com
         raise SubjectRequired()
     rules = suppliers.supplier_rules_for(node.bank)
     now = timezone.now()
-    with transaction.atomic():
-        complaint = Complaint.objects.create(
-            bank_id=node.bank_id, node=node, owner_node=node, complainant=complainant, filed_by=actor,
-            subject=subject, supplier=supplier, volunteer=volunteer, assignment=assignment, order=order,
-            category=category, severity=severity, text=text,
-            due_at=_add_working_days(now, rules.ack_working_days))
-        for photo, content_type in checked:
-            ComplaintPhoto.objects.create(complaint=complaint, image=photo, content_type=content_type, size=photo.size)
-        _step(complaint, "filed", actor)
-        audit_record(actor=actor, action="complaint.filed", obj=complaint, node=node,
-                     changes={"subject": subject, "category": category, "supplier": supplier.pk if supplier else None})
+    saved: list[str] = []  # the photos' files: a failed filing removes them with its rows
+    try:
+        with transaction.atomic():
+            complaint = Complaint.objects.create(
+                bank_id=node.bank_id, node=node, owner_node=node, complainant=complainant, filed_by=actor,
+                subject=subject, supplier=supplier, volunteer=volunteer, assignment=assignment, order=order,
+                category=category, severity=severity, text=text,
+                due_at=_add_working_days(now, rules.ack_working_days))
+            for photo, content_type in checked:
+                saved.append(ComplaintPhoto.objects.create(complaint=complaint, image=photo, content_type=content_type,
+                                                           size=photo.size).image.name)
+            _step(complaint, "filed", actor)
+            audit_record(actor=actor, action="complaint.filed", obj=complaint, node=node,
+                         changes={"subject": subject, "category": category,
+                                  "supplier": supplier.pk if supplier else None})
+    except Exception:
+        stored_files_removed(default_storage, saved)
+        raise
     return complaint
 
 

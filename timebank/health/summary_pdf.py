@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from timebank.ledger.passbook_pdf import register_font
+from timebank.lib.pdf import register_font
 
 from .classification import advice_for, value_text
 

@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from timebank.ledger import display
-from timebank.ledger.passbook_pdf import QR_SIZE, draw_qr, fit_text, register_font, wrap_text
+from timebank.lib.pdf import QR_SIZE, draw_qr, fit_text, register_font, wrap_text
 
 from .models import RecordCertificate
 from .selectors import volunteer_number

@@ -8,7 +8,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from timebank.ledger import display
-from timebank.ledger.passbook_pdf import fit_text, register_font
+from timebank.lib.pdf import fit_text, register_font
 from timebank.lib.xlsx import EscapingWorkbook
 from timebank.people.models import Person
 

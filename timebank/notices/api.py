@@ -1,11 +1,16 @@
-"""The inbox through the API: a person reads and clears only their own notices."""
-from ninja import Router
+"""The inbox through the API (a person reads and clears only their own notices) and the station's
+call list (staff with notices.call in reach: whom to phone, and what came of each call)."""
+from ninja import Router, Status
 from ninja.pagination import paginate
 
+from timebank.audit.services import audit_record
+from timebank.lib.errors import NotFound
 from timebank.lib.pagination import Pages
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
 
 from . import selectors, services
-from .schemas import NoticeOut
+from .schemas import CallIn, CallListItemOut, CallOut, NoticeOut
 
 router = Router(tags=["notices"])
 
@@ -19,3 +24,22 @@ def notice_list(request, unread: bool = False):
 @router.post("/notices/read", summary="Mark all my notices read")
 def notices_read(request):
     return {"marked": services.notices_mark_read(actor=request.auth)}
+
+
+@router.get("/call-list", response=list[CallListItemOut],
+            summary="The call list: notices to people who cannot get them by themselves, with whom to ring (staff)")
+@paginate(Pages)
+def call_list(request):
+    if not has_perm(request.auth, Perm.NOTICES_CALL):
+        raise NotFound()
+    audit_record(actor=request.auth, action="notice.call_list_viewed", bank=request.auth.bank,
+                 changes={"via": "api", "cursor": request.GET.get("cursor", "")[:40]})
+    return selectors.notices_to_call(request.auth)
+
+
+@router.post("/call-list/{notice_id}/calls", response={201: CallOut},
+             summary="Record a call: reached (the notice counts as read), no_answer (stays listed) or wrong_number")
+def call_record(request, notice_id: int, payload: CallIn):
+    notice = selectors.notice_to_call_get(request.auth, notice_id)
+    return Status(201, services.notice_call_record(actor=request.auth, notice=notice, outcome=payload.outcome,
+                                                   note=payload.note))

@@ -52,6 +52,8 @@ class Notice(models.Model):
     sms_claimed_at = models.DateTimeField(null=True, blank=True)
     sms_provider_id = models.CharField(max_length=64, blank=True)
     sms_error = models.CharField(max_length=100, blank=True)
+    # When a clerk's call settled it (told them, or found no number to call): off the call list.
+    called_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,3 +66,26 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind}"
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached and told")
+    NO_ANSWER = "no_answer", _("No answer, call again")
+    WRONG_NUMBER = "wrong_number", _("No number that works")
+
+
+class NoticeCall(models.Model):
+    """A clerk's phone call to tell someone a notice they cannot read or get by short message."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="calls")
+    called_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=14, choices=CallOutcome.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.outcome}"

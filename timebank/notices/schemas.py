@@ -1,6 +1,8 @@
-from ninja import Schema
+from ninja import Field, Schema
 
 from timebank.lib.schema_types import LocalTime
+
+from .selectors import phones_for
 
 
 class NoticeOut(Schema):
@@ -18,3 +20,51 @@ class NoticeOut(Schema):
     @staticmethod
     def resolve_title(obj) -> str:
         return str(obj.get_kind_display())
+
+
+class PhoneOut(Schema):
+    name: str
+    number: str
+
+
+class CallOut(Schema):
+    id: int
+    outcome: str
+    note: str
+    at: LocalTime
+    called_by_id: int
+
+
+class CallListItemOut(Schema):
+    """A notice on the call list, with whom to ring (numbers in full: the list is for phoning)."""
+    notice: NoticeOut
+    person_id: int
+    person_name: str
+    station: str
+    phones: list[PhoneOut]
+    calls: list[CallOut]
+
+    @staticmethod
+    def resolve_notice(obj):
+        return obj
+
+    @staticmethod
+    def resolve_person_name(obj) -> str:
+        return obj.person.name
+
+    @staticmethod
+    def resolve_station(obj) -> str:
+        return obj.person.node.name if obj.person.node else ""
+
+    @staticmethod
+    def resolve_phones(obj) -> list[dict]:
+        return [{"name": name, "number": number} for name, number in phones_for([obj.person])[obj.person_id]]
+
+    @staticmethod
+    def resolve_calls(obj) -> list:
+        return list(obj.calls.all())
+
+
+class CallIn(Schema):
+    outcome: str = Field(description="reached, no_answer or wrong_number")
+    note: str = Field("", max_length=200)

@@ -6,12 +6,16 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from timebank.audit.services import audit_record
+from timebank.lib.errors import Conflict, InvalidInput
 from timebank.lib.nudge import nudge_on_commit
 from timebank.lib.sms import sms_send
+from timebank.lib.text import clean_text
 from timebank.people.models import Person
 
-from .models import Notice, NoticeKind, SmsState
+from .models import CallOutcome, Notice, NoticeCall, NoticeKind, SmsState
 
 # The kinds that also go out as a short message: they concern today or tomorrow.
 SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT,
@@ -54,7 +58,7 @@ def sms_dispatch(*, limit: int = 500, now: dt.datetime | None = None) -> int:
     the same row (the claim skips rows another holds). Returns how many went out."""
     sent, after = 0, 0
     sms_requeue_stale(now=now)
-    for _ in range(limit):
+    for _sweep in range(limit):
         notice = _sms_claim(now=now or timezone.now(), after=after)
         if notice is None:
             break
@@ -120,3 +124,27 @@ def notices_mark_read(*, actor: Person, notice_ids: Iterable[int] | None = None,
     if notice_ids is not None:
         notices = notices.filter(pk__in=list(notice_ids))
     return notices.update(read_at=now or timezone.now())
+
+
+def notice_call_record(*, actor: Person, notice: Notice, outcome: str, note: str = "",
+                       now: dt.datetime | None = None) -> NoticeCall:
+    """A clerk phoned about a notice on the call list (fetched with `notice_to_call_get`, so in the
+    clerk's reach). Reached: the notice counts as read. No number that works: off the list, so the
+    station can mend the record. No answer: it stays on the list for another try."""
+    if outcome not in CallOutcome.values:
+        raise InvalidInput(_("Choose what came of the call."), code="outcome_invalid")
+    now = now or timezone.now()
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.called_at is not None or notice.read_at is not None:
+            raise Conflict(_("Someone has already settled this call."), code="call_already_settled")
+        call = NoticeCall.objects.create(bank_id=notice.bank_id or actor.bank_id, notice=notice, called_by=actor,
+                                         outcome=outcome, note=clean_text(note or "")[:200], at=now)
+        if outcome != CallOutcome.NO_ANSWER:
+            notice.called_at = now
+            if outcome == CallOutcome.REACHED:
+                notice.read_at = now
+            notice.save(update_fields=["called_at", "read_at"])
+        audit_record(actor=actor, action="notice.called", obj=notice, node=notice.person.node,
+                     bank=notice.bank, changes={"outcome": outcome})
+    return call

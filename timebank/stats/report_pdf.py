@@ -9,7 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from timebank.ledger.display import hours_decimal
-from timebank.ledger.passbook_pdf import fit_text, register_font
+from timebank.lib.pdf import fit_text, register_font
 
 from .charts import nice_max
 

@@ -167,6 +167,10 @@ COMPLAINT_HANDLE = policy(             # complaints.handle in reach; the complai
     "COMPLAINT_HANDLE",                "LL   FH   HH   HH   HH   oH   oH   oo   HH   HH   FH")
 COMPLAINT_RESOLVE = COMPLAINT_HANDLE.with_cells("COMPLAINT_RESOLVE", elder="HH", proxy="FH")  # filed by the proxy
 
+# The call list: staff with notices.call phone the people in reach who get no short message.
+CALL_LIST = policy("CALL_LIST",        "LL   HH   HH   HH   HH   oo   oo   oo   HH   HH   HH")
+CALL_RECORD = policy("CALL_RECORD",    "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
+
 # Statistics of the branch node: stats.view at the branch or above (a station's staff reach their station).
 STATS_OF_BRANCH = policy(
     "STATS_OF_BRANCH",                 "LL   HH   HH   HH   HH   HH   oH   oo   oo   HH   HH")
@@ -233,6 +237,8 @@ API = {
     ("POST", "/api/v1/volunteer-decisions"): PERSON_EDIT,
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
+    ("GET", "/api/v1/call-list"): CALL_LIST,
+    ("POST", "/api/v1/call-list/{notice_id}/calls"): CALL_RECORD,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -467,6 +473,9 @@ PAGES = {
     "demands:history": {G: SIGNED_IN},
     "demands:requests": {G: SIGNED_IN},
     "notices:inbox": {G: SIGNED_IN},
+    "notices:calls": {G: CALL_LIST},
+    "notices:calls_pdf": {G: CALL_LIST},
+    "notices:call_record": {P: CALL_RECORD},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},

@@ -36,7 +36,7 @@ API_PARAMS = {
     "team_id": "team", "session_id": "session", "item_id": "reward_item", "card_id": "card", "alert_id": "alert",
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
     "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook", "grant_id": "grant_request",
-    "correction_id": "correction", "offer_id": "guarantee_offer",
+    "correction_id": "correction", "offer_id": "guarantee_offer", "notice_id": "call_notice",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -88,6 +88,7 @@ API_BODIES = {
         "name": "矩阵新人", "id_number": _fresh_id(1931), "station_id": side.station.pk, "is_elder": True,
         "consent": True},
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
+    ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
     ("POST", "/api/v1/people/{person_id}/password"): {"new_password": "Matrix#2026x"},
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.org/matrix", "events": ["service.confirmed"]},
     ("POST", "/api/v1/people/{person_id}/grants"): {"amount": 1, "source": "issuance", "reason": "matrix"},
@@ -334,6 +335,7 @@ PAGE_REQUESTS = {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
         "reason": "matrix"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
+    "notices:call_record": {"notice_id": "call_notice", "data": {"outcome": "no_answer", "note": "矩阵"}},
     "health:elder": {"person_id": "elder"},
     "health:elder_pdf": {"person_id": "elder"},
     "health:reading_new": {"person_id": "elder", "data": lambda m, side, role: {

@@ -29,6 +29,8 @@ from timebank.ledger import passbook_pdf
 from timebank.ledger import selectors as ledger_selectors
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Currency, TransferKind
+from timebank.notices.models import Notice, NoticeKind
+from timebank.notices.services import notice_send
 from timebank.orgs.roles import Role
 from timebank.orgs.services import role_grant
 from timebank.people import services as people
@@ -93,6 +95,7 @@ def build(w, clock) -> SimpleNamespace:
         _suppliers(w, side, serial)
         _imports(w, side)
         _webhooks(w, side)
+        _call_list(w, side)
     _shared_supplier(w, a, b)
     clock.at(at(1, 14, 10))  # the moment the matrix's requests are sent
     # Every account exists already: pages that show a balance open missing accounts on the way.
@@ -114,6 +117,13 @@ def build(w, clock) -> SimpleNamespace:
     heartbeat_record(name="housekeeping", kind="housekeeping")
     return SimpleNamespace(a=a, b=b, actors=actors, bank=w.bank, platform=w.platform, base=w,
                            service_type_code="chat_visit", chat=w.chat, haircut=w.haircut)
+
+
+def _call_list(w, side):
+    """An elder with no phone of their own: their reminder waits on the station's call list."""
+    phoneless = make_person(side.station, f"{side.tag}无手机老人", birth=dt.date(1938, 3, 3), is_elder=True)
+    notice_send(people=[phoneless], kind=NoticeKind.REMINDER, text="明天上午九点理发")
+    side.call_notice = Notice.objects.get(person=phoneless)
 
 
 def _people(w, side, serial):

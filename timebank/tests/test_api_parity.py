@@ -21,6 +21,7 @@ TWINS = {
     "people:unlock": [("POST", "/api/v1/people/{person_id}/unlock")],
     "people:approval_decide": [("POST", "/api/v1/people/{person_id}/volunteer-decision"),
                                ("POST", "/api/v1/volunteer-decisions")],
+    "notices:call_record": [("POST", "/api/v1/call-list/{notice_id}/calls")],
     "ledger:gift": [("POST", "/api/v1/transfers")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
     "ledger:grant": [("POST", "/api/v1/people/{person_id}/grants")],

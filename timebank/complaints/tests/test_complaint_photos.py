@@ -67,3 +67,32 @@ def test_an_accepted_photo_is_stored_re_encoded_without_its_metadata(sw):
         assert image.format == "JPEG" and image.size == (30, 40)  # turned upright
         assert not image.getexif() and "comment" not in image.info
     assert photo.content_type == "image/jpeg" and photo.size == photo.image.size
+
+
+def jpeg(name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_a_disk_that_fills_at_the_second_photo_leaves_no_complaint_and_no_file(sw, settings, tmp_path, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    from timebank.lib.storage import StorageFull
+
+    writes = []
+    real_save = FileSystemStorage._save
+
+    def filling(self, name, content):
+        writes.append(name)
+        if len(writes) == 2:
+            with open(self.path(name), "wb") as partial:  # part of the file got onto the disk
+                partial.write(b"\xff\xd8")
+            raise OSError(28, "No space left on device")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", filling)
+    with pytest.raises(StorageFull):
+        file_one(sw, [jpeg("a.jpg"), jpeg("b.jpg"), jpeg("c.jpg")])
+    assert Complaint.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # the first photo and the half-written one gone
