@@ -39,6 +39,7 @@ def staff_sections(user) -> dict[str, bool]:
         "complaints": has_perm(user, Perm.COMPLAINTS_HANDLE),
         "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
         "stats": has_perm(user, Perm.STATS_VIEW),
+        "calls": has_perm(user, Perm.NOTICES_CALL),
     }
     nav["staff"] = any(nav.values())
     return nav
