@@ -61,8 +61,7 @@ def call_list_pdf(rows: list[dict], *, made_by, now: dt.datetime) -> bytes:
             or [_("no number on record")],
             "tell": wrap_text(pdf, " · ".join(part for part in (str(notice.get_kind_display()), notice.label,
                                                                   notice.text) if part), font, SIZE - 1, 146)[:5],
-            "outcome": ["☐ " + _("Reached and told"), "☐ " + _("No answer, call again"),
-                        "☐ " + _("No number that works")],
+            "outcome": [_("Reached and told"), _("No answer, call again"), _("No number that works")],
         }
         height = max(len(lines) for lines in cells.values()) * LEADING + 6
         if y - height < MARGIN:
@@ -73,7 +72,11 @@ def call_list_pdf(rows: list[dict], *, made_by, now: dt.datetime) -> bytes:
         for key, width in COLUMNS:
             pdf.setFont(font, SIZE if key in ("#", "name") else SIZE - 1)
             for i, line in enumerate(cells[key]):
-                pdf.drawString(x + 2, y - i * LEADING, line)
+                if key == "outcome":  # a box to tick (the font may have no ballot-box glyph)
+                    pdf.rect(x + 2, y - i * LEADING - 1, 8, 8)
+                    pdf.drawString(x + 14, y - i * LEADING, line)
+                else:
+                    pdf.drawString(x + 2, y - i * LEADING, line)
             x += width
         y -= height
         pdf.setStrokeGray(0.7)
