@@ -237,6 +237,9 @@ from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 
 api.add_router("", suppliers_router)
 api.add_router("", complaints_router)
+from timebank.broadcasts.api import router as broadcasts_router  # noqa: E402
+
+api.add_router("", broadcasts_router)
 
 from timebank.stats.api import router as stats_router  # noqa: E402
 

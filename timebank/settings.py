@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "timebank.health",
     "timebank.suppliers",
     "timebank.complaints",
+    "timebank.broadcasts",
     "timebank.stats",
     "timebank.imports",
     "timebank.ops",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("demands/", include("timebank.demands.urls")),
     path("health/", include("timebank.health.urls")),
     path("notices/", include("timebank.notices.urls")),
+    path("broadcasts/", include("timebank.broadcasts.urls")),
     path("teams/", include("timebank.teams.urls")),
     path("training/", include("timebank.training.urls")),
     path("honours/", include("timebank.honours.urls")),

@@ -18,6 +18,7 @@ class NoticeKind(models.TextChoices):
     CERTIFICATE_EXPIRING = "cert_expiring", _("A training certificate expires soon")
     HEALTH_ALERT = "health_alert", _("A health alert needs attention")
     LEDGER_ALERT = "ledger_alert", _("The nightly ledger check failed")
+    BROADCAST = "broadcast", _("A message from your station")
 
 
 class SmsState(models.TextChoices):

@@ -1,6 +1,7 @@
 from ninja import Field, Schema
 
-from timebank.lib.schema_types import LocalTime
+from timebank.lib.schema_types import InSchema, LocalTime
+from timebank.lib.text import Line
 
 from .selectors import phones_for
 
@@ -65,6 +66,6 @@ class CallListItemOut(Schema):
         return list(obj.calls.all())
 
 
-class CallIn(Schema):
-    outcome: str = Field(description="reached, no_answer or wrong_number")
-    note: str = Field("", max_length=200)
+class CallIn(InSchema):
+    outcome: Line = Field(max_length=20, description="reached, no_answer or wrong_number")
+    note: Line = Field("", max_length=200)

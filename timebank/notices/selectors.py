@@ -14,7 +14,7 @@ from .models import Notice, NoticeKind, SmsState
 # What members are told (staff's own kinds, review and ledger alerts, are not phoned through).
 CALL_KINDS = [NoticeKind.CLAIMED, NoticeKind.DISPATCHED, NoticeKind.REMINDER, NoticeKind.CANCELLED,
               NoticeKind.PLEASE_CONFIRM, NoticeKind.CREDITED, NoticeKind.DISPUTED, NoticeKind.UNCLAIMED,
-              NoticeKind.CERTIFICATE_EXPIRING, NoticeKind.HEALTH_ALERT]
+              NoticeKind.CERTIFICATE_EXPIRING, NoticeKind.HEALTH_ALERT, NoticeKind.BROADCAST]
 CALL_LIST_DAYS = 7
 
 

@@ -23,16 +23,17 @@ SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, N
 
 
 def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[str, int] | None = None,
-                link: str = "", label: str = "", sms_text: str | None = None) -> int:
+                link: str = "", label: str = "", sms_text: str | None = None, by_sms: bool | None = None) -> int:
     """Write one notice per person (a Person or an id; duplicates and None ignored). Kinds in
-    SMS_KINDS also queue a short message (`sms_text`, or the title and text) for the worker, which is
-    nudged once this transaction commits and also sweeps the outbox periodically."""
+    SMS_KINDS (or any kind, with `by_sms=True`) also queue a short message (`sms_text`, or the title
+    and text) for the worker, which is nudged once this transaction commits and also sweeps the
+    outbox periodically."""
     ids = sorted({p.pk if hasattr(p, "pk") else int(p) for p in people if p is not None})
     if not ids:
         return 0
     subject_type, subject_id = subject or ("", None)
     people_rows = list(Person.objects.filter(pk__in=ids).only("id", "bank_id", "mobile"))
-    by_sms = kind in SMS_KINDS
+    by_sms = kind in SMS_KINDS if by_sms is None else by_sms
     if by_sms and sms_text is None:
         sms_text = " ".join(part for part in (str(NoticeKind(kind).label), label, str(text)) if part)
     Notice.objects.bulk_create([

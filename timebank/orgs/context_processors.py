@@ -40,6 +40,7 @@ def staff_sections(user) -> dict[str, bool]:
         "service_types": has_perm(user, Perm.SERVICE_TYPES_MANAGE),
         "stats": has_perm(user, Perm.STATS_VIEW),
         "calls": has_perm(user, Perm.NOTICES_CALL),
+        "broadcast": has_perm(user, Perm.NOTICES_BROADCAST),
     }
     nav["staff"] = any(nav.values())
     return nav

@@ -39,13 +39,14 @@ class Perm:
     SUPPLIERS_VIEW = "suppliers.view"  # suppliers, their orders, scores and settlement
     SUPPLIERS_MANAGE = "suppliers.manage"  # register, admit, suspend, remove suppliers; supplier rules
     COMPLAINTS_HANDLE = "complaints.handle"  # accept, investigate, resolve complaints
+    NOTICES_BROADCAST = "notices.broadcast"  # send a message to a chosen group of people in reach
     NOTICES_CALL = "notices.call"  # the call list: phone people who get no short message (their numbers; audited)
     STATS_VIEW = "stats.view"  # the statistics dashboard, its exports and the monthly report (counts, no names of elders)
 
 
 _STAFF = {Perm.PEOPLE_VIEW, Perm.PEOPLE_EDIT, Perm.PEOPLE_RESET_PASSWORD, Perm.VOLUNTEERS_APPROVE, Perm.LEDGER_VIEW,
           Perm.DEMANDS_VIEW, Perm.DEMANDS_MANAGE, Perm.SUPPLIERS_VIEW, Perm.COMPLAINTS_HANDLE, Perm.STATS_VIEW,
-          Perm.NOTICES_CALL}
+          Perm.NOTICES_CALL, Perm.NOTICES_BROADCAST}
 _MONEY = {Perm.LEDGER_GRANT, Perm.LEDGER_CORRECT, Perm.DEMANDS_RESOLVE, Perm.SUPPLIERS_MANAGE}
 _MEDICAL = {Perm.HEALTH_VIEW, Perm.HEALTH_MANAGE, Perm.HEALTH_CARDS, Perm.HEALTH_STATS}
 

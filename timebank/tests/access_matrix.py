@@ -170,6 +170,9 @@ COMPLAINT_RESOLVE = COMPLAINT_HANDLE.with_cells("COMPLAINT_RESOLVE", elder="HH",
 # The call list: staff with notices.call phone the people in reach who get no short message.
 CALL_LIST = policy("CALL_LIST",        "LL   HH   HH   HH   HH   oo   oo   oo   HH   HH   HH")
 CALL_RECORD = policy("CALL_RECORD",    "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
+# Messages to groups (notices.broadcast): the page offers only places in reach (another branch's: 422).
+BROADCAST_PAGE = policy(
+    "BROADCAST_PAGE",                  "LL   HH   HH   HH   HH   ox   ox   oo   HH   HH   HH")
 
 # Statistics of the branch node: stats.view at the branch or above (a station's staff reach their station).
 STATS_OF_BRANCH = policy(
@@ -239,6 +242,9 @@ API = {
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
     ("GET", "/api/v1/call-list"): CALL_LIST,
     ("POST", "/api/v1/call-list/{notice_id}/calls"): CALL_RECORD,
+    ("GET", "/api/v1/broadcasts"): CALL_LIST,
+    ("POST", "/api/v1/broadcasts/preview"): CALL_RECORD,
+    ("POST", "/api/v1/broadcasts"): CALL_RECORD,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -476,6 +482,7 @@ PAGES = {
     "notices:calls": {G: CALL_LIST},
     "notices:calls_pdf": {G: CALL_LIST},
     "notices:call_record": {P: CALL_RECORD},
+    "broadcasts:index": {G: CALL_LIST, P: BROADCAST_PAGE},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},

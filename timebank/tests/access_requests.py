@@ -6,6 +6,7 @@ used — or a function `(m, side, role)` returning the value. Parameters are loo
 first, then by their name."""
 import datetime as dt
 import itertools
+import uuid
 
 from django.utils import timezone
 
@@ -89,6 +90,9 @@ API_BODIES = {
         "consent": True},
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
     ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
+    ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
+    ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
+                                                          "text": "矩阵通知", "token": uuid.uuid4().hex},
     ("POST", "/api/v1/people/{person_id}/password"): {"new_password": "Matrix#2026x"},
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.org/matrix", "events": ["service.confirmed"]},
     ("POST", "/api/v1/people/{person_id}/grants"): {"amount": 1, "source": "issuance", "reason": "matrix"},
@@ -336,6 +340,9 @@ PAGE_REQUESTS = {
         "reason": "matrix"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
     "notices:call_record": {"notice_id": "call_notice", "data": {"outcome": "no_answer", "note": "矩阵"}},
+    "broadcasts:index": {"data": lambda m, side, role: {"node": side.station.pk, "audience": "elders",
+                                                       "text": "矩阵通知", "token": uuid.uuid4().hex,
+                                                       "action": "send"}},
     "health:elder": {"person_id": "elder"},
     "health:elder_pdf": {"person_id": "elder"},
     "health:reading_new": {"person_id": "elder", "data": lambda m, side, role: {

@@ -22,6 +22,7 @@ TWINS = {
     "people:approval_decide": [("POST", "/api/v1/people/{person_id}/volunteer-decision"),
                                ("POST", "/api/v1/volunteer-decisions")],
     "notices:call_record": [("POST", "/api/v1/call-list/{notice_id}/calls")],
+    "broadcasts:index": [("POST", "/api/v1/broadcasts/preview"), ("POST", "/api/v1/broadcasts")],
     "ledger:gift": [("POST", "/api/v1/transfers")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
     "ledger:grant": [("POST", "/api/v1/people/{person_id}/grants")],
