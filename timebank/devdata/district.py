@@ -207,14 +207,16 @@ class DemoDistrict:
             lng = sum(s[3] for s in stations) / len(stations)
             branch = node_create(actor=None, parent=bank, kind=NodeKind.BRANCH, name=name,
                                  name_en=f"{name_en} Subdistrict", code=code, latitude=round(lat, 4),
-                                 longitude=round(lng, 4))
+                                 longitude=round(lng, 4), phone=f"021-655{len(self.nodes):02d}000",
+                                 opening_hours="周一至周五 8:30–17:00")
             self.nodes[code] = branch
             for number, (station_name, road, lat, lng) in enumerate(stations, start=1):
                 station_code = f"{code}-{number}"
                 self.roads[station_code] = road
                 self.nodes[station_code] = node_create(
                     actor=None, parent=branch, kind=NodeKind.STATION, name=station_name, code=station_code,
-                    address=f"上海市杨浦区{road}{self.rng.randint(10, 999)}号", latitude=lat, longitude=lng)
+                    address=f"上海市杨浦区{road}{self.rng.randint(10, 999)}号", latitude=lat, longitude=lng,
+                    phone=f"021-654{len(self.nodes):02d}{number:03d}", opening_hours="周一至周六 8:30–11:30，13:30–17:00")
 
     def bootstrap_platform_admin(self) -> Person:
         """The first account cannot be registered by anyone: it is made directly, then granted."""

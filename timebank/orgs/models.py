@@ -31,6 +31,9 @@ class Node(models.Model):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Shown wherever a member page says "call your station" (a station without one shows its branch's).
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     is_closed = models.BooleanField(_("closed"), default=False)
@@ -55,6 +58,13 @@ class Node(models.Model):
 
     def display_name(self, language: str = "zh-hans") -> str:
         return self.name_en if language == "en" and self.name_en else self.name
+
+    def contact_node(self) -> "Node | None":
+        """This node if it has a phone, else the nearest unit above it that has one."""
+        node = self
+        while node is not None and not node.phone:
+            node = node.parent
+        return node
 
     def is_within(self, other: "Node") -> bool:
         return self.path.startswith(other.path)

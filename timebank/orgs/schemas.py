@@ -19,6 +19,9 @@ class NodeOut(Schema):
     path: str
     depth: int
     is_closed: bool
+    address: str
+    phone: str
+    opening_hours: str
 
 
 class NodeChildIn(InSchema):
@@ -30,6 +33,8 @@ class NodeChange(InSchema):
     name: Line | None = Field(None, min_length=1, max_length=100)
     name_en: Line | None = Field(None, max_length=100)
     address: Line | None = Field(None, max_length=200)
+    phone: Line | None = Field(None, max_length=20, description="Digits as people write them, e.g. 021-65432100")
+    opening_hours: Line | None = Field(None, max_length=100)
 
 
 class RoleGrantIn(InSchema):

@@ -1,4 +1,6 @@
 """Every write to the org tree, bank rules and role grants."""
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +26,20 @@ def _clean_name(name: str) -> str:
     return name
 
 
+PHONE = re.compile(r"^[0-9+][0-9 ()-]{6,19}$")
+
+
+def _clean_phone(phone: str | None) -> str:
+    """A landline or mobile as people write it (021-6543 2100, 13900001234); empty is allowed."""
+    phone = (phone or "").strip()
+    if phone and not PHONE.match(phone):
+        raise InvalidInput(_("Write the phone number with digits only, e.g. 021-65432100."), code="phone_invalid")
+    return phone
+
+
 def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: str = "", code: str = "",
-                address: str = "", latitude: float | None = None, longitude: float | None = None) -> Node:
+                address: str = "", latitude: float | None = None, longitude: float | None = None,
+                phone: str = "", opening_hours: str = "") -> Node:
     """Add a node under `parent` (a platform root needs no parent and no actor)."""
     name = _clean_name(name)
     with transaction.atomic():
@@ -43,6 +57,7 @@ def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: st
         node = Node.objects.create(
             kind=kind, parent=parent, name=name, name_en=(name_en or "").strip(), code=(code or "").strip(),
             address=(address or "").strip(), latitude=latitude, longitude=longitude,
+            phone=_clean_phone(phone), opening_hours=(opening_hours or "").strip(),
             path=f"tmp-{timezone.now().timestamp()}-{id(object())}", depth=(parent.depth + 1) if parent else 0,
         )
         node.path = f"{parent.path if parent else '/'}{node.pk}/"
@@ -60,7 +75,7 @@ def node_create(*, actor, parent: Node | None, kind: str, name: str, name_en: st
 
 def node_update(*, actor, node: Node, **fields) -> Node:
     """Rename a node or change its address; the old values stay in the audit trail."""
-    allowed = {"name", "name_en", "code", "address", "latitude", "longitude"}
+    allowed = {"name", "name_en", "code", "address", "latitude", "longitude", "phone", "opening_hours"}
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput(detail={"fields": sorted(unknown)})
@@ -72,6 +87,8 @@ def node_update(*, actor, node: Node, **fields) -> Node:
             raise NodeClosed()
         if "name" in fields:
             fields["name"] = _clean_name(fields["name"])
+        if "phone" in fields:
+            fields["phone"] = _clean_phone(fields["phone"])
         before = {k: getattr(node, k) for k in fields}
         for k, v in fields.items():
             setattr(node, k, v.strip() if isinstance(v, str) else v)

@@ -24,7 +24,7 @@ from .forms import GrantForm, NodeCreateForm, NodeUpdateForm, RulesForm
 from .models import CHILD_KIND, NodeKind, RoleGrant
 from .roles import Perm, Role
 
-NODE_FIELDS = {"name_invalid": "name"}
+NODE_FIELDS = {"name_invalid": "name", "phone_invalid": "phone"}
 
 
 @login_required
@@ -49,13 +49,18 @@ def _node_page(request, node, *, status: int = 200, **forms):
         "node": node,
         "child_kind": NodeKind(child_kind).label if child_kind else None,
         "children": node.children.order_by("is_closed", "name"),
-        "update_form": NodeUpdateForm(initial={"name": node.name, "name_en": node.name_en, "address": node.address}),
+        "update_form": NodeUpdateForm(initial=_node_initial(node)),
         "create_form": NodeCreateForm(),
         "can_close": node.kind in (NodeKind.BRANCH, NodeKind.STATION)
         or selectors.has_perm(request.user, Perm.ORGS_MANAGE, node.parent),
         **forms,
     }
     return render(request, "orgs/node.html", context, status=status)
+
+
+def _node_initial(node) -> dict:
+    return {"name": node.name, "name_en": node.name_en, "address": node.address, "phone": node.phone,
+            "opening_hours": node.opening_hours}
 
 
 @signed_in_page
@@ -67,7 +72,7 @@ def node_detail(request, pk: int):
 def node_rename(request, pk: int):
     actor = request.user
     node = selectors.node_get(actor, pk, Perm.ORGS_MANAGE)
-    form = NodeUpdateForm(request.POST, initial={"name": node.name, "name_en": node.name_en, "address": node.address})
+    form = NodeUpdateForm(request.POST, initial=_node_initial(node))
     if form.is_valid():
         with refusals_shown_on(form, NODE_FIELDS):
             services.node_update(actor=actor, node=node, **{k: form.cleaned_data[k] for k in form.changed_data})

@@ -37,3 +37,18 @@ def test_roles_are_granted_by_mobile_and_revoked(world, api_client):
     revoked = api_client.delete(f"/api/v1/orgs/role-grants/{granted.json()['id']}")
     assert revoked.status_code == 204
     assert RoleGrant.objects.get(pk=granted.json()["id"]).revoked_at is not None
+
+
+def test_a_station_gets_a_phone_and_hours_that_its_members_see(world, api_client, client):
+    api_client.login_as(world.bank_admin)
+    wrong = _send(api_client, "patch", f"/api/v1/orgs/{world.station_a1.pk}", {"phone": "call 110!"})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "phone_invalid"
+    saved = _send(api_client, "patch", f"/api/v1/orgs/{world.branch_a.pk}",
+                  {"phone": "021-65432100", "opening_hours": "周一至周五 8:30–17:00"})
+    assert saved.status_code == 200 and saved.json()["phone"] == "021-65432100"
+    client.force_login(world.volunteer)  # 政立路社区 has no phone yet: its branch's is shown
+    home = client.get("/").content.decode()
+    assert 'href="tel:021-65432100"' in home and "五角场街道" in home and "周一至周五 8:30–17:00" in home
+    _send(api_client, "patch", f"/api/v1/orgs/{world.station_a1.pk}", {"phone": "13900001234"})
+    assert 'href="tel:13900001234"' in client.get("/").content.decode()
+    assert Node.objects.get(pk=world.station_a1.pk).phone == "13900001234"
