@@ -27,6 +27,7 @@ from .schemas import (
     CloseIn,
     ConsentIn,
     ConsentOut,
+    ContactOut,
     DeviceCreatedOut,
     DeviceIn,
     DeviceOut,
@@ -126,6 +127,14 @@ def _alert_step(request, key: str | None, operation: str, payload: dict, step) -
     with transaction.atomic():
         _status, body = run_idempotent(actor=actor, key=key, operation=operation, payload=payload, perform=perform)
     return selectors.alerts_visible_to(actor).get(pk=body["id"])
+
+
+@router.post("/health/alerts/{alert_id}/contacts", response=list[ContactOut],
+             summary="The numbers to ring about an open alert: the elder, the emergency contact, consenting proxies "
+                     "(medical staff who act on it; audited)")
+def alert_contacts(request, alert_id: int = ID):
+    alert = selectors.alert_get(request.user, alert_id)
+    return services.alert_contacts_reveal(actor=request.user, alert=alert)
 
 
 @router.post("/health/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge; accepts Idempotency-Key")

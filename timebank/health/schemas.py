@@ -208,3 +208,10 @@ class ConsentOut(Schema):
 
 class ConsentIn(InSchema):
     consent: bool
+
+
+class ContactOut(Schema):
+    """A number to ring about an open alert (shown in full; each reveal is audited)."""
+    name: str
+    relation: str
+    number: str

@@ -5,6 +5,7 @@ from . import views
 app_name = "health"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("alerts/<int:alert_id>/contacts", views.alert_contacts, name="alert_contacts"),
     path("alerts/<int:alert_id>/<str:action>", views.alert_action, name="alert_action"),
     path("mine/", views.mine, name="mine"),
     path("elders/<int:person_id>/", views.elder_page, name="elder"),

@@ -89,11 +89,31 @@ def queue(request):
                                           _("Alerts opened"), _("Alerts closed"), _("Overdue")],
                        ([f["branch"], f["readings"], f["elders"], f["opened"], f["closed"], f["overdue"]]
                         for f in figures))
+    page = page_of(request, alerts.select_related("reading"))
+    for alert in page:  # the readings behind each alert: the first and the latest
+        alert.behind = [value_text(alert.reading)] + (
+            [value_text(alert.last_reading)] if alert.last_reading_id != alert.reading_id else [])
     return render(request, "health/queue.html", {
-        "page": page_of(request, alerts), "figures": figures, "form": form,
+        "page": page, "figures": figures, "form": form,
         "query": query_without(request, "page", "export", "format"),
         "follow_up_form": FollowUpForm(), "can_act": has_perm(request.user, Perm.HEALTH_MANAGE),
         "can_view": has_perm(request.user, Perm.HEALTH_VIEW)})
+
+
+@signed_in_post
+def alert_contacts(request, alert_id: int):
+    """Medical staff's follow-up call: the numbers to ring for an open alert (an audited reveal)."""
+    alert = selectors.alert_get(request.user, alert_id)
+    try:
+        contacts = services.alert_contacts_reveal(actor=request.user, alert=alert)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        messages.error(request, str(err.message))
+        return redirect("health:queue")
+    return render(request, "health/alert_contacts.html", {"alert": alert, "contacts": contacts,
+                                                          "behind": [value_text(alert.reading),
+                                                                     value_text(alert.last_reading)]})
 
 
 @signed_in_post

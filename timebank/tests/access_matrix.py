@@ -260,6 +260,7 @@ API = {
     ("POST", "/api/v1/health/cards"): HEALTH_CARDS,
     ("POST", "/api/v1/health/cards/{card_id}/lost"): HEALTH_CARDS,
     ("GET", "/api/v1/health/alerts"): SIGNED_IN,
+    ("POST", "/api/v1/health/alerts/{alert_id}/contacts"): HEALTH_ALERTS,
     ("POST", "/api/v1/health/alerts/{alert_id}/acknowledge"): HEALTH_ALERTS,
     ("POST", "/api/v1/health/alerts/{alert_id}/follow-up"): HEALTH_ALERTS,
     ("POST", "/api/v1/health/alerts/{alert_id}/close"): HEALTH_ALERTS,
@@ -562,6 +563,7 @@ PAGES = {
     # Health.
     "health:queue": {G: HEALTH_QUEUE},
     "health:alert_action": {P: HEALTH_ALERTS},
+    "health:alert_contacts": {P: HEALTH_ALERTS},
     "health:elder": {G: HEALTH_ELDER_PAGE},
     "health:elder_pdf": {G: HEALTH_SUMMARY},
     "health:reading_new": {G: HEALTH_VALUES_WRITE, P: HEALTH_VALUES_WRITE},

@@ -339,6 +339,7 @@ PAGE_REQUESTS = {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
         "reason": "matrix"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
+    "health:alert_contacts": {"alert_id": "alert"},
     "notices:call_record": {"notice_id": "call_notice", "data": {"outcome": "no_answer", "note": "矩阵"}},
     "broadcasts:index": {"data": lambda m, side, role: {"node": side.station.pk, "audience": "elders",
                                                        "text": "矩阵通知", "token": uuid.uuid4().hex,

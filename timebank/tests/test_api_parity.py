@@ -21,6 +21,7 @@ TWINS = {
     "people:unlock": [("POST", "/api/v1/people/{person_id}/unlock")],
     "people:approval_decide": [("POST", "/api/v1/people/{person_id}/volunteer-decision"),
                                ("POST", "/api/v1/volunteer-decisions")],
+    "health:alert_contacts": [("POST", "/api/v1/health/alerts/{alert_id}/contacts")],
     "notices:call_record": [("POST", "/api/v1/call-list/{notice_id}/calls")],
     "broadcasts:index": [("POST", "/api/v1/broadcasts/preview"), ("POST", "/api/v1/broadcasts")],
     "ledger:gift": [("POST", "/api/v1/transfers")],

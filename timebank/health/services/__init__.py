@@ -16,7 +16,7 @@ from .alert_steps import STEP_ORDER, alert_acknowledge, alert_close, alert_follo
 from .alerts import HIGH_LEVELS, URGENT_RULE
 from .cards import card_issue, card_reissue, card_report_lost
 from .devices import DEVICE_TOKEN_PREFIX, device_authenticate, device_register, device_revoke
-from .privacy import health_export_record, health_view_record, proxy_health_consent_set
+from .privacy import alert_contacts_reveal, health_export_record, health_view_record, proxy_health_consent_set
 from .readings import (
     ACTIVE_PERSON,
     ALL_VALUE_FIELDS,
@@ -38,6 +38,7 @@ from .readings import (
 from .thresholds import THRESHOLD_FIELDS, thresholds_set
 
 __all__ = [
+    "alert_contacts_reveal",
     "ACTIVE_PERSON",
     "ALL_VALUE_FIELDS",
     "BP",

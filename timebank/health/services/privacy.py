@@ -10,7 +10,8 @@ from timebank.orgs.selectors import has_perm
 from timebank.people.models import Person, ProxyLink
 
 from ..exceptions import ConsentBySelf
-from ..models import ProxyHealthConsent
+from ..models import AlertStatus, ProxyHealthConsent
+from ..selectors import consenting_proxies_of
 
 
 def proxy_health_consent_set(*, actor, elder: Person, proxy: Person, consent: bool) -> bool:
@@ -55,3 +56,27 @@ def health_view_record(*, actor, elder: Person, what: str) -> None:
 def health_export_record(*, actor, what: str, filters: dict | None = None) -> None:
     """A staff export of health tables (the alert queue) goes to the audit trail with its filters."""
     audit_record(actor=actor, action="health.exported", changes={"what": what, "filters": filters or {}})
+
+
+def alert_contacts_reveal(*, actor, alert) -> list[dict]:
+    """Whom medical staff ring about an alert still open: the elder's own mobile, their emergency
+    contact, and the proxies the elder let hear about their health, numbers in full. Only for staff
+    who act on the alert (health.manage at its station) and only before it is closed; every reveal is
+    in the audit log, with the numbers' owners."""
+    if not has_perm(actor, Perm.HEALTH_MANAGE, alert.station):
+        raise NotFound()
+    if alert.status == AlertStatus.CLOSED:
+        raise InvalidInput(_("This alert is closed: its phone numbers are no longer shown."), code="alert_closed")
+    elder = alert.elder
+    contacts = []
+    if elder.mobile:
+        contacts.append({"name": elder.name, "relation": str(_("the elder")), "number": elder.mobile})
+    if elder.emergency_contact_phone:
+        contacts.append({"name": elder.emergency_contact_name or "—", "relation": str(_("emergency contact")),
+                         "number": elder.emergency_contact_phone})
+    for proxy in consenting_proxies_of([elder.pk]).get(elder.pk, []):
+        if proxy.mobile:
+            contacts.append({"name": proxy.name, "relation": str(_("proxy")), "number": proxy.mobile})
+    audit_record(actor=actor, action="health.alert_contacts_revealed", obj=alert, node=alert.station,
+                 changes={"elder": elder.pk, "numbers_of": [c["name"] for c in contacts]})
+    return contacts
