@@ -24,6 +24,7 @@ urlpatterns = [
     path("new/", views.demand_new, name="new"),
     path("new/elders/", views.elder_search, name="elder_search"),
     path("calendar/", views.calendar, name="calendar"),
+    path("day.pdf", views.day_sheet, name="day_sheet"),
     path("overview/", views.overview, name="overview"),
     path("series/<int:pk>/", views.series, name="series"),
     path("series/<int:pk>/cancel/", views.series_cancel, name="series_cancel"),

@@ -5,11 +5,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from timebank.demands.models import Demand
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import act_on_object, form_error, refusals_shown_on, signed_in_page, signed_in_post
+from timebank.lib.masking import mask_mobile
+from timebank.lib.pages import (
+    act_on_object,
+    form_error,
+    pdf_inline,
+    refusals_shown_on,
+    signed_in_page,
+    signed_in_post,
+)
+from timebank.lib.pdf import table_document
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.models import Person, VolunteerStatus
 
@@ -146,3 +156,27 @@ def team_claim(request, pk: int):
             return redirect("teams:detail", pk=team.pk)
     return render(request, "teams/claim.html", {"team": team, "form": form, "has_demands": bool(demand_ids)},
                   status=422 if form.errors else 200)
+
+
+@signed_in_page
+def team_roster(request, pk: int):
+    """The team's roster on A4: members, their phone (masked), when they joined, hours served."""
+    actor = request.user
+    team = selectors.team_get(actor, pk)
+    if not selectors.may_lead(actor, team):
+        raise Http404()
+    rows = selectors.member_rows(team)
+    now = timezone.now()
+    pdf = table_document(
+        title=_("Team roster: %(team)s") % {"team": team.name},
+        lines=[f"{team.bank.name} · {team.node.name} · " + _("Leader: %(name)s") % {"name": team.leader.name},
+               _("As of %(when)s · made by %(name)s · reviewed by: ________")
+               % {"when": f"{timezone.localtime(now):%Y-%m-%d %H:%M}", "name": actor.name}],
+        columns=[("#", 3), (_("Name"), 12), (_("Mobile"), 12), (_("Member since"), 11), (_("Services"), 8),
+                 (_("Hours in this team"), 10), (_("Hours in all"), 10), (_("Signature"), 12)],
+        rows=[[str(i), r.membership.person.name, mask_mobile(r.membership.person.mobile or ""),
+               f"{timezone.localtime(r.membership.decided_at or r.membership.requested_at):%Y-%m-%d}",
+               str(r.services), f"{r.team_minutes / 60:.1f}",
+               f"{r.served_minutes / 60:.1f}", ""] for i, r in enumerate(rows, 1)]
+        or [["", _("No members yet."), "", "", "", "", "", ""]])
+    return pdf_inline(pdf, f"team-{team.pk}-roster.pdf")

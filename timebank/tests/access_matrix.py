@@ -330,6 +330,8 @@ SERVICE_CONFIRM_FORM = SERVICE_CONFIRM.with_cells(  # the form may be looked at;
 DISPUTE_RESOLVE = ADMINS.with_cells("DISPUTE_RESOLVE", branch_admin="oH")
 DEMAND_STAFF = policy(                 # the board, calendar and overview: demands.view
     "DEMAND_STAFF",                    "LL   HH   HH   HH   HH   oo   oo   oo   oo   HH   HH")
+DAY_SHEET = policy(                    # one station's day on paper: demands.view at that station
+    "DAY_SHEET",                       "LL   HH   HH   HH   HH   oH   oH   oo   oo   HH   HH")
 DEMAND_MANAGERS = PEOPLE_EDITORS.with_cells("DEMAND_MANAGERS")  # demands.manage
 DEMAND_MANAGERS_WRITE = policy(        # an elder of another branch is not found (the form says so, 200)
     "DEMAND_MANAGERS_WRITE",           "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
@@ -348,6 +350,8 @@ TEAM_MANAGERS = DEMAND_MANAGERS.with_cells("TEAM_MANAGERS")
 TEAM_MANAGERS_WRITE = policy(          # station staff see the form but manage no unit
     "TEAM_MANAGERS_WRITE",             "LL   HH   HH   HH   HH   xx   ox   oo   HH   HH   HH")
 TEAM_PAGE = policy("TEAM_PAGE",        "LL   oH   oH   oH   oH   oH   oH   oo   HH   oH   oH")
+TEAM_ROSTER = policy(                  # the printed roster: the team's leader, or the branch
+    "TEAM_ROSTER",                     "LL   HH   HH   HH   oH   HH   oH   oo   HH   HH   HH")
 TEAM_LEAVE = policy(                   # only members leave (not_member), the leader stays (leader_cannot_leave)
     "TEAM_LEAVE",                      "LL   xH   xH   xH   xH   xH   xH   xx   HH   xH   xH")
 TEAM_LEAD = policy("TEAM_LEAD",        "LL   HH   HH   HH   oH   HH   oH   oo   HH   HH   HH")
@@ -546,6 +550,7 @@ PAGES = {
     "demands:resolve": {G: DISPUTE_RESOLVE, P: DISPUTE_RESOLVE},
     "demands:board": {G: DEMAND_STAFF},
     "demands:calendar": {G: DEMAND_STAFF},
+    "demands:day_sheet": {G: DAY_SHEET},
     "demands:overview": {G: DEMAND_STAFF},
     "demands:new": {G: DEMAND_MANAGERS, P: DEMAND_MANAGERS_WRITE},
     "demands:elder_search": {G: DEMAND_MANAGERS},
@@ -575,6 +580,7 @@ PAGES = {
     # Teams and training.
     "teams:new": {G: TEAM_MANAGERS, P: TEAM_MANAGERS_WRITE},
     "teams:detail": {G: TEAM_PAGE},
+    "teams:roster": {G: TEAM_ROSTER},
     "teams:join": {P: TEAM_JOIN},
     "teams:leave": {P: TEAM_LEAVE},
     "teams:claim": {G: TEAM_LEAD, P: TEAM_LEAD},
@@ -587,6 +593,7 @@ PAGES = {
     "training:cancel": {P: SESSION_SELF},
     "training:check_in": {P: SESSION_SELF},
     "training:attendance": {G: PAPER_SERVICE, P: PAPER_SERVICE},
+    "training:attendance_sheet": {G: PAPER_SERVICE},
     "training:person_certificates": {G: CERTIFICATES_READ},
     # Honours.
     "honours:person_record": {G: CERTIFICATES_READ},

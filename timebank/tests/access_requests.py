@@ -335,6 +335,7 @@ PAGE_REQUESTS = {
     "demands:publish": {"pk": "draft_demand"},
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
+    "demands:day_sheet": {"query": lambda m, side, role: {"station": side.station.pk}},
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
         "reason": "matrix"}},
@@ -358,6 +359,7 @@ PAGE_REQUESTS = {
     "teams:new": {"data": lambda m, side, role: {"node": side.branch.pk, "name": "矩阵服务队",
                                                  "leader": side.newcomer.pk}},
     "teams:detail": {"pk": "team"},
+    "teams:roster": {"pk": "team"},
     "teams:join": {"pk": "team"},
     "teams:leave": {"pk": "team"},
     "teams:claim": {"pk": "team", "data": lambda m, side, role: {"demand": side.group_demand.pk,
@@ -373,6 +375,7 @@ PAGE_REQUESTS = {
     "training:signup": {"pk": "session"},
     "training:cancel": {"pk": "session"},
     "training:check_in": {"pk": "session", "data": {"code": "000000"}},
+    "training:attendance_sheet": {"pk": "session"},
     "training:attendance": {"pk": "session", "data": lambda m, side, role: {"attended": [side.newcomer.pk]}},
     "training:person_certificates": {"person_pk": "volunteer"},
     "honours:record_download": {"fmt": lambda m, side, role: "xlsx"},

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:pk>/cancel/", views.session_cancel, name="cancel"),
     path("sessions/<int:pk>/check-in/", views.session_check_in, name="check_in"),
     path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("sessions/<int:pk>/attendance.pdf", views.attendance_sheet, name="attendance_sheet"),
     path("certificates/", views.certificates, name="certificates"),
     path("people/<int:person_pk>/certificates/", views.certificates, name="person_certificates"),
 ]

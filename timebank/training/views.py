@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import act_on_object, refusals_shown_on, signed_in_page, signed_in_post
+from timebank.lib.masking import mask_mobile
+from timebank.lib.pages import act_on_object, pdf_inline, refusals_shown_on, signed_in_page, signed_in_post
+from timebank.lib.pdf import table_document
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.access import access_person
@@ -157,3 +159,25 @@ def certificates(request, person_pk: int | None = None):
         "rows": [(c, c.in_force(now)) for c in selectors.certificates_of(person)],
         "signups": selectors.signups_of(person).filter(session__ends_at__gt=now) if person.pk == actor.pk else [],
     })
+
+
+@signed_in_page
+def attendance_sheet(request, pk: int):
+    """The session's attendance sheet on A4: who signed up, a column to sign, the trainer's block."""
+    actor = request.user
+    session = selectors.session_get(actor, pk)
+    if not selectors.may_manage(actor, session.node):
+        raise Http404()
+    signups = [s for s in selectors.signups_of_session(session) if s.status != SignupStatus.CANCELLED]
+    start = timezone.localtime(session.starts_at)
+    pdf = table_document(
+        title=_("Attendance sheet: %(course)s") % {"course": session.course.name},
+        lines=[f"{session.node.name} · {start:%Y-%m-%d %H:%M}–{timezone.localtime(session.ends_at):%H:%M}"
+               + (f" · {session.place}" if session.place else ""),
+               _("As of %(when)s · made by %(name)s · reviewed by: ________")
+               % {"when": f"{timezone.localtime(timezone.now()):%Y-%m-%d %H:%M}", "name": actor.name}],
+        columns=[("#", 3), (_("Name"), 14), (_("Mobile"), 12), (_("Status"), 12), (_("Signature"), 18)],
+        rows=[[str(i), s.person.name, mask_mobile(s.person.mobile or ""), s.get_status_display(), ""]
+              for i, s in enumerate(signups, 1)] or [["", _("Nobody has signed up."), "", "", ""]],
+        footer=_("Trainer: ____________   Date: ____________"))
+    return pdf_inline(pdf, f"session-{session.pk}-attendance.pdf")

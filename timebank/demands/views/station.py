@@ -12,14 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from timebank.lib.errors import DomainError
-from timebank.lib.pages import form_error, signed_in_page, signed_in_post
-from timebank.orgs.models import NodeKind
+from timebank.lib.pages import form_error, pdf_inline, signed_in_page, signed_in_post
+from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
 from timebank.people.models import Person, PersonStatus
 from timebank.people.selectors import people_search
 
 from .. import selectors, services
+from ..day_sheet import day_sheet_pdf
 from ..forms import CancelForm, DemandForm, PaperServiceForm, elders_to_pick, local_moment
 from ..models import Demand, DemandStatus
 from .replies import DEMAND_FIELDS, done, refused
@@ -212,4 +213,28 @@ def calendar(request):
         by_day[timezone.localtime(demand.starts_at).date()].append(demand)
     return render(request, "demands/calendar.html", {
         "days": [(d, by_day[d]) for d in days], "previous": start - dt.timedelta(days=7),
-        "next": start + dt.timedelta(days=7), "today": timezone.localdate()})
+        "next": start + dt.timedelta(days=7), "today": timezone.localdate(),
+        "stations": nodes_visible_to(actor, Perm.DEMANDS_VIEW).filter(kind=NodeKind.STATION, is_closed=False)
+        .order_by("path")})
+
+
+@signed_in_page
+def day_sheet(request):
+    """The station's day as a printable A4 sheet (`?station=<id>&date=YYYY-MM-DD`, today by default)."""
+    actor = request.user
+    try:
+        station = nodes_visible_to(actor, Perm.DEMANDS_VIEW).get(pk=int(request.GET.get("station", "")),
+                                                                 kind=NodeKind.STATION)
+    except (ValueError, TypeError, Node.DoesNotExist):
+        raise Http404() from None
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    demands = list(Demand.objects.filter(station=station, starts_at__gte=local_moment(day, dt.time()),
+                                         starts_at__lt=local_moment(day + dt.timedelta(days=1), dt.time()))
+                   .exclude(status__in=[DemandStatus.CANCELLED, DemandStatus.DRAFT])
+                   .select_related("service_type", "elder").prefetch_related("assignments__volunteer")
+                   .order_by("starts_at", "id")[:500])
+    pdf = day_sheet_pdf(station=station, day=day, demands=demands, made_by=actor, now=timezone.now())
+    return pdf_inline(pdf, f"day-{station.pk}-{day:%Y%m%d}.pdf")
