@@ -39,7 +39,7 @@ def day_sheet_pdf(*, station: Node, day: dt.date, demands: list[Demand], made_by
             "", "", "",
         ])
     return table_document(
-        title=_("Tasks and sign sheet of the day"), lines=lines, landscape_page=True,
+        title=_("Tasks and sign sheet of the day"), lines=lines, landscape_page=True, min_lines=3,
         columns=[("#", 3), (_("Time"), 9), (_("Service"), 14), (_("Elder and address"), 24), (_("Volunteers"), 18),
                  (_("Signed in"), 8), (_("Signed out"), 8), (_("Elder's signature"), 12)],
         rows=rows or [["", "", _("No tasks this day."), "", "", "", "", ""]],

@@ -69,11 +69,11 @@ def draw_qr(c: canvas.Canvas, url: str, x: float, y: float) -> None:
 
 
 def table_document(*, title: str, lines: list[str], columns: list[tuple[str, float]], rows: list[list],
-                   footer: str = "", size: float = 10, landscape_page: bool = False) -> bytes:
+                   footer: str = "", size: float = 10, landscape_page: bool = False, min_lines: int = 1) -> bytes:
     """A printable A4 sheet: the title, a few lines under it (who made it, as of when, whom to call),
     then a table whose header repeats on every page, each cell wrapped to its column (a cell may be a
     list of lines), rows never split across pages, a page number, and `footer` (a signature block)
-    after the last row. `columns` are (header, share of the width)."""
+    after the last row. `columns` are (header, share of the width); `min_lines` leaves room to sign."""
     font = register_font()
     page_w, page_h = landscape(A4) if landscape_page else A4
     margin, leading = 36, size + 3
@@ -113,7 +113,7 @@ def table_document(*, title: str, lines: list[str], columns: list[tuple[str, flo
             for part in parts:
                 wrapped += wrap_text(pdf, str(part if part is not None else ""), font, size, width - 4)
             cells.append(wrapped[:6])
-        height = max(len(c) for c in cells) * leading + 6
+        height = max(min_lines, *(len(c) for c in cells)) * leading + 6
         if y - height < margin + 20:
             pdf.showPage()
             y = start_page()

@@ -168,7 +168,7 @@ def team_roster(request, pk: int):
     rows = selectors.member_rows(team)
     now = timezone.now()
     pdf = table_document(
-        title=_("Team roster: %(team)s") % {"team": team.name},
+        title=_("Team roster: %(team)s") % {"team": team.name}, min_lines=2,
         lines=[f"{team.bank.name} · {team.node.name} · " + _("Leader: %(name)s") % {"name": team.leader.name},
                _("As of %(when)s · made by %(name)s · reviewed by: ________")
                % {"when": f"{timezone.localtime(now):%Y-%m-%d %H:%M}", "name": actor.name}],

@@ -171,7 +171,7 @@ def attendance_sheet(request, pk: int):
     signups = [s for s in selectors.signups_of_session(session) if s.status != SignupStatus.CANCELLED]
     start = timezone.localtime(session.starts_at)
     pdf = table_document(
-        title=_("Attendance sheet: %(course)s") % {"course": session.course.name},
+        title=_("Attendance sheet: %(course)s") % {"course": session.course.name}, min_lines=2,
         lines=[f"{session.node.name} · {start:%Y-%m-%d %H:%M}–{timezone.localtime(session.ends_at):%H:%M}"
                + (f" · {session.place}" if session.place else ""),
                _("As of %(when)s · made by %(name)s · reviewed by: ________")
