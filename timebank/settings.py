@@ -277,6 +277,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.demands.tasks.auto_confirm",
     "timebank.demands.tasks.generate_series",
     "timebank.demands.tasks.send_reminders",
+    "timebank.demands.tasks.announce_new_demands",
     "timebank.training.tasks.remind_expiring_certificates",
     "timebank.health.tasks.escalate_alerts",
     "timebank.suppliers.tasks.check_licences",

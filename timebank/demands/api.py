@@ -11,6 +11,8 @@ from ninja.pagination import paginate
 from timebank.audit.idempotency import run_idempotent
 from timebank.lib.errors import InvalidInput, NotFound
 from timebank.lib.pagination import Pages
+from timebank.notices.selectors import notice_preference_of
+from timebank.notices.services import notice_preference_set
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
@@ -34,6 +36,7 @@ from .schemas import (
     DisputeIn,
     DisputeResolveIn,
     FeedItemOut,
+    NoticePreferenceBody,
     PaperServiceIn,
     SeriesChangeIn,
     SeriesChangeOut,
@@ -363,6 +366,20 @@ def _areas_out(actor: Person) -> list[dict]:
     home = actor.node.parent_id if actor.node and actor.node.kind == NodeKind.STATION else None
     return [{"id": b.pk, "name": b.name, "home": b.pk == home, "chosen": b.pk in areas}
             for b in selectors.branches_to_opt_into(actor)]
+
+
+@router.get("/me/notice-preferences", response=NoticePreferenceBody,
+            summary="Which new requests you hear about (the defaults until you set them)")
+def my_notice_preferences(request):
+    return notice_preference_of(request.auth)
+
+
+@router.put("/me/notice-preferences", response=NoticePreferenceBody,
+            summary="Choose which new requests you hear about: at all, by short message, distance, kinds, free times")
+def my_notice_preferences_set(request, payload: NoticePreferenceBody):
+    actor = request.auth
+    known = [t.code for t in selectors.service_types_of(actor.bank)] if actor.bank_id else []
+    return notice_preference_set(actor=actor, known_codes=known, **payload.dict())
 
 
 @router.get("/me/areas", response=list[AreaOut],

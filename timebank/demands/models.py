@@ -149,6 +149,8 @@ class Demand(models.Model):
     created_by = models.ForeignKey("people.Person", null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the fitting volunteers were told of it (the worker's sweep does it once).
+    announced_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

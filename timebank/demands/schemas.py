@@ -273,3 +273,11 @@ class AreaOut(Schema):
 class AreasIn(InSchema):
     branch_ids: list[StrictInt] = Field(..., max_length=200,
                                         description="the further branches of your bank you want to serve in")
+
+
+class NoticePreferenceBody(InSchema):
+    new_demands: bool = Field(True, description="Tell me about new requests I could take")
+    new_demands_by_sms: bool = Field(False, description="Also by short message")
+    max_km: int = Field(3, ge=1, le=50, description="At most this far from my station")
+    service_codes: list[Line] = Field([], max_length=100, description="Kinds of service (empty: all)")
+    free_slots: list[Line] = Field([], max_length=21, description="mon_am … sun_eve (empty: any time)")

@@ -27,3 +27,8 @@ def generate_series() -> int:
 @task()
 def send_reminders() -> int:
     return services.reminders_send()
+
+
+@task()
+def announce_new_demands() -> int:
+    return services.demands_announce()

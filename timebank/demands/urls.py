@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("feed/", views.feed, name="feed"),
     path("areas/", views.areas, name="areas"),
+    path("alerts/", views.notice_preferences, name="notice_preferences"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/check-in/", views.check_in, name="check_in"),

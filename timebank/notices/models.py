@@ -19,6 +19,7 @@ class NoticeKind(models.TextChoices):
     HEALTH_ALERT = "health_alert", _("A health alert needs attention")
     LEDGER_ALERT = "ledger_alert", _("The nightly ledger check failed")
     BROADCAST = "broadcast", _("A message from your station")
+    NEW_DEMAND = "new_demand", _("A new request you could take")
 
 
 class SmsState(models.TextChoices):
@@ -90,3 +91,30 @@ class NoticeCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} {self.outcome}"
+
+
+# Parts of the week a volunteer can serve: weekday (mon…sun) and morning / afternoon / evening.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_PARTS = ("am", "pm", "eve")
+FREE_SLOTS = tuple(f"{d}_{p}" for d in WEEKDAYS for p in DAY_PARTS)
+
+
+class NoticePreference(models.Model):
+    """What a volunteer wants to hear about new requests: whether at all, by short message too, how far
+    from their station, which kinds of service, and when they are free (empty: any). Without a row the
+    defaults hold (told, in the inbox only, within 3 km, any kind, any time)."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="notice_preference")
+    new_demands = models.BooleanField(_("tell me about new requests I could take"), default=True)
+    new_demands_by_sms = models.BooleanField(_("also by short message"), default=False)
+    max_km = models.PositiveSmallIntegerField(_("at most this far from my station (km)"), default=3)
+    service_codes = models.JSONField(_("kinds of service"), default=list, blank=True)
+    free_slots = models.JSONField(_("when I am free"), default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(max_km__gte=1) & Q(max_km__lte=50),
+                                              name="notices_preference_max_km_range")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} new_demands={self.new_demands}"

@@ -9,7 +9,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import scope_q
 from timebank.people.models import Person, ProxyLink
 
-from .models import Notice, NoticeKind, SmsState
+from .models import Notice, NoticeKind, NoticePreference, SmsState
 
 # What members are told (staff's own kinds, review and ledger alerts, are not phoned through).
 CALL_KINDS = [NoticeKind.CLAIMED, NoticeKind.DISPATCHED, NoticeKind.REMINDER, NoticeKind.CANCELLED,
@@ -60,3 +60,13 @@ def phones_for(people: list[Person]) -> dict[int, list[tuple[str, str]]]:
         if link.proxy.mobile:
             out[link.elder_id].append((f"{link.proxy.name} ({link.get_relation_display()})", link.proxy.mobile))
     return out
+
+
+def notice_preference_of(person: Person) -> NoticePreference:
+    """The person's preferences, or the defaults (not saved) when they never set any."""
+    return NoticePreference.objects.filter(person=person).first() or NoticePreference(person=person)
+
+
+def notice_preferences_of(person_ids) -> dict[int, NoticePreference]:
+    found = {p.person_id: p for p in NoticePreference.objects.filter(person_id__in=list(person_ids))}
+    return {pk: found.get(pk) or NoticePreference(person_id=pk) for pk in person_ids}

@@ -15,7 +15,7 @@ from timebank.lib.sms import sms_send
 from timebank.lib.text import clean_text
 from timebank.people.models import Person
 
-from .models import CallOutcome, Notice, NoticeCall, NoticeKind, SmsState
+from .models import FREE_SLOTS, CallOutcome, Notice, NoticeCall, NoticeKind, NoticePreference, SmsState
 
 # The kinds that also go out as a short message: they concern today or tomorrow.
 SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT,
@@ -149,3 +149,25 @@ def notice_call_record(*, actor: Person, notice: Notice, outcome: str, note: str
         audit_record(actor=actor, action="notice.called", obj=notice, node=notice.person.node,
                      bank=notice.bank, changes={"outcome": outcome})
     return call
+
+
+def notice_preference_set(*, actor: Person, new_demands: bool, new_demands_by_sms: bool, max_km: int,
+                          service_codes: Iterable[str], free_slots: Iterable[str],
+                          known_codes: Iterable[str]) -> NoticePreference:
+    """A person sets their own preferences (`known_codes`: the service codes of their bank, which the
+    caller above this layer knows). Unknown codes or slots and a distance out of 1–50 km are refused."""
+    codes, slots, known = sorted(set(service_codes)), sorted(set(free_slots)), set(known_codes)
+    if not 1 <= int(max_km) <= 50:
+        raise InvalidInput(_("Choose a distance from 1 to 50 km."), code="max_km_invalid")
+    if set(codes) - known:
+        raise InvalidInput(_("Choose kinds of service from the list."), code="service_code_unknown",
+                           detail={"unknown": sorted(set(codes) - known)})
+    if set(slots) - set(FREE_SLOTS):
+        raise InvalidInput(_("Choose free times from the list."), code="free_slot_unknown")
+    with transaction.atomic():
+        preference, _created = NoticePreference.objects.select_for_update().get_or_create(person=actor)
+        preference.new_demands, preference.new_demands_by_sms = bool(new_demands), bool(new_demands_by_sms)
+        preference.max_km, preference.service_codes, preference.free_slots = int(max_km), codes, slots
+        preference.updated_at = timezone.now()
+        preference.save()
+    return preference

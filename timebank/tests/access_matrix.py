@@ -449,6 +449,8 @@ API.update({
     ("POST", "/api/v1/health/devices/{device_id}/revoke"): BANK_ADMIN_ONLY,
     ("GET", "/api/v1/ledger/chain"): BANK_READERS,
     ("POST", "/api/v1/ledger/chain/check"): BANK_READERS,  # reads only: the page answers in place
+    ("GET", "/api/v1/me/notice-preferences"): SIGNED_IN,
+    ("PUT", "/api/v1/me/notice-preferences"): SIGNED_IN,
     ("GET", "/api/v1/me/areas"): SIGNED_IN,
     ("PUT", "/api/v1/me/areas"): SIGNED_IN,
 })
@@ -480,6 +482,7 @@ PAGES = {
     "demands:index": {G: SIGNED_IN},
     "demands:feed": {G: SIGNED_IN},
     "demands:areas": {P: SIGNED_IN},
+    "demands:notice_preferences": {G: SIGNED_IN, P: SIGNED_IN},
     "demands:tasks": {G: SIGNED_IN},
     "demands:history": {G: SIGNED_IN},
     "demands:requests": {G: SIGNED_IN},

@@ -90,6 +90,7 @@ API_BODIES = {
         "consent": True},
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
     ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
+    ("PUT", "/api/v1/me/notice-preferences"): {"new_demands": True, "max_km": 5, "free_slots": ["mon_am"]},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -335,6 +336,7 @@ PAGE_REQUESTS = {
     "demands:publish": {"pk": "draft_demand"},
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
+    "demands:notice_preferences": {"data": {"new_demands": "1", "max_km": "5", "free_slots": ["sat_am"]}},
     "demands:day_sheet": {"query": lambda m, side, role: {"station": side.station.pk}},
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",

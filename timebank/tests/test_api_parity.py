@@ -33,6 +33,7 @@ TWINS = {
     "ledger:chain": [("POST", "/api/v1/ledger/chain/check")],
     "orgs:rules": [("PATCH", "/api/v1/orgs/{node_id}/rules")],
     "demands:areas": [("PUT", "/api/v1/me/areas")],
+    "demands:notice_preferences": [("PUT", "/api/v1/me/notice-preferences")],
     "health:thresholds": [("PUT", "/api/v1/health/thresholds")],
     "health:devices": [("POST", "/api/v1/health/devices"), ("POST", "/api/v1/health/devices/{device_id}/revoke")],
     "demands:request_new": [("POST", "/api/v1/demands")],

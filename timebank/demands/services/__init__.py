@@ -24,6 +24,7 @@ The services live in modules by sub-domain and are all re-exported here, so call
 - `_common` — the shared private helpers (locks, visibility, audit, notices, checks).
 A submodule imports shared helpers from `_common` (or a sibling), never from this package."""
 from ._common import HOLD_MARGIN_DAYS, MAX_AHEAD, MAX_DURATION, MAX_HEADCOUNT, demand_notify
+from .announce import demand_announce, demands_announce
 from .claim import (
     claim_refused_at_once,
     demand_claim,
@@ -48,6 +49,8 @@ from .serve import CHECK_IN_EARLY, assignment_check_in, assignment_check_out, se
 from .service_types import service_type_save, service_types_seed
 
 __all__ = [
+    "demand_announce",
+    "demands_announce",
     "CHECK_IN_EARLY",
     "HOLD_MARGIN_DAYS",
     "MAX_AHEAD",

@@ -74,15 +74,17 @@ def _audit(actor, action: str, obj, demand: Demand, **changes) -> None:
 
 # ---- notices -------------------------------------------------------------------------------------
 
-def demand_notify(people: Iterable, kind: str, demand: Demand | None, text: str = "") -> int:
-    """Tell people about a demand: inbox notices in this transaction, linked to the demand's page."""
+def demand_notify(people: Iterable, kind: str, demand: Demand | None, text: str = "",
+                  by_sms: bool | None = None) -> int:
+    """Tell people about a demand: inbox notices in this transaction, linked to the demand's page
+    (a short message too for the kinds that send one, or as `by_sms` says)."""
     if demand is None:
-        return notice_send(people=people, kind=kind, text=text)
+        return notice_send(people=people, kind=kind, text=text, by_sms=by_sms)
     label = f"{demand.service_type.display_name(get_language() or 'zh-hans')} " \
             f"{timezone.localtime(demand.starts_at):%Y-%m-%d %H:%M}"
     return notice_send(people=people, kind=kind, text=text, subject=("demand", demand.pk),
                        link=reverse("demands:detail", args=[demand.pk]), label=label,
-                       sms_text=f"{NoticeKind(kind).label} #{demand.pk} {text}".strip())
+                       sms_text=f"{NoticeKind(kind).label} #{demand.pk} {text}".strip(), by_sms=by_sms)
 
 
 def _requesters(demand: Demand) -> list[Person]:

@@ -11,6 +11,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import NotFound
 from timebank.lib.events import publish
+from timebank.lib.nudge import nudge_on_commit
 from timebank.notices.models import NoticeKind
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import Node, NodeKind
@@ -172,6 +173,7 @@ def demand_publish(*, actor: Person | None, demand: Demand) -> Demand:
             demand.reviewed_by = actor
         demand.save(update_fields=["status", "published_at", "reviewed_by"])
         _audit(actor, "demand.published", demand, demand)
+        nudge_on_commit("timebank.demands.tasks.announce_new_demands")  # 精准推送, once committed
     return demand
 
 

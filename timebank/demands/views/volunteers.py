@@ -8,16 +8,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import page_of, signed_in_page, signed_in_post
+from timebank.notices.selectors import notice_preference_of
+from timebank.notices.services import notice_preference_set
 from timebank.orgs.models import NodeKind
 
 from .. import selectors, services
 from ..forms import CheckInForm, FeedFilterForm, local_moment
 from ..models import Assignment
 from .replies import done, refused
+
+WEEKDAY_LABELS = [("mon", gettext_lazy("Mon")), ("tue", gettext_lazy("Tue")), ("wed", gettext_lazy("Wed")),
+                  ("thu", gettext_lazy("Thu")), ("fri", gettext_lazy("Fri")), ("sat", gettext_lazy("Sat")),
+                  ("sun", gettext_lazy("Sun"))]
+DAY_PART_LABELS = [("am", gettext_lazy("morning")), ("pm", gettext_lazy("afternoon")), ("eve", gettext_lazy("evening"))]
 
 
 @login_required
@@ -127,3 +135,32 @@ def unclaim(request, pk: int):
     except DomainError as err:
         return refused(request, err, reverse("demands:task", args=[pk]))
     return done(request, _("The place is given back."), reverse("demands:tasks"))
+
+
+@signed_in_page
+def notice_preferences(request):
+    """Which new requests a volunteer wants to hear of: at all, by short message, how far, which kinds,
+    and when they are free."""
+    actor = request.user
+    preference = notice_preference_of(actor)
+    types = list(selectors.service_types_of(actor.bank)) if actor.bank_id else []
+    if request.method == "POST":
+        try:
+            max_km = int(request.POST.get("max_km", "3"))
+        except ValueError:
+            max_km = 0
+        try:
+            notice_preference_set(
+                actor=actor, new_demands=bool(request.POST.get("new_demands")),
+                new_demands_by_sms=bool(request.POST.get("new_demands_by_sms")), max_km=max_km,
+                service_codes=request.POST.getlist("service_codes"), free_slots=request.POST.getlist("free_slots"),
+                known_codes=[t.code for t in types])
+        except DomainError as err:
+            messages.error(request, str(err.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("demands:notice_preferences")
+    slots = [(day, label, [(f"{day}_{part}", part_label) for part, part_label in DAY_PART_LABELS])
+             for day, label in WEEKDAY_LABELS]
+    return render(request, "demands/notice_preferences.html", {
+        "preference": preference, "types": types, "slots": slots}, status=422 if request.method == "POST" else 200)
