@@ -228,7 +228,10 @@ CJK_FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 ]
 
-PUBLIC_BASE_URL = os.environ.get("TIMEBANK_PUBLIC_URL", "http://127.0.0.1:8000")
+# The address printed in QR codes. Unset in production, documents with a QR code are refused
+# (timebank/lib/public_url.py) rather than printed with an address nobody outside can open.
+PUBLIC_BASE_URL = os.environ.get("TIMEBANK_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
+PUBLIC_URL_REQUIRED = not DEBUG
 
 # Logs go to stderr. TIMEBANK_LOG_FORMAT=json writes one JSON object per line with the request id (production's
 # default); "text" keeps the plain messages of development. TIMEBANK_LOG_REQUESTS adds one line per request

@@ -3,7 +3,6 @@ national rules ask of one, in the passbook's embedded CJK font, and a QR code wh
 lets anyone check it against the service records (the passbook's font and QR helpers are reused)."""
 import io
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from reportlab.pdfgen import canvas
 
 from timebank.ledger import display
 from timebank.lib.pdf import QR_SIZE, draw_qr, fit_text, register_font, wrap_text
+from timebank.lib.public_url import public_url
 
 from .models import RecordCertificate
 from .selectors import volunteer_number
@@ -38,7 +38,7 @@ def read_token(token: str) -> dict:
 
 
 def verification_url(token: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("honours:verify", args=[token])
+    return public_url(reverse("honours:verify", args=[token]))
 
 
 def render(certificate: RecordCertificate) -> bytes:

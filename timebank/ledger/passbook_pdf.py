@@ -4,7 +4,6 @@ lets anyone check the rows printed so far against the ledger."""
 import io
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from timebank.lib.pdf import QR_SIZE, draw_qr, fit_text, register_font, wrap_text
+from timebank.lib.public_url import public_url
 
 from . import display
 from .models import Account
@@ -47,7 +47,7 @@ def read_token(token: str) -> dict:
 
 
 def verification_url(token: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("ledger:verify", args=[token])
+    return public_url(reverse("ledger:verify", args=[token]))
 
 
 # ---- drawing ---------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ def domain_errors_as_http(view: Callable) -> Callable:
             raise Http404() from None
         except PermissionDenied as err:
             raise DjangoPermissionDenied(str(err.message)) from None
+        except DomainError as err:  # anything else refused (e.g. a printout that cannot be made): said plainly
+            return render(request, "refused.html", {"message": err.message}, status=err.status)
 
     return wrapper
 

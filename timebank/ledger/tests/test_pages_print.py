@@ -82,3 +82,17 @@ def test_a_year_passbook_token_covers_that_years_rows(world, client, fund, back_
     claim = passbook_pdf.read_token(path.rstrip("/").rsplit("/", 1)[-1])
     assert (claim["a"], claim["y"], claim["n"], claim["b"]) == (account.pk, 2024, 1, 60)
     assert "打印的记录与账本一致" in client.get(path).content.decode()
+
+
+def test_in_production_a_passbook_is_refused_until_the_public_address_is_set(world, client, fund, settings):
+    fund(world.volunteer, 60)
+    client.force_login(world.volunteer)
+    settings.PUBLIC_URL_REQUIRED = True  # as in production
+    for unset in ("", "http://127.0.0.1:8000", "http://localhost"):
+        settings.PUBLIC_BASE_URL = unset
+        refused = client.get(f"/ledger/people/{world.volunteer.pk}/passbook.pdf")
+        assert refused.status_code == 503 and "TIMEBANK_PUBLIC_URL" in refused.content.decode()
+    settings.PUBLIC_BASE_URL = "https://timebank.yangpu.example.cn"
+    printed = client.get(f"/ledger/people/{world.volunteer.pk}/passbook.pdf")
+    assert printed.status_code == 200
+    assert all(url.startswith("https://timebank.yangpu.example.cn/") for url in qr_urls(printed.content))
