@@ -20,6 +20,7 @@ class PublicAddressUnset(DomainError):
 
 def public_url(path: str) -> str:
     base = (getattr(settings, "PUBLIC_BASE_URL", "") or "").strip()
-    if getattr(settings, "PUBLIC_URL_REQUIRED", False) and (not base or urlsplit(base).hostname in LOCAL_HOSTS or urlsplit(base).hostname is None):
+    host = urlsplit(base).hostname if base else None
+    if getattr(settings, "PUBLIC_URL_REQUIRED", False) and (host is None or host in LOCAL_HOSTS):
         raise PublicAddressUnset()
     return (base or "http://127.0.0.1:8000").rstrip("/") + path
