@@ -16,6 +16,8 @@ class NodeUpdateForm(forms.Form):
     name = TextField(label=_("Unit name"), max_length=100)
     name_en = TextField(label=_("English name"), max_length=100, required=False)
     address = TextField(label=_("Address of the unit"), max_length=200, required=False)
+    code = TextField(label=_("Check-in code (volunteers type it when their location cannot be found)"), max_length=32,
+                     required=False)
     phone = TextField(label=_("Phone members can call"), max_length=20, required=False)
     opening_hours = TextField(label=_("Opening hours (e.g. Mon–Fri 8:30–17:00)"), max_length=100, required=False)
 

@@ -33,6 +33,7 @@ class NodeChange(InSchema):
     name: Line | None = Field(None, min_length=1, max_length=100)
     name_en: Line | None = Field(None, max_length=100)
     address: Line | None = Field(None, max_length=200)
+    code: Line | None = Field(None, max_length=32, description="The check-in code volunteers type at a station")
     phone: Line | None = Field(None, max_length=20, description="Digits as people write them, e.g. 021-65432100")
     opening_hours: Line | None = Field(None, max_length=100)
 

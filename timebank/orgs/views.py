@@ -59,7 +59,7 @@ def _node_page(request, node, *, status: int = 200, **forms):
 
 
 def _node_initial(node) -> dict:
-    return {"name": node.name, "name_en": node.name_en, "address": node.address, "phone": node.phone,
+    return {"name": node.name, "name_en": node.name_en, "address": node.address, "code": node.code, "phone": node.phone,
             "opening_hours": node.opening_hours}
 
 

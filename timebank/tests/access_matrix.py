@@ -332,6 +332,8 @@ DEMAND_STAFF = policy(                 # the board, calendar and overview: deman
     "DEMAND_STAFF",                    "LL   HH   HH   HH   HH   oo   oo   oo   oo   HH   HH")
 DAY_SHEET = policy(                    # one station's day on paper: demands.view at that station
     "DAY_SHEET",                       "LL   HH   HH   HH   HH   oH   oH   oo   oo   HH   HH")
+CHECKIN_POSTER = policy(               # the station's check-in poster: demands.manage at that station
+    "CHECKIN_POSTER",                  "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 DEMAND_MANAGERS = PEOPLE_EDITORS.with_cells("DEMAND_MANAGERS")  # demands.manage
 DEMAND_MANAGERS_WRITE = policy(        # an elder of another branch is not found (the form says so, 200)
     "DEMAND_MANAGERS_WRITE",           "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
@@ -554,6 +556,7 @@ PAGES = {
     "demands:board": {G: DEMAND_STAFF},
     "demands:calendar": {G: DEMAND_STAFF},
     "demands:day_sheet": {G: DAY_SHEET},
+    "demands:checkin_poster": {G: CHECKIN_POSTER},
     "demands:overview": {G: DEMAND_STAFF},
     "demands:new": {G: DEMAND_MANAGERS, P: DEMAND_MANAGERS_WRITE},
     "demands:elder_search": {G: DEMAND_MANAGERS},

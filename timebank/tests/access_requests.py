@@ -337,6 +337,7 @@ PAGE_REQUESTS = {
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
     "demands:notice_preferences": {"data": {"new_demands": "1", "max_km": "5", "free_slots": ["sat_am"]}},
+    "demands:checkin_poster": {"pk": lambda m, side, role: side.station.pk},
     "demands:day_sheet": {"query": lambda m, side, role: {"station": side.station.pk}},
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",

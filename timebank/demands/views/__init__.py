@@ -7,11 +7,24 @@ from .bank import service_type_edit, service_types
 from .branch import overview, resolve
 from .elders import confirm, dispute, request_new, requests
 from .start import index
-from .station import board, calendar, cancel, day_sheet, demand_new, detail, dispatch, elder_search, paper, publish
+from .station import (
+    board,
+    calendar,
+    cancel,
+    checkin_poster,
+    day_sheet,
+    demand_new,
+    detail,
+    dispatch,
+    elder_search,
+    paper,
+    publish,
+)
 from .volunteers import areas, check_in, check_out, claim, feed, history, notice_preferences, task, tasks, unclaim
 from .weekly import series, series_cancel
 
 __all__ = [
+    "checkin_poster",
     "notice_preferences",
     "areas", "board", "calendar", "cancel", "day_sheet", "check_in", "check_out", "claim", "confirm", "demand_new", "detail",
     "dispatch", "dispute", "elder_search", "feed", "history", "index", "overview", "paper", "publish", "request_new",

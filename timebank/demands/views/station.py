@@ -23,6 +23,7 @@ from .. import selectors, services
 from ..day_sheet import day_sheet_pdf
 from ..forms import CancelForm, DemandForm, PaperServiceForm, elders_to_pick, local_moment
 from ..models import Demand, DemandStatus
+from ..poster_pdf import checkin_poster_pdf
 from .replies import DEMAND_FIELDS, done, refused
 
 
@@ -238,3 +239,13 @@ def day_sheet(request):
                    .order_by("starts_at", "id")[:500])
     pdf = day_sheet_pdf(station=station, day=day, demands=demands, made_by=actor, now=timezone.now())
     return pdf_inline(pdf, f"day-{station.pk}-{day:%Y%m%d}.pdf")
+
+
+@signed_in_page
+def checkin_poster(request, pk: int):
+    """The station's check-in poster (station staff in reach)."""
+    try:
+        station = nodes_visible_to(request.user, Perm.DEMANDS_MANAGE).get(pk=pk, kind=NodeKind.STATION)
+    except Node.DoesNotExist:
+        raise Http404() from None
+    return pdf_inline(checkin_poster_pdf(station), f"check-in-{station.pk}.pdf")

@@ -1,6 +1,7 @@
 """Volunteer pages: the feed and the streets it covers, taking a task, my tasks with one big
 check-in/out button, giving a place back, and my history."""
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,7 +75,14 @@ def claim(request, pk: int):
 @login_required
 def tasks(request):
     live = selectors.assignments_of(request.user, live=True).order_by("starts_at")
-    return render(request, "demands/tasks.html", {"assignments": live, "now": timezone.now()})
+    return render(request, "demands/tasks.html", {"assignments": live, "now": timezone.now(),
+                                                  "code": _poster_code(request)})
+
+
+def _poster_code(request) -> str:
+    """The station code a check-in poster's QR code carries (?code=), kept only if it looks like one."""
+    code = (request.GET.get("code") or "").strip()[:32]
+    return code if re.fullmatch(r"[A-Za-z0-9_-]+", code) else ""
 
 
 @login_required
@@ -95,7 +103,8 @@ def task(request, pk: int):
     assignment = _own_assignment(request.user, pk)
     demand = assignment.demand
     return render(request, "demands/task.html", {
-        "assignment": assignment, "demand": demand, "form": CheckInForm(),
+        "assignment": assignment, "demand": demand,
+        "form": CheckInForm(initial={"station_code": _poster_code(request)}),
         "window_open": demand.starts_at - services.CHECK_IN_EARLY <= timezone.now() <= demand.ends_at,
     })
 
