@@ -9,7 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from timebank.ledger.display import hours_decimal
-from timebank.lib.pdf import fit_text, register_font
+from timebank.lib.pdf import fit_text, register_font, wrap_text
 
 from .charts import nice_max
 
@@ -147,22 +147,40 @@ def _table(doc: _Pages, title: str, header: list, rows: list[list]) -> None:
         doc.c.line(MARGIN, doc.y - 13, MARGIN + width, doc.y - 13)
         doc.y -= 14
 
-    line([str(h) for h in header], bold=True)
+    # The header is wrapped, never cut: a column's name is read whole on paper.
+    wrapped = [wrap_text(doc.c, str(h), doc.font, 9, (first if i == 0 else rest) - 6)[:3] for i, h in enumerate(header)]
+    lines = max(len(w) for w in wrapped)
+    doc.need(12 * lines + 4)
+    doc.c.setFont(doc.font, 9)
+    for i, parts in enumerate(wrapped):
+        for k, part in enumerate(parts):
+            y = doc.y - 10 - 11 * (lines - len(parts) + k)
+            if i == 0:
+                doc.c.drawString(xs[i], y, part)
+            else:
+                doc.c.drawRightString(xs[i] + rest - 6, y, part)
+    doc.c.setStrokeColorRGB(*MUTED)
+    doc.c.line(MARGIN, doc.y - 13 - 11 * (lines - 1), MARGIN + width, doc.y - 13 - 11 * (lines - 1))
+    doc.y -= 14 + 11 * (lines - 1)
     for row in rows:
         line(row)
     doc.y -= 8
 
 
 def monthly_report_pdf(*, node, period, data: dict, tables: list[tuple[str, list, list]],
-                       anchor: str | None = None) -> bytes:
+                       anchor: str | None = None, made_by=None, extras: dict | None = None) -> bytes:
     """The report for `node` over `period` from the dashboard's own figures and tables."""
     f = data["figures"]
     title = _("Monthly report") + f" · {node.name} · {period.date_from:%Y-%m}"
     doc = _Pages(title, "")
+    made = timezone.localtime()
     doc.text(_("Time bank monthly report"), 20, gap=8)
     doc.text(f"{node.name}    {period.date_from:%Y-%m-%d} – {period.date_to:%Y-%m-%d}", 13, gap=4)
-    doc.text(_("Made %(when)s from the daily totals; 1 hour = 1 time coin.")
-             % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, 9, gap=12, color=MUTED)
+    recipient = node.parent.name if node.parent_id else ""
+    doc.text(_("Issued by: %(issuer)s    To: %(recipient)s") % {"issuer": node.name, "recipient": recipient or "—"},
+             10, gap=4)
+    doc.text(_("As of %(day)s (made %(when)s from the daily totals; 1 hour = 1 time coin)")
+             % {"day": f"{made:%Y-%m-%d}", "when": f"{made:%H:%M}"}, 9, gap=12, color=MUTED)
 
     def pct(value):
         return "—" if value is None else f"{value}%"
@@ -188,10 +206,28 @@ def monthly_report_pdf(*, node, period, data: dict, tables: list[tuple[str, list
           [(r["name"], r["services"], f"{r['services']:,}") for r in f["by_category"]])
     _bars(doc, _("Hours served by unit"),
           [(c["name"], c["served_minutes"] / 60, hours_decimal(c["served_minutes"])) for c in f["children"]])
+    if extras:
+        c, a = extras["complaints"], extras["alerts"]
+        _key_figures(doc, [
+            (_("Complaints filed"), f"{c['filed']:,}"),
+            (_("Complaints resolved (upheld)"), f"{c['resolved']:,} ({c['upheld']:,})"),
+            (_("Complaints open at the month's end"), f"{c['open_at_end']:,}"),
+            (_("Health alerts opened (urgent)"), f"{a['opened']:,} ({a['urgent']:,})"),
+            (_("Health alerts closed"), f"{a['closed']:,}"),
+            (_("Health alerts open at the month's end"), f"{a['open_at_end']:,}"),
+        ])
+        doc.y -= 6
+        _table(doc, _("Suppliers and their scores (lowest first)"),
+               [_("Supplier"), _("Status"), _("Score")], [list(row) for row in extras["suppliers"]])
     skip = {str(_("Key figures")), str(_("Hours served over time"))}
     for table_title, header, rows in tables:
         if str(table_title) not in skip:
             _table(doc, str(table_title), header, rows)
+    doc.need(60)
+    doc.y -= 10
+    doc.text(_("Made by: %(name)s        Reviewed by: ____________        Date: %(day)s")
+             % {"name": made_by.name if made_by else "____________", "day": f"{made:%Y-%m-%d}"}, 11, gap=8)
+    doc.text(_("Seal of the issuing unit:"), 11, gap=24)
     if anchor:
         # The ledger's chain head on the day of the report, on paper outside the database: an auditor
         # runs `verify_ledger --anchor <this>` later and learns whether the chain was rewritten since.

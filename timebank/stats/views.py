@@ -145,6 +145,7 @@ def _export(fmt, node, period, data):
 
 @signed_in_page
 def report_pdf(request):
+    from .report_extras import report_extras
     from .report_pdf import monthly_report_pdf
 
     node = selectors.stats_node_get(request.user, request.GET.get("node"))
@@ -155,7 +156,8 @@ def report_pdf(request):
         return HttpResponse(str(err.message), status=422, content_type="text/plain; charset=utf-8")
     data = dashboard_figures(request, node, period)
     pdf = monthly_report_pdf(node=node, period=period, data=data, tables=export_tables(node, period, data),
-                             anchor=anchor_of(node.bank_id or node.pk))
+                             anchor=anchor_of(node.bank_id or node.pk), made_by=request.user,
+                             extras=report_extras(node, period.date_from, period.date_to))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{node.pk}-{period.date_from:%Y-%m}.pdf"'
     return response
