@@ -19,3 +19,5 @@ class DemandsConfig(AppConfig):
         from .services import service_types_seed
 
         subscribe(BANK_CREATED, service_types_seed)
+
+        from . import ledger_subjects  # noqa: F401 - registers how the ledger names services

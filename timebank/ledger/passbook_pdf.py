@@ -94,11 +94,11 @@ def render(doc: PassbookDocument) -> bytes:
     pages = _pages(doc.lines)
     printed = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     columns = [  # (title, x, width, align)
-        (_("Date"), MARGIN, 80, "l"),
-        (_("Movement"), MARGIN + 82, 118, "l"),
-        (_("From / to"), MARGIN + 202, 120, "l"),
-        (_("Amount"), MARGIN + 324, 92, "r"),
-        (_("Balance"), MARGIN + 418, PAGE_W - 2 * MARGIN - 418, "r"),
+        (_("Date"), MARGIN, 60, "l"),
+        (_("Movement"), MARGIN + 62, 96, "l"),
+        (_("Details (摘要)"), MARGIN + 160, 190, "l"),
+        (_("Amount"), MARGIN + 352, 80, "r"),
+        (_("Balance"), MARGIN + 434, PAGE_W - 2 * MARGIN - 434, "r"),
     ]
     for number, (start, end) in enumerate(pages, 1):
         y = PAGE_H - MARGIN
@@ -139,7 +139,8 @@ def render(doc: PassbookDocument) -> bytes:
             c.drawString(MARGIN, y, _("No movements in this period."))
         for line in doc.lines[start:end]:
             when = timezone.localtime(line.transfer.created_at).strftime("%Y-%m-%d")
-            cells = [when, display.movement_label(line.transfer.kind, line.amount), line.counterparty,
+            # 摘要: the service, the elder or supplier and the time where the ledger knows them.
+            cells = [when, display.movement_label(line.transfer.kind, line.amount), line.summary or line.counterparty,
                      signed(line.amount), amount(line.balance)]
             for (_title, x, width, align), text in zip(columns, cells, strict=True):
                 text = fit_text(c, str(text), font, 9.5, width - 4)
@@ -151,8 +152,11 @@ def render(doc: PassbookDocument) -> bytes:
             y -= ROW_H
         if end == len(doc.lines) and doc.lines:
             c.setFont(font, 10.5)
-            c.drawRightString(PAGE_W - MARGIN, y - 4, _("Closing balance: %(amount)s") % {
-                "amount": amount(doc.lines[-1].balance)})
+            closing = _("Closing balance: %(amount)s") % {"amount": amount(doc.lines[-1].balance)}
+            if doc.account.pending_debits:  # coins set aside for services booked are not spendable yet
+                closing += " · " + _("set aside for services booked: %(amount)s") % {
+                    "amount": amount(doc.account.pending_debits)}
+            c.drawRightString(PAGE_W - MARGIN, y - 4, closing)
         # Footer: QR code over the rows printed so far, the address under it, page numbers.
         token = make_token(account=doc.account, year=doc.year, opening=doc.opening, lines=doc.lines[:end])
         url = verification_url(token)

@@ -15,6 +15,7 @@ from timebank.orgs.selectors import has_perm, scope_q
 from timebank.people.models import Person, ProxyLink
 
 from .models import Account, AccountKind, CorrectionRequest, Currency, GrantRequest, Transfer, TransferKind, TransferStatus
+from .subjects import describe_subjects
 
 
 def accounts_of(person: Person) -> dict[str, Account]:
@@ -177,6 +178,7 @@ class PassbookLine:
     amount: int  # signed: + into the account, − out of it
     balance: int
     counterparty: str
+    summary: str = ""  # 摘要: the service, the elder or supplier and the time, else the memo
 
 
 def _counterparty(transfer: Transfer, account: Account) -> str:
@@ -199,10 +201,14 @@ def passbook(account: Account, *, year: int | None = None) -> tuple[int, list[Pa
                    - (before.filter(debit=account).aggregate(s=Sum("amount"))["s"] or 0))
         posted = posted.filter(created_at__gte=start, created_at__lt=end)
     balance, lines = opening, []
-    for transfer in posted.select_related("debit__owner", "credit__owner", "debit__node", "credit__node").order_by("id"):
+    transfers = list(posted.select_related("debit__owner", "credit__owner", "debit__node", "credit__node")
+                     .order_by("id"))
+    summaries = describe_subjects(transfers)
+    for transfer in transfers:
         amount = transfer.amount if transfer.credit_id == account.pk else -transfer.amount
         balance += amount
-        lines.append(PassbookLine(transfer, amount, balance, _counterparty(transfer, account)))
+        lines.append(PassbookLine(transfer, amount, balance, _counterparty(transfer, account),
+                                  summaries.get(transfer.pk) or transfer.memo))
     return opening, lines
 
 

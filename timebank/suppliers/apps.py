@@ -13,3 +13,5 @@ class SuppliersConfig(AppConfig):
         from .selectors import guarantee_fund_summary
 
         subscribe(LIABILITY_REPORT, lambda bank: {"guarantee": guarantee_fund_summary(bank)})
+
+        from . import ledger_subjects  # noqa: F401 - registers how the ledger names supplier orders
