@@ -1,6 +1,5 @@
 """People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -193,18 +192,7 @@ def volunteer_decision(request, person_id: int, payload: VolunteerDecisionIn):
 @router.post("/volunteer-decisions", response=list[PersonOut],
              summary="Approve or refuse many volunteers at once (staff): all of them or none")
 def volunteer_decisions(request, payload: VolunteerDecisionsIn):
-    # All or nothing: a person out of reach (404) or already decided (409) stops the batch, and the
-    # error's detail names that person.
-    decided = []
-    with transaction.atomic():
-        for person_id in dict.fromkeys(payload.person_ids):
-            try:
-                person = selectors.person_get(request.auth, person_id, Perm.VOLUNTEERS_APPROVE)
-                decided.append(services.volunteer_decide(actor=request.auth, person=person, approve=payload.approve))
-            except DomainError as err:
-                err.detail = {**(err.detail or {}), "person_id": person_id}
-                raise
-    return decided
+    return services.volunteers_decide(actor=request.auth, person_ids=payload.person_ids, approve=payload.approve)
 
 
 @router.post("/signup", auth=None, response={201: VolunteerSignupOut}, summary="A volunteer signs themselves up")

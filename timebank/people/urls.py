@@ -26,6 +26,7 @@ urlpatterns = [
     path("signup/thanks/", views.signup_thanks, name="signup_thanks"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/", views.approval_decide, name="approval_decide"),
+    path("approvals/decide/", views.approvals_decide, name="approvals_decide"),
     path("me/tokens/", views.tokens, name="tokens"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

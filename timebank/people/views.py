@@ -364,6 +364,21 @@ def approvals(request):
 
 
 @signed_in_post
+def approvals_decide(request):
+    """The chosen volunteers of the queue at once (all or none; a refusal names the person)."""
+    actor = request.user
+    ids = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
+    approve = request.POST.get("decision") == "approve"
+    if not ids:
+        messages.error(request, _("Tick the volunteers first."))
+        return redirect(reverse("people:approvals"))
+    run_and_report(request, lambda: services.volunteers_decide(actor=actor, person_ids=ids, approve=approve),
+                   lambda decided: (_("%(n)d volunteers approved.") if approve else _("%(n)d volunteers not approved."))
+                   % {"n": len(decided)})
+    return redirect(reverse("people:approvals"))
+
+
+@signed_in_post
 def approval_decide(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.VOLUNTEERS_APPROVE)

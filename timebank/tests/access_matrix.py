@@ -521,6 +521,7 @@ PAGES = {
     "people:unlock": {P: PERSON_EDIT},
     "people:approvals": {G: PEOPLE_EDITORS},
     "people:approval_decide": {P: PERSON_EDIT},
+    "people:approvals_decide": {P: PERSON_EDIT},
     "people:token_revoke": {P: OWN_TOKEN},
     # The organisation.
     "orgs:tree": {G: ORG_STAFF},

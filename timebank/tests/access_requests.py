@@ -278,6 +278,8 @@ PAGE_REQUESTS = {
         "name": "矩阵志愿", "id_number": _fresh_id(1991), "station": side.station.pk,
         "mobile": "13811112222", "password": "Matrix#2026x", "password_again": "Matrix#2026x", "consent": "on"}},
     "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
+    "people:approvals_decide": {"data": lambda m, side, role: {"person": [side.pending_volunteer.pk],
+                                                               "decision": "approve"}},
     "people:tokens": {"data": {"name": "matrix"}},
     "people:token_revoke": {"pk": "token"},
     "orgs:node": {"pk": "branch"},

@@ -18,6 +18,7 @@ from .registration import (
     people_registration_check,
     person_register,
     volunteer_decide,
+    volunteers_decide,
 )
 from .sign_in import login_unlock, password_reset_by_staff
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke, api_tokens_revoke_all
@@ -42,4 +43,5 @@ __all__ = [
     "proxy_unlink",
     "today",
     "volunteer_decide",
+    "volunteers_decide",
 ]

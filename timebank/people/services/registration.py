@@ -229,6 +229,24 @@ def people_register_many(*, actor, entries: list[dict]) -> list[Person | DomainE
     return results
 
 
+def volunteers_decide(*, actor, person_ids, approve: bool) -> list[Person]:
+    """Approve or refuse many volunteers at once: all of them or none. A person out of reach (404) or
+    already decided (409) stops the batch, and the refusal's detail names that person. Rows are locked
+    in ascending id order, as every writer here does."""
+    from ..selectors import person_get
+
+    decided = []
+    with transaction.atomic():
+        for person_id in sorted(dict.fromkeys(int(pk) for pk in person_ids)):
+            try:
+                person = person_get(actor, person_id, Perm.VOLUNTEERS_APPROVE)
+                decided.append(volunteer_decide(actor=actor, person=person, approve=approve))
+            except DomainError as err:
+                err.detail = {**(err.detail or {}), "person_id": person_id}
+                raise
+    return decided
+
+
 def volunteer_decide(*, actor, person: Person, approve: bool) -> Person:
     with transaction.atomic():
         person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
