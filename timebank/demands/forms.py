@@ -49,6 +49,7 @@ class ElderPicker(forms.Widget):
         super().__init__(*args, **kwargs)
         self.query, self.matches = "", []
         self.actor, self.purpose = None, None  # set by the form: whose reach, for what
+        self.search_url, self.allow_none = "demands:elder_search", True  # the live search; "no one elder" offered
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.template.loader import render_to_string
@@ -61,7 +62,8 @@ class ElderPicker(forms.Widget):
             people = [chosen, *people] if chosen is not None else people
         return render_to_string("demands/_elder_picker.html", {
             "name": name, "query": self.query, "people": people, "value": str(value or ""),
-            "id": (attrs or {}).get("id", "id_" + name)})
+            "id": (attrs or {}).get("id", "id_" + name), "search_url": self.search_url,
+            "allow_none": self.allow_none})
 
 
 def _chosen_elder(actor, value, purpose):

@@ -2,15 +2,34 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from timebank.demands.forms import ElderPicker
 from timebank.lib.text import TextField
+from timebank.orgs.roles import Perm
+from timebank.people.access import elders_in_reach
+from timebank.people.models import PersonStatus
 
 from .models import AlertRule, AlertStatus, CardStatus, GlucoseContext, Outcome, ReadingKind, Severity, Thresholds
 from .services import THRESHOLD_FIELDS
 
 
 class CardForm(forms.Form):
-    elder_id = forms.IntegerField(label=_("Elder (number)"))
+    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, widget=ElderPicker,
+                                   help_text=_("Search by name, pinyin initials or the last 4 digits of the "
+                                               "phone or ID number."))
     uid = TextField(label=_("Card UID"), max_length=32)
+
+    def __init__(self, *args, actor, elder_query: str = "", elder_matches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder"].queryset = elders_for_cards(actor)  # validates the choice
+        picker = self.fields["elder"].widget
+        picker.query, picker.matches, picker.actor, picker.purpose = elder_query, list(elder_matches), actor, \
+            Perm.HEALTH_CARDS
+        picker.search_url, picker.allow_none = "health:elder_search", False
+
+
+def elders_for_cards(actor):
+    """The elders whose health card the actor may issue: in reach for health.cards, active."""
+    return elders_in_reach(actor, for_=Perm.HEALTH_CARDS).filter(is_elder=True, status=PersonStatus.ACTIVE)
 
 
 class DeviceForm(forms.Form):

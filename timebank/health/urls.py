@@ -8,6 +8,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/contacts", views.alert_contacts, name="alert_contacts"),
     path("alerts/<int:alert_id>/<str:action>", views.alert_action, name="alert_action"),
     path("mine/", views.mine, name="mine"),
+    path("cards/elders/", views.elder_search, name="elder_search"),
     path("elders/<int:person_id>/", views.elder_page, name="elder"),
     path("elders/<int:person_id>/summary.pdf", views.elder_pdf, name="elder_pdf"),
     path("elders/<int:person_id>/readings/new", views.reading_new, name="reading_new"),

@@ -26,7 +26,8 @@ from timebank.lib.text import clean_text
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
-from timebank.people.models import Person
+from timebank.people.models import Person, PersonStatus
+from timebank.people.selectors import people_search
 
 from . import selectors, services
 from .charts import trend_svg
@@ -41,6 +42,7 @@ from .forms import (
     FollowUpForm,
     ManualReadingForm,
     ThresholdsForm,
+    elders_for_cards,
 )
 from .models import HealthCard, ReadingKind
 from .summary_pdf import health_summary_pdf
@@ -235,10 +237,30 @@ def _pressed(request, button: str, rows):
     return row
 
 
+def _card_elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
+    if not query:
+        return []
+    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
+    return list(found.filter(pk__in=elders_for_cards(actor).values("pk")).select_related("node")[:limit])
+
+
+@login_required
+def elder_search(request):
+    """The card form's live elder search (HTMX): the matching elders as choices."""
+    _require(request.user, Perm.HEALTH_CARDS)
+    query = request.GET.get("elder_q", "").strip()[:40]
+    return render(request, "demands/_elder_results.html", {
+        "people": _card_elder_matches(request.user, query), "query": query, "name": "elder", "value": "",
+        "allow_none": False})
+
+
 @login_required
 def cards(request):
     _require(request.user, Perm.HEALTH_CARDS)
-    form = CardForm(request.POST or None)
+    query = (request.POST.get("elder_q") or request.GET.get("elder_q") or "").strip()[:40]
+    initial = {k: v for k, v in request.GET.items() if k in ("uid", "elder")} if "elder_q" in request.GET else {}
+    form = CardForm(request.POST or None, actor=request.user, elder_query=query,
+                    elder_matches=_card_elder_matches(request.user, query), initial=initial)
     if request.method == "POST":
         try:
             if "lost" in request.POST:
@@ -247,17 +269,14 @@ def cards(request):
                 messages.success(request, _("The card was reported lost and stops working now."))
                 return redirect("health:cards")
             if form.is_valid():
-                elder = Person.objects.filter(pk=form.cleaned_data["elder_id"]).select_related("node").first()
-                if elder is None or elder.node is None or not has_perm(request.user, Perm.HEALTH_CARDS, elder.node):
-                    form.add_error("elder_id", _("No such elder in your reach."))
+                elder = form.cleaned_data["elder"]  # chosen among the elders in reach (the picker's queryset)
+                lost = HealthCard.objects.filter(elder=elder).order_by("-issued_at").first()
+                if lost is not None and lost.status == "lost":
+                    services.card_reissue(actor=request.user, card=lost, uid=form.cleaned_data["uid"])
                 else:
-                    lost = HealthCard.objects.filter(elder=elder).order_by("-issued_at").first()
-                    if lost is not None and lost.status == "lost":
-                        services.card_reissue(actor=request.user, card=lost, uid=form.cleaned_data["uid"])
-                    else:
-                        services.card_issue(actor=request.user, elder=elder, uid=form.cleaned_data["uid"])
-                    messages.success(request, _("Card issued."))
-                    return redirect("health:cards")
+                    services.card_issue(actor=request.user, elder=elder, uid=form.cleaned_data["uid"])
+                messages.success(request, _("Card issued to %(name)s.") % {"name": elder.name})
+                return redirect("health:cards")
         except DomainError as err:
             form_error(form, err, {"card_uid_taken": "uid", "card_uid_invalid": "uid"})
     filters, found = _filtered(request, CardFilterForm, selectors.cards_visible_to, "status")
@@ -267,7 +286,8 @@ def cards(request):
                        ([c.uid, c.elder.name, c.elder.node.name if c.elder.node else "", c.get_status_display(),
                          _when(c.issued_at), _when(c.ended_at)] for c in found.iterator(chunk_size=500)))
     return render(request, "health/cards.html", {"form": form, "filters": filters, "page": page_of(request, found),
-                                                 "query": query_without(request, "page", "export", "format")})
+                                                 "query": query_without(request, "page", "export", "format")},
+                  status=422 if request.method == "POST" and form.errors else 200)
 
 
 @login_required

@@ -583,6 +583,7 @@ PAGES = {
     "health:consents": {G: HEALTH_CONSENTS, P: HEALTH_CONSENTS},
     "health:thresholds": {G: HEALTH_BANK_LIMITS, P: HEALTH_BANK_LIMITS},
     "health:cards": {G: HEALTH_CARD_DESK, P: HEALTH_CARDS},
+    "health:elder_search": {G: HEALTH_CARD_DESK},
     "health:devices": {G: BANK_ADMIN_ONLY, P: BANK_ADMIN_ONLY},
     # Teams and training.
     "teams:new": {G: TEAM_MANAGERS, P: TEAM_MANAGERS_WRITE},

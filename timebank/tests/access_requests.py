@@ -359,6 +359,7 @@ PAGE_REQUESTS = {
     "health:consents": {"person_id": "elder", "data": lambda m, side, role: {"proxy_id": side.proxy.pk,
                                                                              "consent": ""}},
     "health:cards": {"data": lambda m, side, role: {"lost": side.card.pk}},
+    "health:elder_search": {"query": lambda m, side, role: {"elder_q": side.elder.name[:1]}},
     "health:devices": {"data": lambda m, side, role: {"station_id": side.station.pk, "serial": "BP-MATRIX",
                                                       "model": "YE"}},
     "teams:new": {"data": lambda m, side, role: {"node": side.branch.pk, "name": "矩阵服务队",
