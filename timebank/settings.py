@@ -308,5 +308,9 @@ SMS_ALIYUN = {
 }
 # At most this many short messages a person a day (health and ledger alerts are never held back);
 # a message claimed by a worker that then died is sent again after this many seconds.
+# Addresses to map points for new requests: "timebank.lib.geocode.NoGeocoder" (no map service; a request
+# uses its station's point) or "timebank.lib.geocode.AmapGeocoder" with an AMap web-service key.
+GEOCODER = os.environ.get("TIMEBANK_GEOCODER", "timebank.lib.geocode.NoGeocoder")
+AMAP_KEY = os.environ.get("TIMEBANK_AMAP_KEY", "")
 SMS_DAILY_CAP = int(os.environ.get("TIMEBANK_SMS_DAILY_CAP", "5"))
 SMS_SENDING_STALE_SECONDS = int(os.environ.get("TIMEBANK_SMS_SENDING_STALE_SECONDS", "300"))

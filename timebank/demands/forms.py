@@ -97,9 +97,9 @@ class DemandForm(WhenMixin):
                                                "phone or ID number. Leave empty for a group activity."))
     for_community = forms.BooleanField(label=_("For the whole community"), required=False)
     headcount = forms.IntegerField(label=_("Volunteers needed"), min_value=1, max_value=200, initial=1)
-    address = TextField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    address = TextField(label=_("Address"), max_length=200, required=False,
+                        help_text=_("Leave empty to use the elder's address from their record. The map point "
+                                    "comes from the address, or else the station's."))
     notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
                               widget=forms.RadioSelect)
@@ -116,7 +116,7 @@ class DemandForm(WhenMixin):
         picker.query, picker.matches = elder_query, list(elder_matches)
         picker.actor, picker.purpose = actor, Perm.DEMANDS_MANAGE
         order = ["station", "service_type", "elder", "for_community", "day", "start", "end", "weekly_until",
-                 "headcount", "address", "latitude", "longitude", "notes", "payer", "publish"]
+                 "headcount", "address", "notes", "payer", "publish"]
         self.order_fields(order)
 
 

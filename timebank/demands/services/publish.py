@@ -11,6 +11,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import NotFound
 from timebank.lib.events import publish
+from timebank.lib.geocode import geocode
 from timebank.lib.nudge import nudge_on_commit
 from timebank.notices.models import NoticeKind
 from timebank.orgs.events import STATION_DAY_CHANGED
@@ -83,6 +84,13 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[service_type.mode]})
     _check_times(starts_at, ends_at)
     _check_coordinates(latitude, longitude)
+    # The address comes from the elder's record unless given; the map point from the address (when a
+    # geocoder is set up), else the demand uses its station's point. Nobody types coordinates.
+    address = (address or "").strip() or (elder.address if elder is not None and not elders else "")
+    if latitude is None and longitude is None and address:
+        point = geocode(address, city=station.bank.name if station.bank_id else "")
+        if point is not None:
+            latitude, longitude = point
     with transaction.atomic():
         demand = Demand.objects.create(
             bank_id=station.bank_id, branch_id=station.parent_id, station=station, elder=elder,

@@ -47,11 +47,12 @@ def new_demand(w, *, actor=None, publish=True, minutes=60, headcount=1, payer="b
     starts_at = starts_at or tomorrow_at(9)
     extra.setdefault("latitude", HERE[0])
     extra.setdefault("longitude", HERE[1])
+    extra.setdefault("address", "政立路 100 弄 3 号")
     demand = services.demand_create(actor=actor or w.station_staff, station=w.station_a1,
                                     service_type=service_type or w.chat, starts_at=starts_at,
                                     ends_at=starts_at + dt.timedelta(minutes=minutes),
                                     elder=elder if elder is not None else w.elder, headcount=headcount, payer=payer,
-                                    address="政立路 100 弄 3 号", **extra)
+                                    **extra)
     if publish:
         demand = services.demand_publish(actor=actor or w.station_staff, demand=demand)
     return demand

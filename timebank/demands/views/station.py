@@ -71,7 +71,7 @@ def demand_new(request):
         data = form.cleaned_data
         starts_at, ends_at = form.moments()
         common = {"station": data["station"], "service_type": data["service_type"], "elder": data["elder"],
-                  "address": data["address"], "latitude": data["latitude"], "longitude": data["longitude"],
+                  "address": data["address"],
                   "headcount": data["headcount"], "notes": data["notes"], "payer": data["payer"]}
         try:
             with transaction.atomic():
