@@ -292,6 +292,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.mark_missed_orders",
     "timebank.webhooks.tasks.deliver_webhooks",
     "timebank.suppliers.tasks.auto_confirm_orders",
+    "timebank.suppliers.tasks.release_orders_of_inactive_suppliers",
     "timebank.audit.tasks.purge_rate_buckets",
 ]
 

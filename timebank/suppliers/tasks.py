@@ -26,3 +26,8 @@ def mark_missed_orders() -> int:
 def auto_confirm_orders() -> int:
     """Orders done but left unconfirmed confirm themselves after the bank's days, as services do."""
     return services.orders_auto_confirm()
+
+
+@task()
+def release_orders_of_inactive_suppliers() -> int:
+    return services.orders_release_for_inactive_suppliers()

@@ -21,6 +21,7 @@ from .orders import (
     order_done,
     orders_auto_confirm,
     orders_mark_missed,
+    orders_release_for_inactive_suppliers,
     settlement_mark_paid,
 )
 from .registry import (
@@ -61,6 +62,7 @@ __all__ = [
     "order_done",
     "orders_auto_confirm",
     "orders_mark_missed",
+    "orders_release_for_inactive_suppliers",
     "score_apply",
     "settlement_mark_paid",
     "supplier_admit",

@@ -12,6 +12,8 @@ from timebank.demands.models import Demand, DemandRules, DemandStatus, Payer, Se
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.notices.models import NoticeKind
+from timebank.notices.services import notice_send
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.access import access_elder
@@ -389,3 +391,52 @@ def settlement_mark_paid(*, actor: Person, supplier: Supplier, month: dt.date) -
         audit_record(actor=actor, action="supplier.settlement_paid", obj=supplier,
                      changes={"month": month.strftime("%Y-%m"), "lines": count})
     return count
+
+
+EXIT_STATUSES = (S.SUSPENDED, S.REMOVED, S.WITHDRAWN)
+
+
+def orders_release_for_inactive_suppliers(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Worker: the open orders of a supplier that was suspended, removed or withdrew are cancelled
+    before their time (held coins released; a guaranteed order's redeemed coins come back), and the
+    elder and their proxies are told, with the suppliers that can serve them instead. Each order in
+    its own transaction; running it again changes nothing."""
+    now = now or timezone.now()
+    released = 0
+    ids = list(SupplierOrder.objects.filter(status__in=(OrderStatus.BOOKED, OrderStatus.ACCEPTED),
+                                            supplier__status__in=EXIT_STATUSES, starts_at__gt=now)
+               .order_by("id").values_list("id", flat=True)[:limit])
+    for order_id in ids:
+        with transaction.atomic():
+            order = _lock_order(None, SupplierOrder(pk=order_id))
+            if order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED) or order.supplier.status not in \
+                    EXIT_STATUSES or order.starts_at <= now:
+                continue
+            reason = str(_("The supplier stopped serving (%(status)s).") % {"status": S(order.supplier.status).label})
+            if order.demand_id:
+                demands.demand_release_by_supplier(demand_id=order.demand_id, actor=None, reason=reason)
+                _void_settlement(order, "supplier inactive")
+            order.status, order.cancelled_at = OrderStatus.CANCELLED, now
+            order.save(update_fields=["status", "cancelled_at"])
+            _release_hold(order, None)
+            audit_record(actor=None, action="supplier_order.cancelled_supplier_inactive", obj=order, node=order.station,
+                         changes={"supplier_status": order.supplier.status})
+            _tell_elder_and_rebook(order)
+            released += 1
+    return released
+
+
+def _tell_elder_and_rebook(order: SupplierOrder) -> None:
+    """The elder and their proxies hear that the booking is off, their coins are back, and which
+    suppliers offer the same service where they live."""
+    others = [s.name for s in selectors.serving_suppliers_for([order.elder])
+              if s.pk != order.supplier_id and any(o.service_type_id == order.service_type_id and o.is_active
+                                                   for o in s.offers.all())][:3]
+    text = _("%(supplier)s stopped serving: your booking of %(service)s on %(when)s is cancelled and any coins "
+             "held for it are back.") % {"supplier": order.supplier.name, "service": order.service_type.name,
+                                         "when": f"{timezone.localtime(order.starts_at):%m-%d %H:%M}"}
+    if others:
+        text = f"{text} " + _("You can book again with: %(names)s.") % {"names": "、".join(others)}
+    people = [order.elder, *[link.proxy for link in order.elder.proxies.active().select_related("proxy")]]
+    notice_send(people=people, kind=NoticeKind.CANCELLED, text=str(text)[:300], subject=("supplier_order", order.pk),
+                link="/suppliers/orders/", label=order.service_type.name)

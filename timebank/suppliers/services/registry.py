@@ -11,6 +11,7 @@ from timebank.demands.models import ServiceType
 from timebank.lib import credit_code as credit_codes
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
+from timebank.lib.nudge import nudge_on_commit
 from timebank.orgs.exceptions import GrantExists
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm, Role
@@ -181,6 +182,8 @@ def _move(supplier: Supplier, to: str, *, actor, reason: str = "") -> None:
     SupplierStatusChange.objects.create(supplier=supplier, from_status=before, to_status=to, reason=reason, actor=actor)
     audit_record(actor=actor, action=f"supplier.{to}", obj=supplier, changes={"status": [before, to], "reason": reason})
     _tell(_members(supplier), _("Your supplier status is now: %(status)s") % {"status": S(to).label})
+    if to in (S.SUSPENDED, S.REMOVED, S.WITHDRAWN):  # its booked elders are told and re-offered, by the worker
+        nudge_on_commit("timebank.suppliers.tasks.release_orders_of_inactive_suppliers")
 
 
 def supplier_transition(*, actor: Person | None, supplier: Supplier, to: str, reason: str = "") -> Supplier:
