@@ -273,6 +273,7 @@ OPS_UNSEALED_SECONDS = int(os.environ.get("TIMEBANK_OPS_UNSEALED_SECONDS", "900"
 
 HOUSEKEEPING_TASKS = [
     "timebank.notices.tasks.dispatch_sms",
+    "timebank.notices.tasks.dispatch_push",
     "timebank.ledger.tasks.seal_ledgers",
     "timebank.ledger.tasks.expire_holds",
     "timebank.demands.tasks.expire_demands",
@@ -313,5 +314,10 @@ SMS_ALIYUN = {
 # uses its station's point) or "timebank.lib.geocode.AmapGeocoder" with an AMap web-service key.
 GEOCODER = os.environ.get("TIMEBANK_GEOCODER", "timebank.lib.geocode.NoGeocoder")
 AMAP_KEY = os.environ.get("TIMEBANK_AMAP_KEY", "")
+# Web Push to members' installed phones (VAPID keys: `python manage.py vapid_keys`); empty: no push.
+VAPID_PUBLIC_KEY = os.environ.get("TIMEBANK_VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("TIMEBANK_VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("TIMEBANK_VAPID_SUBJECT", "mailto:timebank@localhost")
+PUSH_ALLOW_HTTP = False  # push services are HTTPS; the tests' stand-in listens on plain loopback
 SMS_DAILY_CAP = int(os.environ.get("TIMEBANK_SMS_DAILY_CAP", "5"))
 SMS_SENDING_STALE_SECONDS = int(os.environ.get("TIMEBANK_SMS_SENDING_STALE_SECONDS", "300"))

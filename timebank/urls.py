@@ -4,10 +4,12 @@ from django.urls import include, path, re_path
 
 from timebank.api import api, unknown_path
 from timebank.health_check import healthz
+from timebank.notices import views as notices_views
 from timebank.ops.views import metrics, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("sw.js", notices_views.service_worker, name="service_worker"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
     # The API's errors are JSON, for a path it does not know too (its root included: ninja's is an HTML 404).

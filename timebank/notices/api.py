@@ -10,7 +10,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
 from . import selectors, services
-from .schemas import CallIn, CallListItemOut, CallOut, NoticeOut
+from .schemas import CallIn, CallListItemOut, CallOut, NoticeOut, PushSubscriptionIn, PushSubscriptionOut
 
 router = Router(tags=["notices"])
 
@@ -43,3 +43,26 @@ def call_record(request, notice_id: int, payload: CallIn):
     notice = selectors.notice_to_call_get(request.auth, notice_id)
     return Status(201, services.notice_call_record(actor=request.auth, notice=notice, outcome=payload.outcome,
                                                    note=payload.note))
+
+
+@router.get("/me/push-subscriptions", response=list[PushSubscriptionOut],
+            summary="The browsers (installed phones) that get my notices as push messages")
+def push_subscriptions(request):
+    return list(request.auth.push_subscriptions.order_by("id"))
+
+
+@router.post("/me/push-subscriptions", response={201: PushSubscriptionOut},
+             summary="Get my notices as push messages in this browser (its PushSubscription as JSON)")
+def push_subscription_add(request, payload: PushSubscriptionIn):
+    return Status(201, services.push_subscribe(actor=request.auth, endpoint=payload.endpoint,
+                                               p256dh=payload.keys.p256dh, auth=payload.keys.auth))
+
+
+@router.delete("/me/push-subscriptions/{subscription_id}", response={204: None},
+               summary="Stop push messages to one of my browsers")
+def push_subscription_remove(request, subscription_id: int):
+    sub = request.auth.push_subscriptions.filter(pk=subscription_id).first()
+    if sub is None:
+        raise NotFound()
+    services.push_unsubscribe(actor=request.auth, endpoint=sub.endpoint)
+    return Status(204, None)

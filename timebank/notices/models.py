@@ -31,6 +31,13 @@ class SmsState(models.TextChoices):
     CAPPED = "capped", _("Not sent: daily limit of short messages reached")
 
 
+class PushState(models.TextChoices):
+    NONE = "none", _("No push message")
+    PENDING = "pending", _("Push message waiting")
+    SENT = "sent", _("Push message sent")
+    FAILED = "failed", _("Push message failed")
+
+
 class Notice(models.Model):
     """One message in a person's inbox, written in the same transaction as the change it tells of.
     The title is drawn from `kind` in the reader's language; `subject_*` name what it is about and
@@ -54,6 +61,8 @@ class Notice(models.Model):
     sms_claimed_at = models.DateTimeField(null=True, blank=True)
     sms_provider_id = models.CharField(max_length=64, blank=True)
     sms_error = models.CharField(max_length=100, blank=True)
+    # A push message to the person's installed phones (Web Push), when they have any.
+    push = models.CharField(max_length=10, choices=PushState.choices, default=PushState.NONE)
     # When a clerk's call settled it (told them, or found no number to call): off the call list.
     called_at = models.DateTimeField(null=True, blank=True)
 
@@ -63,6 +72,7 @@ class Notice(models.Model):
             models.Index(fields=["person", "read_at"], name="notices_inbox"),
             models.Index(fields=["id"], condition=Q(sms="pending"), name="notices_sms_pending"),
             models.Index(fields=["sms_claimed_at"], condition=Q(sms="sending"), name="notices_sms_sending"),
+            models.Index(fields=["id"], condition=Q(push="pending"), name="notices_push_pending"),
             models.Index(fields=["person", "sms_sent_at"], condition=Q(sms="sent"), name="notices_sms_sent_today"),
         ]
 
@@ -118,3 +128,19 @@ class NoticePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} new_demands={self.new_demands}"
+
+
+class PushSubscription(models.Model):
+    """A browser (a member's phone with the site installed) that asked for push messages: where the
+    push service takes them and the keys they are encrypted to (Web Push, RFC 8291)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.endpoint[:40]}"

@@ -69,3 +69,22 @@ class CallListItemOut(Schema):
 class CallIn(InSchema):
     outcome: Line = Field(max_length=20, description="reached, no_answer or wrong_number")
     note: Line = Field("", max_length=200)
+
+
+class PushKeysIn(InSchema):
+    p256dh: Line = Field(max_length=200)
+    auth: Line = Field(max_length=200)
+
+
+class PushSubscriptionIn(InSchema):
+    """As the browser's PushSubscription.toJSON() gives it."""
+    endpoint: Line = Field(max_length=500)
+    keys: PushKeysIn
+    expirationTime: int | None = None  # noqa: N815 - the browser's own name
+
+
+class PushSubscriptionOut(Schema):
+    id: int
+    endpoint: str
+    created_at: LocalTime
+    last_ok_at: LocalTime | None

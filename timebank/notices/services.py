@@ -11,11 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record
 from timebank.lib.errors import Conflict, InvalidInput
 from timebank.lib.nudge import nudge_on_commit
+from timebank.lib.push import push_enabled, push_send
 from timebank.lib.sms import sms_send
 from timebank.lib.text import clean_text
 from timebank.people.models import Person
 
-from .models import FREE_SLOTS, CallOutcome, Notice, NoticeCall, NoticeKind, NoticePreference, SmsState
+from .models import (
+    FREE_SLOTS,
+    CallOutcome,
+    Notice,
+    NoticeCall,
+    NoticeKind,
+    NoticePreference,
+    PushState,
+    PushSubscription,
+    SmsState,
+)
 
 # The kinds that also go out as a short message: they concern today or tomorrow.
 SMS_KINDS = {NoticeKind.REMINDER, NoticeKind.CANCELLED, NoticeKind.DISPATCHED, NoticeKind.HEALTH_ALERT,
@@ -36,14 +47,19 @@ def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[s
     by_sms = kind in SMS_KINDS if by_sms is None else by_sms
     if by_sms and sms_text is None:
         sms_text = " ".join(part for part in (str(NoticeKind(kind).label), label, str(text)) if part)
+    pushed = set(PushSubscription.objects.filter(person_id__in=ids).values_list("person_id", flat=True)) \
+        if push_enabled() else set()
     Notice.objects.bulk_create([
         Notice(bank_id=p.bank_id, person=p, kind=kind, subject_type=subject_type, subject_id=subject_id,
                link=link[:200], label=str(label)[:120], text=str(text)[:300],
+               push=PushState.PENDING if p.pk in pushed else PushState.NONE,
                sms=SmsState.PENDING if by_sms and p.mobile else SmsState.NONE,
                sms_text=str(sms_text or "")[:300] if by_sms and p.mobile else "")
         for p in people_rows])
     if by_sms:
         nudge_on_commit("timebank.notices.tasks.dispatch_sms")
+    if pushed:
+        nudge_on_commit("timebank.notices.tasks.dispatch_push")
     return len(people_rows)
 
 
@@ -171,3 +187,58 @@ def notice_preference_set(*, actor: Person, new_demands: bool, new_demands_by_sm
         preference.updated_at = timezone.now()
         preference.save()
     return preference
+
+
+PUSH_FAILURES_BEFORE_FORGETTING = 10
+
+
+def push_dispatch(*, limit: int = 200) -> int:
+    """Send the waiting push messages, oldest first, each to every browser the person subscribed; a
+    browser that unsubscribed (404/410) is forgotten, one failing again and again too. Rows another
+    worker holds are skipped. Returns how many notices reached at least one browser."""
+    if not push_enabled():
+        return 0
+    sent = 0
+    with transaction.atomic():
+        batch = list(Notice.objects.select_for_update(skip_locked=True, of=("self",)).filter(push=PushState.PENDING)
+                     .order_by("id")[:limit])
+        subscriptions: dict[int, list[PushSubscription]] = {}
+        for sub in PushSubscription.objects.filter(person_id__in={n.person_id for n in batch}):
+            subscriptions.setdefault(sub.person_id, []).append(sub)
+        now = timezone.now()
+        for notice in batch:
+            payload = {"title": str(NoticeKind(notice.kind).label), "body": notice.text or notice.label,
+                       "url": notice.link or "/notices/", "tag": f"notice-{notice.pk}"}
+            delivered = False
+            for sub in subscriptions.get(notice.person_id, []):
+                result = push_send(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth, payload=payload)
+                if result.ok:
+                    delivered = True
+                    PushSubscription.objects.filter(pk=sub.pk).update(last_ok_at=now, failures=0)
+                elif result.gone or sub.failures + 1 >= PUSH_FAILURES_BEFORE_FORGETTING:
+                    PushSubscription.objects.filter(pk=sub.pk).delete()
+                else:
+                    PushSubscription.objects.filter(pk=sub.pk).update(failures=sub.failures + 1)
+            notice.push = PushState.SENT if delivered else PushState.FAILED
+            sent += delivered
+        Notice.objects.bulk_update(batch, ["push"])
+    return sent
+
+
+def push_subscribe(*, actor: Person, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """This browser wants the person's push messages (a browser moving to another person is moved)."""
+    endpoint = (endpoint or "").strip()
+    allowed = ("https://", "http://127.0.0.1") if settings.PUSH_ALLOW_HTTP else ("https://",)
+    if not endpoint.startswith(allowed) or len(endpoint) > 500:
+        raise InvalidInput(_("This browser's push address is not valid."), code="push_endpoint_invalid")
+    for value in (p256dh, auth):
+        if not value or len(value) > 200 or not all(c.isalnum() or c in "-_=" for c in value):
+            raise InvalidInput(_("This browser's push keys are not valid."), code="push_keys_invalid")
+    with transaction.atomic():
+        sub, _created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint, defaults={"person": actor, "p256dh": p256dh, "auth": auth, "failures": 0})
+    return sub
+
+
+def push_unsubscribe(*, actor: Person, endpoint: str) -> int:
+    return PushSubscription.objects.filter(person=actor, endpoint=(endpoint or "").strip()).delete()[0]

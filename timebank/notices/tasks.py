@@ -7,3 +7,8 @@ from . import services
 @task()
 def dispatch_sms() -> int:
     return services.sms_dispatch()
+
+
+@task()
+def dispatch_push() -> int:
+    return services.push_dispatch()

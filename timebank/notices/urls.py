@@ -9,4 +9,5 @@ urlpatterns = [
     path("calls/", views.call_list, name="calls"),
     path("calls.pdf", views.call_list_pdf_view, name="calls_pdf"),
     path("calls/<int:notice_id>/", views.call_record, name="call_record"),
+    path("push/subscribe", views.push_subscribe, name="push_subscribe"),
 ]

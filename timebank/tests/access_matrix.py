@@ -171,6 +171,10 @@ COMPLAINT_RESOLVE = COMPLAINT_HANDLE.with_cells("COMPLAINT_RESOLVE", elder="HH",
 CALL_LIST = policy("CALL_LIST",        "LL   HH   HH   HH   HH   oo   oo   oo   HH   HH   HH")
 CALL_RECORD = policy("CALL_RECORD",    "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 # Messages to groups (notices.broadcast): the page offers only places in reach (another branch's: 422).
+PUSH_PAGE = policy(                    # the inbox button posts JSON; the matrix's form body is refused (422)
+    "PUSH_PAGE",                       "LL   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
+OWN_PUSH_SUBSCRIPTION = policy(        # a browser subscription: only its own person removes it
+    "OWN_PUSH_SUBSCRIPTION",           "LL   HH   HH   oH   HH   HH   HH   HH   HH   HH   HH")
 BROADCAST_PAGE = policy(
     "BROADCAST_PAGE",                  "LL   HH   HH   HH   HH   ox   ox   oo   HH   HH   HH")
 
@@ -243,6 +247,9 @@ API = {
     ("GET", "/api/v1/call-list"): CALL_LIST,
     ("POST", "/api/v1/call-list/{notice_id}/calls"): CALL_RECORD,
     ("GET", "/api/v1/broadcasts"): CALL_LIST,
+    ("GET", "/api/v1/me/push-subscriptions"): SIGNED_IN,
+    ("POST", "/api/v1/me/push-subscriptions"): SIGNED_IN,
+    ("DELETE", "/api/v1/me/push-subscriptions/{subscription_id}"): OWN_PUSH_SUBSCRIPTION,
     ("POST", "/api/v1/broadcasts/preview"): CALL_RECORD,
     ("POST", "/api/v1/broadcasts"): CALL_RECORD,
     ("GET", "/api/v1/teams"): SIGNED_IN,
@@ -492,6 +499,8 @@ PAGES = {
     "notices:calls": {G: CALL_LIST},
     "notices:calls_pdf": {G: CALL_LIST},
     "notices:call_record": {P: CALL_RECORD},
+    "notices:push_subscribe": {P: PUSH_PAGE},
+    "service_worker": {G: PUBLIC},
     "broadcasts:index": {G: CALL_LIST, P: BROADCAST_PAGE},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},

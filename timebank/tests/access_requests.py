@@ -38,6 +38,7 @@ API_PARAMS = {
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
     "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook", "grant_id": "grant_request",
     "correction_id": "correction", "offer_id": "guarantee_offer", "notice_id": "call_notice",
+    "subscription_id": "push_subscription",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -91,6 +92,8 @@ API_BODIES = {
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
     ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
     ("PUT", "/api/v1/me/notice-preferences"): {"new_demands": True, "max_km": 5, "free_slots": ["mon_am"]},
+    ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
+        "endpoint": f"https://push.example.cn/matrix/{uuid.uuid4().hex}", "keys": {"p256dh": "BPk1", "auth": "a1"}},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -346,6 +349,7 @@ PAGE_REQUESTS = {
         "reason": "matrix"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
     "health:alert_contacts": {"alert_id": "alert"},
+    "notices:push_subscribe": {"data": {"endpoint": "https://push.example.cn/x"}},
     "notices:call_record": {"notice_id": "call_notice", "data": {"outcome": "no_answer", "note": "矩阵"}},
     "broadcasts:index": {"data": lambda m, side, role: {"node": side.station.pk, "audience": "elders",
                                                        "text": "矩阵通知", "token": uuid.uuid4().hex,

@@ -29,7 +29,7 @@ from timebank.ledger import passbook_pdf
 from timebank.ledger import selectors as ledger_selectors
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Currency, TransferKind
-from timebank.notices.models import Notice, NoticeKind
+from timebank.notices.models import Notice, NoticeKind, PushSubscription
 from timebank.notices.services import notice_send
 from timebank.orgs.roles import Role
 from timebank.orgs.services import role_grant
@@ -126,6 +126,8 @@ def _call_list(w, side):
     phoneless = make_person(side.station, f"{side.tag}无手机老人", birth=dt.date(1938, 3, 3), is_elder=True)
     notice_send(people=[phoneless], kind=NoticeKind.REMINDER, text="明天上午九点理发")
     side.call_notice = Notice.objects.get(person=phoneless)
+    side.push_subscription = PushSubscription.objects.create(
+        person=side.volunteer, endpoint=f"https://push.example.cn/{side.tag}", p256dh="BPk", auth="au")
 
 
 def _people(w, side, serial):

@@ -24,6 +24,7 @@ TWINS = {
                                ("POST", "/api/v1/volunteer-decisions")],
     "health:alert_contacts": [("POST", "/api/v1/health/alerts/{alert_id}/contacts")],
     "notices:call_record": [("POST", "/api/v1/call-list/{notice_id}/calls")],
+    "notices:push_subscribe": [("POST", "/api/v1/me/push-subscriptions")],
     "broadcasts:index": [("POST", "/api/v1/broadcasts/preview"), ("POST", "/api/v1/broadcasts")],
     "ledger:gift": [("POST", "/api/v1/transfers")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
