@@ -18,6 +18,7 @@ from timebank.ledger import services as ledger
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.sms import sms_send
 from timebank.lib.storage import stored_files_removed
+from timebank.lib.text import text_within
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
@@ -56,12 +57,7 @@ def _tell(people: Iterable[Person], text: str) -> None:
         transaction.on_commit(lambda: [sms_send(n, str(text)) for n in numbers])
 
 
-def _text(value: str, max_length: int, *, required: bool = False, code: str = "text_invalid") -> str:
-    value = (value or "").strip()
-    if (required and not value) or len(value) > max_length:
-        raise InvalidInput(_("Please fill this in (at most %(n)d characters).") % {"n": max_length}, code=code,
-                           detail={"max_length": max_length})
-    return value
+_text = text_within  # the one check of typed text (timebank/lib/text.py)
 
 
 def _add_working_days(start: dt.datetime, days: int) -> dt.datetime:

@@ -26,8 +26,8 @@ from timebank.lib.text import clean_text
 from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
-from timebank.people.models import Person, PersonStatus
-from timebank.people.selectors import people_search
+from timebank.people.models import Person
+from timebank.people.selectors import elders_matching
 
 from . import selectors, services
 from .charts import trend_svg
@@ -237,11 +237,8 @@ def _pressed(request, button: str, rows):
     return row
 
 
-def _card_elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
-    if not query:
-        return []
-    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
-    return list(found.filter(pk__in=elders_for_cards(actor).values("pk")).select_related("node")[:limit])
+def _card_elder_matches(actor, query: str) -> list[Person]:
+    return elders_matching(actor, query, among=elders_for_cards(actor))
 
 
 @login_required

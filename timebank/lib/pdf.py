@@ -69,11 +69,13 @@ def draw_qr(c: canvas.Canvas, url: str, x: float, y: float) -> None:
 
 
 def table_document(*, title: str, lines: list[str], columns: list[tuple[str, float]], rows: list[list],
-                   footer: str = "", size: float = 10, landscape_page: bool = False, min_lines: int = 1) -> bytes:
+                   footer: str = "", size: float = 10, landscape_page: bool = False, min_lines: int = 1,
+                   tick_columns: frozenset[int] = frozenset()) -> bytes:
     """A printable A4 sheet: the title, a few lines under it (who made it, as of when, whom to call),
     then a table whose header repeats on every page, each cell wrapped to its column (a cell may be a
     list of lines), rows never split across pages, a page number, and `footer` (a signature block)
-    after the last row. `columns` are (header, share of the width); `min_lines` leaves room to sign."""
+    after the last row. `columns` are (header, share of the width); `min_lines` leaves room to sign; each
+    line of a column in `tick_columns` gets a box to tick in front of it."""
     font = register_font()
     page_w, page_h = landscape(A4) if landscape_page else A4
     margin, leading = 36, size + 3
@@ -119,9 +121,13 @@ def table_document(*, title: str, lines: list[str], columns: list[tuple[str, flo
             y = start_page()
         pdf.setFont(font, size)
         x = margin
-        for cell, width in zip(cells, widths, strict=True):
+        for column, (cell, width) in enumerate(zip(cells, widths, strict=True)):
             for i, line in enumerate(cell):
-                pdf.drawString(x + 2, y - i * leading, line)
+                if column in tick_columns:  # drawn, not a glyph: the font may have no ballot box
+                    pdf.rect(x + 2, y - i * leading - 1, size - 2, size - 2)
+                    pdf.drawString(x + size + 4, y - i * leading, line)
+                else:
+                    pdf.drawString(x + 2, y - i * leading, line)
             x += width
         y -= height
         pdf.setStrokeGray(0.7)

@@ -58,3 +58,16 @@ class TextField(forms.CharField):
         if value in self.empty_values:
             return value
         return clean_text(value, multiline=isinstance(self.widget, forms.Textarea))
+
+
+def text_within(value: str, max_length: int, *, required: bool = False, code: str = "text_invalid") -> str:
+    """A service's check of a typed text: stripped, present when `required`, at most `max_length`."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .errors import InvalidInput
+
+    value = (value or "").strip()
+    if (required and not value) or len(value) > max_length:
+        raise InvalidInput(_("Please fill this in (at most %(n)d characters).") % {"n": max_length}, code=code,
+                           detail={"max_length": max_length})
+    return value

@@ -8,7 +8,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
 from .exceptions import ProxyConfirmOwn, ProxyNotPending, SecondPersonRequired
-from .models import ApiToken, Person, ProxyLink, VolunteerStatus
+from .models import ApiToken, Person, PersonStatus, ProxyLink, VolunteerStatus
 
 
 def people_visible_to(actor, perm: str = Perm.PEOPLE_VIEW) -> QuerySet[Person]:
@@ -174,3 +174,12 @@ def login_locked_out(person) -> bool:
     if cool_off:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
     return attempts.exists()
+
+
+def elders_matching(actor, query: str, *, among: QuerySet[Person], limit: int = 20) -> list[Person]:
+    """The pickers' search: active elders matching `query` (name, pinyin initials, last digits) among
+    those a form may choose (`among`, already scoped to the purpose)."""
+    if not query:
+        return []
+    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
+    return list(found.filter(pk__in=among.values("pk")).select_related("node")[:limit])

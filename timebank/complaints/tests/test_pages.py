@@ -3,21 +3,11 @@ complaints, the staff board and a complaint's handling, the staff home's complai
 import io
 import re
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from timebank.complaints import services as complaints
 from timebank.complaints.models import Complaint
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def signed_in(client, person):
-    client.force_login(person)
-    return client
+from timebank.suppliers.tests.test_pages import media, signed_in  # noqa: E402,F401 - the same fixtures
 
 
 def text(response) -> str:

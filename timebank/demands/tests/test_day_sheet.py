@@ -1,19 +1,13 @@
 """The station's day on paper: the day's tasks in time order with the elder, the address and the
 volunteers, signature columns, the station's phone; another branch's station is out of reach."""
-import subprocess
-
 import pytest
 
 from timebank.demands import services
+from timebank.tests.printed import pdf_text
 
 from .conftest import new_demand, tomorrow_at
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The sheet's text as poppler reads it (make test installs poppler-utils)."""
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def test_the_day_sheet_lists_the_days_tasks_with_their_volunteers(demand_world, client, clock):

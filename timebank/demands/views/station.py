@@ -16,8 +16,8 @@ from timebank.lib.pages import form_error, pdf_inline, signed_in_page, signed_in
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
-from timebank.people.models import Person, PersonStatus
-from timebank.people.selectors import people_search
+from timebank.people.models import Person
+from timebank.people.selectors import elders_matching
 
 from .. import selectors, services
 from ..day_sheet import day_sheet_pdf
@@ -93,11 +93,8 @@ def demand_new(request):
     return render(request, "demands/demand_new.html", {"form": form})
 
 
-def _elder_matches(actor, query: str, limit: int = 20) -> list[Person]:
-    if not query:
-        return []
-    found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
-    return list(found.filter(pk__in=elders_to_pick(actor).values("pk")).select_related("node")[:limit])
+def _elder_matches(actor, query: str) -> list[Person]:
+    return elders_matching(actor, query, among=elders_to_pick(actor))
 
 
 @login_required

@@ -2,10 +2,10 @@
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
-from timebank.lib.errors import InvalidInput, NotFound
+from timebank.lib.errors import NotFound
 from timebank.lib.sms import sms_send
+from timebank.lib.text import text_within
 from timebank.people.models import Person
 
 from ..models import Supplier, SupplierMember, SupplierStatus
@@ -33,9 +33,4 @@ def _lock_supplier(supplier_id: int) -> Supplier:
     return supplier
 
 
-def _text(value: str, max_length: int, *, required: bool = False, code: str = "text_invalid") -> str:
-    value = (value or "").strip()
-    if (required and not value) or len(value) > max_length:
-        raise InvalidInput(_("Please fill this in (at most %(n)d characters).") % {"n": max_length}, code=code,
-                           detail={"max_length": max_length})
-    return value
+_text = text_within  # the one check of typed text (timebank/lib/text.py)

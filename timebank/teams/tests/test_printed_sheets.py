@@ -1,16 +1,11 @@
 """The team roster on paper, for stations that run on it: the leader or the branch prints it, a member
 cannot, and the members' numbers are masked."""
-import subprocess
-
 import pytest
 
 from timebank.teams import services as teams
+from timebank.tests.printed import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def test_the_leader_prints_the_team_roster_and_a_member_cannot(team_world, client):

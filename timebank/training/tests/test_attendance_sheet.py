@@ -1,15 +1,10 @@
 """A training session's attendance sheet to sign, on paper: the trainer prints it, a volunteer cannot."""
-import subprocess
-
 import pytest
 
+from timebank.tests.printed import pdf_text
 from timebank.training import services as training
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def test_the_trainer_prints_the_attendance_sheet(training_world, client):
