@@ -34,7 +34,8 @@ def day_sheet_pdf(*, station: Node, day: dt.date, demands: list[Demand], made_by
         rows.append([
             str(number), f"{start:%H:%M}–{end:%H:%M}",
             [demand.service_type.name, demand.get_status_display()],
-            [elder.name if elder else _("the whole community"), demand.address or (elder.address if elder else "")],
+            [elder.name if elder else "、".join(e.name for e in demand.elders.all()) or _("the whole community"),
+             demand.address or (elder.address if elder else "")],
             volunteers + ([_("%(n)d place(s) still open") % {"n": missing}] if missing > 0 else []),
             "", "", "",
         ])

@@ -64,6 +64,12 @@ def orientation_done(person: Person) -> bool:
     return done(person)
 
 
+def _holders_of(code: str, person_ids) -> set[int]:
+    from timebank.training.selectors import holders_of
+
+    return holders_of(code, person_ids)
+
+
 def holds_certificate_for(person: Person, service_type: ServiceType) -> bool:
     return not service_type.required_certificate or service_type.required_certificate in certificates_held(person)
 
@@ -378,9 +384,12 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
                         upcoming=Count("assignments", filter=Q(assignments__status__in=TIME_BLOCKING)))
               .order_by("id")[:2000])
     point = demand_point(demand)
+    people = list(people)
+    required = demand.service_type.required_certificate
+    holders = _holders_of(required, [p.pk for p in people]) if required else None  # one query, not one a person
     out = []
     for person in people:
-        if not holds_certificate_for(person, demand.service_type):
+        if holders is not None and person.pk not in holders:
             continue
         home = person.node
         distance = (distance_m(*point, home.latitude, home.longitude)
@@ -478,3 +487,26 @@ def branch_volunteers(demand: Demand) -> QuerySet[Person]:
     """Approved volunteers of the demand's branch: whom staff may record or dispatch for it."""
     return Person.objects.filter(bank_id=demand.bank_id, is_volunteer=True, volunteer_status=VolunteerStatus.APPROVED,
                                  node__path__startswith=demand.branch.path).order_by("name")
+
+
+def volunteer_by_tag(actor, tag: str) -> Person | None:
+    """The approved volunteer of the actor's bank whose card or wristband this is, when the actor may
+    manage demands where the volunteer lives or serves (home branch or a chosen area); else nobody."""
+    person = (Person.objects.filter(bank_id=actor.bank_id, tag_id=tag, is_volunteer=True,
+                                    volunteer_status=VolunteerStatus.APPROVED).select_related("node").first()
+              if tag and actor.bank_id else None)
+    if person is None:
+        return None
+    reachable = [person.node] if person.node else []
+    reachable += [a.branch for a in VolunteerArea.objects.filter(person=person).select_related("branch")]
+    return person if any(has_perm(actor, Perm.DEMANDS_MANAGE, node) for node in reachable) else None
+
+
+def tasks_today_for_staff(actor, volunteer: Person) -> list[Assignment]:
+    """The volunteer's places today (Asia/Shanghai) at the stations the actor manages."""
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    return list(Assignment.objects.filter(volunteer=volunteer, status__in=PLACE_HOLDING,
+                                          starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+                .filter(scope_q(actor, Perm.DEMANDS_MANAGE, "demand__station__path"))
+                .select_related("demand__service_type", "demand__station", "demand__elder").order_by("starts_at"))

@@ -43,8 +43,21 @@ class AmapGeocoder:
 
 
 def geocode(address: str, *, city: str = "") -> tuple[float, float] | None:
+    """The map point of an address, or None. Found points are remembered for this process (a weekly
+    series asks for the same address every week)."""
     address = (address or "").strip()
     if not address:
         return None
-    backend = import_string(getattr(settings, "GEOCODER", "timebank.lib.geocode.NoGeocoder"))()
-    return backend.locate(address, city=city)
+    path = getattr(settings, "GEOCODER", "timebank.lib.geocode.NoGeocoder")
+    key = (path, address, city)
+    if key in _found:
+        return _found[key]
+    point = import_string(path)().locate(address, city=city)
+    if point is not None:
+        if len(_found) > 5000:
+            _found.clear()
+        _found[key] = point
+    return point
+
+
+_found: dict[tuple[str, str, str], tuple[float, float]] = {}

@@ -34,6 +34,7 @@ class SmsState(models.TextChoices):
 class PushState(models.TextChoices):
     NONE = "none", _("No push message")
     PENDING = "pending", _("Push message waiting")
+    SENDING = "sending", _("Push message being sent")
     SENT = "sent", _("Push message sent")
     FAILED = "failed", _("Push message failed")
 

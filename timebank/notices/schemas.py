@@ -1,5 +1,6 @@
 from ninja import Field, Schema
 
+from timebank.audit.services import audit_record
 from timebank.lib.schema_types import InSchema, LocalTime
 from timebank.lib.text import Line
 
@@ -58,7 +59,11 @@ class CallListItemOut(Schema):
         return obj.person.node.name if obj.person.node else ""
 
     @staticmethod
-    def resolve_phones(obj) -> list[dict]:
+    def resolve_phones(obj, context) -> list[dict]:
+        """Numbers in full, each row's showing in the audit log (as the page records its people)."""
+        request = context["request"]
+        audit_record(actor=request.auth, action="notice.call_numbers_shown", obj=obj.person, node=obj.person.node,
+                     bank=obj.person.bank, changes={"notice": obj.pk, "via": "api"})
         return [{"name": name, "number": number} for name, number in phones_for([obj.person])[obj.person_id]]
 
     @staticmethod

@@ -64,8 +64,9 @@ def notice_send(*, people: Iterable, kind: str, text: str = "", subject: tuple[s
 
 
 MAX_SMS_ATTEMPTS = 5
-# Never held back by the daily cap: someone may be in danger.
-URGENT_SMS_KINDS = {NoticeKind.HEALTH_ALERT, NoticeKind.LEDGER_ALERT}
+# Held back by the daily cap: the messages a person did not ask about one by one (new requests, group
+# messages). Those about their own task or an alert always go out.
+CAPPED_SMS_KINDS = {NoticeKind.NEW_DEMAND, NoticeKind.BROADCAST}
 
 
 def sms_dispatch(*, limit: int = 500, now: dt.datetime | None = None) -> int:
@@ -97,7 +98,7 @@ def _sms_claim(*, now: dt.datetime, after: int = 0) -> Notice | None:
             return None
         if not notice.person.mobile:
             notice.sms, notice.sms_error = SmsState.FAILED, "no_mobile"
-        elif notice.kind not in URGENT_SMS_KINDS and sms_sent_today(notice.person_id, now=now) >= settings.SMS_DAILY_CAP:
+        elif notice.kind in CAPPED_SMS_KINDS and sms_sent_today(notice.person_id, now=now) >= settings.SMS_DAILY_CAP:
             notice.sms, notice.sms_error = SmsState.CAPPED, "daily_cap"
         else:
             notice.sms, notice.sms_claimed_at = SmsState.SENDING, now
@@ -120,10 +121,11 @@ def _sms_record(notice: Notice, result, *, now: dt.datetime) -> None:
 
 
 def sms_sent_today(person_id: int, *, now: dt.datetime) -> int:
-    """Short messages sent to a person (or being sent) since midnight, local time."""
+    """Short messages of the capped kinds sent to a person (or being sent) since midnight, local time."""
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (Notice.objects.filter(person_id=person_id, sms=SmsState.SENT, sms_sent_at__gte=midnight).count()
-            + Notice.objects.filter(person_id=person_id, sms=SmsState.SENDING, sms_claimed_at__gte=midnight).count())
+    mine = Notice.objects.filter(person_id=person_id, kind__in=CAPPED_SMS_KINDS)
+    return (mine.filter(sms=SmsState.SENT, sms_sent_at__gte=midnight).count()
+            + mine.filter(sms=SmsState.SENDING, sms_claimed_at__gte=midnight).count())
 
 
 def sms_requeue_stale(*, now: dt.datetime | None = None) -> int:
@@ -193,35 +195,37 @@ PUSH_FAILURES_BEFORE_FORGETTING = 10
 
 
 def push_dispatch(*, limit: int = 200) -> int:
-    """Send the waiting push messages, oldest first, each to every browser the person subscribed; a
-    browser that unsubscribed (404/410) is forgotten, one failing again and again too. Rows another
-    worker holds are skipped. Returns how many notices reached at least one browser."""
+    """Send the waiting push messages, oldest first, one notice at a time: claimed (`sending`) and
+    committed, sent to every browser the person subscribed outside any transaction, then recorded. A
+    browser that unsubscribed (404/410) is forgotten, one failing again and again too. Returns how
+    many notices reached at least one browser."""
     if not push_enabled():
         return 0
-    sent = 0
-    with transaction.atomic():
-        batch = list(Notice.objects.select_for_update(skip_locked=True, of=("self",)).filter(push=PushState.PENDING)
-                     .order_by("id")[:limit])
-        subscriptions: dict[int, list[PushSubscription]] = {}
-        for sub in PushSubscription.objects.filter(person_id__in={n.person_id for n in batch}):
-            subscriptions.setdefault(sub.person_id, []).append(sub)
-        now = timezone.now()
-        for notice in batch:
-            payload = {"title": str(NoticeKind(notice.kind).label), "body": notice.text or notice.label,
-                       "url": notice.link or "/notices/", "tag": f"notice-{notice.pk}"}
-            delivered = False
-            for sub in subscriptions.get(notice.person_id, []):
-                result = push_send(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth, payload=payload)
-                if result.ok:
-                    delivered = True
-                    PushSubscription.objects.filter(pk=sub.pk).update(last_ok_at=now, failures=0)
-                elif result.gone or sub.failures + 1 >= PUSH_FAILURES_BEFORE_FORGETTING:
-                    PushSubscription.objects.filter(pk=sub.pk).delete()
-                else:
-                    PushSubscription.objects.filter(pk=sub.pk).update(failures=sub.failures + 1)
-            notice.push = PushState.SENT if delivered else PushState.FAILED
-            sent += delivered
-        Notice.objects.bulk_update(batch, ["push"])
+    sent, after = 0, 0
+    for _sweep in range(limit):
+        with transaction.atomic():
+            notice = (Notice.objects.select_for_update(skip_locked=True, of=("self",))
+                      .filter(push=PushState.PENDING, pk__gt=after).order_by("id").first())
+            if notice is None:
+                break
+            notice.push = PushState.SENDING
+            notice.save(update_fields=["push"])
+        after = notice.pk
+        payload = {"title": str(NoticeKind(notice.kind).label), "body": notice.text or notice.label,
+                   "url": notice.link or "/notices/", "tag": f"notice-{notice.pk}"}
+        delivered, now = False, timezone.now()
+        for sub in PushSubscription.objects.filter(person_id=notice.person_id).order_by("id"):
+            result = push_send(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth, payload=payload)
+            if result.ok:
+                delivered = True
+                PushSubscription.objects.filter(pk=sub.pk).update(last_ok_at=now, failures=0)
+            elif result.gone or sub.failures + 1 >= PUSH_FAILURES_BEFORE_FORGETTING:
+                PushSubscription.objects.filter(pk=sub.pk).delete()
+            else:
+                PushSubscription.objects.filter(pk=sub.pk).update(failures=sub.failures + 1)
+        Notice.objects.filter(pk=notice.pk, push=PushState.SENDING).update(
+            push=PushState.SENT if delivered else PushState.FAILED)
+        sent += delivered
     return sent
 
 

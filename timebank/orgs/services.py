@@ -89,6 +89,8 @@ def node_update(*, actor, node: Node, **fields) -> Node:
             fields["name"] = _clean_name(fields["name"])
         if "phone" in fields:
             fields["phone"] = _clean_phone(fields["phone"])
+        if "code" in fields and not re.fullmatch(r"[A-Za-z0-9_-]{0,32}", (fields["code"] or "").strip()):
+            raise InvalidInput(_("A code has letters, digits, dashes or underscores only."), code="code_invalid")
         before = {k: getattr(node, k) for k in fields}
         for k, v in fields.items():
             setattr(node, k, v.strip() if isinstance(v, str) else v)

@@ -24,7 +24,7 @@ from .forms import GrantForm, NodeCreateForm, NodeUpdateForm, RulesForm
 from .models import CHILD_KIND, NodeKind, RoleGrant
 from .roles import Perm, Role
 
-NODE_FIELDS = {"name_invalid": "name", "phone_invalid": "phone"}
+NODE_FIELDS = {"name_invalid": "name", "phone_invalid": "phone", "code_invalid": "code"}
 
 
 @login_required

@@ -29,6 +29,8 @@ from .schemas import (
     VolunteerDecisionIn,
     VolunteerDecisionsIn,
     VolunteerSignupOut,
+    VolunteerTagIn,
+    VolunteerTagOut,
 )
 
 router = Router(tags=["people"])
@@ -180,6 +182,13 @@ def people_unlock(request, person_id: int):
 def people_password_set(request, person_id: int, payload: PasswordSetIn):
     person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_RESET_PASSWORD)
     return services.password_reset_by_staff(actor=request.auth, person=person, new_password=payload.new_password)
+
+
+@router.post("/people/{person_id}/tag", response=VolunteerTagOut,
+             summary="Issue an approved volunteer's card (a new id) or record their wristband's tag id (staff)")
+def volunteer_tag_set(request, person_id: int, payload: VolunteerTagIn):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_EDIT)
+    return services.volunteer_tag_set(actor=request.auth, person=person, tag_id=payload.tag_id)
 
 
 @router.post("/people/{person_id}/volunteer-decision", response=PersonOut,

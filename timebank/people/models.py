@@ -71,6 +71,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     # the statistics count them as a new provider.
     volunteer_since = models.DateTimeField(_("volunteer since"), null=True, blank=True)
     guardian_consent = models.BooleanField(_("guardian consent (under 18)"), default=False)
+    # The volunteer's card (its QR code) or wristband (its NFC tag id): scanned at the station to check in.
+    tag_id = models.CharField(_("card or wristband id"), max_length=32, blank=True)
     is_staff = models.BooleanField(default=False)  # may open Django admin, for emergencies only
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -88,6 +90,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(fields=["bank", "id_number_hash"], condition=~models.Q(id_number_hash=""),
                                     name="people_one_person_per_id_per_bank"),
+            models.UniqueConstraint(fields=["bank", "tag_id"], condition=~models.Q(tag_id=""),
+                                    name="people_one_person_per_tag_per_bank"),
         ]
         indexes = [models.Index(fields=["bank", "volunteer_status"], name="people_bank_vstatus")]
 

@@ -180,3 +180,16 @@ class ProxyLinkOut(Schema):
         if obj.revoked_at is not None:
             return "revoked"
         return "pending" if obj.confirmed_at is None else "active"
+
+
+class VolunteerTagIn(InSchema):
+    tag_id: Line = Field("", max_length=32, description="A wristband's NFC tag id; empty: a new card id")
+
+
+class VolunteerTagOut(Schema):
+    person_id: int
+    tag_id: str
+
+    @staticmethod
+    def resolve_person_id(obj) -> int:
+        return obj.pk

@@ -1,5 +1,7 @@
 """People pages: sign-in, the home page by role, the people register, a person's record,
 registering elders, volunteer sign-up and approval, and each person's API tokens."""
+import re
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from timebank.lib.pages import (
     export_format,
     form_error,
     page_of,
+    pdf_inline,
     query_without,
     refusals_shown_on,
     run_and_report,
@@ -36,6 +39,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants, can_grant, grants_of, has_perm, nodes_visible_to, open_stations
 
 from . import selectors, services
+from .card_pdf import volunteer_card_pdf
 from .forms import (
     LoginForm,
     PeopleFilterForm,
@@ -166,6 +170,24 @@ def _detail(request, person, *, status: int = 200, **extra):
 @signed_in_page
 def person_detail(request, pk: int):
     return _detail(request, selectors.person_get(request.user, pk))
+
+
+@signed_in_post
+def volunteer_tag(request, pk: int):
+    """Issue a volunteer card (a new id) or record a wristband's tag id (typed by the reader)."""
+    person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
+    run_and_report(request, lambda: services.volunteer_tag_set(actor=request.user, person=person,
+                                                               tag_id=request.POST.get("tag_id", "")),
+                   lambda p: _("%(name)s's card or wristband is %(tag)s.") % {"name": p.name, "tag": p.tag_id})
+    return redirect("people:detail", pk=person.pk)
+
+
+@signed_in_page
+def volunteer_card(request, pk: int):
+    person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
+    if not person.tag_id:
+        raise Http404()
+    return pdf_inline(volunteer_card_pdf(person), f"volunteer-card-{person.pk}.pdf")
 
 
 @signed_in_post
@@ -367,11 +389,12 @@ def approvals(request):
 def approvals_decide(request):
     """The chosen volunteers of the queue at once (all or none; a refusal names the person)."""
     actor = request.user
-    ids = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
-    approve = request.POST.get("decision") == "approve"
-    if not ids:
-        messages.error(request, _("Tick the volunteers first."))
+    ids = [int(v) for v in request.POST.getlist("person") if re.fullmatch(r"[0-9]{1,12}", v)]
+    decision = request.POST.get("decision")
+    if not ids or decision not in ("approve", "reject"):
+        messages.error(request, _("Tick the volunteers first, then press approve or reject."))
         return redirect(reverse("people:approvals"))
+    approve = decision == "approve"
     run_and_report(request, lambda: services.volunteers_decide(actor=actor, person_ids=ids, approve=approve),
                    lambda decided: (_("%(n)d volunteers approved.") if approve else _("%(n)d volunteers not approved."))
                    % {"n": len(decided)})
@@ -382,6 +405,9 @@ def approvals_decide(request):
 def approval_decide(request, pk: int):
     actor = request.user
     person = selectors.person_get(actor, pk, Perm.VOLUNTEERS_APPROVE)
+    if request.POST.get("decision") not in ("approve", "reject"):
+        messages.error(request, _("Press approve or reject."))
+        return redirect(reverse("people:approvals"))
     approve = request.POST.get("decision") == "approve"
     text = _("%(name)s is approved as a volunteer.") if approve else _("%(name)s is not approved.")
     run_and_report(request, lambda: services.volunteer_decide(actor=actor, person=person, approve=approve),

@@ -55,6 +55,7 @@ API_PARAMS_BY_OP = {
     "/api/v1/people/{person_id}/certificates": {"person_id": "volunteer"},
     "/api/v1/people/{person_id}/password": {"person_id": "volunteer"},
     "/api/v1/people/{person_id}/volunteer-decision": {"person_id": "pending_volunteer"},
+    "/api/v1/people/{person_id}/tag": {"person_id": "volunteer"},
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
@@ -94,6 +95,7 @@ API_BODIES = {
     ("PUT", "/api/v1/me/notice-preferences"): {"new_demands": True, "max_km": 5, "free_slots": ["mon_am"]},
     ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
         "endpoint": f"https://push.example.cn/matrix/{uuid.uuid4().hex}", "keys": {"p256dh": "BPk1", "auth": "a1"}},
+    ("POST", "/api/v1/people/{person_id}/tag"): {"tag_id": ""},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -281,6 +283,8 @@ PAGE_REQUESTS = {
         "name": "矩阵志愿", "id_number": _fresh_id(1991), "station": side.station.pk,
         "mobile": "13811112222", "password": "Matrix#2026x", "password_again": "Matrix#2026x", "consent": "on"}},
     "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
+    "people:tag": {"pk": "volunteer", "data": {"tag_id": ""}},
+    "people:card": {"pk": "volunteer"},
     "people:approvals_decide": {"data": lambda m, side, role: {"person": [side.pending_volunteer.pk],
                                                                "decision": "approve"}},
     "people:tokens": {"data": {"name": "matrix"}},
@@ -342,6 +346,7 @@ PAGE_REQUESTS = {
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
     "demands:notice_preferences": {"data": {"new_demands": "1", "max_km": "5", "free_slots": ["sat_am"]}},
+    "demands:scan": {"query": lambda m, side, role: {"tag": side.volunteer.tag_id}},
     "demands:checkin_poster": {"pk": lambda m, side, role: side.station.pk},
     "demands:day_sheet": {"query": lambda m, side, role: {"station": side.station.pk}},
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {

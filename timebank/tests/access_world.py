@@ -77,6 +77,9 @@ def build(w, clock) -> SimpleNamespace:
     a.proxy_link = ProxyLink.objects.get(proxy=a.proxy, elder=a.elder)
     b.proxy_link = ProxyLink.objects.get(proxy=b.proxy, elder=b.elder)
     # The elders have a phone of their own (as the demo's featured elder does), so they can sign in.
+    for side in (a, b):  # each volunteer has a card (printed, scanned at the station)
+        side.volunteer.tag_id = f"VCARD{side.tag}"
+        side.volunteer.save(update_fields=["tag_id"])
     b.station.code = "CB77"  # the check-in code printed on its poster (A's is set by the demand world)
     b.station.save(update_fields=["code"])
     for side, mobile in ((a, "13800000013"), (b, "13800000033")):

@@ -96,6 +96,13 @@ def certificate_codes_held(person: Person, at: dt.datetime | None = None) -> set
     return set(certificates_in_force(person, at).values_list("course__code", flat=True))
 
 
+def holders_of(code: str, person_ids, at: dt.datetime | None = None) -> set[int]:
+    """Which of these people hold a certificate in force for the course `code`, in one query."""
+    at = at or timezone.now()
+    return set(Certificate.objects.filter(person_id__in=list(person_ids), course__code=code, revoked_at__isnull=True)
+               .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at)).values_list("person_id", flat=True))
+
+
 def orientation_done(person: Person) -> bool:
     """True unless the bank requires an orientation course and the person has neither completed it
     (ever: orientation is once) nor served before the rule came in."""

@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def announced_before(apps, schema_editor):
+    """Requests published before announcements existed count as announced: no burst on deploy."""
+    Demand = apps.get_model("demands", "Demand")
+    Demand.objects.filter(announced_at__isnull=True, published_at__isnull=False).update(
+        announced_at=models.F("published_at"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +22,5 @@ class Migration(migrations.Migration):
             name='announced_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.RunPython(announced_before, migrations.RunPython.noop),
     ]

@@ -43,8 +43,9 @@ def demand_announce(demand: Demand) -> int:
         (by_sms if pref.new_demands_by_sms else chosen).append(candidate.volunteer)
         if len(chosen) + len(by_sms) >= MAX_TOLD:
             break
-    told = demand_notify(chosen, NoticeKind.NEW_DEMAND, demand, by_sms=False) if chosen else 0
-    return told + (demand_notify(by_sms, NoticeKind.NEW_DEMAND, demand, by_sms=True) if by_sms else 0)
+    what = f"{demand.service_type.name} {timezone.localtime(demand.starts_at):%m-%d %H:%M}"  # in the text message too
+    told = demand_notify(chosen, NoticeKind.NEW_DEMAND, demand, what, by_sms=False) if chosen else 0
+    return told + (demand_notify(by_sms, NoticeKind.NEW_DEMAND, demand, what, by_sms=True) if by_sms else 0)
 
 
 def demands_announce(*, now: dt.datetime | None = None, limit: int = 200) -> int:

@@ -19,11 +19,13 @@ from .station import (
     elder_search,
     paper,
     publish,
+    scan,
 )
 from .volunteers import areas, check_in, check_out, claim, feed, history, notice_preferences, task, tasks, unclaim
 from .weekly import series, series_cancel
 
 __all__ = [
+    "scan",
     "checkin_poster",
     "notice_preferences",
     "areas", "board", "calendar", "cancel", "day_sheet", "check_in", "check_out", "claim", "confirm", "demand_new", "detail",

@@ -232,7 +232,7 @@ def day_sheet(request):
     demands = list(Demand.objects.filter(station=station, starts_at__gte=local_moment(day, dt.time()),
                                          starts_at__lt=local_moment(day + dt.timedelta(days=1), dt.time()))
                    .exclude(status__in=[DemandStatus.CANCELLED, DemandStatus.DRAFT])
-                   .select_related("service_type", "elder").prefetch_related("assignments__volunteer")
+                   .select_related("service_type", "elder").prefetch_related("assignments__volunteer", "elders")
                    .order_by("starts_at", "id")[:500])
     pdf = day_sheet_pdf(station=station, day=day, demands=demands, made_by=actor, now=timezone.now())
     return pdf_inline(pdf, f"day-{station.pk}-{day:%Y%m%d}.pdf")
@@ -246,3 +246,22 @@ def checkin_poster(request, pk: int):
     except Node.DoesNotExist:
         raise Http404() from None
     return pdf_inline(checkin_poster_pdf(station), f"check-in-{station.pk}.pdf")
+
+
+@signed_in_page
+def scan(request):
+    """At the station: a volunteer's card or wristband is scanned (a USB reader types the id and Enter,
+    or the phone camera reads the QR code): their tasks today here, with check-in and check-out, and
+    their passbook for staff who may see it."""
+    actor = request.user
+    staff_only(actor, Perm.DEMANDS_MANAGE)
+    tag = (request.GET.get("tag") or "").strip().upper()[:32]
+    volunteer, tasks = None, []
+    if tag:
+        volunteer = selectors.volunteer_by_tag(actor, tag)
+        if volunteer is not None:
+            tasks = selectors.tasks_today_for_staff(actor, volunteer)
+    return render(request, "demands/scan.html", {
+        "tag": tag, "volunteer": volunteer, "tasks": tasks, "now": timezone.now(),
+        "can_see_coins": volunteer is not None and volunteer.node is not None
+        and has_perm(actor, Perm.LEDGER_VIEW, volunteer.node)})

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
-from timebank.lib.pages import page_of, signed_in_page, signed_in_post
+from timebank.lib.pages import page_of, safe_next, signed_in_page, signed_in_post
 from timebank.notices.selectors import notice_preference_of
 from timebank.notices.services import notice_preference_set
 from timebank.orgs.models import NodeKind
@@ -121,8 +121,8 @@ def check_in(request, pk: int):
                                      longitude=data.get("longitude"), station_code=data.get("station_code") or "",
                                      method="staff" if staff_for_other else "")
     except DomainError as err:
-        return refused(request, err, reverse("demands:task", args=[pk]))
-    return done(request, _("Checked in. Thank you for coming!"), reverse("demands:task", args=[pk]))
+        return refused(request, err, safe_next(request, reverse("demands:task", args=[pk])))
+    return done(request, _("Checked in. Thank you for coming!"), safe_next(request, reverse("demands:task", args=[pk])))
 
 
 @signed_in_post
@@ -131,9 +131,9 @@ def check_out(request, pk: int):
     try:
         assignment = services.assignment_check_out(actor=request.user, assignment=assignment)
     except DomainError as err:
-        return refused(request, err, reverse("demands:task", args=[pk]))
+        return refused(request, err, safe_next(request, reverse("demands:task", args=[pk])))
     return done(request, _("Checked out: %(minutes)s minutes served. The elder will confirm.")
-                 % {"minutes": assignment.served_minutes}, reverse("demands:task", args=[pk]))
+                 % {"minutes": assignment.served_minutes}, safe_next(request, reverse("demands:task", args=[pk])))
 
 
 @signed_in_post
@@ -142,7 +142,7 @@ def unclaim(request, pk: int):
     try:
         services.demand_unclaim(actor=request.user, demand=assignment.demand, volunteer=assignment.volunteer)
     except DomainError as err:
-        return refused(request, err, reverse("demands:task", args=[pk]))
+        return refused(request, err, safe_next(request, reverse("demands:task", args=[pk])))
     return done(request, _("The place is given back."), reverse("demands:tasks"))
 
 

@@ -115,17 +115,20 @@ def test_a_kind_without_a_template_fails_at_once_instead_of_retrying(world, gate
     assert gateway.received == []
 
 
-def test_the_daily_cap_holds_back_ordinary_messages_but_never_an_alert(world, settings, clock):
+def test_the_daily_cap_holds_back_new_request_and_group_messages_but_never_ones_about_your_task(
+        world, settings, clock):
     settings.SMS_DAILY_CAP = 2
     clock.at(dt.datetime(2026, 12, 4, 23, 50, tzinfo=SHANGHAI))
     for n in range(3):
-        services.notice_send(people=[world.volunteer], kind=NoticeKind.REMINDER, sms_text=f"提醒 {n}")
+        services.notice_send(people=[world.volunteer], kind=NoticeKind.NEW_DEMAND, by_sms=True, sms_text=f"新需求 {n}")
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.REMINDER, sms_text="明天 9 点的任务")
     services.notice_send(people=[world.volunteer], kind=NoticeKind.HEALTH_ALERT, sms_text="血压")
-    assert services.sms_dispatch() == 3
+    assert services.sms_dispatch() == 4
     states = dict(Notice.objects.values_list("sms_text", "sms"))
-    assert states == {"提醒 0": "sent", "提醒 1": "sent", "提醒 2": "capped", "血压": "sent"}
+    assert states == {"新需求 0": "sent", "新需求 1": "sent", "新需求 2": "capped", "明天 9 点的任务": "sent",
+                      "血压": "sent"}
     clock.at(dt.datetime(2026, 12, 5, 0, 10, tzinfo=SHANGHAI))  # a new day, Asia/Shanghai
-    services.notice_send(people=[world.volunteer], kind=NoticeKind.REMINDER, sms_text="新的一天")
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.BROADCAST, by_sms=True, sms_text="新的一天")
     assert services.sms_dispatch() == 1
 
 

@@ -1,4 +1,7 @@
 """Changes to a person's record, and the audited reveal of their full ID number and mobile."""
+import re
+import secrets
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,3 +98,26 @@ def person_reveal(*, actor, person: Person) -> dict:
     audit_record(actor=actor, action="person.viewed_full", obj=person, changes={"fields": ["id_number", "mobile"]})
     number = field_crypto.decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
     return {"id_number": number, "mobile": person.mobile or ""}
+
+
+def volunteer_tag_set(*, actor, person: Person, tag_id: str = "") -> Person:
+    """Give an approved volunteer a card (a new id, printed as a QR code) or record their wristband's
+    NFC tag id (typed by the reader). One id per person and bank; the old card stops working."""
+    tag_id = (tag_id or "").strip().upper()
+    if tag_id and not re.fullmatch(r"[A-Z0-9-]{4,32}", tag_id):
+        raise InvalidInput(_("A card or wristband id has 4 to 32 letters, digits or dashes."), code="tag_invalid")
+    try:
+        with transaction.atomic():
+            person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
+            if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
+                raise NotFound()
+            if not person.is_volunteer or person.volunteer_status != VolunteerStatus.APPROVED:
+                raise InvalidInput(_("Only approved volunteers get a card or wristband."), code="not_a_volunteer")
+            before = person.tag_id
+            person.tag_id = tag_id or f"V{secrets.token_hex(5).upper()}"
+            person.save(update_fields=["tag_id", "updated_at"])
+            audit_record(actor=actor, action="person.tag_set", obj=person, node=person.node,
+                         changes={"tag_id": [before, person.tag_id]})
+    except IntegrityError:
+        raise InvalidInput(_("This card or wristband already belongs to someone else."), code="tag_taken") from None
+    return person

@@ -403,8 +403,10 @@ def orders_release_for_inactive_suppliers(*, now: dt.datetime | None = None, lim
     its own transaction; running it again changes nothing."""
     now = now or timezone.now()
     released = 0
+    # An order the guarantee fund already paid the supplier for is left to staff (it is not refunded here).
     ids = list(SupplierOrder.objects.filter(status__in=(OrderStatus.BOOKED, OrderStatus.ACCEPTED),
                                             supplier__status__in=EXIT_STATUSES, starts_at__gt=now)
+               .exclude(settlement_line__paid_at__isnull=False)
                .order_by("id").values_list("id", flat=True)[:limit])
     for order_id in ids:
         with transaction.atomic():
@@ -412,6 +414,8 @@ def orders_release_for_inactive_suppliers(*, now: dt.datetime | None = None, lim
             if order.status not in (OrderStatus.BOOKED, OrderStatus.ACCEPTED) or order.supplier.status not in \
                     EXIT_STATUSES or order.starts_at <= now:
                 continue
+            if SettlementLine.objects.filter(order=order, paid_at__isnull=False).exists():
+                continue  # paid meanwhile: left to staff
             reason = str(_("The supplier stopped serving (%(status)s).") % {"status": S(order.supplier.status).label})
             if order.demand_id:
                 demands.demand_release_by_supplier(demand_id=order.demand_id, actor=None, reason=reason)
