@@ -133,8 +133,10 @@ def sms_requeue_stale(*, now: dt.datetime | None = None) -> int:
     queue after settings.SMS_SENDING_STALE_SECONDS: at least once — the gateway may already have
     taken it, so such a message can arrive twice, but it is never lost."""
     limit = (now or timezone.now()) - dt.timedelta(seconds=settings.SMS_SENDING_STALE_SECONDS)
-    return Notice.objects.filter(sms=SmsState.SENDING, sms_claimed_at__lt=limit).update(
-        sms=SmsState.PENDING, sms_error="requeued_after_worker_loss")
+    stale = Notice.objects.filter(sms=SmsState.SENDING, sms_claimed_at__lt=limit)
+    # A message whose workers keep dying with it stops at the attempt limit like a refused one.
+    stale.filter(sms_attempts__gte=MAX_SMS_ATTEMPTS).update(sms=SmsState.FAILED, sms_error="worker_lost_too_often")
+    return stale.update(sms=SmsState.PENDING, sms_error="requeued_after_worker_loss")
 
 
 def notices_mark_read(*, actor: Person, notice_ids: Iterable[int] | None = None,

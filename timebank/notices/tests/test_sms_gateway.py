@@ -142,3 +142,13 @@ def test_a_message_whose_worker_died_while_sending_goes_out_again_after_the_stal
     assert services.sms_dispatch(now=clock.now + dt.timedelta(seconds=301)) == 1
     notice = Notice.objects.get()
     assert notice.sms == SmsState.SENT and notice.sms_attempts == 2
+
+
+def test_a_message_whose_workers_keep_dying_stops_at_the_attempt_limit(world, settings, clock):
+    settings.SMS_SENDING_STALE_SECONDS = 300
+    clock.at(dt.datetime(2026, 12, 4, 9, 0, tzinfo=SHANGHAI))
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.REMINDER)
+    Notice.objects.update(sms=SmsState.SENDING, sms_claimed_at=clock.now, sms_attempts=services.MAX_SMS_ATTEMPTS)
+    assert services.sms_dispatch(now=clock.now + dt.timedelta(seconds=301)) == 0
+    notice = Notice.objects.get()
+    assert (notice.sms, notice.sms_error) == (SmsState.FAILED, "worker_lost_too_often")
