@@ -244,7 +244,8 @@ def demand_candidates(request, demand_id: int):
     return [{"volunteer_id": c.volunteer.pk, "name": c.volunteer.name,
              "station_name": c.volunteer.node.name if c.volunteer.node else None,
              "distance_m": round(c.distance_m) if c.distance_m is not None else None,
-             "average_rating": c.rating, "upcoming_tasks": c.upcoming} for c in selectors.volunteers_for_demand(demand)]
+             "average_rating": c.rating, "upcoming_tasks": c.upcoming, "skilled": c.skilled,
+             "usually_free": c.usually_free} for c in selectors.volunteers_for_demand(demand)]
 
 
 @router.post("/demands/{demand_id}/check-in", response=AssignmentOut,

@@ -200,6 +200,8 @@ class CandidateOut(Schema):
     distance_m: int | None
     average_rating: float | None
     upcoming_tasks: int
+    skilled: bool = Field(False, description="said they can do this kind of service (listed first)")
+    usually_free: bool = Field(False, description="said they are usually free at that part of the week")
 
 
 class SeriesInstanceOut(Schema):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from timebank.ledger.models import Transfer, TransferStatus
 from timebank.lib.errors import NotFound
 from timebank.lib.queries import filter_given
+from timebank.lib.week_slots import slot_of
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
@@ -101,6 +102,12 @@ def is_active_volunteer(person: Person) -> bool:
 def service_types_of(bank: Node, *, active_only: bool = True) -> QuerySet[ServiceType]:
     types = ServiceType.objects.filter(bank=bank)
     return types.filter(is_active=True) if active_only else types
+
+
+def service_codes_of_bank(bank_id: int) -> dict[str, str]:
+    """{code: name} of the kinds of service a bank offers today (what volunteers name as their skills)."""
+    return dict(ServiceType.objects.filter(bank_id=bank_id, is_active=True)
+                .order_by("category", "code").values_list("code", "name"))
 
 
 def service_type_get(bank: Node, type_id) -> ServiceType:
@@ -366,10 +373,18 @@ class Candidate:
     distance_m: float | None
     rating: float | None
     upcoming: int
+    # The volunteer said they can do this kind of service / are usually free at that time.
+    skilled: bool = False
+    usually_free: bool = False
+
+    @property
+    def fit(self) -> int:
+        return int(self.skilled) + int(self.usually_free)
 
 
 def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]:
-    """Volunteers who fit a demand, nearest first, then best rated, then least busy (派单)."""
+    """Volunteers who fit a demand (派单): first those who said they can do this kind of service and are
+    usually free then, then nearest, best rated, least busy."""
     busy = Assignment.objects.filter(volunteer=OuterRef("pk"), status__in=TIME_BLOCKING,
                                      starts_at__lt=demand.ends_at, ends_at__gt=demand.starts_at)
     already = Assignment.objects.filter(volunteer=OuterRef("pk"), demand=demand, status__in=PLACE_HOLDING)
@@ -385,7 +400,7 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
               .order_by("id")[:2000])
     point = demand_point(demand)
     people = list(people)
-    required = demand.service_type.required_certificate
+    required, code, slot = demand.service_type.required_certificate, demand.service_type.code, slot_of(demand.starts_at)
     holders = _holders_of(required, [p.pk for p in people]) if required else None  # one query, not one a person
     out = []
     for person in people:
@@ -394,8 +409,10 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
         home = person.node
         distance = (distance_m(*point, home.latitude, home.longitude)
                     if point and home is not None and home.latitude is not None else None)
-        out.append(Candidate(person, distance, person.avg_rating, person.upcoming))
-    out.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -(c.rating or 0), c.upcoming))
+        out.append(Candidate(person, distance, person.avg_rating, person.upcoming,
+                             skilled=code in (person.skills or ()), usually_free=slot in (person.free_slots or ())))
+    out.sort(key=lambda c: (-c.fit, c.distance_m if c.distance_m is not None else math.inf, -(c.rating or 0),
+                            c.upcoming))
     return out[:limit]
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from timebank.notices.models import DAY_PARTS, WEEKDAYS, NoticeKind
+from timebank.lib.week_slots import slot_of
+from timebank.notices.models import NoticeKind
 from timebank.notices.selectors import notice_preferences_of
 
 from .. import selectors
@@ -19,9 +20,7 @@ MAX_TOLD = 20  # per request: the nearest fitting volunteers, not the whole dist
 
 def demand_slot(demand: Demand) -> str:
     """The part of the week the request falls in, as volunteers state their free times."""
-    local = timezone.localtime(demand.starts_at)
-    part = DAY_PARTS[0] if local.hour < 12 else DAY_PARTS[1] if local.hour < 18 else DAY_PARTS[2]
-    return f"{WEEKDAYS[local.weekday()]}_{part}"
+    return slot_of(demand.starts_at)
 
 
 def demand_announce(demand: Demand) -> int:
