@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from timebank.ledger.display import mask_name
 from timebank.ledger.models import Transfer, TransferStatus
 from timebank.lib.errors import NotFound
 from timebank.lib.queries import filter_given
@@ -25,6 +26,8 @@ from .models import (
     Demand,
     DemandSeries,
     DemandStatus,
+    Offer,
+    OfferStatus,
     ServiceType,
     VolunteerArea,
 )
@@ -527,3 +530,70 @@ def tasks_today_for_staff(actor, volunteer: Person) -> list[Assignment]:
                                           starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
                 .filter(scope_q(actor, Perm.DEMANDS_MANAGE, "demand__station__path"))
                 .select_related("demand__service_type", "demand__station", "demand__elder").order_by("starts_at"))
+
+
+# ---- offers (我能提供) ----------------------------------------------------------------------------
+
+def offers_visible_to(actor) -> QuerySet[Offer]:
+    """Staff: the offers at stations in reach (demands.view). A member: their own, and the offers still
+    open in their home branch (what neighbours can do)."""
+    q = scope_q(actor, Perm.DEMANDS_VIEW, "station__path")
+    if getattr(actor, "pk", None):
+        q |= Q(person=actor)
+        branch_id = actor.node.parent_id if actor.node_id else None
+        if branch_id:
+            q |= Q(branch_id=branch_id, status=OfferStatus.ACTIVE)
+    return Offer.objects.filter(q).select_related("service_type", "station", "person")
+
+
+def offer_get(actor, offer_id) -> Offer:
+    """An offer the actor may see, or 404."""
+    try:
+        offer_id = int(offer_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    offer = offers_visible_to(actor).filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound()
+    return offer
+
+
+def may_manage_offer(actor, offer: Offer) -> bool:
+    """Station staff who may publish and dispatch there turn an offer into a request."""
+    return has_perm(actor, Perm.DEMANDS_MANAGE, offer.station)
+
+
+def offers_search(actor, *, query: str = "", status: str = "", type_id: int | None = None,
+                  station_id: int | None = None, mine: bool = False) -> QuerySet[Offer]:
+    """The offers list: search by the member (name, pinyin initials, last 4 digits of the phone) or the
+    words of the offer; filters by status, kind of service and station."""
+    offers = offers_visible_to(actor)
+    if mine:
+        offers = offers.filter(person=actor)
+    query = (query or "").strip()[:40]
+    if query:
+        q = Q(description__icontains=query) | Q(person__name__icontains=query)
+        if query.isascii() and query.isalpha():
+            q |= Q(person__name_initials__startswith=query.lower())
+        if query.isdigit() and len(query) == 4:
+            q |= Q(person__mobile__endswith=query)
+        offers = offers.filter(q)
+    return filter_given(offers, status=status, service_type_id=type_id, station_id=station_id).order_by(
+        "-created_at", "-id")
+
+
+def offer_requests(offer: Offer) -> QuerySet[Demand]:
+    """The requests made from an offer, newest first."""
+    return (Demand.objects.filter(from_offer__offer=offer).select_related("service_type", "elder", "station")
+            .order_by("-from_offer__created_at", "-id"))
+
+
+def offer_shown(actor, offer: Offer) -> Offer:
+    """The offer as this actor sees it: the member's full name and the requests made from it for staff
+    in reach and the member themself; a masked name (张*) for the neighbours."""
+    close = offer.person_id == getattr(actor, "pk", None) or has_perm(actor, Perm.DEMANDS_VIEW, offer.station)
+    offer.person_name = offer.person.name if close else mask_name(offer.person.name)
+    offer.person_id_shown = offer.person_id if close else None
+    offer.request_ids = list(offer.requests.values_list("demand_id", flat=True)) if close else []
+    offer.close_to_actor = close
+    return offer
