@@ -1,8 +1,8 @@
 """精准推送: a published request is announced to the volunteers who fit it (approved, in the branch or
 its areas, holding the certificate, free at that time) and who asked to hear of such requests: within
 their distance, of their kinds of service, in their free times; those whose stated skills and free
-times fit first, then the nearest, a few at most. The
-worker's sweep does it once per request, after the publishing transaction has committed."""
+times fit first, then the nearest, a few at most. The worker's sweep does it once per request, after the
+publishing transaction has committed."""
 import datetime as dt
 
 from django.db import transaction
