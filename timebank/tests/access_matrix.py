@@ -115,6 +115,17 @@ DEMAND_MANAGE_READ = policy(           # the fitting volunteers: demands.manage
     "DEMAND_MANAGE_READ",              "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 SERVICE_CONFIRM = policy(              # the elder's side or staff confirm / dispute a service, never its volunteer
     "SERVICE_CONFIRM",                 "LL   oH   oH   FH   HH   oH   oH   oo   FF   HH   HH")
+# Offers (我能提供): posted by anyone at home at a station (staff at home in a branch or the bank: refused);
+# seen by the member, their branch's members and staff in reach; turned into a request by demands.manage.
+OFFER_POST = policy("OFFER_POST",      "LL   oo   oo   oo   oo   oo   xx   xx   xx   oo   oo")
+OFFER_READ = policy("OFFER_READ",      "LL   oH   oH   oH   oH   oH   oH   oo   oo   oH   oH")
+OFFER_WITHDRAW = policy(               # the member, or staff of its station; whoever only sees it: 403
+    "OFFER_WITHDRAW",                  "LL   FH   FH   oH   FH   oH   oH   oo   FF   FH   FH")
+OFFER_OWN = policy("OFFER_OWN",        "LL   FH   FH   oH   FH   FH   FH   FF   FF   FH   FH")
+OFFER_REQUEST = policy(                # demands.manage at its station; a read permission: 403
+    "OFFER_REQUEST",                   "LL   FH   FH   FH   FH   oH   oH   oo   FF   FH   FH")
+OFFER_REQUEST_PAGE = policy(           # the page is not there for those who may not use it
+    "OFFER_REQUEST_PAGE",              "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 SERIES_READ = policy("SERIES_READ",    "LL   oH   oH   HH   HH   oH   oH   oo   oo   HH   HH")
 SERIES_WRITE = policy("SERIES_WRITE",  "LL   oH   oH   HH   HH   oH   oH   oo   HH   HH   HH")
 
@@ -461,6 +472,13 @@ API.update({
     ("POST", "/api/v1/ledger/chain/check"): BANK_READERS,  # reads only: the page answers in place
     ("GET", "/api/v1/me/notice-preferences"): SIGNED_IN,
     ("PUT", "/api/v1/me/notice-preferences"): SIGNED_IN,
+    ("GET", "/api/v1/offers"): SIGNED_IN,
+    ("POST", "/api/v1/offers"): OFFER_POST,
+    ("GET", "/api/v1/offers/{offer_id}"): OFFER_READ,
+    ("POST", "/api/v1/offers/{offer_id}/withdraw"): OFFER_WITHDRAW,
+    ("POST", "/api/v1/offers/{offer_id}/pause"): OFFER_OWN,
+    ("POST", "/api/v1/offers/{offer_id}/resume"): OFFER_OWN,
+    ("POST", "/api/v1/offers/{offer_id}/request"): OFFER_REQUEST,
     ("GET", "/api/v1/me/areas"): SIGNED_IN,
     ("PUT", "/api/v1/me/areas"): SIGNED_IN,
 })
@@ -585,6 +603,12 @@ PAGES = {
     "demands:cancel": {P: DEMAND_CANCEL},
     "demands:dispatch": {P: DEMAND_DISPATCH},
     "demands:paper": {G: PAPER_SERVICE, P: PAPER_SERVICE},
+    "demands:offers": {G: SIGNED_IN},
+    "demands:offer_new": {G: SIGNED_IN, P: OFFER_POST},
+    "demands:offer_board": {G: DEMAND_STAFF},
+    "demands:offer_detail": {G: OFFER_READ},
+    "demands:offer_status": {P: OFFER_WITHDRAW},
+    "demands:offer_request": {G: OFFER_REQUEST_PAGE, P: OFFER_REQUEST_PAGE},
     # Health.
     "health:queue": {G: HEALTH_QUEUE},
     "health:alert_action": {P: HEALTH_ALERTS},

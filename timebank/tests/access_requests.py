@@ -77,6 +77,11 @@ API_PARAMS_BY_OP = {
     "/api/v1/suppliers/{supplier_id}/settlement/paid": {"supplier_id": "shared_supplier"},
     "/api/v1/orgs/{node_id}/rules": {"node_id": lambda m, side, role: m.bank.pk},
     "/api/v1/health/devices/{device_id}/revoke": {"device_id": "device"},
+    "/api/v1/offers/{offer_id}": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/withdraw": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/pause": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/resume": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/request": {"offer_id": "offer"},
 }
 
 
@@ -202,6 +207,10 @@ API_BODIES = {
                                                                "model": "YE"},
     ("POST", "/api/v1/ledger/chain/check"): {},
     ("PUT", "/api/v1/me/areas"): lambda m, side, role: {"branch_ids": [m.b.branch.pk]},
+    ("POST", "/api/v1/offers"): lambda m, side, role: {"service_type_id": m.chat.pk, "description": "矩阵：我会陪聊",
+                                                       "free_slots": ["mon_am"]},
+    ("POST", "/api/v1/offers/{offer_id}/request"): lambda m, side, role: {
+        "elder_id": side.elder.pk, "starts_at": _moment(3, 9), "minutes": 60},
     # Queries of reads whose answer depends on a record.
     ("GET", "/api/v1/health/cards"): lambda m, side, role: {"query": {"elder_id": side.elder.pk}},
     ("GET", "/api/v1/stats/summary"): lambda m, side, role: {"query": {"node": side.branch.pk}},
@@ -438,6 +447,13 @@ PAGE_REQUESTS = {
     "suppliers:rules": {"data": _supplier_rules},
     "stats:dashboard": {"query": lambda m, side, role: {"node": side.branch.pk}},
     "stats:report_pdf": {"query": lambda m, side, role: {"node": side.branch.pk}},
+    "demands:offer_new": {"data": lambda m, side, role: {"service_type": m.chat.pk, "description": "矩阵：我会陪聊",
+                                                         "free_slots": ["mon_am"]}},
+    "demands:offer_detail": {"pk": "offer"},
+    "demands:offer_status": {"pk": "offer", "data": {"action": "withdraw"}},
+    "demands:offer_request": {"pk": "offer", "data": lambda m, side, role: {
+        "elder": side.elder.pk, "day": str(at(3, 9).date()), "start": "09:00", "end": "10:00", "payer": "branch",
+        "key": _key()}},
     "imports:list": {"data": lambda m, side, role: {"kind": "elders", "node": side.station.pk, "consent": "on",
                                                     "file": m.roster()}},
     "imports:template": {"kind": lambda m, side, role: "elders", "file_format": lambda m, side, role: "csv"},

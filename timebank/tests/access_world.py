@@ -230,6 +230,9 @@ def _demands(w, side, clock):
                                         until=timezone.localdate() + dt.timedelta(days=40), elder=side.elder,
                                         address=f"{side.tag} 路 2 号", latitude=side.here[0],
                                         longitude=side.here[1])
+    # 我能提供: the volunteer's open offer, which station staff may turn into a request.
+    side.offer = demands.offer_create(actor=volunteer, service_type=w.chat, description=f"{side.tag} 我会陪聊",
+                                      free_slots=["mon_am"])
 
 
 def _teams_training_and_honours(w, side):

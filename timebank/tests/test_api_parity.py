@@ -109,6 +109,10 @@ TWINS = {
     "honours:correction_new": [("POST", "/api/v1/record-corrections")],
     "honours:correction_decide": [("POST", "/api/v1/record-corrections/{correction_id}/decision")],
     "imports:commit": [("POST", "/api/v1/imports/{job_id}/commit")],
+    "demands:offer_new": [("POST", "/api/v1/offers")],
+    "demands:offer_status": [("POST", "/api/v1/offers/{offer_id}/withdraw"), ("POST", "/api/v1/offers/{offer_id}/pause"),
+                             ("POST", "/api/v1/offers/{offer_id}/resume")],
+    "demands:offer_request": [("POST", "/api/v1/offers/{offer_id}/request")],
 }
 
 # Pages that need no twin: the browser's own session and display settings.
