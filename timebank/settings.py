@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "timebank.suppliers",
     "timebank.complaints",
     "timebank.broadcasts",
+    "timebank.clearing",
     "timebank.stats",
     "timebank.imports",
     "timebank.ops",
