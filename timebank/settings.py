@@ -291,6 +291,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.stats.tasks.roll_up_transfers",
     "timebank.stats.tasks.reconcile_nightly",
     "timebank.ledger.tasks.verify_nightly",
+    "timebank.clearing.tasks.settle_yesterday",
     "timebank.suppliers.tasks.mark_missed_orders",
     "timebank.webhooks.tasks.deliver_webhooks",
     "timebank.suppliers.tasks.auto_confirm_orders",

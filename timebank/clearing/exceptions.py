@@ -9,7 +9,7 @@ class BankUnknown(NotFound):
     message = _("No such bank on this platform.")
 
 
-class RecipientUnknown(NotFound):
+class RecipientUnknown(InvalidInput):
     code = "recipient_unknown"
     message = _("Nobody with this mobile number is a member of another bank on this platform.")
 

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.ledger.models import Currency
+
 
 class CrossBankKind(models.TextChoices):
     GIFT = "gift", _("Gift to a member of another bank")
@@ -22,7 +24,7 @@ class CrossBankTransfer(models.Model):
     peer = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # the payee's bank
     ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the legs' subject
     kind = models.CharField(max_length=8, choices=CrossBankKind.choices)
-    currency = models.CharField(max_length=8)
+    currency = models.CharField(max_length=8, choices=Currency.choices)
     amount = models.BigIntegerField()
     sender = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
@@ -76,7 +78,7 @@ class NettingPosition(models.Model):
     run = models.ForeignKey(NettingRun, on_delete=models.PROTECT, related_name="positions")
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
     peer = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
-    currency = models.CharField(max_length=8)
+    currency = models.CharField(max_length=8, choices=Currency.choices)
     sent = models.BigIntegerField(default=0)
     received = models.BigIntegerField(default=0)
     balance = models.BigIntegerField(default=0)

@@ -8,12 +8,13 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.ledger.exceptions import AccountUnknown, BalanceCapExceeded, GiftNotAllowed, GiftToActor, LimitExceeded
 from timebank.ledger.models import Account, AccountKind, Currency, LedgerRules, TransferKind
-from timebank.lib.errors import PermissionDenied
+from timebank.lib.errors import InvalidInput, PermissionDenied
 from timebank.lib.mobile import normalise_mobile
 from timebank.orgs.models import Node, NodeKind, RoleGrant
 from timebank.orgs.roles import Perm
@@ -156,6 +157,8 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
     against its own bank's issuance. Once per platform and day; the whole run is one transaction."""
     if actor is not None and not has_perm(actor, Perm.CLEARING_RUN, platform):
         raise PermissionDenied()
+    if business_day > timezone.localdate():
+        raise InvalidInput(_("A day can be settled once it has begun, not before."), code="day_in_future")
     started = time.perf_counter()
     try:
         with transaction.atomic():

@@ -2,6 +2,8 @@
 deadlock with gifts the other way or inside one bank."""
 import datetime as dt
 
+from django.utils import timezone
+
 from timebank.clearing import services
 from timebank.clearing.models import CrossBankTransfer
 from timebank.conftest import run_threads
@@ -51,7 +53,8 @@ def test_a_netting_run_during_a_storm_of_gifts_settles_exactly_what_it_saw(postg
 
     def work(i):
         if i == 10:
-            return services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+            return services.netting_run(actor=platform_admin, platform=world.platform,
+                                        business_day=timezone.localdate() - dt.timedelta(days=1))
         return services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother,
                                         amount=10)
 

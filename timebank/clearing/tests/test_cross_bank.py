@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from timebank.clearing import services
 from timebank.clearing.exceptions import (
@@ -26,6 +27,10 @@ from timebank.ledger.models import Account, AccountKind, Currency, Transfer, Tra
 from timebank.ledger.selectors import accounts_of
 from timebank.lib.errors import DomainError, PermissionDenied
 from timebank.orgs.services import bank_rules_set
+
+
+def _day(days_ago: int) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=days_ago)
 
 
 def _coins(person, currency=Currency.TIME):
@@ -109,7 +114,7 @@ def test_netting_settles_every_clearing_account_to_zero_and_the_positions_sum_to
     services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=200)
     services.cross_bank_gift(actor=hongkou.member, sender=hongkou.member, recipient=world.proxy, amount=50)
     before = {b.pk: _issued(b) for b in (world.bank, hongkou.bank)}
-    run = services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+    run = services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(1))
     positions = {(p.bank_id, p.peer_id): p for p in NettingPosition.objects.filter(run=run)}
     assert positions[(world.bank.pk, hongkou.bank.pk)].balance == 150  # 200 sent − 50 received
     assert positions[(hongkou.bank.pk, world.bank.pk)].balance == -150
@@ -121,7 +126,7 @@ def test_netting_settles_every_clearing_account_to_zero_and_the_positions_sum_to
     assert after[world.bank.pk] == before[world.bank.pk] - 150 and after[hongkou.bank.pk] == before[hongkou.bank.pk] + 150
     assert chain.verify().ok
     with pytest.raises(NettingAlreadyRun):
-        services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+        services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(1))
     assert Transfer.objects.filter(kind=TransferKind.SETTLEMENT).count() == 2
 
 
@@ -129,11 +134,11 @@ def test_a_netting_run_with_nothing_to_settle_posts_nothing_and_the_next_one_cou
         world, hongkou, fund, platform_admin):
     fund(world.volunteer, 500)
     services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=40)
-    services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 1))
-    empty = services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 2))
+    services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(3))
+    empty = services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(2))
     assert empty.records == 0 and not empty.positions.exists()
     services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=25)
-    third = services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+    third = services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(1))
     assert third.records == 1 and third.settled_minutes == 25
     assert Transfer.objects.filter(kind=TransferKind.SETTLEMENT).count() == 4
 
@@ -145,13 +150,13 @@ def test_netting_refuses_when_a_clearing_account_moved_without_a_record(world, h
     ledger.transfer_post(debit=ledger.member_account(world.volunteer),
                          credit=ledger.clearing_account(world.bank, hongkou.bank), amount=5, kind=TransferKind.GIFT)
     with pytest.raises(ClearingMismatch):
-        services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+        services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(1))
     assert not Transfer.objects.filter(kind=TransferKind.SETTLEMENT).exists()
 
 
 def test_only_the_platform_runs_the_netting(world, hongkou):
     with pytest.raises(PermissionDenied):
-        services.netting_run(actor=world.bank_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+        services.netting_run(actor=world.bank_admin, platform=world.platform, business_day=_day(1))
 
 
 def test_moving_a_member_keeps_the_coins_the_history_and_the_city_total(world, hongkou, fund, platform_admin):
@@ -173,7 +178,7 @@ def test_moving_a_member_keeps_the_coins_the_history_and_the_city_total(world, h
     assert total_after == total_before
     assert MemberMove.objects.filter(person=world.volunteer).count() == 1
     assert chain.verify().ok
-    services.netting_run(actor=platform_admin, platform=world.platform, business_day=dt.date(2026, 12, 3))
+    services.netting_run(actor=platform_admin, platform=world.platform, business_day=_day(1))
     assert chain.verify().ok
 
 
