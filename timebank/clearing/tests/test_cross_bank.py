@@ -204,3 +204,16 @@ def test_a_refused_move_changes_nothing(world, hongkou, fund, case):
     person.refresh_from_db()
     assert person.bank_id == world.bank.pk
     assert not MemberMove.objects.exists() and not CrossBankTransfer.objects.exists()
+
+
+def test_verify_ledger_names_a_clearing_account_that_no_longer_cancels_its_peers(world, hongkou, fund):
+    fund(world.volunteer, 100)
+    services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=30)
+    assert chain.verify().ok
+    # One leg without the other (what a shell session could do): both banks' ledgers balance on their
+    # own, but the pair no longer cancels out.
+    ledger.transfer_post(debit=ledger.clearing_account(hongkou.bank, world.bank),
+                         credit=ledger.member_account(hongkou.member), amount=7, kind=TransferKind.GIFT)
+    report = chain.verify(world.bank.pk)
+    assert not report.ok and any("cancel out" in p for p in report.problems)
+    assert not chain.verify().ok
