@@ -91,12 +91,6 @@ def moves_of(person: Person) -> QuerySet[MemberMove]:
     return MemberMove.objects.filter(person=person).select_related("bank", "to_bank", "from_node", "to_node")
 
 
-def former_accounts(person: Person) -> list[Account]:
-    """The member's accounts in banks they moved away from: their old passbooks."""
-    return list(Account.objects.filter(owner=person, kind=AccountKind.MEMBER).exclude(bank_id=person.bank_id)
-                .select_related("bank").order_by("bank_id", "currency"))
-
-
 def move_destinations(person: Person) -> QuerySet[Node]:
     """Open stations of the other banks of the member's platform."""
     if person.bank is None:

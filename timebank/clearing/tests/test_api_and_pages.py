@@ -146,3 +146,23 @@ def test_a_bank_admin_moves_a_member_on_the_page(world, hongkou, fund, client):
     world.elder.refresh_from_db()
     assert world.elder.node_id == hongkou.station.pk
     assert ledger.member_account(world.elder).balance == 120
+
+
+def test_after_a_move_the_member_reads_the_old_passbook_which_points_to_the_new_one(world, hongkou, fund, client):
+    from timebank.clearing import services
+
+    fund(world.volunteer, 90)
+    services.member_move(actor=world.bank_admin, person=world.volunteer, station=hongkou.station, reason="搬家")
+    client.force_login(world.volunteer)
+    now = client.get("/ledger/").content.decode()
+    from timebank.ledger.selectors import former_accounts as fa
+    world.volunteer.refresh_from_db()
+    from timebank.ledger.selectors import former_accounts
+
+    (old_account,) = [a for a in former_accounts(world.volunteer) if a.currency == "time"]
+    assert f"former={old_account.pk}" in now and "杨浦区" in now
+    old_page = client.get(f"/ledger/?former={old_account.pk}").content.decode()
+    assert "搬迁前" in old_page or "迁移前" in old_page
+    assert "其他区" in now  # the gift to another district is offered when the city has other banks
+    client.force_login(world.bank_admin)
+    assert client.get(f"/people/{world.elder.pk}/").content.decode().count(f"/clearing/move/{world.elder.pk}/") == 1
