@@ -152,6 +152,7 @@ def _detail(request, person, *, status: int = 200, **extra):
     context = {
         "person": person,
         "can_edit": can_edit,
+        "can_move_bank": person.node is not None and has_perm(actor, Perm.PEOPLE_MOVE_BANK, person.node),
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),

@@ -189,6 +189,17 @@ OWN_PUSH_SUBSCRIPTION = policy(        # a browser subscription: only its own pe
 BROADCAST_PAGE = policy(
     "BROADCAST_PAGE",                  "LL   HH   HH   HH   HH   ox   ox   oo   HH   HH   HH")
 
+# Clearing between banks: clearing.view (bank admin, auditor) reads; only a platform admin (not a matrix
+# role) runs a netting; a gift "to another district" from the one-bank world is refused (not_another_bank,
+# 422); a move to a station of the member's own bank too (station_in_own_bank); only the bank admin moves.
+CLEARING_READ = policy("CLEARING_READ", "LL   HH   HH   HH   HH   HH   HH   oo   oo   HH   HH")
+PLATFORM_ONLY = policy("PLATFORM_ONLY", "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
+CROSS_BANK_GIFT = policy(
+    "CROSS_BANK_GIFT",                 "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH")
+CROSS_BANK_GIFT_MINE = policy(         # their own coins, to a member of their own bank: refused
+    "CROSS_BANK_GIFT_MINE",            "LL   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
+MEMBER_MOVE = policy("MEMBER_MOVE",    "LL   HH   HH   HH   HH   HH   HH   xx   HH   HH   HH")
+
 # Statistics of the branch node: stats.view at the branch or above (a station's staff reach their station).
 STATS_OF_BRANCH = policy(
     "STATS_OF_BRANCH",                 "LL   HH   HH   HH   HH   HH   oH   oo   oo   HH   HH")
@@ -264,6 +275,13 @@ API = {
     ("DELETE", "/api/v1/me/push-subscriptions/{subscription_id}"): OWN_PUSH_SUBSCRIPTION,
     ("POST", "/api/v1/broadcasts/preview"): CALL_RECORD,
     ("POST", "/api/v1/broadcasts"): CALL_RECORD,
+    ("POST", "/api/v1/cross-bank-gifts"): CROSS_BANK_GIFT,
+    ("GET", "/api/v1/cross-bank-transfers"): SIGNED_IN,
+    ("POST", "/api/v1/people/{person_id}/move"): MEMBER_MOVE,
+    ("GET", "/api/v1/clearing/positions"): CLEARING_READ,
+    ("GET", "/api/v1/clearing/netting-runs"): CLEARING_READ,
+    ("GET", "/api/v1/clearing/netting-runs/{run_id}"): CLEARING_READ,
+    ("POST", "/api/v1/clearing/netting-runs"): PLATFORM_ONLY,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -314,7 +332,7 @@ API = {
     ("POST", "/api/v1/imports/{job_id}/commit"): IMPORTS,
 }
 # Writes sent with an Idempotency-Key (required by these; the others run without one).
-IDEMPOTENT_WRITES = {"/api/v1/transfers"}
+IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts"}
 
 
 # ---- the pages: URL name → {method: policy} --------------------------------------------------------
@@ -521,6 +539,12 @@ PAGES = {
     "notices:push_subscribe": {P: PUSH_PAGE},
     "service_worker": {G: PUBLIC},
     "broadcasts:index": {G: CALL_LIST, P: BROADCAST_PAGE},
+    "clearing:index": {G: CLEARING_READ, P: PLATFORM_ONLY},
+    "clearing:run": {G: CLEARING_READ},
+    "clearing:statement": {G: CLEARING_READ},
+    "clearing:gift_mine": {G: SIGNED_IN, P: CROSS_BANK_GIFT_MINE},
+    "clearing:gift": {G: SPEND_FOR_ELDER, P: CROSS_BANK_GIFT},
+    "clearing:move": {G: BANK_ADMIN_ONLY, P: MEMBER_MOVE},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},

@@ -102,6 +102,9 @@ def build(w, clock) -> SimpleNamespace:
         _webhooks(w, side)
         _call_list(w, side)
     _shared_supplier(w, a, b)
+    from timebank.clearing.models import NettingRun
+
+    a.netting_run = b.netting_run = NettingRun.objects.create(platform=w.platform, business_day=at(-2, 9).date())
     clock.at(at(1, 14, 10))  # the moment the matrix's requests are sent
     # Every account exists already: pages that show a balance open missing accounts on the way.
     for person in Person.objects.all():
