@@ -284,6 +284,9 @@ API = {
     ("POST", "/api/v1/suppliers/{supplier_id}/suspend"): SUPPLIER_EXIT,
     ("POST", "/api/v1/suppliers/{supplier_id}/remove"): SUPPLIER_EXIT,
     ("GET", "/api/v1/suppliers/{supplier_id}/score"): SUPPLIER_READ,
+    # Staff accounts: suppliers.manage; seeing the supplier (station staff, the auditor, its own staff) is no way in.
+    ("POST", "/api/v1/suppliers/{supplier_id}/staff"): BRANCH_ADMIN_WRITE,
+    ("DELETE", "/api/v1/suppliers/{supplier_id}/staff/{person_id}"): BRANCH_ADMIN_WRITE,
     ("GET", "/api/v1/supplier-orders"): SIGNED_IN,
     ("POST", "/api/v1/supplier-orders"): BOOK_FOR_ELDER,
     ("POST", "/api/v1/supplier-orders/{order_id}/accept"): SUPPLIER_STAFF_ONLY,
