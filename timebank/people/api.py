@@ -1,9 +1,11 @@
 """People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
+from timebank.audit.idempotency import run_idempotent
 from timebank.audit.rate_limit import rate_limit_hit
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
@@ -26,6 +28,8 @@ from .schemas import (
     TokenInfoOut,
     TokenOut,
     UnlockOut,
+    VolunteerCardOut,
+    VolunteerCardsIn,
     VolunteerDecisionIn,
     VolunteerDecisionsIn,
     VolunteerSignupOut,
@@ -34,6 +38,7 @@ from .schemas import (
 )
 
 router = Router(tags=["people"])
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=100)
 
 
 class LoginFailed(DomainError):
@@ -106,6 +111,23 @@ def people_list(request, q: str = Query("", max_length=50), role: str = Query(""
 def people_create(request, payload: PersonIn):
     person = services.person_register(actor=request.auth, station=payload.station_id, **payload.dict(exclude={"station_id"}))
     return Status(201, person)
+
+
+@router.post("/people/cards", response=list[VolunteerCardOut],
+             summary="Issue cards to many approved volunteers at once (staff): all or none; one who has a card "
+                     "keeps it; accepts Idempotency-Key. The page prints them on one A4 PDF")
+def volunteer_cards_issue(request, payload: VolunteerCardsIn, key: str | None = IdempotencyKey):
+    ids = sorted(set(payload.person_ids))
+
+    def perform():
+        people = services.volunteer_cards_issue(actor=request.auth, person_ids=ids)
+        return 200, {"cards": [{"person_id": p.pk, "name": p.name, "station": p.node.name if p.node_id else "",
+                                "tag_id": p.tag_id} for p in people]}
+
+    with transaction.atomic():
+        _status, body = run_idempotent(actor=request.auth, key=key, operation="people.cards", payload=ids,
+                                       perform=perform)
+    return body["cards"]
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="One person, personal numbers masked")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("care-mode/", views.care_mode, name="care_mode"),
     path("people/", views.people_list, name="list"),
     path("people/register/", views.register_person, name="register"),
+    path("people/cards/", views.volunteer_cards, name="cards"),
     path("people/<int:pk>/", views.person_detail, name="detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="reveal"),

@@ -243,6 +243,7 @@ API = {
     ("POST", "/api/v1/people/{person_id}/tag"): PERSON_EDIT,
     ("POST", "/api/v1/people/{person_id}/volunteer-decision"): PERSON_EDIT,
     ("POST", "/api/v1/volunteer-decisions"): PERSON_EDIT,
+    ("POST", "/api/v1/people/cards"): PERSON_EDIT,  # all or none: another branch's volunteer is a 404
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
     ("GET", "/api/v1/call-list"): CALL_LIST,
@@ -537,6 +538,7 @@ PAGES = {
     "people:approvals_decide": {P: PERSON_EDIT},
     "people:tag": {P: PERSON_EDIT},
     "people:card": {G: PERSON_EDIT},
+    "people:cards": {G: PEOPLE_EDITORS, P: PERSON_EDIT},
     "people:token_revoke": {P: OWN_TOKEN},
     # The organisation.
     "orgs:tree": {G: ORG_STAFF},

@@ -100,6 +100,7 @@ API_BODIES = {
     ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
         "endpoint": f"https://push.example.cn/matrix/{uuid.uuid4().hex}", "keys": {"p256dh": "BPk1", "auth": "a1"}},
     ("POST", "/api/v1/people/{person_id}/tag"): {"tag_id": ""},
+    ("POST", "/api/v1/people/cards"): lambda m, side, role: {"person_ids": [side.volunteer.pk]},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -289,6 +290,7 @@ PAGE_REQUESTS = {
     "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
     "people:tag": {"pk": "volunteer", "data": {"tag_id": ""}},
     "people:card": {"pk": "volunteer"},
+    "people:cards": {"data": lambda m, side, role: {"person": [side.volunteer.pk], "token": uuid.uuid4().hex}},
     "people:approvals_decide": {"data": lambda m, side, role: {"person": [side.pending_volunteer.pk],
                                                                "decision": "approve"}},
     "people:tokens": {"data": {"name": "matrix"}},

@@ -20,6 +20,7 @@ TWINS = {
     "people:proxy_decline": [("POST", "/api/v1/proxy-links/{link_id}/revoke")],
     "people:unlock": [("POST", "/api/v1/people/{person_id}/unlock")],
     "people:tag": [("POST", "/api/v1/people/{person_id}/tag")],
+    "people:cards": [("POST", "/api/v1/people/cards")],
     "people:approvals_decide": [("POST", "/api/v1/volunteer-decisions")],
     "people:approval_decide": [("POST", "/api/v1/people/{person_id}/volunteer-decision"),
                                ("POST", "/api/v1/volunteer-decisions")],

@@ -11,7 +11,7 @@ The services live in modules by sub-domain and are all re-exported here, so call
 A submodule imports from `_common` (or a sibling), never from this package."""
 from ._common import age_on, today
 from .proxies import proxy_confirm, proxy_link, proxy_unlink
-from .records import EDITABLE_FIELDS, person_reveal, person_update, volunteer_tag_set
+from .records import EDITABLE_FIELDS, person_reveal, person_update, volunteer_cards_issue, volunteer_tag_set
 from .registration import (
     CONSENT_VERSION,
     people_register_many,
@@ -36,6 +36,7 @@ __all__ = [
     "people_register_many",
     "people_registration_check",
     "person_register",
+    "volunteer_cards_issue",
     "person_reveal",
     "volunteer_tag_set",
     "person_update",

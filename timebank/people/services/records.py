@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
 from timebank.lib import field_crypto
-from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from timebank.lib.events import publish
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.pinyin import initials
@@ -20,7 +20,7 @@ from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED
 
 from ..exceptions import MobileTaken, StationUnknown
 from ..models import Person, PersonStatus, VolunteerStatus
-from ..selectors import can_see_full, reaches_every_role_of
+from ..selectors import can_see_full, person_get, reaches_every_role_of
 from ._common import _check_ages, _clean_mobile, _clean_station
 
 EDITABLE_FIELDS = ("name", "mobile", "address", "emergency_contact_name", "emergency_contact_phone", "status",
@@ -121,3 +121,35 @@ def volunteer_tag_set(*, actor, person: Person, tag_id: str = "") -> Person:
     except IntegrityError:
         raise InvalidInput(_("This card or wristband already belongs to someone else."), code="tag_taken") from None
     return person
+
+
+MAX_CARDS_AT_ONCE = 200
+
+
+def volunteer_cards_issue(*, actor, person_ids) -> list[Person]:
+    """Cards for many approved volunteers at once, all or none: each without a card gets a new id
+    (as `volunteer_tag_set` gives it, audited), one who has a card or wristband keeps it and is printed
+    again, so asking twice issues nothing twice. A person out of reach (404) or not an approved volunteer
+    (422) stops the batch; the refusal's detail names them. Rows are locked in ascending id order."""
+    ids = sorted(dict.fromkeys(int(pk) for pk in person_ids))
+    if not ids:
+        raise InvalidInput(_("Tick the volunteers first."), code="nobody_ticked")
+    if len(ids) > MAX_CARDS_AT_ONCE:
+        raise InvalidInput(_("At most %(n)d cards at once.") % {"n": MAX_CARDS_AT_ONCE}, code="too_many")
+    people = []
+    with transaction.atomic():
+        for person_id in ids:
+            try:
+                person = person_get(actor, person_id, Perm.PEOPLE_EDIT)
+                person = Person.objects.select_for_update(of=("self",)).select_related("node", "bank").get(
+                    pk=person.pk)
+                if not person.tag_id:
+                    person = volunteer_tag_set(actor=actor, person=person)
+                elif not person.is_volunteer or person.volunteer_status != VolunteerStatus.APPROVED:
+                    raise InvalidInput(_("Only approved volunteers get a card or wristband."),
+                                       code="not_a_volunteer")
+            except DomainError as err:
+                err.detail = {**(err.detail or {}), "person_id": person_id}
+                raise
+            people.append(person)
+    return people
