@@ -1,5 +1,6 @@
 """People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
@@ -14,6 +15,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
+from .exceptions import PhotoInvalid
 from .schemas import (
     IdentityOut,
     MeOut,
@@ -21,6 +23,7 @@ from .schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    PhotoOut,
     ProxyLinkIn,
     ProxyLinkOut,
     SignupIn,
@@ -211,6 +214,20 @@ def people_password_set(request, person_id: int, payload: PasswordSetIn):
 def volunteer_tag_set(request, person_id: int, payload: VolunteerTagIn):
     person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_EDIT)
     return services.volunteer_tag_set(actor=request.auth, person=person, tag_id=payload.tag_id)
+
+
+@router.put("/people/{person_id}/photo", response=PhotoOut,
+            summary="Store the person's photo for the volunteer card (staff): the body is the JPEG or PNG itself "
+                    "(Content-Type image/jpeg or image/png), at most 2 MB; it is checked and re-encoded")
+def person_photo_set(request, person_id: int):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_EDIT)
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if request.content_type not in ("image/jpeg", "image/png") or not length.isdigit() or \
+            not 0 < int(length) <= services.MAX_PERSON_PHOTO_BYTES:
+        raise PhotoInvalid(detail={"content_type": request.content_type, "bytes": length})
+    upload = ContentFile(request.body, name="photo")
+    person = services.person_photo_set(actor=request.auth, person=person, upload=upload)
+    return {"person_id": person.pk, "has_photo": bool(person.photo)}
 
 
 @router.post("/people/{person_id}/volunteer-decision", response=PersonOut,

@@ -19,6 +19,17 @@ GAP_X, GAP_Y = 8 * MM, 10 * MM  # room between cards for the cut marks
 MARK = 4 * MM  # length of a cut mark
 
 
+def card_photo(person) -> ImageReader | None:
+    """The person's stored photo for the card, or None (no photo, or its file is gone)."""
+    if not person.photo:
+        return None
+    try:
+        with person.photo.open("rb") as stored:
+            return ImageReader(io.BytesIO(stored.read()))
+    except OSError:
+        return None
+
+
 def _draw_card(pdf: canvas.Canvas, font: str, person, x: float, y: float, photo: ImageReader | None) -> None:
     pdf.roundRect(x, y, CARD_W, CARD_H, 8)
     pdf.setFont(font, 9)

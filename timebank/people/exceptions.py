@@ -84,3 +84,8 @@ class UnlockRateLimited(DomainError):
     code = "rate_limited"
     message = _("You have unlocked many sign-ins in the last hour. Try again later.")
     status = 429
+
+
+class PhotoInvalid(InvalidInput):
+    code = "photo_invalid"
+    message = _("A photo must be a JPEG or PNG picture of at most 2 MB and 25 megapixels.")

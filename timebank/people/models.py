@@ -73,6 +73,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     guardian_consent = models.BooleanField(_("guardian consent (under 18)"), default=False)
     # The volunteer's card (its QR code) or wristband (its NFC tag id): scanned at the station to check in.
     tag_id = models.CharField(_("card or wristband id"), max_length=32, blank=True)
+    # The photo printed on the volunteer's card (re-encoded on upload; nothing but the pixels kept).
+    photo = models.ImageField(_("photo"), upload_to="people/photos/%Y/%m/", blank=True)
     is_staff = models.BooleanField(default=False)  # may open Django admin, for emergencies only
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

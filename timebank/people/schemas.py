@@ -186,6 +186,11 @@ class VolunteerTagIn(InSchema):
     tag_id: Line = Field("", max_length=32, description="A wristband's NFC tag id; empty: a new card id")
 
 
+class PhotoOut(Schema):
+    person_id: int
+    has_photo: bool
+
+
 class VolunteerCardsIn(InSchema):
     person_ids: list[int] = Field(..., min_length=1, max_length=200)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("people/<int:pk>/tag/", views.volunteer_tag, name="tag"),
     path("people/<int:pk>/card.pdf", views.volunteer_card, name="card"),
+    path("people/<int:pk>/photo/", views.person_photo, name="photo"),
     path("people/<int:pk>/password/", views.person_password, name="password"),
     path("people/<int:pk>/unlock/", views.person_unlock, name="unlock"),
     path("people/<int:pk>/proxies/", views.proxy_add, name="proxy_add"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +42,8 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants, can_grant, grants_of, has_perm, nodes_visible_to, open_stations
 
 from . import selectors, services
-from .card_pdf import volunteer_card_pdf, volunteer_cards_pdf
+from .card_pdf import card_photo, volunteer_card_pdf, volunteer_cards_pdf
+from .exceptions import PhotoInvalid
 from .forms import (
     CardFilterForm,
     LoginForm,
@@ -191,7 +192,28 @@ def volunteer_card(request, pk: int):
     person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
     if not person.tag_id:
         raise Http404()
-    return pdf_inline(volunteer_card_pdf(person), f"volunteer-card-{person.pk}.pdf")
+    return pdf_inline(volunteer_card_pdf(person, card_photo(person)), f"volunteer-card-{person.pk}.pdf")
+
+
+@signed_in_page
+def person_photo(request, pk: int):
+    """GET: the person's photo (to whoever may see the person). POST: staff upload a new one for the card."""
+    if request.method == "POST":
+        person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
+        upload = request.FILES.get("photo")
+        if upload is None:
+            messages.error(request, str(PhotoInvalid.message))
+        else:
+            run_and_report(request, lambda: services.person_photo_set(actor=request.user, person=person, upload=upload),
+                           _("The photo of %(name)s is saved.") % {"name": person.name})
+        return redirect("people:detail", pk=person.pk)
+    person = selectors.person_get(request.user, pk)
+    if not person.photo:
+        raise Http404()
+    kind = "image/png" if person.photo.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(person.photo.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @signed_in_page
@@ -221,7 +243,7 @@ def volunteer_cards(request):
             return redirect(reverse("people:cards"))
         people = sorted(selectors.people_visible_to(actor, Perm.PEOPLE_EDIT).filter(pk__in=body["person_ids"])
                         .exclude(tag_id=""), key=lambda p: (p.node.path if p.node_id else "", p.name, p.pk))
-        response = pdf_inline(volunteer_cards_pdf(people), "volunteer-cards.pdf")
+        response = pdf_inline(volunteer_cards_pdf(people, photo_of=card_photo), "volunteer-cards.pdf")
         response["Content-Disposition"] = 'attachment; filename="volunteer-cards.pdf"'
         return response
     stations = list(_stations(actor, Perm.PEOPLE_EDIT))

@@ -244,6 +244,7 @@ API = {
     ("POST", "/api/v1/people/{person_id}/volunteer-decision"): PERSON_EDIT,
     ("POST", "/api/v1/volunteer-decisions"): PERSON_EDIT,
     ("POST", "/api/v1/people/cards"): PERSON_EDIT,  # all or none: another branch's volunteer is a 404
+    ("PUT", "/api/v1/people/{person_id}/photo"): PERSON_EDIT,
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
     ("GET", "/api/v1/call-list"): CALL_LIST,
@@ -539,6 +540,9 @@ PAGES = {
     "people:tag": {P: PERSON_EDIT},
     "people:card": {G: PERSON_EDIT},
     "people:cards": {G: PEOPLE_EDITORS, P: PERSON_EDIT},
+    # The volunteer's photo: whoever sees the volunteer (themselves, staff in reach, medical staff, the
+    # auditor) sees it; staff who edit the record replace it.
+    "people:photo": {G: policy("PHOTO_READ", "LL   HH   HH   oH   HH   oH   oH   oo   oo   oH   HH"), P: PERSON_EDIT},
     "people:token_revoke": {P: OWN_TOKEN},
     # The organisation.
     "orgs:tree": {G: ORG_STAFF},

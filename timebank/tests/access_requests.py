@@ -8,12 +8,13 @@ import datetime as dt
 import itertools
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from timebank.conftest import PASSWORD
 from timebank.lib.resident_id import compose
 
-from .access_world import at
+from .access_world import at, tiny_png
 
 _fresh_days = itertools.count()
 
@@ -56,6 +57,7 @@ API_PARAMS_BY_OP = {
     "/api/v1/people/{person_id}/password": {"person_id": "volunteer"},
     "/api/v1/people/{person_id}/volunteer-decision": {"person_id": "pending_volunteer"},
     "/api/v1/people/{person_id}/tag": {"person_id": "volunteer"},
+    "/api/v1/people/{person_id}/photo": {"person_id": "volunteer"},
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
     "/api/v1/suppliers/{supplier_id}/staff/{person_id}": {"person_id": "supplier_staff"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
@@ -101,6 +103,7 @@ API_BODIES = {
         "endpoint": f"https://push.example.cn/matrix/{uuid.uuid4().hex}", "keys": {"p256dh": "BPk1", "auth": "a1"}},
     ("POST", "/api/v1/people/{person_id}/tag"): {"tag_id": ""},
     ("POST", "/api/v1/people/cards"): lambda m, side, role: {"person_ids": [side.volunteer.pk]},
+    ("PUT", "/api/v1/people/{person_id}/photo"): lambda m, side, role: {"raw": (tiny_png(), "image/png")},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -290,6 +293,8 @@ PAGE_REQUESTS = {
     "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
     "people:tag": {"pk": "volunteer", "data": {"tag_id": ""}},
     "people:card": {"pk": "volunteer"},
+    "people:photo": {"pk": "volunteer", "data": lambda m, side, role: {
+        "photo": SimpleUploadedFile("me.png", tiny_png(), content_type="image/png")}},
     "people:cards": {"data": lambda m, side, role: {"person": [side.volunteer.pk], "token": uuid.uuid4().hex}},
     "people:approvals_decide": {"data": lambda m, side, role: {"person": [side.pending_volunteer.pk],
                                                                "decision": "approve"}},

@@ -21,6 +21,7 @@ TWINS = {
     "people:unlock": [("POST", "/api/v1/people/{person_id}/unlock")],
     "people:tag": [("POST", "/api/v1/people/{person_id}/tag")],
     "people:cards": [("POST", "/api/v1/people/cards")],
+    "people:photo": [("PUT", "/api/v1/people/{person_id}/photo")],
     "people:approvals_decide": [("POST", "/api/v1/volunteer-decisions")],
     "people:approval_decide": [("POST", "/api/v1/people/{person_id}/volunteer-decision"),
                                ("POST", "/api/v1/volunteer-decisions")],

@@ -2,6 +2,7 @@
 import re
 import secrets
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,15 +11,17 @@ from timebank.audit.services import audit_record, diff
 from timebank.lib import field_crypto
 from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from timebank.lib.events import publish
+from timebank.lib.images import image_reencoded
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.pinyin import initials
+from timebank.lib.storage import stored_files_removed
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import BankRules
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED
 
-from ..exceptions import MobileTaken, StationUnknown
+from ..exceptions import MobileTaken, PhotoInvalid, StationUnknown
 from ..models import Person, PersonStatus, VolunteerStatus
 from ..selectors import can_see_full, person_get, reaches_every_role_of
 from ._common import _check_ages, _clean_mobile, _clean_station
@@ -153,3 +156,35 @@ def volunteer_cards_issue(*, actor, person_ids) -> list[Person]:
                 raise
             people.append(person)
     return people
+
+
+MAX_PERSON_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_PERSON_PHOTO_PIXELS = 25_000_000
+
+
+def person_photo_set(*, actor, person: Person, upload) -> Person:
+    """Staff who may edit the person store their photo for the volunteer card: a JPEG or PNG of at most
+    2 MB, checked and re-encoded with Pillow (nothing but the pixels kept). A refused upload saves nothing;
+    the photo it replaces is deleted once the new one is committed."""
+    content, _type = image_reencoded(upload, max_bytes=MAX_PERSON_PHOTO_BYTES, max_pixels=MAX_PERSON_PHOTO_PIXELS,
+                                     kinds=("JPEG", "PNG"), invalid=PhotoInvalid, too_large=PhotoInvalid)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
+            if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
+                raise NotFound()
+            before = person.photo.name
+            person.photo.save(f"{person.pk}-{secrets.token_hex(6)}.{content.name.rsplit('.', 1)[-1]}", content,
+                              save=False)
+            saved.append(person.photo.name)
+            person.save(update_fields=["photo", "updated_at"])
+            audit_record(actor=actor, action="person.photo_set", obj=person, node=person.node,
+                         changes={"photo": [bool(before), True], "bytes": content.size})
+            if before:
+                storage = person.photo.storage
+                transaction.on_commit(lambda: stored_files_removed(storage, [before]))
+    except BaseException:
+        stored_files_removed(default_storage, saved)
+        raise
+    return person
