@@ -428,6 +428,7 @@ API.update({
     ("POST", "/api/v1/record-corrections"): RECORD_CORRECTION,
     ("POST", "/api/v1/record-corrections/{correction_id}/decision"): CORRECTION_DECIDE,
     ("POST", "/api/v1/demands/{demand_id}/paper-services"): PAPER_SERVICE,
+    ("POST", "/api/v1/demands/paper-services"): PAPER_SERVICE,  # a demand out of reach hides the whole request
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): DISPUTE_RESOLVE,
     ("POST", "/api/v1/orgs/{node_id}/children"): BANK_ADMIN_ONLY,
     ("PATCH", "/api/v1/orgs/{node_id}"): BANK_ADMIN_ONLY,
@@ -594,6 +595,7 @@ PAGES = {
     "demands:cancel": {P: DEMAND_CANCEL},
     "demands:dispatch": {P: DEMAND_DISPATCH},
     "demands:paper": {G: PAPER_SERVICE, P: PAPER_SERVICE},
+    "demands:paper_day": {G: PAPER_SERVICE, P: PAPER_SERVICE},  # another branch's station is a 404
     # Health.
     "health:queue": {G: HEALTH_QUEUE},
     "health:alert_action": {P: HEALTH_ALERTS},

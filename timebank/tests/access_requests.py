@@ -116,6 +116,9 @@ API_BODIES = {
     ("POST", "/api/v1/demands/{demand_id}/paper-services"): lambda m, side, role: {
         "volunteer_id": side.newcomer.pk, "started_at": at(0, 11, 30).isoformat(),
         "ended_at": at(0, 12, 30).isoformat(), "reason": "matrix"},
+    ("POST", "/api/v1/demands/paper-services"): lambda m, side, role: {
+        "reason": "matrix", "rows": [{"demand_id": side.unserved_demand.pk, "volunteer_id": side.newcomer.pk,
+                                      "served_minutes": 60}]},
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): {"decision": "credit", "note": "matrix"},
     ("POST", "/api/v1/orgs/{node_id}/children"): {"name": "矩阵新站"},
     ("POST", "/api/v1/rewards"): lambda m, side, role: {"branch_id": side.branch.pk, "name": "矩阵毛巾",
@@ -363,6 +366,12 @@ PAGE_REQUESTS = {
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
         "reason": "matrix"}},
+    "demands:paper_day": {
+        "query": lambda m, side, role: {"station": side.station.pk, "date": str(at(0, 11).date())},
+        "data": lambda m, side, role: {
+            "station": side.station.pk, "date": str(at(0, 11).date()), "token": uuid.uuid4().hex, "reason": "matrix",
+            "row": [f"{side.unserved_demand.pk}-{side.newcomer.pk}"],
+            f"minutes-{side.unserved_demand.pk}-{side.newcomer.pk}": "60"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
     "health:alert_contacts": {"alert_id": "alert"},
     "notices:push_subscribe": {"data": {"endpoint": "https://push.example.cn/x"}},

@@ -57,6 +57,7 @@ TWINS = {
     "demands:cancel": [("POST", "/api/v1/demands/{demand_id}/cancel")],
     "demands:dispatch": [("POST", "/api/v1/demands/{demand_id}/dispatch")],
     "demands:paper": [("POST", "/api/v1/demands/{demand_id}/paper-services")],
+    "demands:paper_day": [("POST", "/api/v1/demands/paper-services")],
     "demands:resolve": [("POST", "/api/v1/assignments/{assignment_id}/resolve")],
     "health:alert_action": [("POST", "/api/v1/health/alerts/{alert_id}/acknowledge"),
                             ("POST", "/api/v1/health/alerts/{alert_id}/follow-up"),
