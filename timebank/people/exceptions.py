@@ -86,6 +86,16 @@ class UnlockRateLimited(DomainError):
     status = 429
 
 
+class SkillUnknown(InvalidInput):
+    code = "skill_unknown"
+    message = _("Choose the kinds of service you can do from the list.")
+
+
+class FreeTimesInvalid(InvalidInput):
+    code = "free_times_invalid"
+    message = _("Choose your free times from the list (a day and morning, afternoon or evening), each once.")
+
+
 class PhotoInvalid(InvalidInput):
     code = "photo_invalid"
     message = _("A photo must be a JPEG or PNG picture of at most 2 MB and 25 megapixels.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0005_volunteer_tag'),
+        ('people', '0006_volunteer_skills'),
     ]
 
     operations = [
