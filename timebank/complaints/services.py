@@ -3,8 +3,6 @@ Each authorises, validates, locks, writes, audits — in that order, inside one 
 and the score changes are the bank's supplier rules (read through the suppliers' selectors); an upheld
 complaint about a supplier moves its score through the suppliers' service."""
 import datetime as dt
-import io
-import warnings
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.images import image_reencoded
 from timebank.lib.sms import sms_send
 from timebank.lib.storage import stored_files_removed
 from timebank.lib.text import text_within
@@ -44,9 +43,7 @@ from .models import (
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # 40 megapixels: any phone camera's full picture, and at most ~160 MB while it is decoded.
 MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-PHOTO_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-PHOTO_SAVE_OPTIONS = {"JPEG": {"quality": 88}, "PNG": {"optimize": True}, "WEBP": {"quality": 88}}
+PHOTO_TYPES = ("JPEG", "PNG", "WEBP")
 MAX_PHOTOS = 5
 
 
@@ -70,45 +67,9 @@ def _add_working_days(start: dt.datetime, days: int) -> dt.datetime:
 
 
 def _photo_checked(upload) -> tuple[ContentFile, str]:
-    """The photo re-encoded from its pixels (no EXIF, GPS position or comments kept; turned upright first) and
-    its content type. Its size in pixels is read from the header before anything is decoded: a picture over
-    MAX_PHOTO_PIXELS is refused however small its file (a 20000 × 20000 PNG compresses to a few hundred KB)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    name = getattr(upload, "name", "") or "photo"
-    size = getattr(upload, "size", None) or 0
-    if size <= 0 or size > MAX_PHOTO_BYTES:
-        raise UploadInvalid(detail={"name": name, "size": size})
-    try:
-        upload.seek(0)
-        with warnings.catch_warnings():  # Pillow warns past 89 MP; the cap below is lower and refuses
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(upload)
-        with image:
-            kind = image.format
-            pixels = image.width * image.height
-            if pixels > MAX_PHOTO_PIXELS:
-                raise PhotoTooLarge(detail={"name": name, "width": image.width, "height": image.height,
-                                            "max_pixels": MAX_PHOTO_PIXELS})
-            if kind not in PHOTO_TYPES:
-                raise UploadInvalid(detail={"name": name, "format": kind})
-            picture = ImageOps.exif_transpose(image)  # decodes; the pixels alone go on
-            if kind == "JPEG" and picture.mode not in ("RGB", "L"):
-                picture = picture.convert("RGB")
-            # Only the pixels (and the colour profile) go on: no EXIF (camera, GPS position), comments or text.
-            icc_profile = picture.info.get("icc_profile")
-            picture.info = {}
-            out = io.BytesIO()
-            picture.save(out, kind, exif=b"", **({"icc_profile": icc_profile} if icc_profile else {}),
-                         **PHOTO_SAVE_OPTIONS[kind])
-    except Image.DecompressionBombError:
-        raise PhotoTooLarge(detail={"name": name, "max_pixels": MAX_PHOTO_PIXELS}) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UploadInvalid(detail={"name": name}) from None
-    finally:
-        upload.seek(0)
-    stem = name.rsplit(".", 1)[0][:80] or "photo"
-    return ContentFile(out.getvalue(), name=f"{stem}.{PHOTO_EXTENSIONS[kind]}"), PHOTO_TYPES[kind]
+    """The photo re-encoded from its pixels (see `image_reencoded`) and its content type."""
+    return image_reencoded(upload, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS, kinds=PHOTO_TYPES,
+                           invalid=UploadInvalid, too_large=PhotoTooLarge)
 
 
 def complaint_file(*, actor: Person, subject: str, category: str, text: str, complainant: Person | None = None,

@@ -41,6 +41,8 @@ from .schemas import (
     OfferOut,
     OfferRequestIn,
     PaperServiceIn,
+    PaperServicesIn,
+    PaperServicesOut,
     SeriesChangeIn,
     SeriesChangeOut,
     SeriesOut,
@@ -174,6 +176,23 @@ def demand_create(request, payload: DemandIn):
         address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
         headcount=payload.headcount, notes=payload.notes, payer=payload.payer, publish=payload.publish)
     return Status(201, _out(actor, selectors.demand_get(actor, demand.pk)))
+
+
+@router.post("/demands/paper-services", response=PaperServicesOut,
+             summary="Record a day's sign sheet at once (station staff): each row goes through the paper-service "
+                     "record on its own and is reported; a demand out of reach is a 404 for the whole request; "
+                     "accepts Idempotency-Key")
+def paper_services_record(request, payload: PaperServicesIn, idempotency_key: str | None = IdempotencyKey):
+    rows = sorted((r.demand_id, r.volunteer_id, r.served_minutes) for r in payload.rows)
+
+    def perform():
+        return 200, {"results": services.services_record_paper_many(actor=request.auth, rows=rows,
+                                                                    reason=payload.reason)}
+
+    with transaction.atomic():
+        _status, body = run_idempotent(actor=request.auth, key=idempotency_key, operation="demands.paper_services",
+                                       payload={"rows": rows, "reason": payload.reason}, perform=perform)
+    return body
 
 
 @router.get("/demands/{demand_id}", response=DemandOut, summary="One demand")

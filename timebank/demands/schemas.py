@@ -259,6 +259,31 @@ class PaperServiceIn(InSchema):
     reason: Line = Field(..., min_length=1, max_length=200, description="Why it was recorded on paper")
 
 
+class PaperRowIn(InSchema):
+    demand_id: StrictInt
+    volunteer_id: StrictInt = Field(..., description="An approved volunteer of the demand's branch")
+    served_minutes: StrictInt = Field(..., ge=1, le=24 * 60, description="From the planned start")
+
+
+class PaperServicesIn(InSchema):
+    rows: list[PaperRowIn] = Field(..., min_length=1, max_length=200)
+    reason: Line = Field(..., min_length=1, max_length=200, description="Why it was recorded on paper")
+
+
+class PaperRowOut(Schema):
+    demand_id: int
+    volunteer_id: int
+    ok: bool
+    assignment_id: int | None = None
+    served_minutes: int | None = None
+    code: str = ""
+    message: str = ""
+
+
+class PaperServicesOut(Schema):
+    results: list[PaperRowOut]
+
+
 class DisputeResolveIn(InSchema):
     decision: Literal["credit", "reject"]
     served_minutes: StrictInt | None = Field(None, ge=0, description="To credit fewer minutes than were recorded")

@@ -597,3 +597,15 @@ def offer_shown(actor, offer: Offer) -> Offer:
     offer.request_ids = list(offer.requests.values_list("demand_id", flat=True)) if close else []
     offer.close_to_actor = close
     return offer
+
+
+def paper_sheet_rows(station: Node, day: dt.date) -> list:
+    """The rows of a station's sign sheet for `day` (as the day sheet prints them): each volunteer holding
+    a place on a task that starts that day, in time order. The caller has checked the station is in reach."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return list(Assignment.objects.filter(demand__station=station, demand__starts_at__gte=start,
+                                          demand__starts_at__lt=start + dt.timedelta(days=1))
+                .exclude(status=AssignmentStatus.CANCELLED)
+                .exclude(demand__status__in=[DemandStatus.CANCELLED, DemandStatus.DRAFT])
+                .select_related("demand__service_type", "demand__elder", "volunteer")
+                .order_by("demand__starts_at", "demand_id", "id")[:500])

@@ -32,6 +32,7 @@ urlpatterns = [
     path("new/elders/", views.elder_search, name="elder_search"),
     path("calendar/", views.calendar, name="calendar"),
     path("day.pdf", views.day_sheet, name="day_sheet"),
+    path("paper/", views.paper_day, name="paper_day"),
     path("scan/", views.scan, name="scan"),
     path("stations/<int:pk>/check-in-poster.pdf", views.checkin_poster, name="checkin_poster"),
     path("overview/", views.overview, name="overview"),

@@ -1,9 +1,12 @@
 """People endpoints: tokens, the signed-in user, the people register, proxy links and volunteer sign-up."""
 from django.contrib.auth import authenticate
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
+from timebank.audit.idempotency import run_idempotent
 from timebank.audit.rate_limit import rate_limit_hit
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pagination import Pages
@@ -12,6 +15,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
+from .exceptions import PhotoInvalid
 from .schemas import (
     IdentityOut,
     MeOut,
@@ -19,6 +23,7 @@ from .schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    PhotoOut,
     ProxyLinkIn,
     ProxyLinkOut,
     SignupIn,
@@ -26,6 +31,8 @@ from .schemas import (
     TokenInfoOut,
     TokenOut,
     UnlockOut,
+    VolunteerCardOut,
+    VolunteerCardsIn,
     VolunteerDecisionIn,
     VolunteerDecisionsIn,
     VolunteerSignupOut,
@@ -34,6 +41,7 @@ from .schemas import (
 )
 
 router = Router(tags=["people"])
+IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=100)
 
 
 class LoginFailed(DomainError):
@@ -106,6 +114,23 @@ def people_list(request, q: str = Query("", max_length=50), role: str = Query(""
 def people_create(request, payload: PersonIn):
     person = services.person_register(actor=request.auth, station=payload.station_id, **payload.dict(exclude={"station_id"}))
     return Status(201, person)
+
+
+@router.post("/people/cards", response=list[VolunteerCardOut],
+             summary="Issue cards to many approved volunteers at once (staff): all or none; one who has a card "
+                     "keeps it; accepts Idempotency-Key. The page prints them on one A4 PDF")
+def volunteer_cards_issue(request, payload: VolunteerCardsIn, key: str | None = IdempotencyKey):
+    ids = sorted(set(payload.person_ids))
+
+    def perform():
+        people = services.volunteer_cards_issue(actor=request.auth, person_ids=ids)
+        return 200, {"cards": [{"person_id": p.pk, "name": p.name, "station": p.node.name if p.node_id else "",
+                                "tag_id": p.tag_id} for p in people]}
+
+    with transaction.atomic():
+        _status, body = run_idempotent(actor=request.auth, key=key, operation="people.cards", payload=ids,
+                                       perform=perform)
+    return body["cards"]
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="One person, personal numbers masked")
@@ -189,6 +214,20 @@ def people_password_set(request, person_id: int, payload: PasswordSetIn):
 def volunteer_tag_set(request, person_id: int, payload: VolunteerTagIn):
     person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_EDIT)
     return services.volunteer_tag_set(actor=request.auth, person=person, tag_id=payload.tag_id)
+
+
+@router.put("/people/{person_id}/photo", response=PhotoOut,
+            summary="Store the person's photo for the volunteer card (staff): the body is the JPEG or PNG itself "
+                    "(Content-Type image/jpeg or image/png), at most 2 MB; it is checked and re-encoded")
+def person_photo_set(request, person_id: int):
+    person = selectors.person_get(request.auth, person_id, Perm.PEOPLE_EDIT)
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if request.content_type not in ("image/jpeg", "image/png") or not length.isdigit() or \
+            not 0 < int(length) <= services.MAX_PERSON_PHOTO_BYTES:
+        raise PhotoInvalid(detail={"content_type": request.content_type, "bytes": length})
+    upload = ContentFile(request.body, name="photo")
+    person = services.person_photo_set(actor=request.auth, person=person, upload=upload)
+    return {"person_id": person.pk, "has_photo": bool(person.photo)}
 
 
 @router.post("/people/{person_id}/volunteer-decision", response=PersonOut,

@@ -94,3 +94,8 @@ class SkillUnknown(InvalidInput):
 class FreeTimesInvalid(InvalidInput):
     code = "free_times_invalid"
     message = _("Choose your free times from the list (a day and morning, afternoon or evening), each once.")
+
+
+class PhotoInvalid(InvalidInput):
+    code = "photo_invalid"
+    message = _("A photo must be a JPEG or PNG picture of at most 2 MB and 25 megapixels.")

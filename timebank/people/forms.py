@@ -54,6 +54,23 @@ class PeopleFilterForm(forms.Form):
         self.fields["station"].choices = station_choices(stations, blank=_("All stations"))
 
 
+class CardFilterForm(forms.Form):
+    """The volunteers to issue cards to. With no query at all, approved ones without a card are shown."""
+
+    DEFAULTS = {"approved": "on", "without_card": "on"}
+
+    q = TextField(label=_("Search"), required=False, max_length=50, widget=forms.SearchInput(
+        attrs={"placeholder": _("Name, initials (zxm), last 4 digits of phone or ID")}))
+    station = forms.TypedChoiceField(label=_("Station"), required=False, coerce=int, empty_value=None)
+    approved = forms.BooleanField(label=_("Approved volunteers only"), required=False)
+    without_card = forms.BooleanField(label=_("Without a card only"), required=False)
+
+    def __init__(self, *args, stations=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["station"].choices = station_choices(stations, blank=_("All stations"))
+
+
 class PersonEditForm(forms.Form):
     name = TextField(label=_("Name"), max_length=50)
     mobile = TextField(label=_("Mobile number"), max_length=20, required=False)

@@ -77,6 +77,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     # free (`mon_am` …, see lib.week_slots): stated at sign-up, kept up by staff, used for matching.
     skills = models.JSONField(_("can do"), default=list, blank=True)
     free_slots = models.JSONField(_("usually free"), default=list, blank=True)
+    # The photo printed on the volunteer's card (re-encoded on upload; nothing but the pixels kept).
+    photo = models.ImageField(_("photo"), upload_to="people/photos/%Y/%m/", blank=True)
     is_staff = models.BooleanField(default=False)  # may open Django admin, for emergencies only
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -194,6 +194,22 @@ class VolunteerTagIn(InSchema):
     tag_id: Line = Field("", max_length=32, description="A wristband's NFC tag id; empty: a new card id")
 
 
+class PhotoOut(Schema):
+    person_id: int
+    has_photo: bool
+
+
+class VolunteerCardsIn(InSchema):
+    person_ids: list[int] = Field(..., min_length=1, max_length=200)
+
+
+class VolunteerCardOut(Schema):
+    person_id: int
+    name: str
+    station: str
+    tag_id: str
+
+
 class VolunteerTagOut(Schema):
     person_id: int
     tag_id: str

@@ -183,3 +183,15 @@ def elders_matching(actor, query: str, *, among: QuerySet[Person], limit: int = 
         return []
     found = people_search(actor, query=query, role="elder", status=PersonStatus.ACTIVE)
     return list(found.filter(pk__in=among.values("pk")).select_related("node")[:limit])
+
+
+def volunteers_for_cards(actor, *, query: str = "", station_id: int | None = None, approved_only: bool = True,
+                         without_card_only: bool = True) -> QuerySet[Person]:
+    """The active volunteers staff may issue cards to (people.edit in reach), by the people search,
+    by station; approved ones and those without a card or wristband by default."""
+    people = people_search(actor, query=query, role="volunteer", status=PersonStatus.ACTIVE, station_id=station_id,
+                           volunteer_status=VolunteerStatus.APPROVED if approved_only else "")
+    people = people.filter(scope_q(actor, Perm.PEOPLE_EDIT, "node__path"))
+    if without_card_only:
+        people = people.filter(tag_id="")
+    return people

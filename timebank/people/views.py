@@ -1,11 +1,13 @@
 """People pages: sign-in, the home page by role, the people register, a person's record,
 registering elders, volunteer sign-up and approval, and each person's API tokens."""
 import re
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from timebank.audit.idempotency import run_idempotent
 from timebank.audit.rate_limit import rate_limited
 from timebank.lib import care_mode as care
 from timebank.lib.errors import DomainError, NotFound
@@ -40,8 +43,10 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import active_grants, can_grant, grants_of, has_perm, nodes_visible_to, open_stations
 
 from . import selectors, services
-from .card_pdf import volunteer_card_pdf
+from .card_pdf import card_photo, volunteer_card_pdf, volunteer_cards_pdf
+from .exceptions import PhotoInvalid
 from .forms import (
+    CardFilterForm,
     LoginForm,
     PeopleFilterForm,
     PersonEditForm,
@@ -193,7 +198,69 @@ def volunteer_card(request, pk: int):
     person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
     if not person.tag_id:
         raise Http404()
-    return pdf_inline(volunteer_card_pdf(person), f"volunteer-card-{person.pk}.pdf")
+    return pdf_inline(volunteer_card_pdf(person, card_photo(person)), f"volunteer-card-{person.pk}.pdf")
+
+
+@signed_in_page
+def person_photo(request, pk: int):
+    """GET: the person's photo (to whoever may see the person). POST: staff upload a new one for the card."""
+    if request.method == "POST":
+        person = selectors.person_get(request.user, pk, Perm.PEOPLE_EDIT)
+        upload = request.FILES.get("photo")
+        if upload is None:
+            messages.error(request, str(PhotoInvalid.message))
+        else:
+            run_and_report(request, lambda: services.person_photo_set(actor=request.user, person=person, upload=upload),
+                           _("The photo of %(name)s is saved.") % {"name": person.name})
+        return redirect("people:detail", pk=person.pk)
+    person = selectors.person_get(request.user, pk)
+    if not person.photo:
+        raise Http404()
+    kind = "image/png" if person.photo.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(person.photo.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@signed_in_page
+def volunteer_cards(request):
+    """Cards for many volunteers at once: the filtered list with tick boxes; the POST issues a card to each
+    ticked volunteer without one and answers with one A4 PDF of all their cards. The form's one-time token
+    makes a second press print the same cards and issue nothing new."""
+    actor = request.user
+    if not has_perm(actor, Perm.PEOPLE_EDIT):
+        raise Http404()
+    if request.method == "POST":
+        token = (request.POST.get("token") or "").strip()[:64]
+        ids = sorted({int(v) for v in request.POST.getlist("person") if re.fullmatch(r"[0-9]{1,12}", v)})
+        if not token or not ids:
+            messages.error(request, _("Tick the volunteers first, then press the button."))
+            return redirect(reverse("people:cards"))
+        try:
+            with transaction.atomic():
+                _status, body = run_idempotent(
+                    actor=actor, key=f"page:people.cards:{token}", operation="people.cards", payload=ids,
+                    perform=lambda: (200, {"person_ids": [p.pk for p in services.volunteer_cards_issue(
+                        actor=actor, person_ids=ids)]}))
+        except NotFound:
+            raise Http404() from None
+        except DomainError as err:
+            messages.error(request, str(err.message))
+            return redirect(reverse("people:cards"))
+        people = sorted(selectors.people_visible_to(actor, Perm.PEOPLE_EDIT).filter(pk__in=body["person_ids"])
+                        .exclude(tag_id=""), key=lambda p: (p.node.path if p.node_id else "", p.name, p.pk))
+        response = pdf_inline(volunteer_cards_pdf(people, photo_of=card_photo), "volunteer-cards.pdf")
+        response["Content-Disposition"] = 'attachment; filename="volunteer-cards.pdf"'
+        return response
+    stations = list(_stations(actor, Perm.PEOPLE_EDIT))
+    form = CardFilterForm(request.GET or CardFilterForm.DEFAULTS, stations=stations)
+    data = form.cleaned_data if form.is_valid() else {}
+    people = selectors.volunteers_for_cards(
+        actor, query=data.get("q", ""), station_id=data.get("station"), approved_only=data.get("approved", True),
+        without_card_only=data.get("without_card", True)).select_related("node")
+    return render(request, "people/cards.html", {
+        "form": form, "page": page_of(request, people), "query": query_without(request, "page"),
+        "token": uuid.uuid4().hex})
 
 
 @signed_in_post

@@ -16,6 +16,7 @@ from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import nodes_visible_to
 from timebank.people.access import access_elder
+from timebank.people.selectors import person_get
 
 from . import selectors, services
 from .models import GuaranteeOffer, SupplierOrder
@@ -33,6 +34,8 @@ from .schemas import (
     SettlementOut,
     SettlementPaidIn,
     SettlementPaidOut,
+    StaffIn,
+    StaffOut,
     SupplierIn,
     SupplierOut,
     SupplierPatch,
@@ -110,6 +113,32 @@ def supplier_suspend(request, supplier_id: int, payload: ReasonIn):
 def supplier_remove(request, supplier_id: int, payload: ReasonIn):
     supplier = selectors.supplier_get(request.auth, supplier_id)
     return services.supplier_transition(actor=request.auth, supplier=supplier, to="removed", reason=payload.reason)
+
+
+@router.post("/suppliers/{supplier_id}/staff", response={201: StaffOut},
+             summary="Add a staff member: an existing person (person_id) or a new one (name, mobile, ID number, "
+                     "station, initial password, consent); suppliers.manage")
+def supplier_staff_add(request, supplier_id: int, payload: StaffIn):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    if payload.person_id is not None:
+        person = person_get(request.auth, payload.person_id)
+        member = services.supplier_member_add(actor=request.auth, supplier=supplier, person=person)
+    else:
+        member = services.supplier_staff_register(
+            actor=request.auth, supplier=supplier, station=payload.station_id, name=payload.name,
+            mobile=payload.mobile, id_number=payload.id_number, password=payload.password, consent=payload.consent)
+    return Status(201, member)
+
+
+@router.delete("/suppliers/{supplier_id}/staff/{person_id}", response={204: None},
+               summary="Remove a staff member: their access to the supplier ends; suppliers.manage")
+def supplier_staff_remove(request, supplier_id: int, person_id: int):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    member = supplier.members.filter(revoked_at__isnull=True, person_id=person_id).select_related("person").first()
+    if member is None:
+        raise NotFound()
+    services.supplier_member_remove(actor=request.auth, supplier=supplier, person=member.person)
+    return Status(204, None)
 
 
 @router.get("/suppliers/{supplier_id}/score", response=ScoreOut, summary="This year's score and its history")

@@ -72,7 +72,37 @@ class OfferForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    mobile = TextField(label=_("Mobile number of the staff member"), max_length=20)
+    """An existing person chosen among the search's matches (the access layer fetches them again)."""
+
+    person = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class StaffNewForm(forms.Form):
+    """A staff member who is not registered yet: registered at a station with an initial password."""
+
+    station = forms.TypedChoiceField(label=_("Service station"), coerce=int)
+    name = TextField(label=_("Name"), max_length=50)
+    mobile = TextField(label=_("Mobile number (to sign in)"), max_length=20)
+    id_number = TextField(label=_("Resident ID number"), max_length=24,
+                          help_text=_("18 characters, as printed on the ID card."))
+    password = forms.CharField(label=_("Initial password"), strip=False, max_length=128,
+                               help_text=_("At least 8 characters, not only digits. Tell it to the person; "
+                                           "it is not shown again."),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Initial password again"), strip=False, max_length=128,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    consent = forms.BooleanField(label=_("The person agrees to the processing of their personal data for the "
+                                         "time bank."), required=True)
+
+    def __init__(self, *args, stations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].choices = [("", _("Choose a station"))] + [(s.pk, s.name) for s in stations]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
 
 
 class CommendationForm(forms.Form):

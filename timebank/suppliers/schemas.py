@@ -310,3 +310,23 @@ class SupplierRulesChange(InSchema):
     warn_below: int | None = SCORE
     suspend_below: int | None = SCORE
     exit_below: int | None = SCORE
+
+
+class StaffIn(InSchema):
+    """Add a staff member: an existing person (`person_id`, from the people search), or a new one registered
+    at `station_id` of the supplier's bank with name, mobile, ID number, an initial password and consent."""
+
+    person_id: int | None = None
+    station_id: int | None = None
+    name: Line = Field("", max_length=50)
+    mobile: Line = Field("", max_length=20)
+    id_number: Line = Field("", max_length=24)
+    password: str = Field("", max_length=128, description="The initial password; they sign in with the mobile number")
+    consent: bool = False
+
+
+class StaffOut(Schema):
+    supplier_id: int
+    person_id: int
+    name: str = Field(..., alias="person.name")
+    since: dt.datetime = Field(..., alias="created_at")

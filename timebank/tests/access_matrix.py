@@ -265,6 +265,8 @@ API = {
     ("POST", "/api/v1/people/{person_id}/tag"): PERSON_EDIT,
     ("POST", "/api/v1/people/{person_id}/volunteer-decision"): PERSON_EDIT,
     ("POST", "/api/v1/volunteer-decisions"): PERSON_EDIT,
+    ("POST", "/api/v1/people/cards"): PERSON_EDIT,  # all or none: another branch's volunteer is a 404
+    ("PUT", "/api/v1/people/{person_id}/photo"): PERSON_EDIT,
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/read"): SIGNED_IN,
     ("GET", "/api/v1/call-list"): CALL_LIST,
@@ -313,6 +315,9 @@ API = {
     ("POST", "/api/v1/suppliers/{supplier_id}/suspend"): SUPPLIER_EXIT,
     ("POST", "/api/v1/suppliers/{supplier_id}/remove"): SUPPLIER_EXIT,
     ("GET", "/api/v1/suppliers/{supplier_id}/score"): SUPPLIER_READ,
+    # Staff accounts: suppliers.manage; seeing the supplier (station staff, the auditor, its own staff) is no way in.
+    ("POST", "/api/v1/suppliers/{supplier_id}/staff"): BRANCH_ADMIN_WRITE,
+    ("DELETE", "/api/v1/suppliers/{supplier_id}/staff/{person_id}"): BRANCH_ADMIN_WRITE,
     ("GET", "/api/v1/supplier-orders"): SIGNED_IN,
     ("POST", "/api/v1/supplier-orders"): BOOK_FOR_ELDER,
     ("POST", "/api/v1/supplier-orders/{order_id}/accept"): SUPPLIER_STAFF_ONLY,
@@ -452,6 +457,7 @@ API.update({
     ("POST", "/api/v1/record-corrections"): RECORD_CORRECTION,
     ("POST", "/api/v1/record-corrections/{correction_id}/decision"): CORRECTION_DECIDE,
     ("POST", "/api/v1/demands/{demand_id}/paper-services"): PAPER_SERVICE,
+    ("POST", "/api/v1/demands/paper-services"): PAPER_SERVICE,  # a demand out of reach hides the whole request
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): DISPUTE_RESOLVE,
     ("POST", "/api/v1/orgs/{node_id}/children"): BANK_ADMIN_ONLY,
     ("PATCH", "/api/v1/orgs/{node_id}"): BANK_ADMIN_ONLY,
@@ -576,6 +582,10 @@ PAGES = {
     "people:approvals_decide": {P: PERSON_EDIT},
     "people:tag": {P: PERSON_EDIT},
     "people:card": {G: PERSON_EDIT},
+    "people:cards": {G: PEOPLE_EDITORS, P: PERSON_EDIT},
+    # The volunteer's photo: whoever sees the volunteer (themselves, staff in reach, medical staff, the
+    # auditor) sees it; staff who edit the record replace it.
+    "people:photo": {G: policy("PHOTO_READ", "LL   HH   HH   oH   HH   oH   oH   oo   oo   oH   HH"), P: PERSON_EDIT},
     "people:token_revoke": {P: OWN_TOKEN},
     # The organisation.
     "orgs:tree": {G: ORG_STAFF},
@@ -633,6 +643,7 @@ PAGES = {
     "demands:offer_detail": {G: OFFER_READ},
     "demands:offer_status": {P: OFFER_WITHDRAW},
     "demands:offer_request": {G: OFFER_REQUEST_PAGE, P: OFFER_REQUEST_PAGE},
+    "demands:paper_day": {G: PAPER_SERVICE, P: PAPER_SERVICE},  # another branch's station is a 404
     # Health.
     "health:queue": {G: HEALTH_QUEUE},
     "health:alert_action": {P: HEALTH_ALERTS},

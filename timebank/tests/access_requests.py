@@ -8,12 +8,13 @@ import datetime as dt
 import itertools
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from timebank.conftest import PASSWORD
 from timebank.lib.resident_id import compose
 
-from .access_world import at
+from .access_world import at, tiny_png
 
 _fresh_days = itertools.count()
 
@@ -56,8 +57,10 @@ API_PARAMS_BY_OP = {
     "/api/v1/people/{person_id}/password": {"person_id": "volunteer"},
     "/api/v1/people/{person_id}/volunteer-decision": {"person_id": "pending_volunteer"},
     "/api/v1/people/{person_id}/tag": {"person_id": "volunteer"},
+    "/api/v1/people/{person_id}/photo": {"person_id": "volunteer"},
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
     "/api/v1/people/{person_id}/move": {"person_id": "volunteer"},
+    "/api/v1/suppliers/{supplier_id}/staff/{person_id}": {"person_id": "supplier_staff"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
     "/api/v1/complaints/{complaint_id}/resolve": {"complaint_id": "accepted_complaint"},
@@ -97,6 +100,9 @@ API_BODIES = {
         "name": "矩阵新人", "id_number": _fresh_id(1931), "station_id": side.station.pk, "is_elder": True,
         "consent": True},
     ("PATCH", "/api/v1/people/{person_id}"): {"address": "矩阵路 1 号"},
+    ("POST", "/api/v1/suppliers/{supplier_id}/staff"): lambda m, side, role: {
+        "name": "矩阵员工", "id_number": _fresh_id(1921), "mobile": f"1360{next(_fresh_days) % 10000000:07d}",
+        "station_id": side.station.pk, "password": "Matrix#2026x", "consent": True},
     ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
     ("PUT", "/api/v1/me/notice-preferences"): {"new_demands": True, "max_km": 5, "free_slots": ["mon_am"]},
     ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
@@ -107,6 +113,8 @@ API_BODIES = {
     ("POST", "/api/v1/people/{person_id}/move"): lambda m, side, role: {"station_id": side.station.pk,
                                                                       "reason": "矩阵"},
     ("POST", "/api/v1/clearing/netting-runs"): lambda m, side, role: {"business_day": str(at(-1, 9).date())},
+    ("POST", "/api/v1/people/cards"): lambda m, side, role: {"person_ids": [side.volunteer.pk]},
+    ("PUT", "/api/v1/people/{person_id}/photo"): lambda m, side, role: {"raw": (tiny_png(), "image/png")},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -119,6 +127,9 @@ API_BODIES = {
     ("POST", "/api/v1/demands/{demand_id}/paper-services"): lambda m, side, role: {
         "volunteer_id": side.newcomer.pk, "started_at": at(0, 11, 30).isoformat(),
         "ended_at": at(0, 12, 30).isoformat(), "reason": "matrix"},
+    ("POST", "/api/v1/demands/paper-services"): lambda m, side, role: {
+        "reason": "matrix", "rows": [{"demand_id": side.unserved_demand.pk, "volunteer_id": side.newcomer.pk,
+                                      "served_minutes": 60}]},
     ("POST", "/api/v1/assignments/{assignment_id}/resolve"): {"decision": "credit", "note": "matrix"},
     ("POST", "/api/v1/orgs/{node_id}/children"): {"name": "矩阵新站"},
     ("POST", "/api/v1/rewards"): lambda m, side, role: {"branch_id": side.branch.pk, "name": "矩阵毛巾",
@@ -300,6 +311,9 @@ PAGE_REQUESTS = {
     "people:approval_decide": {"pk": "pending_volunteer", "data": {"decision": "approve"}},
     "people:tag": {"pk": "volunteer", "data": {"tag_id": ""}},
     "people:card": {"pk": "volunteer"},
+    "people:photo": {"pk": "volunteer", "data": lambda m, side, role: {
+        "photo": SimpleUploadedFile("me.png", tiny_png(), content_type="image/png")}},
+    "people:cards": {"data": lambda m, side, role: {"person": [side.volunteer.pk], "token": uuid.uuid4().hex}},
     "people:approvals_decide": {"data": lambda m, side, role: {"person": [side.pending_volunteer.pk],
                                                                "decision": "approve"}},
     "people:tokens": {"data": {"name": "matrix"}},
@@ -367,6 +381,12 @@ PAGE_REQUESTS = {
     "demands:paper": {"pk": "unserved_demand", "data": lambda m, side, role: {
         "volunteer": side.newcomer.pk, "day": str(at(0, 11).date()), "start": "11:30", "end": "12:30",
         "reason": "matrix"}},
+    "demands:paper_day": {
+        "query": lambda m, side, role: {"station": side.station.pk, "date": str(at(0, 11).date())},
+        "data": lambda m, side, role: {
+            "station": side.station.pk, "date": str(at(0, 11).date()), "token": uuid.uuid4().hex, "reason": "matrix",
+            "row": [f"{side.unserved_demand.pk}-{side.newcomer.pk}"],
+            f"minutes-{side.unserved_demand.pk}-{side.newcomer.pk}": "60"}},
     "health:alert_action": {"alert_id": "alert", "action": lambda m, side, role: "acknowledge"},
     "health:alert_contacts": {"alert_id": "alert"},
     "notices:push_subscribe": {"data": {"endpoint": "https://push.example.cn/x"}},

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from types import SimpleNamespace
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -61,6 +62,14 @@ def png() -> SimpleUploadedFile:
     return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
 
 
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (30, 40), (90, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
 def build(w, clock) -> SimpleNamespace:
     """`w` is the `demand_world` namespace; returns the matrix world: `.a`, `.b` (one record of every
     kind per branch, the same attribute names in both), `.actors` (role → Person) and `.bank`."""
@@ -77,9 +86,10 @@ def build(w, clock) -> SimpleNamespace:
     a.proxy_link = ProxyLink.objects.get(proxy=a.proxy, elder=a.elder)
     b.proxy_link = ProxyLink.objects.get(proxy=b.proxy, elder=b.elder)
     # The elders have a phone of their own (as the demo's featured elder does), so they can sign in.
-    for side in (a, b):  # each volunteer has a card (printed, scanned at the station)
+    for side in (a, b):  # each volunteer has a card (printed, scanned at the station) with their photo
         side.volunteer.tag_id = f"VCARD{side.tag}"
         side.volunteer.save(update_fields=["tag_id"])
+        side.volunteer.photo.save(f"matrix-{side.tag}.png", ContentFile(tiny_png()), save=True)
     b.station.code = "CB77"  # the check-in code printed on its poster (A's is set by the demand world)
     b.station.save(update_fields=["code"])
     for side, mobile in ((a, "13800000013"), (b, "13800000033")):

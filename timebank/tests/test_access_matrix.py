@@ -299,6 +299,8 @@ def send(m, cell: Cell, *, data=None, query=None, content_type=None, headers=Non
         return client.get(url, **extra)
     if content_type == "json":
         return client.generic(cell.method, url, json.dumps(data or {}), content_type="application/json", **extra)
+    if content_type is not None:
+        return client.generic(cell.method, url, data, content_type=content_type, **extra)
     return client.post(url, data or {}, **extra)
 
 
@@ -442,6 +444,8 @@ def api_cells(m, operations, roles=ROLES):
             request["query"] = spec.get("query")
         elif "multipart" in spec:
             request["data"] = spec["multipart"]
+        elif "raw" in spec:  # a body that is the file itself: (bytes, content type)
+            request["data"], request["content_type"] = spec["raw"]
         else:
             request["data"], request["content_type"] = spec, "json"
         if method != "GET" and path in table.IDEMPOTENT_WRITES:

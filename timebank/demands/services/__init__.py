@@ -47,7 +47,13 @@ from .series import (
     series_generate_all,
     series_update,
 )
-from .serve import CHECK_IN_EARLY, assignment_check_in, assignment_check_out, service_record_paper
+from .serve import (
+    CHECK_IN_EARLY,
+    assignment_check_in,
+    assignment_check_out,
+    service_record_paper,
+    services_record_paper_many,
+)
 from .service_types import service_type_save, service_types_seed
 
 __all__ = [
@@ -91,6 +97,7 @@ __all__ = [
     "series_generate_all",
     "series_update",
     "service_record_paper",
+    "services_record_paper_many",
     "service_type_save",
     "service_types_seed",
     "volunteer_areas_set",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.demands.models import DemandRules
+from timebank.lib.errors import DomainError, InvalidInput, NotFound
 from timebank.notices.models import NoticeKind
 from timebank.people.models import Person
 
@@ -171,3 +172,51 @@ def service_record_paper(*, actor: Person, demand: Demand, volunteer: Person, st
         _audit(actor, "service.paper_recorded", assignment, demand, volunteer=volunteer.pk,
                started_at=started_at.isoformat(), ended_at=ended_at.isoformat(), reason=reason[:200])
     return assignment
+
+
+MAX_PAPER_ROWS = 200
+MAX_PAPER_MINUTES = 24 * 60
+
+
+def services_record_paper_many(*, actor: Person, rows: list[tuple[int, int, int]], reason: str) -> list[dict]:
+    """The day's sign sheet confirmed at once: each row (demand id, volunteer id, served minutes from the
+    planned start) goes through `service_record_paper` in its own savepoint, so a row that is refused (times
+    not yet past, the place taken, already recorded ...) is reported with its code and the others still go
+    through. A demand out of the actor's reach stops the whole request first (404): nothing is written."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    rows = list(dict(((int(d), int(v)), m) for d, v, m in rows).items())  # one row per demand and volunteer
+    if not rows:
+        raise InvalidInput(_("Tick the services signed on paper first."), code="nothing_ticked")
+    if len(rows) > MAX_PAPER_ROWS:
+        raise InvalidInput(_("At most %(n)d rows at once.") % {"n": MAX_PAPER_ROWS}, code="too_many")
+    demands: dict[int, Demand] = {}
+    for (demand_id, _volunteer_id), _minutes in rows:
+        if demand_id not in demands:
+            demand = selectors.demand_get(actor, demand_id)
+            if not selectors.is_demand_staff(actor, demand):
+                raise NotFound()
+            demands[demand_id] = demand
+    results = []
+    with transaction.atomic():
+        for (demand_id, volunteer_id), minutes in sorted(rows):  # demands locked in ascending id order
+            demand = demands[demand_id]
+            row = {"demand_id": demand_id, "volunteer_id": volunteer_id}
+            try:
+                with transaction.atomic():
+                    volunteer = selectors.branch_volunteers(demand).filter(pk=volunteer_id).first()
+                    if volunteer is None:
+                        raise InvalidInput(_("Choose an approved volunteer of this branch."), code="volunteer_unknown")
+                    if isinstance(minutes, bool) or not isinstance(minutes, int) or \
+                            not 1 <= minutes <= MAX_PAPER_MINUTES:
+                        raise TimesInvalid(_("Served minutes are a whole number from 1 to 1440."))
+                    assignment = service_record_paper(
+                        actor=actor, demand=demand, volunteer=volunteer, started_at=demand.starts_at,
+                        ended_at=demand.starts_at + dt.timedelta(minutes=minutes), reason=reason)
+            except DomainError as err:
+                results.append({**row, "ok": False, "code": err.code, "message": str(err.message)})
+            else:
+                results.append({**row, "ok": True, "assignment_id": assignment.pk,
+                                "served_minutes": assignment.served_minutes})
+    return results

@@ -19,6 +19,7 @@ from .station import (
     dispatch,
     elder_search,
     paper,
+    paper_day,
     publish,
     scan,
 )
@@ -36,6 +37,6 @@ __all__ = [
     "checkin_poster",
     "notice_preferences",
     "areas", "board", "calendar", "cancel", "day_sheet", "check_in", "check_out", "claim", "confirm", "demand_new", "detail",
-    "dispatch", "dispute", "elder_search", "feed", "history", "index", "overview", "paper", "publish", "request_new",
+    "dispatch", "dispute", "elder_search", "feed", "history", "index", "overview", "paper", "paper_day", "publish", "request_new",
     "requests", "resolve", "series", "series_cancel", "service_type_edit", "service_types", "task", "tasks", "unclaim",
 ]

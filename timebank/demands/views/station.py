@@ -1,6 +1,8 @@
 """Station staff pages: the board, publishing (with the live elder search), the week calendar, and a
 demand with publish, cancel, dispatch and paper service."""
 import datetime as dt
+import re
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from timebank.lib.errors import DomainError
+from timebank.audit.idempotency import run_idempotent
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import form_error, pdf_inline, signed_in_page, signed_in_post
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
@@ -22,7 +25,7 @@ from timebank.people.selectors import elders_matching
 from .. import selectors, services
 from ..day_sheet import day_sheet_pdf
 from ..forms import CancelForm, DemandForm, PaperServiceForm, elders_to_pick, local_moment
-from ..models import Demand, DemandStatus
+from ..models import AssignmentStatus, Demand, DemandStatus
 from ..poster_pdf import checkin_poster_pdf
 from .replies import DEMAND_FIELDS, done, refused
 
@@ -189,6 +192,77 @@ def paper(request, pk: int):
         else:
             return done(request, _("Paper service recorded."), reverse("demands:detail", args=[pk]))
     return render(request, "demands/paper.html", {"demand": demand, "form": form})
+
+
+PAPER_ROW = re.compile(r"([0-9]{1,12})-([0-9]{1,12})")
+PAPER_OPEN = (AssignmentStatus.CLAIMED, AssignmentStatus.CHECKED_IN, AssignmentStatus.NO_SHOW)
+
+
+def _paper_rows_posted(post) -> list[tuple[int, int, int]]:
+    """The ticked rows (`row` = "<demand id>-<volunteer id>") with their served minutes (0 when unreadable:
+    the service then refuses that row alone)."""
+    rows = []
+    for value in post.getlist("row")[:500]:
+        match = PAPER_ROW.fullmatch(value)
+        if match:
+            minutes = (post.get(f"minutes-{value}") or "").strip()
+            rows.append((int(match[1]), int(match[2]), int(minutes) if minutes.isdigit() and len(minutes) < 6 else 0))
+    return rows
+
+
+@signed_in_page
+def paper_day(request):
+    """Bulk mode of the paper services: a station's sign sheet of the day with tick boxes and the served
+    minutes of the plan; the ticked rows are recorded at once, each through the same service, each row's
+    refusal shown beside it. The form's one-time token makes a second press record nothing twice."""
+    actor = request.user
+    stations = list(nodes_visible_to(actor, Perm.DEMANDS_MANAGE).filter(kind=NodeKind.STATION, is_closed=False)
+                    .order_by("path"))
+    if not stations:
+        raise Http404()
+    source = request.POST if request.method == "POST" else request.GET
+    station = next((s for s in stations if str(s.pk) == source.get("station")), None) if source.get("station") \
+        else stations[0]
+    if station is None:
+        raise Http404()
+    try:
+        day = dt.date.fromisoformat(source.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    results, status = {}, 200
+    reason = (source.get("reason") or "").strip()[:200] or _("Signed on the paper sign sheet of %(day)s") % {
+        "day": day.isoformat()}
+    if request.method == "POST":
+        token = (request.POST.get("token") or "").strip()[:64]
+        rows = _paper_rows_posted(request.POST)
+        if not token or not rows:
+            messages.error(request, _("Tick the services signed on paper first."))
+            status = 422
+        else:
+            try:
+                with transaction.atomic():
+                    _status, body = run_idempotent(
+                        actor=actor, key=f"page:demands.paper_services:{token}", operation="demands.paper_services",
+                        payload={"rows": sorted(rows), "reason": reason},
+                        perform=lambda: (200, {"results": services.services_record_paper_many(
+                            actor=actor, rows=rows, reason=reason)}))
+            except NotFound:
+                raise Http404() from None
+            except DomainError as err:
+                messages.error(request, str(err.message))
+                status = 422
+            else:
+                results = {(r["demand_id"], r["volunteer_id"]): r for r in body["results"]}
+                done_count = sum(1 for r in body["results"] if r["ok"])
+                messages.success(request, _("%(n)d services recorded.") % {"n": done_count})
+                if done_count < len(body["results"]):
+                    messages.error(request, _("%(n)d rows were not recorded: see the reason beside each.")
+                                   % {"n": len(body["results"]) - done_count})
+    rows = [(a, a.status in PAPER_OPEN, results.get((a.demand_id, a.volunteer_id)))
+            for a in selectors.paper_sheet_rows(station, day)]
+    return render(request, "demands/paper_day.html", {
+        "stations": stations, "station": station, "day": day, "rows": rows, "reason": reason,
+        "token": uuid.uuid4().hex}, status=status)
 
 
 @login_required

@@ -11,7 +11,15 @@ The services live in modules by sub-domain and are all re-exported here, so call
 A submodule imports from `_common` (or a sibling), never from this package."""
 from ._common import age_on, today
 from .proxies import proxy_confirm, proxy_link, proxy_unlink
-from .records import EDITABLE_FIELDS, person_reveal, person_update, volunteer_tag_set
+from .records import (
+    EDITABLE_FIELDS,
+    MAX_PERSON_PHOTO_BYTES,
+    person_photo_set,
+    person_reveal,
+    person_update,
+    volunteer_cards_issue,
+    volunteer_tag_set,
+)
 from .registration import (
     CONSENT_VERSION,
     people_register_many,
@@ -26,6 +34,7 @@ from .tokens import api_token_authenticate, api_token_create, api_token_revoke, 
 __all__ = [
     "CONSENT_VERSION",
     "EDITABLE_FIELDS",
+    "MAX_PERSON_PHOTO_BYTES",
     "age_on",
     "api_token_authenticate",
     "api_token_create",
@@ -35,7 +44,9 @@ __all__ = [
     "password_reset_by_staff",
     "people_register_many",
     "people_registration_check",
+    "person_photo_set",
     "person_register",
+    "volunteer_cards_issue",
     "person_reveal",
     "volunteer_tag_set",
     "person_update",

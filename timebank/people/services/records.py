@@ -2,25 +2,28 @@
 import re
 import secrets
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record, diff
 from timebank.lib import field_crypto
-from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
+from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from timebank.lib.events import publish
+from timebank.lib.images import image_reencoded
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.pinyin import initials
+from timebank.lib.storage import stored_files_removed
 from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import BankRules
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED, VOLUNTEER_SKILLS_STATED
 
-from ..exceptions import MobileTaken, StationUnknown
+from ..exceptions import MobileTaken, PhotoInvalid, StationUnknown
 from ..models import Person, PersonStatus, VolunteerStatus
-from ..selectors import can_see_full, reaches_every_role_of
+from ..selectors import can_see_full, person_get, reaches_every_role_of
 from ..skills import clean_free_slots, clean_skills
 from ._common import _check_ages, _clean_mobile, _clean_station
 
@@ -127,4 +130,68 @@ def volunteer_tag_set(*, actor, person: Person, tag_id: str = "") -> Person:
                          changes={"tag_id": [before, person.tag_id]})
     except IntegrityError:
         raise InvalidInput(_("This card or wristband already belongs to someone else."), code="tag_taken") from None
+    return person
+
+
+MAX_CARDS_AT_ONCE = 200
+
+
+def volunteer_cards_issue(*, actor, person_ids) -> list[Person]:
+    """Cards for many approved volunteers at once, all or none: each without a card gets a new id
+    (as `volunteer_tag_set` gives it, audited), one who has a card or wristband keeps it and is printed
+    again, so asking twice issues nothing twice. A person out of reach (404) or not an approved volunteer
+    (422) stops the batch; the refusal's detail names them. Rows are locked in ascending id order."""
+    ids = sorted(dict.fromkeys(int(pk) for pk in person_ids))
+    if not ids:
+        raise InvalidInput(_("Tick the volunteers first."), code="nobody_ticked")
+    if len(ids) > MAX_CARDS_AT_ONCE:
+        raise InvalidInput(_("At most %(n)d cards at once.") % {"n": MAX_CARDS_AT_ONCE}, code="too_many")
+    people = []
+    with transaction.atomic():
+        for person_id in ids:
+            try:
+                person = person_get(actor, person_id, Perm.PEOPLE_EDIT)
+                person = Person.objects.select_for_update(of=("self",)).select_related("node", "bank").get(
+                    pk=person.pk)
+                if not person.tag_id:
+                    person = volunteer_tag_set(actor=actor, person=person)
+                elif not person.is_volunteer or person.volunteer_status != VolunteerStatus.APPROVED:
+                    raise InvalidInput(_("Only approved volunteers get a card or wristband."),
+                                       code="not_a_volunteer")
+            except DomainError as err:
+                err.detail = {**(err.detail or {}), "person_id": person_id}
+                raise
+            people.append(person)
+    return people
+
+
+MAX_PERSON_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_PERSON_PHOTO_PIXELS = 25_000_000
+
+
+def person_photo_set(*, actor, person: Person, upload) -> Person:
+    """Staff who may edit the person store their photo for the volunteer card: a JPEG or PNG of at most
+    2 MB, checked and re-encoded with Pillow (nothing but the pixels kept). A refused upload saves nothing;
+    the photo it replaces is deleted once the new one is committed."""
+    content, _type = image_reencoded(upload, max_bytes=MAX_PERSON_PHOTO_BYTES, max_pixels=MAX_PERSON_PHOTO_PIXELS,
+                                     kinds=("JPEG", "PNG"), invalid=PhotoInvalid, too_large=PhotoInvalid)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            person = Person.objects.select_for_update(of=("self",)).select_related("node").get(pk=person.pk)
+            if person.node is None or not has_perm(actor, Perm.PEOPLE_EDIT, person.node):
+                raise NotFound()
+            before = person.photo.name
+            person.photo.save(f"{person.pk}-{secrets.token_hex(6)}.{content.name.rsplit('.', 1)[-1]}", content,
+                              save=False)
+            saved.append(person.photo.name)
+            person.save(update_fields=["photo", "updated_at"])
+            audit_record(actor=actor, action="person.photo_set", obj=person, node=person.node,
+                         changes={"photo": [bool(before), True], "bytes": content.size})
+            if before:
+                storage = person.photo.storage
+                transaction.on_commit(lambda: stored_files_removed(storage, [before]))
+    except BaseException:
+        stored_files_removed(default_storage, saved)
+        raise
     return person

@@ -34,6 +34,7 @@ from ..exceptions import (
     TimesInvalid,
 )
 from ..models import (
+    SERVING_STATUSES,
     GuaranteeOffer,
     GuaranteeOfferStatus,
     OrderStatus,
@@ -124,8 +125,12 @@ def _lock_order(actor, order: SupplierOrder) -> SupplierOrder:
 
 
 def _supplier_side(actor, order: SupplierOrder) -> None:
+    """The supplier's own staff, and only while it serves: a suspended (or removed) supplier's staff
+    cannot act for it."""
     if order.supplier_id not in selectors.member_supplier_ids(actor):
         raise NotFound()
+    if order.supplier.status not in SERVING_STATUSES:
+        raise SupplierNotServing()
 
 
 def _elder_side(actor, order: SupplierOrder) -> None:

@@ -13,11 +13,13 @@ from timebank.lib.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.lib.mobile import is_valid_mobile, normalise_mobile
 from timebank.lib.nudge import nudge_on_commit
 from timebank.orgs.exceptions import GrantExists
-from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.models import Node, NodeKind, RoleGrant
 from timebank.orgs.roles import Perm, Role
 from timebank.orgs.selectors import has_perm
-from timebank.orgs.services import role_grant
+from timebank.orgs.services import role_grant, role_revoke
+from timebank.people.exceptions import MobileInvalid, StationUnknown
 from timebank.people.models import Person
+from timebank.people.services import person_register
 
 from .. import selectors
 from ..exceptions import (
@@ -259,6 +261,57 @@ def supplier_member_add(*, actor: Person, supplier: Supplier, person: Person) ->
             pass
         audit_record(actor=actor, action="supplier.member_added", obj=supplier, changes={"person": person.pk})
     person.__dict__.pop("_supplier_ids", None)
+    return member
+
+
+def supplier_staff_register(*, actor: Person, supplier: Supplier, station, name: str, mobile: str,
+                            id_number: str, password: str, consent: bool) -> SupplierMember:
+    """A person not yet registered becomes a staff member of the supplier: registered at a station of the
+    supplier's bank through the people service (the same checks of name, ID number and mobile), with an
+    initial password to sign in with the mobile number, then given the membership `supplier_member_add` gives.
+    One transaction: a refused registration leaves no membership, a refused membership no person."""
+    with transaction.atomic():
+        supplier = _lock_supplier(supplier.pk)
+        if not selectors.may_manage(actor, supplier):
+            raise NotFound()
+        if not normalise_mobile(mobile or ""):
+            raise MobileInvalid(_("A staff member needs a mobile number: it is how they sign in."))
+        if not password:
+            raise InvalidInput(_("Give the staff member an initial password."), code="password_weak")
+        station_id = str(getattr(station, "pk", station) or "")
+        station_node = Node.objects.filter(pk=int(station_id), bank_id=supplier.bank_id).first() \
+            if station_id.isdigit() else None
+        if station_node is None:
+            raise StationUnknown()
+        person = person_register(actor=actor, station=station_node, name=name, id_number=id_number, mobile=mobile,
+                                 consent=consent, password=password)
+        member = supplier_member_add(actor=actor, supplier=supplier, person=person)
+    return member
+
+
+def supplier_member_remove(*, actor: Person, supplier: Supplier, person: Person) -> SupplierMember:
+    """End a person's work for the supplier: the membership is stamped revoked, and the `supplier` role at the
+    supplier's node is revoked unless they still work for another supplier there. Their access to the
+    supplier's orders and offers ends with it."""
+    with transaction.atomic():
+        supplier = _lock_supplier(supplier.pk)
+        if not selectors.may_manage(actor, supplier):
+            raise NotFound()
+        member = (SupplierMember.objects.select_for_update().filter(supplier=supplier, person_id=person.pk,
+                                                                     revoked_at__isnull=True).first())
+        if member is None:
+            raise NotFound()
+        member.revoked_at = timezone.now()
+        member.save(update_fields=["revoked_at"])
+        still_there = SupplierMember.objects.filter(person_id=person.pk, revoked_at__isnull=True,
+                                                    supplier__node=supplier.node).exists()
+        if not still_there:
+            for grant in RoleGrant.objects.filter(person_id=person.pk, role=Role.SUPPLIER, node=supplier.node,
+                                                  revoked_at__isnull=True):
+                role_revoke(actor=actor, grant=grant)
+        audit_record(actor=actor, action="supplier.member_removed", obj=supplier, changes={"person": person.pk})
+    person.__dict__.pop("_supplier_ids", None)
+    person.__dict__.pop("_active_grants", None)
     return member
 
 

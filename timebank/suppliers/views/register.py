@@ -8,15 +8,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from timebank.demands.models import ServiceType
-from timebank.lib.errors import DomainError
+from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import export_format, form_error, page_of, query_without, signed_in_page, table_download
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to
-from timebank.people.selectors import person_by_mobile
+from timebank.people.models import PersonStatus
+from timebank.people.selectors import people_search, person_get
 
 from .. import selectors, services
-from ..forms import CommendationForm, MemberForm, OfferForm, SupplierFilterForm, SupplierForm, TransitionForm
+from ..forms import (
+    CommendationForm,
+    MemberForm,
+    OfferForm,
+    StaffNewForm,
+    SupplierFilterForm,
+    SupplierForm,
+    TransitionForm,
+)
 from ..models import SupplierStatus
 
 
@@ -69,13 +78,37 @@ def supplier_new(request):
     return render(request, "suppliers/new.html", {"form": form})
 
 
+STAFF_FIELDS = {"name_invalid": "name", "id_number_invalid": "id_number", "id_number_mismatch": "id_number",
+                "duplicate_person": "id_number", "mobile_invalid": "mobile", "mobile_taken": "mobile",
+                "station_unknown": "station", "consent_required": "consent", "password_weak": "password"}
+
+
+def _staff_stations(actor, supplier):
+    """The open stations of the supplier's bank where the actor may register people."""
+    return list(nodes_visible_to(actor, Perm.PEOPLE_EDIT).filter(kind=NodeKind.STATION, is_closed=False,
+                                                                  bank=supplier.bank_id).order_by("path"))
+
+
+def _staff_matches(actor, supplier, query: str) -> list:
+    """The people search (name, pinyin initials, last 4 digits of phone or ID, a whole mobile) among the
+    active people of the supplier's bank in the actor's reach, less those already on the staff."""
+    if not query:
+        return []
+    current = supplier.members.filter(revoked_at__isnull=True).values("person_id")
+    return list(people_search(actor, query=query, status=PersonStatus.ACTIVE).filter(bank=supplier.bank_id)
+                .exclude(pk__in=current).select_related("node")[:20])
+
+
 @signed_in_page
 def supplier_detail(request, supplier_id: int):
     supplier = selectors.supplier_get(request.user, supplier_id)
     manage = selectors.may_manage(request.user, supplier)
     types = ServiceType.objects.filter(bank=supplier.bank, is_active=True)
+    stations = _staff_stations(request.user, supplier) if manage else []
     forms = {"transition": TransitionForm(prefix="t"), "offer": OfferForm(prefix="o", types=types),
-             "member": MemberForm(prefix="m"), "commend": CommendationForm(prefix="c")}
+             "member": MemberForm(prefix="m"), "commend": CommendationForm(prefix="c"),
+             "staff_new": StaffNewForm(prefix="n", stations=stations)}
+    status = 200
     if request.method == "POST" and manage:
         action = request.POST.get("action")
         try:
@@ -96,9 +129,38 @@ def supplier_detail(request, supplier_id: int):
             elif action == "member":
                 form = forms["member"] = MemberForm(request.POST, prefix="m")
                 if form.is_valid():
-                    person = person_by_mobile(request.user, form.cleaned_data["mobile"])
+                    # The picked person is fetched again through the access layer: an id is no way in.
+                    person = person_get(request.user, form.cleaned_data["person"])
                     services.supplier_member_add(actor=request.user, supplier=supplier, person=person)
+                    messages.success(request, _("%(name)s now works for this supplier.") % {"name": person.name})
                     return redirect("suppliers:detail", supplier.pk)
+            elif action == "member_new":
+                form = forms["staff_new"] = StaffNewForm(request.POST, prefix="n", stations=stations)
+                if form.is_valid():
+                    d = form.cleaned_data
+                    try:
+                        member = services.supplier_staff_register(
+                            actor=request.user, supplier=supplier, station=d["station"], name=d["name"],
+                            mobile=d["mobile"], id_number=d["id_number"], password=d["password"],
+                            consent=d["consent"])
+                    except DomainError as err:
+                        if err.code == "not_found":
+                            raise
+                        form_error(form, err, STAFF_FIELDS)
+                    else:
+                        messages.success(request, _("%(name)s is registered and now works for this supplier; they "
+                                                    "sign in with their mobile number.") % {"name": member.person.name})
+                        return redirect("suppliers:detail", supplier.pk)
+                status = 422
+            elif action == "member_remove":
+                raw = str(request.POST.get("person", ""))
+                member = supplier.members.filter(revoked_at__isnull=True, person_id=int(raw)).select_related(
+                    "person").first() if raw.isdigit() and len(raw) < 12 else None
+                if member is None:
+                    raise NotFound()
+                services.supplier_member_remove(actor=request.user, supplier=supplier, person=member.person)
+                messages.success(request, _("%(name)s no longer works for this supplier.") % {"name": member.person.name})
+                return redirect("suppliers:detail", supplier.pk)
             elif action == "commend":
                 form = forms["commend"] = CommendationForm(request.POST, prefix="c")
                 if form.is_valid():
@@ -107,13 +169,15 @@ def supplier_detail(request, supplier_id: int):
         except DomainError as err:
             messages.error(request, str(err.message))
             return redirect("suppliers:detail", supplier.pk)
+    staff_query = (request.GET.get("staff_q") or "").strip()[:50] if manage else ""
     return render(request, "suppliers/detail.html", {
         "supplier": supplier, "manage": manage, "forms": forms, "score": selectors.current_score(supplier),
         "history": supplier.status_changes.select_related("actor"), "licences": supplier.licences.all(),
         "offers": supplier.offers.filter(is_active=True).select_related("service_type"),
         "areas": supplier.areas.all(), "members": supplier.members.filter(revoked_at__isnull=True)
         .select_related("person"), "statuses": SupplierStatus.choices,
-        "can_book": has_perm(request.user, Perm.PEOPLE_EDIT) and supplier.is_serving})
+        "staff_query": staff_query, "staff_matches": _staff_matches(request.user, supplier, staff_query),
+        "can_book": has_perm(request.user, Perm.PEOPLE_EDIT) and supplier.is_serving}, status=status)
 
 
 @login_required
