@@ -70,7 +70,15 @@ class ThresholdsForm(forms.Form):
                                                    initial=getattr(current, name), min_value=0)
 
 
-class AlertFilterForm(forms.Form):
+class _FilterForm(forms.Form):
+    """A list's filters: labels without Django's ASCII colon, as the other apps' filters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AlertFilterForm(_FilterForm):
     """The queue's filters (GET); each is optional and a wrong value is simply ignored."""
 
     q = TextField(label=_("Elder (name, initials or phone tail)"), max_length=40, required=False)
@@ -87,12 +95,12 @@ class AlertFilterForm(forms.Form):
         self.fields["node"].choices = [("", "—"), *((n.pk, n.name) for n in nodes)]
 
 
-class CardFilterForm(forms.Form):
+class CardFilterForm(_FilterForm):
     q = TextField(label=_("Card UID or elder"), max_length=40, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *CardStatus.choices])
 
 
-class DeviceFilterForm(forms.Form):
+class DeviceFilterForm(_FilterForm):
     q = TextField(label=_("Serial, model or station"), max_length=64, required=False)
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", "—"), ("active", _("In use")), ("revoked", _("Revoked"))])

@@ -16,19 +16,29 @@ import pytest
 from django.db.models import Q
 from playwright.sync_api import expect
 
+from timebank.audit.models import AuditEvent
 from timebank.demands.models import Assignment, AssignmentStatus, ServiceType
 from timebank.demands.services import demand_claim, demand_create
-from timebank.devdata.district import FEATURED_ELDER, FEATURED_VOLUNTEER, _station_index, station_staff_mobile
+from timebank.devdata.district import (
+    FEATURED_ELDER,
+    FEATURED_VOLUNTEER,
+    STAFF,
+    _station_index,
+    station_staff_mobile,
+)
 from timebank.e2e.conftest import sign_in
-from timebank.health.models import HealthCard
+from timebank.health.models import Alert, HealthCard
+from timebank.health.services import reading_enter
 from timebank.lib.pinyin import initials
 from timebank.lib.resident_id import compose
 from timebank.notices.models import CallOutcome, Notice, NoticeKind
+from timebank.orgs.roles import Role
 from timebank.people.models import Person, PersonStatus, VolunteerStatus
 from timebank.people.services import person_register
 from timebank.tests.printed import pdf_text
 
 CLERK = station_staff_mobile(_station_index("wujiaochang", 1))
+MEDIC = next(mobile for mobile, _n, _s, role, _c in STAFF if role == Role.MEDICAL_STAFF)
 
 
 @pytest.fixture(autouse=True)
@@ -296,3 +306,34 @@ def test_part_4_a_card_scanned_at_the_station_checks_the_volunteer_in_and_out(di
     clerk.check("passbook", member=False)
     passbook = _pdf(page, page.get_by_role("link", name="打印存折").get_attribute("href"))
     assert helper.name in passbook
+
+
+def test_part_4_the_nurse_rings_about_a_health_alert_with_numbers_shown_for_that_call(district, clock, journey):
+    """The medical follow-up: the numbers to ring appear on an open alert, for that call only."""
+    station = _station()
+    elder = _elders_without_mobile(station)[0]
+    nurse_person = Person.objects.get(mobile=MEDIC)
+    for minutes, (high, low) in ((20, (185, 100)), (10, (192, 104))):
+        reading_enter(actor=nurse_person, elder=elder, item={
+            "kind": "bp", "systolic": high, "diastolic": low,
+            "measured_at": (clock.now - dt.timedelta(minutes=minutes)).isoformat()})
+    alert = Alert.objects.get(elder=elder)
+
+    nurse = journey("station-health-call")
+    page = nurse.page
+    page.goto("/login/")
+    sign_in(nurse, MEDIC)
+    page.get_by_role("link", name="健康预警", exact=True).first.click()
+    row = page.locator(f"#alert-{alert.pk}")
+    expect(row).to_contain_text(elder.name)
+    expect(row).to_contain_text("192/104")
+    expect(row).not_to_contain_text(elder.emergency_contact_phone)  # no numbers until she rings
+    nurse.check("alerts", member=False)
+    row.get_by_role("button", name="联系电话").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"随访电话：{elder.name}")
+    expect(page.get_by_role("link", name=re.compile(re.escape(elder.emergency_contact_phone)))).to_have_attribute(
+        "href", f"tel:{elder.emergency_contact_phone}")
+    assert AuditEvent.objects.filter(action="health.alert_contacts_revealed", actor=nurse_person).count() == 1
+    nurse.check("follow-up-call", member=False)
+    page.get_by_role("link", name="返回预警列表").click()
+    expect(page.locator(f"#alert-{alert.pk}")).to_be_visible()
