@@ -7,12 +7,17 @@
 3. no internal ids — a health card issued to an elder found by her pinyin initials, two volunteers
    approved at once, the station's phone and hours on the elder's home page;
 4. card and wristband — a volunteer card issued and printed, scanned at the station (the reader types
-   the id and Enter) to check her in and out, and her passbook opened from the scan — without JavaScript.
+   the id and Enter) to check her in and out, and her passbook opened from the scan — without JavaScript;
+   and the nurse's follow-up call on a health alert, the numbers shown for that call only.
 The server's clock is stopped (fixture `clock`) at 09:00 tomorrow."""
+import base64
 import datetime as dt
 import re
+import subprocess
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db.models import Q
 from playwright.sync_api import expect
 
@@ -26,6 +31,7 @@ from timebank.devdata.district import (
     _station_index,
     station_staff_mobile,
 )
+from timebank.e2e.browser import SCREENSHOTS
 from timebank.e2e.conftest import sign_in
 from timebank.health.models import Alert, HealthCard
 from timebank.health.services import reading_enter
@@ -57,11 +63,20 @@ def _elders_without_mobile(station) -> list[Person]:
                                       status=PersonStatus.ACTIVE).order_by("pk"))
 
 
-def _pdf(page, href: str) -> str:
-    """What the browser's PDF viewer would show for the link: a PDF, read back as text."""
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _pdf(page, href: str, *, picture: str = "") -> str:
+    """What the browser's PDF viewer would show for the link: a PDF, read back as text; with `picture`,
+    its first page is also saved beside the screenshots, for the guide (poppler's pdftoppm)."""
     response = page.request.get(href)
     assert response.ok and response.headers["content-type"] == "application/pdf", (href, response.status)
     assert response.body().startswith(b"%PDF-")
+    if picture:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", "-", str(SCREENSHOTS / picture)],
+                       input=response.body(), check=True)
     return pdf_text(response.body())
 
 
@@ -75,7 +90,10 @@ def _visit_today(clock, station, elder: Person, volunteer: Person) -> Assignment
     return demand_claim(actor=volunteer, demand=demand)
 
 
-def test_part_1_a_clerk_messages_the_elders_and_phones_those_without_a_mobile(district, clock, journey):
+def test_part_1_a_clerk_messages_the_elders_and_phones_those_without_a_mobile(district, clock, journey, settings):
+    server_key = ec.generate_private_key(ec.SECP256R1())  # the site's push keys (manage.py vapid_keys)
+    settings.VAPID_PRIVATE_KEY = _b64(server_key.private_numbers().private_value.to_bytes(32, "big"))
+    settings.VAPID_PUBLIC_KEY = _b64(server_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
     station = _station()
     phoneless = _elders_without_mobile(station)
     everyone = Person.objects.filter(node=station, is_elder=True, status=PersonStatus.ACTIVE).count()
@@ -122,7 +140,7 @@ def test_part_1_a_clerk_messages_the_elders_and_phones_those_without_a_mobile(di
     clerk.check("call-recorded", member=False)
 
     # The rest of the list on paper, to ring from the station's desk phone.
-    printed = _pdf(page, page.locator("#call-list-pdf").get_attribute("href"))
+    printed = _pdf(page, page.locator("#call-list-pdf").get_attribute("href"), picture="station-reach-printed-call-list")
     assert second.name in printed and first.name not in printed
 
     # The elder who has a phone reads the message in her messages.
@@ -133,6 +151,8 @@ def test_part_1_a_clerk_messages_the_elders_and_phones_those_without_a_mobile(di
     page.get_by_role("link", name="消息", exact=True).click()
     expect(page.locator("main .big-list li").first).to_contain_text(text)
     expect(page.locator("main .big-list li").first).to_contain_text("服务站通知")
+    # Her phone's browser can show them as they come: the button asks it (not pressed here: no push service).
+    expect(page.get_by_role("button", name="在这部手机上显示我的消息")).to_be_visible()
     elder.check("elder-messages")
 
     # The volunteer chooses which new requests she hears about: chats and walks, on weekday mornings.
@@ -177,14 +197,14 @@ def test_part_2_the_clerk_prints_the_days_sheet_and_the_check_in_poster(district
 
     # The button opens the sheet in a new tab, in the browser's PDF viewer: fetch what that form asks for.
     href = form.evaluate("f => f.action + '?' + new URLSearchParams(new FormData(f)).toString()")
-    sheet = _pdf(page, href)
+    sheet = _pdf(page, href, picture="station-paper-printed-day-sheet")
     assert station.name in sheet and clock.now.date().isoformat() in sheet
     assert elder.name in sheet and helper.name in sheet and "聊天慰问" in sheet
     assert "09:30" in sheet
 
     poster = page.locator("p.hint").get_by_role("link", name=station.name, exact=True)
     expect(poster).to_have_attribute("href", f"/demands/stations/{station.pk}/check-in-poster.pdf")
-    printed = _pdf(page, poster.get_attribute("href"))
+    printed = _pdf(page, poster.get_attribute("href"), picture="station-paper-printed-poster")
     assert station.name in printed and station.code in printed
 
 
@@ -267,7 +287,8 @@ def test_part_4_a_card_scanned_at_the_station_checks_the_volunteer_in_and_out(di
     expect(page.locator(".message.success")).to_contain_text(helper.tag_id)
     expect(card).to_contain_text(helper.tag_id)
     clerk.check("card-issued", member=False)
-    printed = _pdf(page, card.get_by_role("link", name="打印志愿者卡（PDF）").get_attribute("href"))
+    printed = _pdf(page, card.get_by_role("link", name="打印志愿者卡（PDF）").get_attribute("href"),
+                   picture="station-card-printed-card")
     assert helper.name in printed and helper.tag_id in printed
 
     # At the desk: she shows her card, the reader types its id and presses Enter.
