@@ -3,7 +3,8 @@
 1. reaching people — a message to the station's elders, checked before it is sent; the call list for
    those without a mobile, a call recorded, the list printed; the elder reads it in her messages; the
    volunteer chooses which new requests she hears about;
-2. paper — the day's task list and sign sheet and the check-in poster, printed from the week calendar;
+2. paper — the day's task list and sign sheet and the check-in poster, printed from the week calendar,
+   a team's roster and a training session's sheet to sign;
 3. no internal ids — a health card issued to an elder found by her pinyin initials, two volunteers
    approved at once, the station's phone and hours on the elder's home page;
 4. card and wristband — a volunteer card issued and printed, scanned at the station (the reader types
@@ -41,7 +42,9 @@ from timebank.notices.models import CallOutcome, Notice, NoticeKind
 from timebank.orgs.roles import Role
 from timebank.people.models import Person, PersonStatus, VolunteerStatus
 from timebank.people.services import person_register
+from timebank.teams.services import team_create
 from timebank.tests.printed import pdf_text
+from timebank.training.services import course_create, session_create, session_signup
 
 CLERK = station_staff_mobile(_station_index("wujiaochang", 1))
 MEDIC = next(mobile for mobile, _n, _s, role, _c in STAFF if role == Role.MEDICAL_STAFF)
@@ -183,6 +186,13 @@ def test_part_2_the_clerk_prints_the_days_sheet_and_the_check_in_poster(district
     elder = _elders_without_mobile(station)[0]
     helper = Person.objects.get(mobile=FEATURED_VOLUNTEER[0])
     _visit_today(clock, station, elder, helper)
+    clerk_person = Person.objects.get(mobile=CLERK)
+    team = team_create(actor=clerk_person, node=station, name="政立路助老服务队", leader=helper)
+    course = course_create(actor=clerk_person, node=station, code="first-aid", name="急救常识")
+    start = clock.now + dt.timedelta(days=2, hours=5)
+    session = session_create(actor=clerk_person, course=course, node=station, starts_at=start,
+                             ends_at=start + dt.timedelta(hours=2), place="政立路社区活动室", capacity=20)
+    session_signup(actor=helper, session=session)
 
     clerk = journey("station-paper")
     page = clerk.page
@@ -206,6 +216,20 @@ def test_part_2_the_clerk_prints_the_days_sheet_and_the_check_in_poster(district
     expect(poster).to_have_attribute("href", f"/demands/stations/{station.pk}/check-in-poster.pdf")
     printed = _pdf(page, poster.get_attribute("href"), picture="station-paper-printed-poster")
     assert station.name in printed and station.code in printed
+
+    # The team's roster, and the sign sheet of Thursday's first-aid class.
+    page.get_by_role("link", name="服务团队", exact=True).first.click()
+    page.get_by_role("link", name=team.name).first.click()
+    roster = _pdf(page, page.get_by_role("link", name="打印队员花名册（PDF）").get_attribute("href"))
+    assert team.name in roster and helper.name in roster
+    page.get_by_role("link", name="培训", exact=True).first.click()
+    page.get_by_role("link", name=re.compile("政立路社区活动室")).click()
+    page.get_by_role("link", name="签到表", exact=True).click()
+    expect(page.locator("main")).to_contain_text(helper.name)
+    clerk.check("training-attendance", member=False)
+    sheet = _pdf(page, page.get_by_role("link", name="打印培训签到表（PDF）").get_attribute("href"),
+                 picture="station-paper-printed-attendance")
+    assert course.name in sheet and helper.name in sheet
 
 
 def test_part_3_the_clerk_finds_people_by_name_never_by_number(district, clock, journey):
