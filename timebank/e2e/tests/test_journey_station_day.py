@@ -5,8 +5,8 @@
    volunteer chooses which new requests she hears about;
 2. paper — the day's task list and sign sheet and the check-in poster, printed from the week calendar,
    a team's roster and a training session's sheet to sign;
-3. no internal ids — a health card issued to an elder found by her pinyin initials, two volunteers
-   approved at once, the station's phone and hours on the elder's home page;
+3. no internal ids — a health card issued to an elder found by her pinyin initials, a visit for her
+   with the address from her record, two volunteers approved at once, the station's phone and hours on the elder's home page;
 4. card and wristband — a volunteer card issued and printed, scanned at the station (the reader types
    the id and Enter) to check her in and out, and her passbook opened from the scan — without JavaScript;
    and the nurse's follow-up call on a health alert, the numbers shown for that call only.
@@ -261,6 +261,23 @@ def test_part_3_the_clerk_finds_people_by_name_never_by_number(district, clock, 
     expect(page.locator("table.data tbody tr", has_text="E0420001")).to_contain_text(elder.name)
     assert HealthCard.objects.get(uid="E0420001").elder == elder
     clerk.check("health-card-issued", member=False)
+
+    # A visit for her, picked the same way: the address comes from her record, nobody types it.
+    assert elder.address
+    page.get_by_role("link", name="需求", exact=True).first.click()
+    page.get_by_role("link", name="发布需求").click()
+    page.get_by_label("服务站").select_option(label=station.name)
+    page.get_by_label("服务类型").select_option(label="聊天慰问")
+    page.locator("#id_elder").fill(typed)
+    page.get_by_role("radio", name=re.compile(f"^{elder.name}")).check()
+    page.locator("#id_day").fill(clock.now.date().isoformat())
+    page.locator("#id_start").fill("14:00")
+    page.locator("#id_end").fill("15:00")
+    expect(page.get_by_label("住址", exact=True)).to_have_value("")
+    clerk.check("publish-picker", member=False)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("main")).to_contain_text(elder.address)
+    clerk.check("published-with-address", member=False)
 
     # Two neighbours signed up as volunteers this morning: both approved at once.
     page.get_by_role("link", name="志愿者审核", exact=True).first.click()
