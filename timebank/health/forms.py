@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.demands.forms import ElderPicker
 from timebank.lib.text import TextField
+from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import nodes_visible_to
 from timebank.people.access import elders_in_reach
 from timebank.people.models import PersonStatus
 
@@ -33,9 +35,16 @@ def elders_for_cards(actor):
 
 
 class DeviceForm(forms.Form):
-    station_id = forms.IntegerField(label=_("Service station (number)"))
+    # Chosen by name among the open stations in the actor's reach; the service checks the choice again.
+    station_id = forms.TypedChoiceField(label=_("Service station"), coerce=int)
     serial = TextField(label=_("Serial number"), max_length=64)
     model = TextField(label=_("Model"), max_length=64, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        stations = (nodes_visible_to(actor, Perm.HEALTH_DEVICES).filter(kind=NodeKind.STATION, is_closed=False)
+                    .order_by("path"))
+        self.fields["station_id"].choices = [("", "—"), *((n.pk, n.name) for n in stations)]
 
 
 class ManualReadingForm(forms.Form):
