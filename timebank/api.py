@@ -238,8 +238,10 @@ from timebank.suppliers.api import router as suppliers_router  # noqa: E402
 api.add_router("", suppliers_router)
 api.add_router("", complaints_router)
 from timebank.broadcasts.api import router as broadcasts_router  # noqa: E402
+from timebank.clearing.api import router as clearing_router  # noqa: E402
 
 api.add_router("", broadcasts_router)
+api.add_router("", clearing_router)
 
 from timebank.stats.api import router as stats_router  # noqa: E402
 

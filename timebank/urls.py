@@ -26,6 +26,7 @@ urlpatterns = [
     path("health/", include("timebank.health.urls")),
     path("notices/", include("timebank.notices.urls")),
     path("broadcasts/", include("timebank.broadcasts.urls")),
+    path("clearing/", include("timebank.clearing.urls")),
     path("teams/", include("timebank.teams.urls")),
     path("training/", include("timebank.training.urls")),
     path("honours/", include("timebank.honours.urls")),

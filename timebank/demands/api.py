@@ -37,6 +37,9 @@ from .schemas import (
     DisputeResolveIn,
     FeedItemOut,
     NoticePreferenceBody,
+    OfferIn,
+    OfferOut,
+    OfferRequestIn,
     PaperServiceIn,
     SeriesChangeIn,
     SeriesChangeOut,
@@ -244,7 +247,8 @@ def demand_candidates(request, demand_id: int):
     return [{"volunteer_id": c.volunteer.pk, "name": c.volunteer.name,
              "station_name": c.volunteer.node.name if c.volunteer.node else None,
              "distance_m": round(c.distance_m) if c.distance_m is not None else None,
-             "average_rating": c.rating, "upcoming_tasks": c.upcoming} for c in selectors.volunteers_for_demand(demand)]
+             "average_rating": c.rating, "upcoming_tasks": c.upcoming, "skilled": c.skilled,
+             "usually_free": c.usually_free} for c in selectors.volunteers_for_demand(demand)]
 
 
 @router.post("/demands/{demand_id}/check-in", response=AssignmentOut,
@@ -399,3 +403,70 @@ def my_areas_set(request, payload: AreasIn):
     services.volunteer_areas_set(actor=actor, branches=[offered[pk] for pk in dict.fromkeys(payload.branch_ids)
                                                         if pk != home])
     return _areas_out(actor)
+
+
+# ---- offers (我能提供) ----------------------------------------------------------------------------
+
+@router.get("/offers", response=list[OfferOut],
+            summary="Offers you may see: yours, your branch's open ones, and (staff) those of your stations")
+@paginate(Pages)
+def offer_list(request, q: str = Query("", max_length=40, description="the member (name, initials, phone's last "
+                                                                      "4 digits) or the offer's words"),
+               status: str = Query("", max_length=10), type: int | None = None, station: int | None = None,
+               mine: bool = False):
+    actor = request.auth
+    return [selectors.offer_shown(actor, o) for o in selectors.offers_search(
+        actor, query=q, status=status, type_id=type, station_id=station, mine=mine)[:500]]
+
+
+@router.post("/offers", response={201: OfferOut}, summary="Offer a kind of service at your home station (我能提供)")
+def offer_create(request, payload: OfferIn):
+    actor: Person = request.auth
+    if not actor.bank_id:
+        raise NotFound()
+    service_type = selectors.service_type_get(actor.bank, payload.service_type_id)
+    offer = services.offer_create(actor=actor, service_type=service_type, description=payload.description,
+                                  free_slots=payload.free_slots)
+    return Status(201, selectors.offer_shown(actor, selectors.offer_get(actor, offer.pk)))
+
+
+@router.get("/offers/{offer_id}", response=OfferOut, summary="One offer")
+def offer_detail(request, offer_id: int):
+    return selectors.offer_shown(request.auth, selectors.offer_get(request.auth, offer_id))
+
+
+def _offer_status(request, offer_id: int, status: str):
+    actor = request.auth
+    offer = services.offer_set_status(actor=actor, offer=selectors.offer_get(actor, offer_id), status=status)
+    return selectors.offer_shown(actor, offer)
+
+
+@router.post("/offers/{offer_id}/withdraw", response=OfferOut,
+             summary="Withdraw an offer (the member; staff of its station too); it stays withdrawn")
+def offer_withdraw(request, offer_id: int):
+    return _offer_status(request, offer_id, "withdrawn")
+
+
+@router.post("/offers/{offer_id}/pause", response=OfferOut, summary="Pause your offer (nobody makes requests from it)")
+def offer_pause(request, offer_id: int):
+    return _offer_status(request, offer_id, "paused")
+
+
+@router.post("/offers/{offer_id}/resume", response=OfferOut, summary="Offer again what you paused")
+def offer_resume(request, offer_id: int):
+    return _offer_status(request, offer_id, "active")
+
+
+@router.post("/offers/{offer_id}/request", response={200: DemandOut, 201: DemandOut},
+             summary="Make a request from an offer for an elder, the member assigned (station staff); accepts "
+                     "Idempotency-Key")
+def offer_request(request, offer_id: int, payload: OfferRequestIn, idempotency_key: str | None = IdempotencyKey):
+    actor: Person = request.auth
+    offer = selectors.offer_get(actor, offer_id)
+    if not selectors.may_manage_offer(actor, offer):  # a read permission never makes a request
+        raise NotYours()
+    elder = access_elder(actor, payload.elder_id, for_=Perm.DEMANDS_MANAGE)
+    demand, created = services.offer_request(
+        actor=actor, offer=offer, elder=elder, starts_at=payload.starts_at, minutes=payload.minutes,
+        payer=payload.payer, notes=payload.notes, key=idempotency_key or "")
+    return Status(201 if created else 200, _out(actor, demand))

@@ -20,4 +20,9 @@ class DemandsConfig(AppConfig):
 
         subscribe(BANK_CREATED, service_types_seed)
 
+        from timebank.people.skills import skill_source
+
         from . import ledger_subjects  # noqa: F401 - registers how the ledger names services
+        from .selectors import service_codes_of_bank
+
+        skill_source(service_codes_of_bank)  # what a volunteer may name as their skills

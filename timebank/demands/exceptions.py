@@ -119,3 +119,18 @@ class ReasonRequired(InvalidInput):
 class HoldMissing(Conflict):
     code = "hold_missing"
     message = _("The elder's reserved coins for this request are no longer held.")
+
+
+class OfferClosed(Conflict):
+    code = "offer_closed"
+    message = _("This offer is paused or withdrawn.")
+
+
+class HomeStationRequired(InvalidInput):
+    code = "home_station_required"
+    message = _("Only a member with a home service station can post an offer.")
+
+
+class OfferDescriptionInvalid(InvalidInput):
+    code = "description_invalid"
+    message = _("Say in 1 to 200 characters what you can offer.")

@@ -238,3 +238,59 @@ class SeriesForm(forms.Form):
         wanted = {"start_time": data["start"], "duration_minutes": data["duration_minutes"], "until": data["until"],
                   "headcount": data["headcount"], "address": data["address"], "notes": data["notes"]}
         return {k: v for k, v in wanted.items() if getattr(series, k) != v}
+
+
+class OfferForm(forms.Form):
+    """我能提供: a member says what they can offer."""
+
+    service_type = TypeChoiceField(label=_("Kind of service"), queryset=None, empty_label=_("Choose one"))
+    description = TextField(label=_("What I can offer, in a few words"), max_length=200,
+                            widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("For example: I can cut hair at home, Tuesday mornings."))
+    free_slots = forms.MultipleChoiceField(label=_("When I am usually free (tick any)"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, types, **kwargs):
+        from timebank.lib.week_slots import slot_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].queryset = types
+        self.fields["free_slots"].choices = slot_choices()
+
+
+class OfferFilterForm(forms.Form):
+    q = TextField(label=_("Search"), required=False, max_length=40, widget=forms.SearchInput(
+        attrs={"placeholder": _("Member's name, initials, last 4 digits of phone, or words of the offer")}))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))])
+    type = forms.ModelChoiceField(label=_("Kind of service"), required=False, queryset=None,
+                                  empty_label=_("All kinds"))
+    station = forms.ModelChoiceField(label=_("Station"), required=False, queryset=None, empty_label=_("All stations"))
+
+    def __init__(self, *args, types, stations, **kwargs):
+        from .models import OfferStatus
+
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status"))] + list(OfferStatus.choices)
+        self.fields["type"].queryset = types
+        self.fields["station"].queryset = stations
+
+
+class OfferRequestForm(WhenMixin):
+    """Station staff make a request from an offer: the elder (found by search), the day and time."""
+
+    elder = forms.ModelChoiceField(label=_("Elder"), queryset=None, widget=ElderPicker,
+                                   help_text=_("Search by name, pinyin initials or the last 4 digits of the "
+                                               "phone or ID number."))
+    payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
+                              widget=forms.RadioSelect)
+    notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+
+    def __init__(self, *args, actor, elder_query: str = "", elder_matches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder"].queryset = elders_to_pick(actor)
+        picker = self.fields["elder"].widget
+        picker.query, picker.matches = elder_query, list(elder_matches)
+        picker.actor, picker.purpose, picker.allow_none = actor, Perm.DEMANDS_MANAGE, False
+        self.order_fields(["elder", "day", "start", "end", "payer", "notes", "key"])

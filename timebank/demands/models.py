@@ -305,3 +305,53 @@ class DemandRules(RuleSet):
 
     class Meta(RuleSet.Meta):
         pass
+
+
+class OfferStatus(models.TextChoices):
+    ACTIVE = "active", _("Offered")
+    PAUSED = "paused", _("Paused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Offer(models.Model):
+    """我能提供: what a member says they can offer (a kind of service, in their words, when they are
+    usually free) at their home station. Staff turn it into a request for an elder with this member
+    already assigned (`OfferRequest` records each)."""
+
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="offers")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="offers",
+                               verbose_name=_("offered by"))
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="offers",
+                                     verbose_name=_("service type"))
+    description = models.CharField(_("what I can offer"), max_length=200)
+    free_slots = models.JSONField(_("usually free"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["station", "status"], name="demands_offer_station")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.service_type} / {self.person_id}"
+
+
+class OfferRequest(models.Model):
+    """A request staff made from an offer (one per submitted form or Idempotency-Key: a double submit
+    finds the first)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="requests")
+    demand = models.OneToOneField(Demand, on_delete=models.PROTECT, related_name="from_offer")
+    key = models.CharField(max_length=100)
+    created_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "key"], name="demands_offer_request_once")]
+
+    def __str__(self) -> str:
+        return f"offer {self.offer_id} → demand {self.demand_id}"

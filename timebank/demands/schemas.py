@@ -200,6 +200,8 @@ class CandidateOut(Schema):
     distance_m: int | None
     average_rating: float | None
     upcoming_tasks: int
+    skilled: bool = Field(False, description="said they can do this kind of service (listed first)")
+    usually_free: bool = Field(False, description="said they are usually free at that part of the week")
 
 
 class SeriesInstanceOut(Schema):
@@ -281,3 +283,35 @@ class NoticePreferenceBody(InSchema):
     max_km: int = Field(3, ge=1, le=50, description="At most this far from my station")
     service_codes: list[Line] = Field([], max_length=100, description="Kinds of service (empty: all)")
     free_slots: list[Line] = Field([], max_length=21, description="mon_am … sun_eve (empty: any time)")
+
+
+class OfferIn(InSchema):
+    """我能提供: what the member can offer, at their home station."""
+    service_type_id: StrictInt = Field(..., description="a kind of service of the bank (GET /api/v1/service-types)")
+    description: Line = Field(..., max_length=200, description="in the member's words, 1 to 200 characters")
+    free_slots: list[Line] = Field([], max_length=21, description="when usually free: mon_am … sun_eve, each once")
+
+
+class OfferOut(Schema):
+    id: int
+    status: str = Field(..., description="active, paused or withdrawn")
+    service_type_id: int
+    service_type_name: str = Field(..., alias="service_type.name")
+    description: str
+    free_slots: list[str]
+    station_id: int
+    station_name: str = Field(..., alias="station.name")
+    person_id: int | None = Field(None, alias="person_id_shown",
+                                  description="the member who offers it (staff and the member themself)")
+    person_name: str = Field(..., description="in full for staff and the member themself, else masked (张*)")
+    created_at: LocalTime
+    request_ids: list[int] = Field([], description="requests made from it (staff and the member themself)")
+
+
+class OfferRequestIn(InSchema):
+    """Staff make a request from an offer: for this elder, at this time, the member assigned."""
+    elder_id: StrictInt
+    starts_at: dt.datetime
+    minutes: StrictInt | None = Field(None, ge=15, le=720, description="default: the kind of service's usual length")
+    payer: Literal["branch", "elder"] = "branch"
+    notes: Text = Field("", max_length=2000)

@@ -8,9 +8,11 @@ from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from timebank.ledger.display import mask_name
 from timebank.ledger.models import Transfer, TransferStatus
 from timebank.lib.errors import NotFound
 from timebank.lib.queries import filter_given
+from timebank.lib.week_slots import slot_of
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
@@ -24,6 +26,8 @@ from .models import (
     Demand,
     DemandSeries,
     DemandStatus,
+    Offer,
+    OfferStatus,
     ServiceType,
     VolunteerArea,
 )
@@ -101,6 +105,12 @@ def is_active_volunteer(person: Person) -> bool:
 def service_types_of(bank: Node, *, active_only: bool = True) -> QuerySet[ServiceType]:
     types = ServiceType.objects.filter(bank=bank)
     return types.filter(is_active=True) if active_only else types
+
+
+def service_codes_of_bank(bank_id: int) -> dict[str, str]:
+    """{code: name} of the kinds of service a bank offers today (what volunteers name as their skills)."""
+    return dict(ServiceType.objects.filter(bank_id=bank_id, is_active=True)
+                .order_by("category", "code").values_list("code", "name"))
 
 
 def service_type_get(bank: Node, type_id) -> ServiceType:
@@ -366,10 +376,18 @@ class Candidate:
     distance_m: float | None
     rating: float | None
     upcoming: int
+    # The volunteer said they can do this kind of service / are usually free at that time.
+    skilled: bool = False
+    usually_free: bool = False
+
+    @property
+    def fit(self) -> int:
+        return int(self.skilled) + int(self.usually_free)
 
 
 def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]:
-    """Volunteers who fit a demand, nearest first, then best rated, then least busy (派单)."""
+    """Volunteers who fit a demand (派单): first those who said they can do this kind of service and are
+    usually free then, then nearest, best rated, least busy."""
     busy = Assignment.objects.filter(volunteer=OuterRef("pk"), status__in=TIME_BLOCKING,
                                      starts_at__lt=demand.ends_at, ends_at__gt=demand.starts_at)
     already = Assignment.objects.filter(volunteer=OuterRef("pk"), demand=demand, status__in=PLACE_HOLDING)
@@ -385,7 +403,7 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
               .order_by("id")[:2000])
     point = demand_point(demand)
     people = list(people)
-    required = demand.service_type.required_certificate
+    required, code, slot = demand.service_type.required_certificate, demand.service_type.code, slot_of(demand.starts_at)
     holders = _holders_of(required, [p.pk for p in people]) if required else None  # one query, not one a person
     out = []
     for person in people:
@@ -394,8 +412,10 @@ def volunteers_for_demand(demand: Demand, *, limit: int = 30) -> list[Candidate]
         home = person.node
         distance = (distance_m(*point, home.latitude, home.longitude)
                     if point and home is not None and home.latitude is not None else None)
-        out.append(Candidate(person, distance, person.avg_rating, person.upcoming))
-    out.sort(key=lambda c: (c.distance_m if c.distance_m is not None else math.inf, -(c.rating or 0), c.upcoming))
+        out.append(Candidate(person, distance, person.avg_rating, person.upcoming,
+                             skilled=code in (person.skills or ()), usually_free=slot in (person.free_slots or ())))
+    out.sort(key=lambda c: (-c.fit, c.distance_m if c.distance_m is not None else math.inf, -(c.rating or 0),
+                            c.upcoming))
     return out[:limit]
 
 
@@ -510,3 +530,70 @@ def tasks_today_for_staff(actor, volunteer: Person) -> list[Assignment]:
                                           starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
                 .filter(scope_q(actor, Perm.DEMANDS_MANAGE, "demand__station__path"))
                 .select_related("demand__service_type", "demand__station", "demand__elder").order_by("starts_at"))
+
+
+# ---- offers (我能提供) ----------------------------------------------------------------------------
+
+def offers_visible_to(actor) -> QuerySet[Offer]:
+    """Staff: the offers at stations in reach (demands.view). A member: their own, and the offers still
+    open in their home branch (what neighbours can do)."""
+    q = scope_q(actor, Perm.DEMANDS_VIEW, "station__path")
+    if getattr(actor, "pk", None):
+        q |= Q(person=actor)
+        branch_id = actor.node.parent_id if actor.node_id else None
+        if branch_id:
+            q |= Q(branch_id=branch_id, status=OfferStatus.ACTIVE)
+    return Offer.objects.filter(q).select_related("service_type", "station", "person")
+
+
+def offer_get(actor, offer_id) -> Offer:
+    """An offer the actor may see, or 404."""
+    try:
+        offer_id = int(offer_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    offer = offers_visible_to(actor).filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound()
+    return offer
+
+
+def may_manage_offer(actor, offer: Offer) -> bool:
+    """Station staff who may publish and dispatch there turn an offer into a request."""
+    return has_perm(actor, Perm.DEMANDS_MANAGE, offer.station)
+
+
+def offers_search(actor, *, query: str = "", status: str = "", type_id: int | None = None,
+                  station_id: int | None = None, mine: bool = False) -> QuerySet[Offer]:
+    """The offers list: search by the member (name, pinyin initials, last 4 digits of the phone) or the
+    words of the offer; filters by status, kind of service and station."""
+    offers = offers_visible_to(actor)
+    if mine:
+        offers = offers.filter(person=actor)
+    query = (query or "").strip()[:40]
+    if query:
+        q = Q(description__icontains=query) | Q(person__name__icontains=query)
+        if query.isascii() and query.isalpha():
+            q |= Q(person__name_initials__startswith=query.lower())
+        if query.isdigit() and len(query) == 4:
+            q |= Q(person__mobile__endswith=query)
+        offers = offers.filter(q)
+    return filter_given(offers, status=status, service_type_id=type_id, station_id=station_id).order_by(
+        "-created_at", "-id")
+
+
+def offer_requests(offer: Offer) -> QuerySet[Demand]:
+    """The requests made from an offer, newest first."""
+    return (Demand.objects.filter(from_offer__offer=offer).select_related("service_type", "elder", "station")
+            .order_by("-from_offer__created_at", "-id"))
+
+
+def offer_shown(actor, offer: Offer) -> Offer:
+    """The offer as this actor sees it: the member's full name and the requests made from it for staff
+    in reach and the member themself; a masked name (张*) for the neighbours."""
+    close = offer.person_id == getattr(actor, "pk", None) or has_perm(actor, Perm.DEMANDS_VIEW, offer.station)
+    offer.person_name = offer.person.name if close else mask_name(offer.person.name)
+    offer.person_id_shown = offer.person_id if close else None
+    offer.request_ids = list(offer.requests.values_list("demand_id", flat=True)) if close else []
+    offer.close_to_actor = close
+    return offer

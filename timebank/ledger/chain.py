@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from . import mac
-from .models import Account, ChainHead, Seal, Transfer, TransferStatus
+from .models import Account, AccountKind, ChainHead, Seal, Transfer, TransferStatus
 
 GENESIS = "0" * 64
 # Transfers younger than this are left for the next round, so a slow commit with a lower id is
@@ -305,6 +305,24 @@ def _verify_fingerprints(report: Report, bank_id: int | None) -> None:
         report.first_bad_transfer = min(row["last"], report.first_bad_transfer or row["last"])
 
 
+def _verify_clearing(report: Report, bank_id: int | None) -> None:
+    """Coins between two banks of the platform move in two legs committed together, so a bank's
+    clearing account with a peer always holds the opposite of the peer's with it."""
+    clearing = Account.objects.filter(kind=AccountKind.CLEARING)
+    balances = {(bank, peer, currency): credits - debits for bank, peer, currency, credits, debits in clearing.values_list(
+        "bank_id", "peer_id", "currency", "posted_credits", "posted_debits")}
+    seen = set()
+    for (bank, peer, currency), balance in sorted(balances.items()):
+        pair = (min(bank, peer), max(bank, peer), currency)
+        if pair in seen or (bank_id is not None and bank_id not in (bank, peer)):
+            continue
+        seen.add(pair)
+        other = balances.get((peer, bank, currency), 0)
+        if balance + other:
+            report.problems.append(f"bank {bank}: its clearing account with bank {peer} holds {balance} {currency} "
+                                   f"but bank {peer}'s with it holds {other}: they must cancel out")
+
+
 def anchor_of(bank_id: int) -> str | None:
     """The bank's newest link as an anchor, "bank:seq:hash", to be kept outside the database."""
     last = Seal.objects.filter(bank_id=bank_id).order_by("-seq").values_list("seq", "hash").first()
@@ -363,6 +381,7 @@ def verify(bank_id: int | None = None, anchors: list[tuple[int, int, str]] = ())
     else:
         _verify_fingerprints(report, bank_id)
         _verify_chain(report, bank_id)
+    _verify_clearing(report, bank_id)
     for anchor in anchors:
         if (problem := check_anchor(*anchor)) is not None:
             report.problems.append(problem)

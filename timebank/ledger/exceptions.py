@@ -35,6 +35,11 @@ class OtherBank(InvalidInput):
     message = _("The receiving account belongs to another bank.")
 
 
+class SameBank(InvalidInput):
+    code = "same_bank"
+    message = _("Both accounts are in the same bank: this is an ordinary transfer, not one between banks.")
+
+
 class IdempotencyConflict(Conflict):
     code = "idempotency_key_reused"
     message = _("This key was already used for a different transfer.")

@@ -18,6 +18,9 @@ class AccountKind(models.TextChoices):
     POOL = "pool", _("Donation pool")
     ESCROW = "escrow", _("Escrow for holds")
     REWARDS = "rewards", _("Rewards (points spent)")
+    # One per bank and peer bank: what this bank's members spent in (+) or received from (−) the peer
+    # since the last settlement. A pair's two clearing accounts always sum to zero.
+    CLEARING = "clearing", _("Clearing with another bank")
 
 
 class Account(models.Model):
@@ -30,6 +33,7 @@ class Account(models.Model):
     currency = models.CharField(max_length=8, choices=Currency.choices)
     owner = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
     node = models.ForeignKey("orgs.Node", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey("orgs.Node", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     allow_negative = models.BooleanField(default=False)
     posted_debits = models.BigIntegerField(default=0)
     posted_credits = models.BigIntegerField(default=0)
@@ -39,9 +43,13 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["owner", "currency"], condition=Q(kind="member"), name="ledger_one_member_account"),
-            models.UniqueConstraint(fields=["node", "kind", "currency"], condition=~Q(kind="member"),
+            # A member who moved to another bank keeps the old bank's account (their old passbook).
+            models.UniqueConstraint(fields=["owner", "currency", "bank"], condition=Q(kind="member"),
+                                    name="ledger_one_member_account_per_bank"),
+            models.UniqueConstraint(fields=["node", "kind", "currency"], condition=~Q(kind__in=["member", "clearing"]),
                                     name="ledger_one_system_account"),
+            models.UniqueConstraint(fields=["node", "peer", "currency"], condition=Q(kind="clearing"),
+                                    name="ledger_one_clearing_account"),
             models.CheckConstraint(condition=Q(kind="member", owner__isnull=False, node__isnull=True)
                                    | (~Q(kind="member") & Q(owner__isnull=True, node__isnull=False)),
                                    name="ledger_account_owner_or_node"),
@@ -81,6 +89,8 @@ class TransferKind(models.TextChoices):
     POINTS_SPEND = "points_spend", _("Points spent")
     CORRECTION = "correction", _("Correction")
     OVERFLOW = "overflow", _("Excess over the cap donated")
+    CROSS_BANK = "cross_bank", _("Between banks")  # one leg of a move of coins to or from another bank
+    SETTLEMENT = "settlement", _("Clearing settled")  # a netting run zeroes a clearing account
 
 
 class TransferStatus(models.TextChoices):

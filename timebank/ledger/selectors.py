@@ -25,6 +25,12 @@ def accounts_of(person: Person) -> dict[str, Account]:
     return {c: member_account(person, c) for c in (Currency.TIME, Currency.POINTS)}
 
 
+def former_accounts(person: Person) -> list[Account]:
+    """The member's accounts in banks they moved away from: their old passbooks, kept readable."""
+    return list(Account.objects.filter(owner=person, kind=AccountKind.MEMBER).exclude(bank_id=person.bank_id)
+                .select_related("bank").order_by("bank_id", "currency"))
+
+
 def _may_see_member(actor, owner: Person) -> bool:
     from timebank.people.selectors import can_act_for
 

@@ -80,6 +80,11 @@ def coins(request, pk: int | None = None):
     accounts = selectors.accounts_of(owner)
     currency = _currency(request)
     account = accounts[currency]
+    # A member who moved to another district keeps the old bank's passbook (`?former=<account>`).
+    former = [a for a in selectors.former_accounts(owner) if a.currency == currency]
+    shown_former = next((a for a in former if str(a.pk) == request.GET.get("former")), None)
+    if shown_former is not None:
+        account = shown_former
     years = selectors.passbook_years(account)
     year = _year(request, years)
     opening, lines = selectors.passbook(account, year=year)
@@ -95,6 +100,9 @@ def coins(request, pk: int | None = None):
         "can_grant": node is not None and has_perm(actor, Perm.LEDGER_GRANT, node),
         "can_correct": node is not None and has_perm(actor, Perm.LEDGER_CORRECT, node),
         "pdf_query": query_without(request, "page"),
+        "former_accounts": former, "shown_former": shown_former,
+        "other_banks": owner.bank is not None and Node.objects.filter(
+            kind=NodeKind.BANK, parent_id=owner.bank.parent_id, is_closed=False).exclude(pk=owner.bank_id).exists(),
     }
     return render(request, "ledger/coins.html", context)
 

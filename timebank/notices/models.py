@@ -4,6 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Parts of the week a volunteer can serve: one vocabulary, kept in lib (re-exported for this app's callers).
+from timebank.lib.week_slots import DAY_PARTS, FREE_SLOTS, WEEKDAYS  # noqa: F401
+
 
 class NoticeKind(models.TextChoices):
     CLAIMED = "claimed", _("A volunteer took the request")
@@ -104,10 +107,6 @@ class NoticeCall(models.Model):
         return f"{self.notice_id} {self.outcome}"
 
 
-# Parts of the week a volunteer can serve: weekday (mon…sun) and morning / afternoon / evening.
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_PARTS = ("am", "pm", "eve")
-FREE_SLOTS = tuple(f"{d}_{p}" for d in WEEKDAYS for p in DAY_PARTS)
 
 
 class NoticePreference(models.Model):

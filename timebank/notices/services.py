@@ -193,6 +193,18 @@ def notice_preference_set(*, actor: Person, new_demands: bool, new_demands_by_sm
     return preference
 
 
+def notice_preference_seed(*, person: Person) -> NoticePreference:
+    """The volunteer's skills and free times (stated at sign-up, or changed by staff) become the kinds of
+    service and the times they hear of new requests for (精准推送); their other choices stay. Runs in
+    the transaction of the change (the people app publishes VOLUNTEER_SKILLS_STATED); people has
+    checked the codes and slots."""
+    preference, _created = NoticePreference.objects.select_for_update().get_or_create(person=person)
+    preference.service_codes, preference.free_slots = list(person.skills), list(person.free_slots)
+    preference.updated_at = timezone.now()
+    preference.save(update_fields=["service_codes", "free_slots", "updated_at"])
+    return preference
+
+
 PUSH_FAILURES_BEFORE_FORGETTING = 10
 
 

@@ -41,6 +41,7 @@ def staff_sections(user) -> dict[str, bool]:
         "stats": has_perm(user, Perm.STATS_VIEW),
         "calls": has_perm(user, Perm.NOTICES_CALL),
         "broadcast": has_perm(user, Perm.NOTICES_BROADCAST),
+        "clearing": has_perm(user, Perm.CLEARING_VIEW),
     }
     nav["staff"] = any(nav.values())
     return nav

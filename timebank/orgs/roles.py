@@ -41,6 +41,9 @@ class Perm:
     COMPLAINTS_HANDLE = "complaints.handle"  # accept, investigate, resolve complaints
     NOTICES_BROADCAST = "notices.broadcast"  # send a message to a chosen group of people in reach
     NOTICES_CALL = "notices.call"  # the call list: phone people who get no short message (their numbers; audited)
+    CLEARING_VIEW = "clearing.view"  # positions, netting runs and clearing statements of the banks in reach
+    CLEARING_RUN = "clearing.run"  # start the day's netting run (platform)
+    PEOPLE_MOVE_BANK = "people.move_bank"  # move a member with their coins to another bank of the platform
     STATS_VIEW = "stats.view"  # the statistics dashboard, its exports and the monthly report (counts, no names of elders)
 
 
@@ -53,15 +56,17 @@ _MEDICAL = {Perm.HEALTH_VIEW, Perm.HEALTH_MANAGE, Perm.HEALTH_CARDS, Perm.HEALTH
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
                                              Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE,
-                                             Perm.HEALTH_DEVICES, Perm.HEALTH_STATS}),
+                                             Perm.HEALTH_DEVICES, Perm.HEALTH_STATS, Perm.CLEARING_VIEW,
+                                             Perm.CLEARING_RUN, Perm.PEOPLE_MOVE_BANK}),
     Role.BANK_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ORGS_MANAGE, Perm.ROLES_GRANT,
                                          Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE,
-                                         Perm.HEALTH_DEVICES, Perm.HEALTH_STATS}),
+                                         Perm.HEALTH_DEVICES, Perm.HEALTH_STATS, Perm.CLEARING_VIEW,
+                                         Perm.PEOPLE_MOVE_BANK}),
     Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT, Perm.HEALTH_STATS}),
     Role.STATION_STAFF: frozenset(_STAFF | {Perm.HEALTH_CARDS, Perm.HEALTH_STATS}),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW} | _MEDICAL),
     Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,
-                             Perm.HEALTH_STATS, Perm.SUPPLIERS_VIEW, Perm.STATS_VIEW}),
+                             Perm.HEALTH_STATS, Perm.SUPPLIERS_VIEW, Perm.STATS_VIEW, Perm.CLEARING_VIEW}),
     Role.TEAM_LEADER: frozenset(),
     Role.SUPPLIER: frozenset(),
 }

@@ -84,3 +84,13 @@ class UnlockRateLimited(DomainError):
     code = "rate_limited"
     message = _("You have unlocked many sign-ins in the last hour. Try again later.")
     status = 429
+
+
+class SkillUnknown(InvalidInput):
+    code = "skill_unknown"
+    message = _("Choose the kinds of service you can do from the list.")
+
+
+class FreeTimesInvalid(InvalidInput):
+    code = "free_times_invalid"
+    message = _("Choose your free times from the list (a day and morning, afternoon or evening), each once.")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.text import TextField
+from timebank.lib.week_slots import slot_choices
 
 from .models import Gender, PersonStatus, ProxyRelation
 
@@ -64,10 +65,16 @@ class PersonEditForm(forms.Form):
     is_elder = forms.BooleanField(label=_("Elder (receives services)"), required=False)
     is_volunteer = forms.BooleanField(label=_("Volunteer (gives services)"), required=False)
     guardian_consent = forms.BooleanField(label=_("Guardian consent (volunteers under 18)"), required=False)
+    skills = forms.MultipleChoiceField(label=_("Volunteer can do"), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+    free_slots = forms.MultipleChoiceField(label=_("Volunteer is usually free"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, stations=(), **kwargs):
+    def __init__(self, *args, stations=(), skills=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["node"].choices = station_choices(stations)
+        self.fields["skills"].choices = list(skills)
+        self.fields["free_slots"].choices = slot_choices()
 
 
 class ProxyLinkForm(forms.Form):
@@ -137,15 +144,23 @@ class SignupForm(_IdentityFields):
     password_again = forms.CharField(label=_("Password again"), strip=False,
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     guardian_consent = forms.BooleanField(label=_("I am under 18 and my guardian agrees."), required=False)
+    skills = forms.MultipleChoiceField(
+        label=_("What I can do (tick any)"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("We tell you first about requests of these kinds."))
+    free_slots = forms.MultipleChoiceField(
+        label=_("When I am usually free (tick any)"), required=False, widget=forms.CheckboxSelectMultiple)
     consent = forms.BooleanField(label=_("I agree to the processing of my personal data for the time bank."),
                                  required=True)
 
     field_order = ["name", "id_number", "mobile", "password", "password_again", "station", "address",
-                   "emergency_contact_name", "emergency_contact_phone", "guardian_consent", "consent"]
+                   "emergency_contact_name", "emergency_contact_phone", "skills", "free_slots", "guardian_consent",
+                   "consent"]
 
-    def __init__(self, *args, stations=(), **kwargs):
+    def __init__(self, *args, stations=(), skills=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].choices = station_choices(stations, blank=_("Choose a station"), grouped=True)
+        self.fields["skills"].choices = list(skills)
+        self.fields["free_slots"].choices = slot_choices()
 
     def clean(self):
         data = super().clean()

@@ -73,6 +73,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
     guardian_consent = models.BooleanField(_("guardian consent (under 18)"), default=False)
     # The volunteer's card (its QR code) or wristband (its NFC tag id): scanned at the station to check in.
     tag_id = models.CharField(_("card or wristband id"), max_length=32, blank=True)
+    # What a volunteer says they can do (service codes of the bank's catalogue) and when they are usually
+    # free (`mon_am` …, see lib.week_slots): stated at sign-up, kept up by staff, used for matching.
+    skills = models.JSONField(_("can do"), default=list, blank=True)
+    free_slots = models.JSONField(_("usually free"), default=list, blank=True)
     is_staff = models.BooleanField(default=False)  # may open Django admin, for emergencies only
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -70,6 +70,8 @@ class PersonOut(Schema):
     is_elder: bool
     is_volunteer: bool
     volunteer_status: str
+    skills: list[str] = Field(..., description="service codes the volunteer said they can do")
+    free_slots: list[str] = Field(..., description="when they are usually free: mon_am … sun_eve")
     created_at: dt.datetime
     time_account_id: int | None = Field(None, description="The person's time-coin account: GET /api/v1/accounts/{id} "
                                                           "reads its balance; null until the first coin moves")
@@ -122,6 +124,8 @@ class PersonPatch(InSchema):
     is_elder: bool | None = None
     is_volunteer: bool | None = None
     guardian_consent: bool | None = None
+    skills: list[Line] | None = Field(None, max_length=40, description="service codes the volunteer can do")
+    free_slots: list[Line] | None = Field(None, max_length=21, description="mon_am … sun_eve, each once")
 
 
 class PasswordSetIn(InSchema):
@@ -146,6 +150,10 @@ class SignupIn(InSchema):
     station_id: int = Field(..., ge=1)
     address: Line = Field("", max_length=200)
     guardian_consent: bool = False
+    skills: list[Line] = Field([], max_length=40, description="service codes of the bank's catalogue "
+                               "(GET /api/v1/service-types) the volunteer can do; unknown: skill_unknown")
+    free_slots: list[Line] = Field([], max_length=21, description="when usually free: mon_am … sun_eve (am, pm, eve), "
+                                   "each once; anything else: free_times_invalid")
     consent: bool
 
 

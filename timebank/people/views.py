@@ -33,6 +33,7 @@ from timebank.lib.pages import (
     signed_in_post,
     table_download,
 )
+from timebank.lib.week_slots import slot_label
 from timebank.orgs.context_processors import staff_sections
 from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
@@ -51,12 +52,14 @@ from .forms import (
     TokenCreateForm,
 )
 from .models import Gender, PersonStatus, VolunteerStatus
+from .skills import skills_of_bank
 
 # Which form field a refused request is about, by error code.
 PERSON_FIELDS = {
     "name_invalid": "name", "id_number_invalid": "id_number", "id_number_mismatch": "id_number",
     "duplicate_person": "id_number", "too_young": "id_number", "mobile_invalid": "mobile", "mobile_taken": "mobile",
     "station_unknown": "station", "consent_required": "consent", "password_weak": "password",
+    "skill_unknown": "skills", "free_times_invalid": "free_slots",
 }
 EDIT_FIELDS = {**PERSON_FIELDS, "station_unknown": "node", "too_young": None}
 
@@ -149,6 +152,7 @@ def _detail(request, person, *, status: int = 200, **extra):
     context = {
         "person": person,
         "can_edit": can_edit,
+        "can_move_bank": person.node is not None and has_perm(actor, Perm.PEOPLE_MOVE_BANK, person.node),
         "can_reveal": selectors.can_see_full(actor, person),
         "can_reset": (bool(person.mobile) and actor.pk != person.pk and person.node is not None
                       and has_perm(actor, Perm.PEOPLE_RESET_PASSWORD, person.node)),
@@ -159,6 +163,8 @@ def _detail(request, person, *, status: int = 200, **extra):
         "grants": grants,
         "proxy_form": ProxyLinkForm(),
         "password_form": StaffPasswordForm(),
+        "skills_shown": [skills_of_bank(person.bank_id).get(code, code) for code in person.skills],
+        "free_times_shown": [slot_label(slot) for slot in person.free_slots],
         **extra,
     }
     response = render(request, "people/person_detail.html", context, status=status)
@@ -206,7 +212,8 @@ def person_edit(request, pk: int):
         stations.insert(0, person.node)
     initial = {name: getattr(person, name) for name in services.EDITABLE_FIELDS if name != "node"}
     initial["node"] = person.node_id
-    form = PersonEditForm(request.POST or None, initial=initial, stations=stations)
+    form = PersonEditForm(request.POST or None, initial=initial, stations=stations,
+                          skills=list(skills_of_bank(person.bank_id).items()))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if not changes:
@@ -351,9 +358,19 @@ def _signup_stations():
     return stations
 
 
+def _skill_choices(bank_ids) -> list[tuple[str, str]]:
+    """(code, name) of the kinds of service of these banks, once each (the service checks the station's)."""
+    choices: dict[str, str] = {}
+    for bank_id in sorted(set(bank_ids)):
+        for code, name in skills_of_bank(bank_id).items():
+            choices.setdefault(code, name)
+    return list(choices.items())
+
+
 @rate_limited("sign_up")
 def signup(request):
-    form = SignupForm(request.POST or None, stations=_signup_stations())
+    stations = _signup_stations()
+    form = SignupForm(request.POST or None, stations=stations, skills=_skill_choices(s.bank_id for s in stations))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -362,7 +379,8 @@ def signup(request):
                 id_number=data["id_number"], mobile=data["mobile"], password=data["password"],
                 address=data["address"], emergency_contact_name=data["emergency_contact_name"],
                 emergency_contact_phone=data["emergency_contact_phone"],
-                guardian_consent=data["guardian_consent"], consent=data["consent"])
+                guardian_consent=data["guardian_consent"], consent=data["consent"], skills=data["skills"],
+                free_slots=data["free_slots"])
         except DomainError as err:
             form_error(form, err, PERSON_FIELDS)
         else:

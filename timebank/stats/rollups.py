@@ -5,7 +5,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, Min, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from timebank.demands.models import Assignment, AssignmentStatus, Demand, DemandStatus
@@ -122,6 +122,12 @@ def service_figures(*, bank_id: int, day_from: dt.date | None = None, day_to: dt
     return {k: v for k, v in figures.items() if any(v.values())}, by_type
 
 
+def _home(side: str):
+    """A member's home station, while they belong to the transfer's bank (a member who moved to another
+    bank counts at the old bank itself for what still moves on their old account there)."""
+    return Case(When(**{f"{side}__owner__bank_id": F("bank_id")}, then=F(f"{side}__owner__node_id")))
+
+
 def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None, day_from: dt.date | None = None,
                  day_to: dt.date | None = None, account_ids=None) -> dict[Key, dict[str, int]]:
     """{(node, day): {coin column: minutes}} from posted time-coin transfers with after_id < id ≤ up_to_id.
@@ -134,7 +140,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
         posted = posted.filter(id__lte=up_to_id)
     posted = posted.annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
 
-    credits = (posted.annotate(side=Coalesce("credit__owner__node_id", "credit__node_id", "bank_id"))
+    credits = (posted.annotate(side=Coalesce(_home("credit"), "credit__node_id", "bank_id"))
                .filter(_among("credit_id", account_ids)).values("side", "day", "credit__kind", "debit__kind")
                .annotate(total=Sum("amount")))
     for row in credits:
@@ -144,7 +150,7 @@ def coin_figures(*, bank_id: int, after_id: int = 0, up_to_id: int | None = None
         if row["debit__kind"] == AccountKind.ISSUANCE:
             cell["coins_issued"] += row["total"]
 
-    debits = (posted.annotate(side=Coalesce("debit__owner__node_id", "debit__node_id", "bank_id"))
+    debits = (posted.annotate(side=Coalesce(_home("debit"), "debit__node_id", "bank_id"))
               .filter(_among("debit_id", account_ids)).values("side", "day", "debit__kind", "kind").annotate(total=Sum("amount")))
     for row in debits:
         cell = figures[(row["side"], _as_date(row["day"]))]

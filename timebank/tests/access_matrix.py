@@ -115,6 +115,17 @@ DEMAND_MANAGE_READ = policy(           # the fitting volunteers: demands.manage
     "DEMAND_MANAGE_READ",              "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 SERVICE_CONFIRM = policy(              # the elder's side or staff confirm / dispute a service, never its volunteer
     "SERVICE_CONFIRM",                 "LL   oH   oH   FH   HH   oH   oH   oo   FF   HH   HH")
+# Offers (我能提供): posted by anyone at home at a station (staff at home in a branch or the bank: refused);
+# seen by the member, their branch's members and staff in reach; turned into a request by demands.manage.
+OFFER_POST = policy("OFFER_POST",      "LL   oo   oo   oo   oo   oo   xx   xx   xx   oo   oo")
+OFFER_READ = policy("OFFER_READ",      "LL   oH   oH   oH   oH   oH   oH   oo   oo   oH   oH")
+OFFER_WITHDRAW = policy(               # the member, or staff of its station; whoever only sees it: 403
+    "OFFER_WITHDRAW",                  "LL   FH   FH   oH   FH   oH   oH   oo   FF   FH   FH")
+OFFER_OWN = policy("OFFER_OWN",        "LL   FH   FH   oH   FH   FH   FH   FF   FF   FH   FH")
+OFFER_REQUEST = policy(                # demands.manage at its station; a read permission: 403
+    "OFFER_REQUEST",                   "LL   FH   FH   FH   FH   oH   oH   oo   FF   FH   FH")
+OFFER_REQUEST_PAGE = policy(           # the page is not there for those who may not use it
+    "OFFER_REQUEST_PAGE",              "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
 SERIES_READ = policy("SERIES_READ",    "LL   oH   oH   HH   HH   oH   oH   oo   oo   HH   HH")
 SERIES_WRITE = policy("SERIES_WRITE",  "LL   oH   oH   HH   HH   oH   oH   oo   HH   HH   HH")
 
@@ -177,6 +188,17 @@ OWN_PUSH_SUBSCRIPTION = policy(        # a browser subscription: only its own pe
     "OWN_PUSH_SUBSCRIPTION",           "LL   HH   HH   oH   HH   HH   HH   HH   HH   HH   HH")
 BROADCAST_PAGE = policy(
     "BROADCAST_PAGE",                  "LL   HH   HH   HH   HH   ox   ox   oo   HH   HH   HH")
+
+# Clearing between banks: clearing.view (bank admin, auditor) reads; only a platform admin (not a matrix
+# role) runs a netting; a gift "to another district" from the one-bank world is refused (not_another_bank,
+# 422); a move to a station of the member's own bank too (station_in_own_bank); only the bank admin moves.
+CLEARING_READ = policy("CLEARING_READ", "LL   HH   HH   HH   HH   HH   HH   oo   oo   HH   HH")
+PLATFORM_ONLY = policy("PLATFORM_ONLY", "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
+CROSS_BANK_GIFT = policy(
+    "CROSS_BANK_GIFT",                 "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH")
+CROSS_BANK_GIFT_MINE = policy(         # their own coins, to a member of their own bank: refused
+    "CROSS_BANK_GIFT_MINE",            "LL   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
+MEMBER_MOVE = policy("MEMBER_MOVE",    "LL   HH   HH   HH   HH   HH   HH   xx   HH   HH   HH")
 
 # Statistics of the branch node: stats.view at the branch or above (a station's staff reach their station).
 STATS_OF_BRANCH = policy(
@@ -253,6 +275,13 @@ API = {
     ("DELETE", "/api/v1/me/push-subscriptions/{subscription_id}"): OWN_PUSH_SUBSCRIPTION,
     ("POST", "/api/v1/broadcasts/preview"): CALL_RECORD,
     ("POST", "/api/v1/broadcasts"): CALL_RECORD,
+    ("POST", "/api/v1/cross-bank-gifts"): CROSS_BANK_GIFT,
+    ("GET", "/api/v1/cross-bank-transfers"): SIGNED_IN,
+    ("POST", "/api/v1/people/{person_id}/move"): MEMBER_MOVE,
+    ("GET", "/api/v1/clearing/positions"): CLEARING_READ,
+    ("GET", "/api/v1/clearing/netting-runs"): CLEARING_READ,
+    ("GET", "/api/v1/clearing/netting-runs/{run_id}"): CLEARING_READ,
+    ("POST", "/api/v1/clearing/netting-runs"): PLATFORM_ONLY,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -303,7 +332,7 @@ API = {
     ("POST", "/api/v1/imports/{job_id}/commit"): IMPORTS,
 }
 # Writes sent with an Idempotency-Key (required by these; the others run without one).
-IDEMPOTENT_WRITES = {"/api/v1/transfers"}
+IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts"}
 
 
 # ---- the pages: URL name → {method: policy} --------------------------------------------------------
@@ -461,6 +490,13 @@ API.update({
     ("POST", "/api/v1/ledger/chain/check"): BANK_READERS,  # reads only: the page answers in place
     ("GET", "/api/v1/me/notice-preferences"): SIGNED_IN,
     ("PUT", "/api/v1/me/notice-preferences"): SIGNED_IN,
+    ("GET", "/api/v1/offers"): SIGNED_IN,
+    ("POST", "/api/v1/offers"): OFFER_POST,
+    ("GET", "/api/v1/offers/{offer_id}"): OFFER_READ,
+    ("POST", "/api/v1/offers/{offer_id}/withdraw"): OFFER_WITHDRAW,
+    ("POST", "/api/v1/offers/{offer_id}/pause"): OFFER_OWN,
+    ("POST", "/api/v1/offers/{offer_id}/resume"): OFFER_OWN,
+    ("POST", "/api/v1/offers/{offer_id}/request"): OFFER_REQUEST,
     ("GET", "/api/v1/me/areas"): SIGNED_IN,
     ("PUT", "/api/v1/me/areas"): SIGNED_IN,
 })
@@ -503,6 +539,12 @@ PAGES = {
     "notices:push_subscribe": {P: PUSH_PAGE},
     "service_worker": {G: PUBLIC},
     "broadcasts:index": {G: CALL_LIST, P: BROADCAST_PAGE},
+    "clearing:index": {G: CLEARING_READ, P: PLATFORM_ONLY},
+    "clearing:run": {G: CLEARING_READ},
+    "clearing:statement": {G: CLEARING_READ},
+    "clearing:gift_mine": {G: SIGNED_IN, P: CROSS_BANK_GIFT_MINE},
+    "clearing:gift": {G: SPEND_FOR_ELDER, P: CROSS_BANK_GIFT},
+    "clearing:move": {G: BANK_ADMIN_ONLY, P: MEMBER_MOVE},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},
@@ -585,6 +627,12 @@ PAGES = {
     "demands:cancel": {P: DEMAND_CANCEL},
     "demands:dispatch": {P: DEMAND_DISPATCH},
     "demands:paper": {G: PAPER_SERVICE, P: PAPER_SERVICE},
+    "demands:offers": {G: SIGNED_IN},
+    "demands:offer_new": {G: SIGNED_IN, P: OFFER_POST},
+    "demands:offer_board": {G: DEMAND_STAFF},
+    "demands:offer_detail": {G: OFFER_READ},
+    "demands:offer_status": {P: OFFER_WITHDRAW},
+    "demands:offer_request": {G: OFFER_REQUEST_PAGE, P: OFFER_REQUEST_PAGE},
     # Health.
     "health:queue": {G: HEALTH_QUEUE},
     "health:alert_action": {P: HEALTH_ALERTS},

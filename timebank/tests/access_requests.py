@@ -38,7 +38,7 @@ API_PARAMS = {
     "supplier_id": "supplier", "order_id": "order_booked", "complaint_id": "complaint", "job_id": "import_job",
     "token_id": "token", "link_id": "proxy_link", "webhook_id": "webhook", "grant_id": "grant_request",
     "correction_id": "correction", "offer_id": "guarantee_offer", "notice_id": "call_notice",
-    "subscription_id": "push_subscription",
+    "subscription_id": "push_subscription", "run_id": "netting_run",
 }
 
 # By operation: the record in the state the operation acts on.
@@ -57,6 +57,7 @@ API_PARAMS_BY_OP = {
     "/api/v1/people/{person_id}/volunteer-decision": {"person_id": "pending_volunteer"},
     "/api/v1/people/{person_id}/tag": {"person_id": "volunteer"},
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
+    "/api/v1/people/{person_id}/move": {"person_id": "volunteer"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
     "/api/v1/complaints/{complaint_id}/resolve": {"complaint_id": "accepted_complaint"},
@@ -77,6 +78,11 @@ API_PARAMS_BY_OP = {
     "/api/v1/suppliers/{supplier_id}/settlement/paid": {"supplier_id": "shared_supplier"},
     "/api/v1/orgs/{node_id}/rules": {"node_id": lambda m, side, role: m.bank.pk},
     "/api/v1/health/devices/{device_id}/revoke": {"device_id": "device"},
+    "/api/v1/offers/{offer_id}": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/withdraw": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/pause": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/resume": {"offer_id": "offer"},
+    "/api/v1/offers/{offer_id}/request": {"offer_id": "offer"},
 }
 
 
@@ -96,6 +102,11 @@ API_BODIES = {
     ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
         "endpoint": f"https://push.example.cn/matrix/{uuid.uuid4().hex}", "keys": {"p256dh": "BPk1", "auth": "a1"}},
     ("POST", "/api/v1/people/{person_id}/tag"): {"tag_id": ""},
+    ("POST", "/api/v1/cross-bank-gifts"): lambda m, side, role: {
+        "to_mobile": side.volunteer.mobile, "amount": 1, "from_person_id": side.elder.pk},
+    ("POST", "/api/v1/people/{person_id}/move"): lambda m, side, role: {"station_id": side.station.pk,
+                                                                      "reason": "矩阵"},
+    ("POST", "/api/v1/clearing/netting-runs"): lambda m, side, role: {"business_day": str(at(-1, 9).date())},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
     ("POST", "/api/v1/broadcasts"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders",
                                                           "text": "矩阵通知", "token": uuid.uuid4().hex},
@@ -202,6 +213,10 @@ API_BODIES = {
                                                                "model": "YE"},
     ("POST", "/api/v1/ledger/chain/check"): {},
     ("PUT", "/api/v1/me/areas"): lambda m, side, role: {"branch_ids": [m.b.branch.pk]},
+    ("POST", "/api/v1/offers"): lambda m, side, role: {"service_type_id": m.chat.pk, "description": "矩阵：我会陪聊",
+                                                       "free_slots": ["mon_am"]},
+    ("POST", "/api/v1/offers/{offer_id}/request"): lambda m, side, role: {
+        "elder_id": side.elder.pk, "starts_at": _moment(3, 9), "minutes": 60},
     # Queries of reads whose answer depends on a record.
     ("GET", "/api/v1/health/cards"): lambda m, side, role: {"query": {"elder_id": side.elder.pk}},
     ("GET", "/api/v1/stats/summary"): lambda m, side, role: {"query": {"node": side.branch.pk}},
@@ -356,6 +371,15 @@ PAGE_REQUESTS = {
     "health:alert_contacts": {"alert_id": "alert"},
     "notices:push_subscribe": {"data": {"endpoint": "https://push.example.cn/x"}},
     "notices:call_record": {"notice_id": "call_notice", "data": {"outcome": "no_answer", "note": "矩阵"}},
+    "clearing:run": {"pk": "netting_run"},
+    "clearing:statement": {"pk": "netting_run", "bank_pk": lambda m, side, role: m.bank.pk},
+    "clearing:index": {"data": lambda m, side, role: {"business_day": str(at(-1, 9).date())}},
+    "clearing:gift_mine": {"data": lambda m, side, role: {
+        "mobile": side.volunteer.mobile, "minutes": "1", "key": _key(), "step": "confirm"}},
+    "clearing:gift": {"pk": "elder", "data": lambda m, side, role: {
+        "mobile": side.volunteer.mobile, "minutes": "1", "key": _key(), "step": "confirm"}},
+    "clearing:move": {"person_pk": "volunteer", "data": lambda m, side, role: {
+        "station": side.station.pk, "reason": "矩阵", "token": uuid.uuid4().hex}},
     "broadcasts:index": {"data": lambda m, side, role: {"node": side.station.pk, "audience": "elders",
                                                        "text": "矩阵通知", "token": uuid.uuid4().hex,
                                                        "action": "send"}},
@@ -438,6 +462,13 @@ PAGE_REQUESTS = {
     "suppliers:rules": {"data": _supplier_rules},
     "stats:dashboard": {"query": lambda m, side, role: {"node": side.branch.pk}},
     "stats:report_pdf": {"query": lambda m, side, role: {"node": side.branch.pk}},
+    "demands:offer_new": {"data": lambda m, side, role: {"service_type": m.chat.pk, "description": "矩阵：我会陪聊",
+                                                         "free_slots": ["mon_am"]}},
+    "demands:offer_detail": {"pk": "offer"},
+    "demands:offer_status": {"pk": "offer", "data": {"action": "withdraw"}},
+    "demands:offer_request": {"pk": "offer", "data": lambda m, side, role: {
+        "elder": side.elder.pk, "day": str(at(3, 9).date()), "start": "09:00", "end": "10:00", "payer": "branch",
+        "key": _key()}},
     "imports:list": {"data": lambda m, side, role: {"kind": "elders", "node": side.station.pk, "consent": "on",
                                                     "file": m.roster()}},
     "imports:template": {"kind": lambda m, side, role: "elders", "file_format": lambda m, side, role: "csv"},

@@ -102,6 +102,9 @@ def build(w, clock) -> SimpleNamespace:
         _webhooks(w, side)
         _call_list(w, side)
     _shared_supplier(w, a, b)
+    from timebank.clearing.models import NettingRun
+
+    a.netting_run = b.netting_run = NettingRun.objects.create(platform=w.platform, business_day=at(-2, 9).date())
     clock.at(at(1, 14, 10))  # the moment the matrix's requests are sent
     # Every account exists already: pages that show a balance open missing accounts on the way.
     for person in Person.objects.all():
@@ -230,6 +233,9 @@ def _demands(w, side, clock):
                                         until=timezone.localdate() + dt.timedelta(days=40), elder=side.elder,
                                         address=f"{side.tag} 路 2 号", latitude=side.here[0],
                                         longitude=side.here[1])
+    # 我能提供: the volunteer's open offer, which station staff may turn into a request.
+    side.offer = demands.offer_create(actor=volunteer, service_type=w.chat, description=f"{side.tag} 我会陪聊",
+                                      free_slots=["mon_am"])
 
 
 def _teams_training_and_honours(w, side):

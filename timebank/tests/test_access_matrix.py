@@ -593,7 +593,7 @@ def test_the_api_answers_every_role_as_the_table_says(matrix):
 # The pages in parts of similar cost (pytest -n 2 sends them side by side), by URL namespace.
 PAGE_PARTS = {
     "people-orgs-ledger": ("people", "orgs", "audit", "ledger", ""),
-    "demands-health": ("demands", "health", "notices", "broadcasts"),
+    "demands-health": ("demands", "health", "notices", "broadcasts", "clearing"),
     "teams-training-honours-shop-suppliers-stats-imports": ("teams", "training", "honours", "rewards", "suppliers",
                                                             "complaints", "stats", "imports", "api"),
     "django-admin": ("admin",),

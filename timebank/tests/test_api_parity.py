@@ -28,6 +28,10 @@ TWINS = {
     "notices:push_subscribe": [("POST", "/api/v1/me/push-subscriptions")],
     "broadcasts:index": [("POST", "/api/v1/broadcasts/preview"), ("POST", "/api/v1/broadcasts")],
     "ledger:gift": [("POST", "/api/v1/transfers")],
+    "clearing:gift": [("POST", "/api/v1/cross-bank-gifts")],
+    "clearing:gift_mine": [("POST", "/api/v1/cross-bank-gifts")],
+    "clearing:move": [("POST", "/api/v1/people/{person_id}/move")],
+    "clearing:index": [("POST", "/api/v1/clearing/netting-runs")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
     "ledger:grant": [("POST", "/api/v1/people/{person_id}/grants")],
     "ledger:grant_decide": [("POST", "/api/v1/grants/{grant_id}/decision")],
@@ -109,6 +113,10 @@ TWINS = {
     "honours:correction_new": [("POST", "/api/v1/record-corrections")],
     "honours:correction_decide": [("POST", "/api/v1/record-corrections/{correction_id}/decision")],
     "imports:commit": [("POST", "/api/v1/imports/{job_id}/commit")],
+    "demands:offer_new": [("POST", "/api/v1/offers")],
+    "demands:offer_status": [("POST", "/api/v1/offers/{offer_id}/withdraw"), ("POST", "/api/v1/offers/{offer_id}/pause"),
+                             ("POST", "/api/v1/offers/{offer_id}/resume")],
+    "demands:offer_request": [("POST", "/api/v1/offers/{offer_id}/request")],
 }
 
 # Pages that need no twin: the browser's own session and display settings.

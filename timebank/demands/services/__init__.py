@@ -21,6 +21,7 @@ The services live in modules by sub-domain and are all re-exported here, so call
 - `housekeeping` — the task worker's passes (expire, no-shows, auto-confirm, reminders);
 - `series` — recurring demands;
 - `guarantee` — guaranteed fulfilment (保底): a coin request handed to a supplier;
+- `offers` — members' offers (我能提供), and a request made from one with the member assigned;
 - `_common` — the shared private helpers (locks, visibility, audit, notices, checks).
 A submodule imports shared helpers from `_common` (or a sibling), never from this package."""
 from ._common import HOLD_MARGIN_DAYS, MAX_AHEAD, MAX_DURATION, MAX_HEADCOUNT, demand_notify
@@ -36,6 +37,7 @@ from .claim import (
 from .confirm import assignment_confirm, assignment_credit_retry, assignment_dispute, dispute_resolve
 from .guarantee import demand_close_by_supplier, demand_hand_to_supplier, demand_release_by_supplier
 from .housekeeping import assignments_auto_confirm, assignments_mark_no_show, demands_expire, reminders_send
+from .offers import offer_create, offer_request, offer_set_status
 from .publish import demand_cancel, demand_create, demand_publish, demand_update
 from .series import (
     SERIES_HORIZON_DAYS,
@@ -79,6 +81,9 @@ __all__ = [
     "demand_update",
     "demands_expire",
     "dispute_resolve",
+    "offer_create",
+    "offer_request",
+    "offer_set_status",
     "reminders_send",
     "series_cancel",
     "series_create",

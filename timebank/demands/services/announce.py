@@ -1,13 +1,15 @@
 """精准推送: a published request is announced to the volunteers who fit it (approved, in the branch or
 its areas, holding the certificate, free at that time) and who asked to hear of such requests: within
-their distance, of their kinds of service, in their free times; nearest first, a few at most. The
-worker's sweep does it once per request, after the publishing transaction has committed."""
+their distance, of their kinds of service, in their free times; those whose stated skills and free
+times fit first, then the nearest, a few at most. The worker's sweep does it once per request, after the
+publishing transaction has committed."""
 import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
 
-from timebank.notices.models import DAY_PARTS, WEEKDAYS, NoticeKind
+from timebank.lib.week_slots import slot_of
+from timebank.notices.models import NoticeKind
 from timebank.notices.selectors import notice_preferences_of
 
 from .. import selectors
@@ -19,9 +21,7 @@ MAX_TOLD = 20  # per request: the nearest fitting volunteers, not the whole dist
 
 def demand_slot(demand: Demand) -> str:
     """The part of the week the request falls in, as volunteers state their free times."""
-    local = timezone.localtime(demand.starts_at)
-    part = DAY_PARTS[0] if local.hour < 12 else DAY_PARTS[1] if local.hour < 18 else DAY_PARTS[2]
-    return f"{WEEKDAYS[local.weekday()]}_{part}"
+    return slot_of(demand.starts_at)
 
 
 def demand_announce(demand: Demand) -> int:

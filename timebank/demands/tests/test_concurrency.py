@@ -63,3 +63,19 @@ def test_jobs_running_twice_at_once_change_things_once(postgres_only, demand_wor
     results = run_threads(2, lambda i: services.demands_expire())
     assert sorted(results) == [0, 3] or sum(results) == 3
     assert services.demands_expire() == 0
+
+
+def test_a_request_from_an_offer_sent_eight_times_at_once_is_made_once(postgres_only, demand_world):
+    from timebank.demands.models import OfferRequest
+
+    from .conftest import grant_coins, tomorrow_at
+
+    w = demand_world
+    grant_coins(w, w.elder, 300)
+    offer = services.offer_create(actor=w.volunteer, service_type=w.chat, description="我会陪聊")
+    results = run_threads(8, lambda i: services.offer_request(
+        actor=w.station_staff, offer=offer, elder=w.elder, starts_at=tomorrow_at(9), minutes=60, payer="elder",
+        key="the-same-form")[0].pk)
+    assert not [r for r in results if isinstance(r, Exception)] and len(set(results)) == 1
+    assert Demand.objects.count() == 1 and OfferRequest.objects.count() == 1
+    assert ledger.member_account(w.elder).available == 240  # one place's coins held, once

@@ -6,6 +6,7 @@ requests. Every write calls a service. One module per group of pages; every view
 from .bank import service_type_edit, service_types
 from .branch import overview, resolve
 from .elders import confirm, dispute, request_new, requests
+from .offers import offer_board, offer_detail, offer_new, offer_request, offer_status, offers
 from .start import index
 from .station import (
     board,
@@ -25,6 +26,12 @@ from .volunteers import areas, check_in, check_out, claim, feed, history, notice
 from .weekly import series, series_cancel
 
 __all__ = [
+    "offer_board",
+    "offer_detail",
+    "offer_new",
+    "offer_request",
+    "offer_status",
+    "offers",
     "scan",
     "checkin_poster",
     "notice_preferences",

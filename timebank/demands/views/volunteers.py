@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import page_of, safe_next, signed_in_page, signed_in_post
+from timebank.lib.week_slots import slot_grid
 from timebank.notices.selectors import notice_preference_of
 from timebank.notices.services import notice_preference_set
 from timebank.orgs.models import NodeKind
@@ -22,11 +22,6 @@ from .. import selectors, services
 from ..forms import CheckInForm, FeedFilterForm, local_moment
 from ..models import Assignment
 from .replies import done, refused
-
-WEEKDAY_LABELS = [("mon", gettext_lazy("Mon")), ("tue", gettext_lazy("Tue")), ("wed", gettext_lazy("Wed")),
-                  ("thu", gettext_lazy("Thu")), ("fri", gettext_lazy("Fri")), ("sat", gettext_lazy("Sat")),
-                  ("sun", gettext_lazy("Sun"))]
-DAY_PART_LABELS = [("am", gettext_lazy("morning")), ("pm", gettext_lazy("afternoon")), ("eve", gettext_lazy("evening"))]
 
 
 @login_required
@@ -169,7 +164,6 @@ def notice_preferences(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("demands:notice_preferences")
-    slots = [(day, label, [(f"{day}_{part}", part_label) for part, part_label in DAY_PART_LABELS])
-             for day, label in WEEKDAY_LABELS]
+    slots = slot_grid()
     return render(request, "demands/notice_preferences.html", {
         "preference": preference, "types": types, "slots": slots}, status=422 if request.method == "POST" else 200)

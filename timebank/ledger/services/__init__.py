@@ -11,10 +11,12 @@ The services live in modules by sub-domain and are all re-exported here, so call
 - `limits` — the money limits: the service credit under the daily and balance caps, redemption;
 - `gifts` — gifts and donations made by members (or those acting for them);
 - `grants`, `corrections` — the four-eyes flows, sharing the second admin's decision (`_four_eyes`);
+- `crossbank` — coins between two banks of the platform, through their clearing accounts, and settling them;
 - `verification` — the nightly ledger check.
 A submodule imports from a sibling, never from this package."""
-from .accounts import branch_of, member_account, system_account
+from .accounts import branch_of, clearing_account, member_account, system_account
 from .corrections import correction_decide, correction_request
+from .crossbank import clearing_lock, clearing_settle, cross_bank_post
 from .gifts import RELATIVES, donation_make, gift_send
 from .grants import grant_decide, grant_make
 from .holds import hold_create, hold_extend, hold_post, hold_void, holds_expire
@@ -26,8 +28,12 @@ __all__ = [
     "MAX_AMOUNT",
     "RELATIVES",
     "branch_of",
+    "clearing_account",
+    "clearing_lock",
+    "clearing_settle",
     "correction_decide",
     "correction_request",
+    "cross_bank_post",
     "donation_make",
     "earned_today",
     "gift_send",

@@ -10,17 +10,36 @@ from ..models import Account, AccountKind, Currency
 
 
 def member_account(person: Person, currency: str = Currency.TIME) -> Account:
-    """The person's account in `currency`, opened on first use."""
-    account = Account.objects.filter(owner=person, currency=currency, kind=AccountKind.MEMBER).first()
-    if account is not None:
-        return account
+    """The person's account in `currency` in the bank they belong to now, opened on first use (a member
+    who moved banks keeps the old bank's account as their old passbook)."""
     if person.bank_id is None:
         raise AccountUnknown()
+    mine = Account.objects.filter(owner=person, currency=currency, kind=AccountKind.MEMBER, bank_id=person.bank_id)
+    account = mine.first()
+    if account is not None:
+        return account
     try:
         with transaction.atomic():
             return Account.objects.create(bank_id=person.bank_id, owner=person, currency=currency, kind=AccountKind.MEMBER)
     except IntegrityError:
-        return Account.objects.get(owner=person, currency=currency, kind=AccountKind.MEMBER)
+        return mine.get()
+
+
+def clearing_account(bank: Node, peer: Node, currency: str = Currency.TIME) -> Account:
+    """The bank's clearing account with `peer` (another bank), opened on first use. It may go below
+    zero: that is what the peer owes this bank."""
+    if bank.kind != NodeKind.BANK or peer.kind != NodeKind.BANK or bank.pk == peer.pk:
+        raise AccountUnknown()
+    found = Account.objects.filter(node=bank, peer=peer, kind=AccountKind.CLEARING, currency=currency)
+    account = found.first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(bank_id=bank.pk, node=bank, peer=peer, kind=AccountKind.CLEARING,
+                                          currency=currency, allow_negative=True)
+    except IntegrityError:
+        return found.get()
 
 
 def branch_of(node: Node) -> Node:

@@ -16,15 +16,16 @@ from timebank.orgs.events import STATION_DAY_CHANGED
 from timebank.orgs.models import BankRules
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
-from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED
+from timebank.people.events import MEMBER_MOVED, VOLUNTEER_ACTIVITY_CHANGED, VOLUNTEER_SKILLS_STATED
 
 from ..exceptions import MobileTaken, StationUnknown
 from ..models import Person, PersonStatus, VolunteerStatus
 from ..selectors import can_see_full, reaches_every_role_of
+from ..skills import clean_free_slots, clean_skills
 from ._common import _check_ages, _clean_mobile, _clean_station
 
 EDITABLE_FIELDS = ("name", "mobile", "address", "emergency_contact_name", "emergency_contact_phone", "status",
-                   "node", "is_elder", "is_volunteer", "guardian_consent")
+                   "node", "is_elder", "is_volunteer", "guardian_consent", "skills", "free_slots")
 
 
 def person_update(*, actor, person: Person, **changes) -> Person:
@@ -59,6 +60,10 @@ def person_update(*, actor, person: Person, **changes) -> Person:
         for key in ("address", "emergency_contact_name"):
             if key in changes:
                 changes[key] = (changes[key] or "").strip()
+        if "skills" in changes:
+            changes["skills"] = clean_skills(person.bank_id, changes["skills"])
+        if "free_slots" in changes:
+            changes["free_slots"] = clean_free_slots(changes["free_slots"])
         old_node_id = person.node_id
         for key, value in changes.items():
             setattr(person, key, value)
@@ -77,6 +82,8 @@ def person_update(*, actor, person: Person, **changes) -> Person:
                 publish(STATION_DAY_CHANGED, node_id=node_id, when=when)
         if person.node_id != old_node_id:
             publish(MEMBER_MOVED, person=person, old_node_id=old_node_id)
+        if any(k in changes and changes[k] != before[k] for k in ("skills", "free_slots")):
+            publish(VOLUNTEER_SKILLS_STATED, person=person)
         if person.status != PersonStatus.ACTIVE:
             person.is_active = False
         elif "status" in changes:

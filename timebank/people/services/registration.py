@@ -1,6 +1,7 @@
 """Registration of one person or a roster at once, volunteers' self sign-up and its approval."""
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.password_validation import validate_password
@@ -22,6 +23,7 @@ from timebank.orgs.models import BankRules, Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
+from ..events import VOLUNTEER_SKILLS_STATED
 from ..exceptions import (
     ConsentRequired,
     DuplicatePerson,
@@ -33,6 +35,7 @@ from ..exceptions import (
     StationUnknown,
 )
 from ..models import Person, VolunteerStatus
+from ..skills import clean_free_slots, clean_skills
 from ._common import _check_ages, _clean_mobile, _clean_station, today
 
 CONSENT_VERSION = "2026-01"
@@ -100,9 +103,11 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
                     birth_date: dt.date | None = None, address: str = "", emergency_contact_name: str = "",
                     emergency_contact_phone: str = "", is_elder: bool = False, is_volunteer: bool = False,
                     guardian_consent: bool = False, consent: bool = False, password: str = "",
-                    self_signup: bool = False) -> Person:
+                    self_signup: bool = False, skills: Iterable[str] = (), free_slots: Iterable[str] = ()) -> Person:
     """Register one person at a station. Staff register elders who have no phone; volunteers sign
-    themselves up (`self_signup`, no actor) and wait for approval where the bank asks for it."""
+    themselves up (`self_signup`, no actor) and wait for approval where the bank asks for it. A volunteer
+    may say what they can do (`skills`: service codes of the bank) and when they are usually free; the
+    apps above hear of it (VOLUNTEER_SKILLS_STATED) and match new requests to it."""
     name = _clean_name(name)
     if not consent:
         raise ConsentRequired()
@@ -114,6 +119,9 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
     identity = _identity(id_number, birth_date, gender)
     _check_ages(station.bank, identity.birth_date, is_elder=is_elder, is_volunteer=is_volunteer,
                 guardian_consent=guardian_consent)
+    skills, free_slots = clean_skills(station.bank_id, skills), clean_free_slots(free_slots)
+    if (skills or free_slots) and not is_volunteer:
+        raise InvalidInput(_("Only a volunteer states skills and free times."), code="not_a_volunteer")
     if password:
         try:
             validate_password(password)
@@ -130,12 +138,17 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
                                  address=address, emergency_contact_name=emergency_contact_name,
                                  emergency_contact_phone=emergency_contact_phone, is_elder=is_elder,
                                  is_volunteer=is_volunteer, guardian_consent=guardian_consent)
+            person.skills, person.free_slots = skills, free_slots
             _seal(person, password)
             person.save()
             publish(STATION_DAY_CHANGED, node_id=person.node_id, when=person.created_at)
+            changes = _registered_changes(person, identity)
+            if skills or free_slots:
+                changes.update(skills=skills, free_slots=free_slots)
+                publish(VOLUNTEER_SKILLS_STATED, person=person)
             audit_record(actor=actor if not self_signup else person,
                          action="person.signed_up" if self_signup else "person.registered", obj=person,
-                         changes=_registered_changes(person, identity))
+                         changes=changes)
     except IntegrityError:
         # A concurrent registration of the same ID or mobile won the race.
         raise DuplicatePerson() from None

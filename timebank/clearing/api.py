@@ -1,0 +1,105 @@
+"""Clearing between banks through the API: gifts to a member of another bank, moving a member, the
+clearing positions, and the netting runs (positions settled per day)."""
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import Header, Router, Status
+from ninja.pagination import paginate
+
+from timebank.audit.idempotency import run_idempotent
+from timebank.lib.errors import InvalidInput, NotFound
+from timebank.lib.pagination import Pages
+from timebank.orgs.models import Node
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
+
+from . import selectors, services
+from .exceptions import BankUnknown
+from .models import CrossBankTransfer
+from .schemas import (
+    ClearingPositionOut,
+    CrossBankGiftIn,
+    CrossBankTransferOut,
+    MemberMoveIn,
+    MemberMoveOut,
+    NettingRunDetailOut,
+    NettingRunIn,
+    NettingRunOut,
+)
+
+router = Router(tags=["clearing"])
+
+
+@router.post("/cross-bank-gifts", response={201: CrossBankTransferOut, 200: CrossBankTransferOut},
+             summary="Give coins to a member of another bank of the platform (requires Idempotency-Key)")
+def cross_bank_gift(request, payload: CrossBankGiftIn,
+                    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100)):
+    actor = request.auth
+
+    def perform():
+        sender = selectors.sender_for(actor, payload.from_person_id)
+        recipient = services.recipient_in_other_bank(sender, payload.to_mobile)
+        record = services.cross_bank_gift(actor=actor, sender=sender, recipient=recipient, amount=payload.amount,
+                                          memo=payload.memo, idempotency_key=f"api:{actor.pk}:{idempotency_key}")
+        return 201, {"id": record.pk}
+
+    with transaction.atomic():
+        status, body = run_idempotent(actor=actor, key=idempotency_key, operation="cross_bank_gifts.create",
+                                      payload=payload.dict(), perform=perform)
+    return Status(status, CrossBankTransfer.objects.get(pk=body["id"]))
+
+
+@router.get("/cross-bank-transfers", response=list[CrossBankTransferOut],
+            summary="Coins moved between banks: yours (or an elder's you act for); staff: their banks'")
+@paginate(Pages)
+def cross_bank_transfers(request):
+    return selectors.records_visible_to(request.auth)
+
+
+@router.post("/people/{person_id}/move", response={201: MemberMoveOut},
+             summary="Move a member with their coins and points to a station of another bank (搬迁)")
+def member_move(request, person_id: int, payload: MemberMoveIn):
+    person = selectors.person_to_move(request.auth, person_id)
+    station = Node.objects.filter(pk=payload.station_id).first()
+    if station is None:
+        raise BankUnknown()
+    return Status(201, services.member_move(actor=request.auth, person=person, station=station,
+                                            reason=payload.reason))
+
+
+@router.get("/clearing/positions", response=list[ClearingPositionOut],
+            summary="Each bank's clearing account with each other bank as it stands (banks in your reach)")
+def clearing_positions(request):
+    if not has_perm(request.auth, Perm.CLEARING_VIEW):
+        raise NotFound()
+    return selectors.positions_now(request.auth)
+
+
+@router.get("/clearing/netting-runs", response=list[NettingRunOut], summary="The days settled between banks")
+@paginate(Pages)
+def netting_runs(request):
+    if not has_perm(request.auth, Perm.CLEARING_VIEW):
+        raise NotFound()
+    return selectors.runs_visible_to(request.auth)
+
+
+@router.get("/clearing/netting-runs/{run_id}", response=NettingRunDetailOut,
+            summary="One netting run with the positions it settled (of the banks in your reach)")
+def netting_run_detail(request, run_id: int):
+    run = selectors.run_get(request.auth, run_id)
+    run.positions_in_reach = list(selectors.run_positions(request.auth, run))
+    return run
+
+
+@router.post("/clearing/netting-runs", response={201: NettingRunOut},
+             summary="Settle a day between the platform's banks (platform admins; once per day)")
+def netting_run_start(request, payload: NettingRunIn):
+    platforms = selectors.platforms_in_reach(request.auth)
+    if not platforms:
+        raise NotFound()
+    try:
+        day = dt.date.fromisoformat(payload.business_day)
+    except ValueError:
+        raise InvalidInput(_("Give the day as YYYY-MM-DD."), code="day_invalid") from None
+    return Status(201, services.netting_run(actor=request.auth, platform=platforms[0], business_day=day))

@@ -1,0 +1,224 @@
+"""Every write of the clearing between banks: gifts to a member of another bank, moving a member to
+another bank with their coins, and the day's netting run. Coins move only through the ledger's
+`cross_bank_post` and `clearing_settle`."""
+import datetime as dt
+import time
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from timebank.audit.services import audit_record
+from timebank.ledger import services as ledger
+from timebank.ledger.exceptions import AccountUnknown, BalanceCapExceeded, GiftNotAllowed, GiftToActor, LimitExceeded
+from timebank.ledger.models import Account, AccountKind, Currency, LedgerRules, TransferKind
+from timebank.lib.errors import InvalidInput, PermissionDenied
+from timebank.lib.mobile import normalise_mobile
+from timebank.orgs.models import Node, NodeKind, RoleGrant
+from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import has_perm
+from timebank.people.models import Person, PersonStatus, ProxyLink
+from timebank.people.selectors import can_act_for
+
+from .exceptions import (
+    BankUnknown,
+    ClearingMismatch,
+    MoveBlocked,
+    NettingAlreadyRun,
+    NotAnotherBank,
+    ReasonRequired,
+    RecipientUnknown,
+    StationInOwnBank,
+)
+from .models import CrossBankKind, CrossBankTransfer, MemberMove, NettingPosition, NettingRun
+
+RELATIVES = ("child", "spouse", "relative")
+
+
+def _post(*, kind: str, sender: Person, recipient: Person, debit: Account, credit: Account, amount: int, actor,
+          memo: str = "", key: str | None = None) -> CrossBankTransfer:
+    """The two legs, then the record (in the legs' transaction, after them: see CrossBankTransfer).
+    The same key again returns the first record (`is_new` False) and posts nothing."""
+    ref = uuid.uuid4()
+    transfer_kind = TransferKind.GIFT if kind == CrossBankKind.GIFT else TransferKind.CROSS_BANK
+    out_leg, in_leg = ledger.cross_bank_post(debit=debit, credit=credit, amount=amount, kind=transfer_kind, actor=actor,
+                                             memo=memo, subject=("clearing.crossbanktransfer", str(ref)),
+                                             idempotency_key=key)
+    if not getattr(out_leg, "is_new", False):
+        record = CrossBankTransfer.objects.get(out_transfer=out_leg)
+        record.is_new = False
+        return record
+    record = CrossBankTransfer.objects.create(
+        bank_id=debit.bank_id, peer_id=credit.bank_id, ref=ref, kind=kind, currency=debit.currency, amount=amount,
+        sender=sender, recipient=recipient, out_transfer=out_leg, in_transfer=in_leg,
+        actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200], created_at=out_leg.created_at)
+    record.is_new = True
+    return record
+
+
+def recipient_in_other_bank(sender: Person, mobile: str) -> Person:
+    """The member of another bank of the sender's platform with this mobile number."""
+    number = normalise_mobile(mobile or "")
+    recipient = (Person.objects.select_related("bank", "node").filter(mobile=number, status=PersonStatus.ACTIVE,
+                                                                     bank__isnull=False).first() if number else None)
+    if recipient is None or sender.bank is None or recipient.bank.parent_id != sender.bank.parent_id:
+        raise RecipientUnknown()
+    if recipient.bank_id == sender.bank_id:
+        raise NotAnotherBank()
+    return recipient
+
+
+def _is_relative(a: Person, b: Person) -> bool:
+    links = ProxyLink.objects.active().filter(relation__in=RELATIVES)
+    return links.filter(proxy=a, elder=b).exists() or links.filter(proxy=b, elder=a).exists()
+
+
+def cross_bank_gift(*, actor: Person, sender: Person, recipient: Person, amount: int, memo: str = "",
+                    idempotency_key: str | None = None) -> CrossBankTransfer:
+    """转赠 to a member of another bank: within the sender's bank's gift rules and the recipient's (who
+    may receive, the largest single gift, the balance cap). The sender's bank posts the coins out to its
+    clearing account with the recipient's bank; that bank credits the recipient from its own."""
+    if not can_act_for(actor, sender):
+        raise AccountUnknown()
+    if recipient.pk == actor.pk:
+        raise GiftToActor()
+    if recipient.bank_id == sender.bank_id:
+        raise NotAnotherBank()
+    if sender.bank is None or recipient.bank is None or recipient.bank.parent_id != sender.bank.parent_id:
+        raise RecipientUnknown()
+    sending, receiving = LedgerRules.in_force(sender.bank), LedgerRules.in_force(recipient.bank)
+    if "relatives" in (sending.gift_recipients, receiving.gift_recipients) and not _is_relative(sender, recipient):
+        raise GiftNotAllowed()
+    for rules in (sending, receiving):
+        if rules.gift_max_minutes and amount > rules.gift_max_minutes:
+            raise LimitExceeded(detail={"max": rules.gift_max_minutes})
+    with transaction.atomic():
+        credit = ledger.member_account(recipient)
+        if receiving.balance_cap_minutes and isinstance(amount, int) and \
+                credit.balance + amount > receiving.balance_cap_minutes:
+            raise BalanceCapExceeded(detail={"cap": receiving.balance_cap_minutes})
+        record = _post(kind=CrossBankKind.GIFT, sender=sender, recipient=recipient, debit=ledger.member_account(sender),
+                       credit=credit, amount=amount, actor=actor, memo=memo, key=idempotency_key)
+        if record.is_new:
+            for bank, side in ((sender.bank, "out"), (recipient.bank, "in")):
+                audit_record(actor=actor, action=f"clearing.gift_{side}", obj=record, node=bank, bank=bank,
+                             changes={"amount": record.amount, "from": sender.pk, "to": recipient.pk})
+    return record
+
+
+def member_move(*, actor: Person, person: Person, station: Node, reason: str) -> MemberMove:
+    """搬迁: move a member to a station of another bank of the platform with their coins and points. The
+    old bank's staff (or the platform) decide; the old accounts stay as the member's old passbook. A
+    member with coins set aside for a booked service or with a staff role moves once those are done."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise ReasonRequired()
+    with transaction.atomic():
+        person = Person.objects.select_for_update(of=("self",)).select_related("bank", "node").filter(pk=person.pk).first()
+        if person is None or person.node is None or not has_perm(actor, Perm.PEOPLE_MOVE_BANK, person.node):
+            raise AccountUnknown()
+        station = Node.objects.select_related("bank").filter(pk=station.pk, kind=NodeKind.STATION,
+                                                             is_closed=False).first()
+        if station is None or station.bank.parent_id != person.bank.parent_id:
+            raise BankUnknown()
+        if station.bank_id == person.bank_id:
+            raise StationInOwnBank()
+        old_bank, old_node = person.bank, person.node
+        old = {c: ledger.member_account(person, c) for c in (Currency.TIME, Currency.POINTS)}
+        if any(a.pending_debits or a.pending_credits for a in Account.objects.filter(pk__in=[a.pk for a in old.values()])):
+            raise MoveBlocked()
+        if RoleGrant.objects.filter(person=person, revoked_at__isnull=True).exists():
+            raise MoveBlocked()
+        person.bank, person.node = station.bank, station
+        person.save(update_fields=["bank", "node"])
+        moved = {}
+        for currency, account in old.items():
+            balance = Account.objects.get(pk=account.pk).balance
+            moved[currency] = balance
+            if balance > 0:
+                _post(kind=CrossBankKind.MOVE, sender=person, recipient=person, debit=account,
+                      credit=ledger.member_account(person, currency), amount=balance, actor=actor,
+                      memo=reason, key=f"move:{person.pk}:{old_bank.pk}:{account.pk}")
+        move = MemberMove.objects.create(bank=old_bank, to_bank=station.bank, person=person, from_node=old_node,
+                                         to_node=station, minutes=moved[Currency.TIME], points=moved[Currency.POINTS],
+                                         reason=reason, moved_by=actor)
+        for bank, node in ((old_bank, old_node), (station.bank, station)):
+            audit_record(actor=actor, action="clearing.member_moved", obj=move, node=node, bank=bank,
+                         changes={"person": person.pk, "from": old_node.pk, "to": station.pk,
+                                  "minutes": move.minutes, "points": move.points})
+    return move
+
+
+def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) -> NettingRun:
+    """The day's netting: lock every clearing account of the platform's banks (and their issuance),
+    check each against the cross-bank records since the previous run, then bring every one back to zero
+    against its own bank's issuance. Once per platform and day; the whole run is one transaction."""
+    if actor is not None and not has_perm(actor, Perm.CLEARING_RUN, platform):
+        raise PermissionDenied()
+    if business_day > timezone.localdate():
+        raise InvalidInput(_("A day can be settled once it has begun, not before."), code="day_in_future")
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            if NettingRun.objects.filter(platform=platform, business_day=business_day).exists():
+                raise NettingAlreadyRun()
+            previous = NettingRun.objects.filter(platform=platform).order_by("-up_to_id").first()
+            after_id = previous.up_to_id if previous else 0
+            accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform)
+                            .select_related("bank").order_by("pk"))
+            ledger.clearing_lock(accounts=accounts)
+            # Read after the locks: every record whose legs moved these balances is committed by now,
+            # and any later one gets a higher id.
+            up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            records = CrossBankTransfer.objects.filter(pk__gt=after_id, pk__lte=up_to_id, bank__parent=platform)
+            flows: dict[tuple[int, int, str], list[int]] = {}
+            for row in records.values("bank_id", "peer_id", "currency").annotate(total=Sum("amount")):
+                flows.setdefault((row["bank_id"], row["peer_id"], row["currency"]), [0, 0])[0] += row["total"]
+                flows.setdefault((row["peer_id"], row["bank_id"], row["currency"]), [0, 0])[1] += row["total"]
+            balances = {a.pk: a.balance for a in Account.objects.filter(pk__in=[a.pk for a in accounts])}
+            for account in accounts:
+                sent, received = flows.get((account.bank_id, account.peer_id, account.currency), [0, 0])
+                if balances[account.pk] != sent - received:
+                    raise ClearingMismatch(detail={"account": account.pk, "balance": balances[account.pk],
+                                                   "records": sent - received})
+            run = NettingRun.objects.create(platform=platform, business_day=business_day, after_id=after_id,
+                                            up_to_id=up_to_id, records=records.count(), started_by=actor)
+            settled = ledger.clearing_settle(accounts=accounts, actor=actor, subject=run,
+                                             idempotency_key=f"netting:{run.pk}")
+            positions = []
+            for account in accounts:
+                balance, transfer = settled[account.pk]
+                sent, received = flows.get((account.bank_id, account.peer_id, account.currency), [0, 0])
+                if balance or sent or received:
+                    positions.append(NettingPosition(run=run, bank_id=account.bank_id, peer_id=account.peer_id,
+                                                     currency=account.currency, sent=sent, received=received,
+                                                     balance=balance, settlement=transfer))
+            NettingPosition.objects.bulk_create(positions)
+            net: dict[tuple[int, str], int] = {}
+            for p in positions:
+                net[(p.bank_id, p.currency)] = net.get((p.bank_id, p.currency), 0) + p.balance
+            run.settled_minutes = sum(v for (_b, c), v in net.items() if v > 0 and c == Currency.TIME)
+            run.seconds = time.perf_counter() - started
+            run.save(update_fields=["settled_minutes", "seconds"])
+            audit_record(actor=actor, action="clearing.netting_run", obj=run, node=platform, bank=None,
+                         changes={"day": business_day.isoformat(), "records": run.records,
+                                  "settled_minutes": run.settled_minutes})
+    except IntegrityError:
+        raise NettingAlreadyRun() from None
+    return run
+
+
+def netting_run_due(*, now: dt.datetime | None = None) -> list[NettingRun]:
+    """The worker's daily job: settle yesterday (Asia/Shanghai) for every platform that has not."""
+    today = timezone.localdate(now or timezone.now())
+    day = today - dt.timedelta(days=1)
+    done = []
+    for platform in Node.objects.filter(kind=NodeKind.PLATFORM):
+        if not NettingRun.objects.filter(platform=platform, business_day=day).exists():
+            try:
+                done.append(netting_run(actor=None, platform=platform, business_day=day))
+            except NettingAlreadyRun:
+                pass
+    return done

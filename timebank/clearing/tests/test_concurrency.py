@@ -1,0 +1,68 @@
+"""Real threads on PostgreSQL: gifts between banks never overdraw, never post a key twice, and never
+deadlock with gifts the other way or inside one bank."""
+import datetime as dt
+
+from django.utils import timezone
+
+from timebank.clearing import services
+from timebank.clearing.models import CrossBankTransfer
+from timebank.conftest import run_threads
+from timebank.ledger import chain
+from timebank.ledger import services as ledger
+from timebank.ledger.exceptions import InsufficientBalance
+from timebank.ledger.models import Account, AccountKind
+
+
+def test_forty_concurrent_cross_bank_gifts_from_one_account_never_overdraw(postgres_only, world, hongkou, fund):
+    fund(world.volunteer, 1000)
+    fund(hongkou.member, 1000)
+    amount = 70
+
+    def give(i):
+        if i % 4 == 3:  # the other way round at the same time, and a gift inside 虹口 too
+            return services.cross_bank_gift(actor=hongkou.member, sender=hongkou.member,
+                                            recipient=world.proxy if i % 8 == 3 else world.elder, amount=10)
+        return services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer,
+                                        recipient=hongkou.mother if i % 2 else hongkou.member, amount=amount)
+
+    results = run_threads(40, give)
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(f, InsufficientBalance) for f in failures)
+    out = CrossBankTransfer.objects.filter(sender=world.volunteer).count()
+    assert out == 1000 // amount  # 30 tried; exactly as many as the balance allows went through
+    assert ledger.member_account(world.volunteer).balance == 1000 - out * amount >= 0
+    received = sum(r.amount for r in CrossBankTransfer.objects.filter(recipient=hongkou.member))
+    assert ledger.member_account(hongkou.member).balance == 1000 - 10 * 10 + received
+    pair = Account.objects.filter(kind=AccountKind.CLEARING)
+    assert sum(a.balance for a in pair) == 0
+    assert chain.verify().ok
+
+
+def test_twenty_threads_with_one_key_give_once(postgres_only, world, hongkou, fund):
+    fund(world.volunteer, 500)
+    results = run_threads(20, lambda i: services.cross_bank_gift(
+        actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=60, idempotency_key="k").pk)
+    assert len(set(results)) == 1
+    assert ledger.member_account(world.volunteer).balance == 440
+    assert chain.verify().ok
+
+
+def test_a_netting_run_during_a_storm_of_gifts_settles_exactly_what_it_saw(postgres_only, world, hongkou, fund,
+                                                                           platform_admin):
+    fund(world.volunteer, 2000)
+
+    def work(i):
+        if i == 10:
+            return services.netting_run(actor=platform_admin, platform=world.platform,
+                                        business_day=timezone.localdate() - dt.timedelta(days=1))
+        return services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother,
+                                        amount=10)
+
+    results = run_threads(21, work)
+    assert not [r for r in results if isinstance(r, Exception)]
+    run = next(r for r in results if type(r).__name__ == "NettingRun")
+    settled = sum(p.balance for p in run.positions.filter(bank=world.bank))
+    remaining = ledger.clearing_account(world.bank, hongkou.bank).balance
+    assert settled + remaining == 200  # every gift either settled by the run or waiting for the next one
+    assert settled == 10 * run.records
+    assert chain.verify().ok
