@@ -151,14 +151,22 @@ class FeedFilterForm(forms.Form):
         self.fields["type"].queryset = types
 
 
-class CheckInForm(forms.Form):
+class _PlainLabels(forms.Form):
+    """Forms whose fields the templates lay out one by one: labels without Django's ASCII colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class CheckInForm(_PlainLabels):
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
     station_code = TextField(label=_("Station code (if your location cannot be found)"), required=False,
                                    max_length=32)
 
 
-class RatingForm(forms.Form):
+class RatingForm(_PlainLabels):
     FACES = [(5, _("Very good")), (4, _("Good")), (3, _("All right")), (2, _("Not good")), (1, _("Bad"))]
     rating = forms.TypedChoiceField(label=_("How was the service?"), choices=FACES, coerce=int,
                                     widget=forms.RadioSelect)
@@ -170,7 +178,7 @@ class ReasonForm(forms.Form):
     reason = TextField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CancelForm(forms.Form):
+class CancelForm(_PlainLabels):
     reason = TextField(label=_("Reason"), max_length=200, required=False)
 
 

@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.demands.forms import ElderPicker
 from timebank.lib.text import TextField
+from timebank.orgs.models import NodeKind
 from timebank.orgs.roles import Perm
+from timebank.orgs.selectors import nodes_visible_to
 from timebank.people.access import elders_in_reach
 from timebank.people.models import PersonStatus
 
@@ -33,9 +35,16 @@ def elders_for_cards(actor):
 
 
 class DeviceForm(forms.Form):
-    station_id = forms.IntegerField(label=_("Service station (number)"))
+    # Chosen by name among the open stations in the actor's reach; the service checks the choice again.
+    station_id = forms.TypedChoiceField(label=_("Service station"), coerce=int)
     serial = TextField(label=_("Serial number"), max_length=64)
     model = TextField(label=_("Model"), max_length=64, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        stations = (nodes_visible_to(actor, Perm.HEALTH_DEVICES).filter(kind=NodeKind.STATION, is_closed=False)
+                    .order_by("path"))
+        self.fields["station_id"].choices = [("", "—"), *((n.pk, n.name) for n in stations)]
 
 
 class ManualReadingForm(forms.Form):
@@ -70,7 +79,15 @@ class ThresholdsForm(forms.Form):
                                                    initial=getattr(current, name), min_value=0)
 
 
-class AlertFilterForm(forms.Form):
+class _FilterForm(forms.Form):
+    """A list's filters: labels without Django's ASCII colon, as the other apps' filters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AlertFilterForm(_FilterForm):
     """The queue's filters (GET); each is optional and a wrong value is simply ignored."""
 
     q = TextField(label=_("Elder (name, initials or phone tail)"), max_length=40, required=False)
@@ -87,12 +104,12 @@ class AlertFilterForm(forms.Form):
         self.fields["node"].choices = [("", "—"), *((n.pk, n.name) for n in nodes)]
 
 
-class CardFilterForm(forms.Form):
+class CardFilterForm(_FilterForm):
     q = TextField(label=_("Card UID or elder"), max_length=40, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *CardStatus.choices])
 
 
-class DeviceFilterForm(forms.Form):
+class DeviceFilterForm(_FilterForm):
     q = TextField(label=_("Serial, model or station"), max_length=64, required=False)
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", "—"), ("active", _("In use")), ("revoked", _("Revoked"))])

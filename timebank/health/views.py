@@ -290,7 +290,7 @@ def cards(request):
 @login_required
 def devices(request):
     _require(request.user, Perm.HEALTH_DEVICES)
-    form = DeviceForm(request.POST or None)
+    form = DeviceForm(request.POST or None, actor=request.user)
     raw_token = None
     if request.method == "POST":
         try:
@@ -303,7 +303,7 @@ def devices(request):
                 device, raw_token = services.device_register(actor=request.user, station=station,
                                                              serial=form.cleaned_data["serial"],
                                                              model=form.cleaned_data["model"])
-                form = DeviceForm()
+                form = DeviceForm(actor=request.user)
         except DomainError as err:
             form_error(form, err, {"device_serial_taken": "serial", "station_invalid": "station_id"})
     filters, found = _filtered(request, DeviceFilterForm, selectors.devices_visible_to, "state")

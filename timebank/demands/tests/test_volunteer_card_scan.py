@@ -67,3 +67,14 @@ def test_another_branchs_staff_find_nobody(demand_world, client):
     client.force_login(w.other_station_staff)
     page = client.get("/demands/scan/", {"tag": "04CAFE"}).content.decode()
     assert w.volunteer.name not in page
+
+
+def test_after_a_scan_the_field_is_empty_for_the_readers_next_id(demand_world, client):
+    """A USB reader types the next id and Enter into the focused field: an id left in it would be
+    prefixed to the next one, and that volunteer never found."""
+    w = demand_world
+    people.volunteer_tag_set(actor=w.station_staff, person=w.volunteer, tag_id="04CAFE")
+    client.force_login(w.station_staff)
+    page = client.get("/demands/scan/", {"tag": "04cafe"}).content.decode()
+    assert w.volunteer.name in page and "04CAFE" in page  # the id scanned is shown beside the volunteer
+    assert 'name="tag" value=""' in page

@@ -1,5 +1,6 @@
 from timebank.audit.models import AuditEvent
 from timebank.health import services
+from timebank.health.models import Device
 
 from .conftest import bp
 
@@ -52,6 +53,17 @@ def test_devices_show_the_token_once_and_cards_can_be_reported_lost(health_world
     client.post("/health/cards/", {"lost": w.card.pk})
     w.card.refresh_from_db()
     assert w.card.status == "lost"
+
+
+def test_a_device_is_registered_at_a_station_picked_by_name_not_by_its_number(health_world, client):
+    w = health_world
+    client.force_login(w.bank_admin)
+    page = client.get("/health/devices/").content.decode()
+    assert f'<option value="{w.station_a2.pk}">{w.station_a2.name}</option>' in page
+    client.post("/health/devices/", {"station_id": w.branch_a.pk, "serial": "BP-778"})  # a branch is not a choice
+    assert not Device.objects.filter(serial="BP-778").exists()
+    client.post("/health/devices/", {"station_id": w.station_a2.pk, "serial": "BP-779"})
+    assert Device.objects.get(serial="BP-779").station == w.station_a2
 
 
 def test_medical_staff_enter_a_reading_by_hand_and_the_lead_edits_bank_limits(health_world, client):
