@@ -19,6 +19,7 @@ import os
 import time
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -410,7 +411,7 @@ def read_checked(source) -> tuple[zipfile.ZipFile, dict]:
     try:
         archive = zipfile.ZipFile(source)
         manifest = json.loads(archive.read(MANIFEST))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError) as err:
         _refuse(_("The file is damaged or truncated (%(error)s). Nothing was written.") % {"error": err},
                 "file_damaged")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -438,7 +439,7 @@ def read_checked(source) -> tuple[zipfile.ZipFile, dict]:
             if hashlib.sha256(archive.read(f"files/{name}")).hexdigest() != info["sha256"]:
                 _refuse(_("The uploaded file %(part)s in the export is damaged. Nothing was written.")
                         % {"part": name}, "file_damaged")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:  # a bad CRC or a cut-off stream
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as err:  # a bad CRC or a cut-off stream
         _refuse(_("The file is damaged or truncated (%(error)s). Nothing was written.") % {"error": err},
                 "file_damaged")
     return archive, manifest
