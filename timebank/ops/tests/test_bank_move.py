@@ -154,13 +154,15 @@ def test_a_damaged_truncated_or_second_file_is_refused_and_nothing_is_written(
     assert second.value.code == "bank_exists" and Person.objects.count() == people
 
 
-def test_a_target_with_another_ledger_key_checks_every_transfer_with_the_source_key_and_signs_it_again(
+def test_a_target_platform_with_another_id_and_ledger_key_takes_the_bank_under_it_and_signs_it_again(
         transactional_db, tmp_path, settings):
     a, _ = two_banks(tmp_path, settings)
     path = tmp_path / "yangpu.zip"
     bank_move.bank_export(bank=a, out=path)
-    source_key = settings.TIMEBANK_LEDGER_KEY
+    source_key, source_platform = settings.TIMEBANK_LEDGER_KEY, a.parent_id
     emptied()
+    target = Node.objects.create(pk=source_platform + 9000, kind=NodeKind.PLATFORM, name="新平台",
+                                 path=f"/{source_platform + 9000}/")
     settings.MEDIA_ROOT = tmp_path / "media-target"
     settings.TIMEBANK_LEDGER_KEY = "the target platform's own ledger key"
 
@@ -174,3 +176,6 @@ def test_a_target_with_another_ledger_key_checks_every_transfer_with_the_source_
     result = bank_move.bank_import(source=io.BytesIO(path.read_bytes()), source_ledger_key=source_key)
     assert result.resigned == Transfer.objects.count() > 0
     assert chain.verify(a.pk).ok
+    bank = Node.objects.get(pk=a.pk)
+    assert bank.parent_id == target.pk and bank.path == f"/{target.pk}/{a.pk}/"
+    assert not Node.objects.exclude(pk=target.pk).exclude(path__startswith=bank.path).exists()
