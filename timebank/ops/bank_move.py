@@ -23,6 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -362,8 +363,8 @@ def _write_rows(model, rows, columns, ids, platform_id, part, digest) -> int:
     if problems := _outside_refs(model, rows, columns, ids, platform_id):
         raise BankExportRefused(_("Rows of the bank point to rows outside it (another bank's or the platform's): "
                                   "%(refs)s") % {"refs": "; ".join(problems)}, code="outside_references")
-    data = "".join(json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n"
-                   for row in rows).encode()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
+    data = "".join(dumps(row) + "\n" for row in rows).encode()
     part.write(data)
     digest.update(data)
     return len(rows)
@@ -474,6 +475,26 @@ def _check_target(manifest: dict, source_ledger_key: str | None) -> None:
         _refuse(_("This deployment has more than one platform node. Nothing was written."), "many_platforms")
 
 
+def _check_field_keys(archive, manifest, sample: int = 20) -> None:
+    """Encrypted ID numbers are copied as they are: this deployment's field keys must open them."""
+    name = "tables/people.Person.jsonl"
+    if name not in manifest["parts"]:
+        return
+    index = manifest["parts"][name]["columns"].index("id_number_encrypted")
+    tried = 0
+    for row in _read_rows(archive, name):
+        if not row[index]:
+            continue
+        try:
+            field_crypto.decrypt(row[index])
+        except InvalidToken:
+            _refuse(_("This deployment's field keys (TIMEBANK_FIELD_KEYS) cannot open the file's encrypted ID "
+                      "numbers: add the source's key. Nothing was written."), "keys_differ")
+        tried += 1
+        if tried >= sample:
+            return
+
+
 def _fingerprint_of(setting: str) -> str:
     return hashlib.sha256(b"timebank-key-fingerprint:" + mac._derive(setting)).hexdigest()[:16]
 
@@ -532,6 +553,7 @@ def bank_import(*, source, source_ledger_key: str | None = None, chunk: int = 20
     started = time.perf_counter()
     archive, manifest = read_checked(source)
     _check_target(manifest, source_ledger_key)
+    _check_field_keys(archive, manifest)
     _clashes(archive, manifest)
     bank = manifest["bank"]
     result = ImportResult(bank_id=bank["id"], code=bank["code"])

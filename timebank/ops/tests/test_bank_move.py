@@ -7,6 +7,7 @@ import json
 import zipfile
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -154,7 +155,7 @@ def test_a_damaged_truncated_or_second_file_is_refused_and_nothing_is_written(
     assert second.value.code == "bank_exists" and Person.objects.count() == people
 
 
-def test_a_target_platform_with_another_id_and_ledger_key_takes_the_bank_under_it_and_signs_it_again(
+def test_a_target_platform_with_another_id_and_keys_takes_the_bank_under_it_and_signs_it_again(
         transactional_db, tmp_path, settings):
     a, _ = two_banks(tmp_path, settings)
     path = tmp_path / "yangpu.zip"
@@ -165,6 +166,11 @@ def test_a_target_platform_with_another_id_and_ledger_key_takes_the_bank_under_i
                                  path=f"/{source_platform + 9000}/")
     settings.MEDIA_ROOT = tmp_path / "media-target"
     settings.TIMEBANK_LEDGER_KEY = "the target platform's own ledger key"
+    source_field_keys, settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS, [Fernet.generate_key().decode()]
+    with pytest.raises(BankFileRefused) as other_field_keys:  # the ID numbers could not be read here
+        bank_move.bank_import(source=io.BytesIO(path.read_bytes()), source_ledger_key=source_key)
+    assert other_field_keys.value.code == "keys_differ"
+    settings.FIELD_ENCRYPTION_KEYS = source_field_keys
 
     with pytest.raises(BankFileRefused) as refusal:
         bank_move.bank_import(source=io.BytesIO(path.read_bytes()))
