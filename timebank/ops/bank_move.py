@@ -309,8 +309,9 @@ def bank_export(*, bank: Node, out, chunk: int = 5000) -> ExportResult:
     started = time.perf_counter()
     result = ExportResult(bank=bank, path=str(out))
     exported = exported_models()
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":  # one snapshot of every table, while the bank keeps working
+        if connection.vendor == "postgresql" and outermost:  # one snapshot of every table, while the bank works
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         for label, lookup in MUST_BE_EMPTY.items():
@@ -419,9 +420,14 @@ def read_checked(source) -> tuple[zipfile.ZipFile, dict]:
                 "file_damaged")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         _refuse(_("This is not a bank export file. Nothing was written."), "not_a_bank_file")
+    if not {"version", "bank", "platform", "migrations", "keys", "ledger", "parts", "files"} <= set(manifest):
+        _refuse(_("This is not a bank export file. Nothing was written."), "not_a_bank_file")
     if manifest.get("version") != VERSION:
         _refuse(_("The file's format version %(version)s is not the one this release reads (%(ours)s). "
                   "Nothing was written.") % {"version": manifest.get("version"), "ours": VERSION}, "wrong_version")
+    if any(part.get("table") not in BY_BANK for part in manifest["parts"].values()):
+        _refuse(_("The file was written by another version of the schema: migrate both deployments to the same "
+                  "release first. Nothing was written."), "schema_differs")
     names = set(archive.namelist())
     expected = set(manifest["parts"]) | {f"files/{n}" for n in manifest["files"]} | {MANIFEST}
     if names != expected:
@@ -561,8 +567,8 @@ def bank_import(*, source, source_ledger_key: str | None = None, chunk: int = 20
     written: list[str] = []
     try:
         with transaction.atomic():
-            platform_id = _platform(manifest)
-            old_prefix, new_prefix = f"/{manifest['platform']['id']}/", f"/{platform_id}/"
+            platform_id, source_platform = _platform(manifest), manifest["platform"]["id"]
+            old_prefix, new_prefix = f"/{source_platform}/", f"/{platform_id}/"
             imported = []
             for name, part in manifest["parts"].items():
                 model = apps.get_model(part["table"])
@@ -573,14 +579,18 @@ def bank_import(*, source, source_ledger_key: str | None = None, chunk: int = 20
                             % {"table": part["table"]}, "schema_differs")
                 batch, converted = [], [(i, c) for i, c in enumerate(columns) if c.get_internal_type() in _CONVERTED]
                 names = [c.attname for c in columns]
+                # Rows that name the source's platform node (a branch's parent, an event at the platform)
+                # name this deployment's.
+                to_nodes = [i for i, c in enumerate(columns) if c.is_relation and c.related_model is Node]
                 for row in _read_rows(archive, name):
                     for i, column in converted:
                         row[i] = _from_plain(column, row[i])
+                    for i in to_nodes:
+                        if row[i] == source_platform:
+                            row[i] = platform_id
                     values = dict(zip(names, row, strict=True))
                     if model is Node:
                         values["path"] = new_prefix + values["path"][len(old_prefix):]
-                        if values["parent_id"] == manifest["platform"]["id"]:
-                            values["parent_id"] = platform_id
                     elif model is Account:  # the triggers rebuild the totals from the transfers
                         values.update(posted_debits=0, posted_credits=0, pending_debits=0, pending_credits=0)
                     elif model is Transfer and source_secret is not None:
