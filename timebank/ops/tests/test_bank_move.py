@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from timebank.complaints.models import Complaint, ComplaintPhoto
 from timebank.devdata.district import DEMO_PASSWORD
@@ -70,8 +70,9 @@ def test_it_moves_bank_a_into_an_empty_platform_with_its_ids_balances_chain_and_
     b_mobiles = set(Person.objects.filter(bank=b).exclude(mobile=None).values_list("mobile", flat=True))
     assert before["head"] and before["counts"]["ledger.Transfer"] > 100 and b_mobiles
     path = tmp_path / "yangpu.zip"
-    result = bank_move.bank_export(bank=a, out=path)
-    assert result.files == 1 and result.size == path.stat().st_size
+    out = io.StringIO()
+    call_command("bank_export", "yangpu", out=str(path), stdout=out)
+    assert "1 files" in out.getvalue() and f"({path.stat().st_size:,} bytes)" in out.getvalue()
 
     with zipfile.ZipFile(path) as archive:  # nothing of bank B is in the file
         manifest = json.loads(archive.read("manifest.json"))
@@ -135,6 +136,9 @@ def test_a_damaged_truncated_or_second_file_is_refused_and_nothing_is_written(
         assert not (tmp_path / "media-target").exists() or not any((tmp_path / "media-target").rglob("*.jpg"))
 
     refused(data[: len(data) * 2 // 3], "file_damaged")
+    (tmp_path / "cut.zip").write_bytes(data[:-100])
+    with pytest.raises(CommandError, match="file_damaged"):
+        call_command("bank_import", str(tmp_path / "cut.zip"))
     with zipfile.ZipFile(path) as archive:  # one byte inside the transfers' compressed part flipped
         offset = archive.getinfo("tables/ledger.Transfer.jsonl").header_offset
     name_length, extra_length = int.from_bytes(data[offset + 26:offset + 28], "little"), \
