@@ -301,7 +301,17 @@ def _outside_refs(model, rows: list[tuple], columns, ids: dict[str, set], platfo
 
 
 def bank_export(*, bank: Node, out, chunk: int = 5000) -> ExportResult:
-    """Write the bank's rows and files to `out` (a path or a binary file object)."""
+    """Write the bank's rows and files to `out` (a path or a binary file object); a refused export
+    leaves no half-written file at that path."""
+    try:
+        return _export(bank, out, chunk)
+    except BaseException:
+        if isinstance(out, str | os.PathLike) and os.path.exists(out):
+            os.remove(out)
+        raise
+
+
+def _export(bank: Node, out, chunk: int) -> ExportResult:
     if missing := unclassified():
         raise BankExportRefused(_("Tables with no rule for moving a bank: %(tables)s. Classify them in "
                                   "timebank/ops/bank_move.py first.") % {"tables": ", ".join(missing)},

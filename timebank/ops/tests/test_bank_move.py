@@ -17,8 +17,9 @@ from timebank.devdata.district import DEMO_PASSWORD
 from timebank.ledger import chain, services
 from timebank.ledger.models import Account, AccountKind, ChainHead, Transfer, TransferKind
 from timebank.ops import bank_move
-from timebank.ops.exceptions import BankFileRefused
+from timebank.ops.exceptions import BankExportRefused, BankFileRefused
 from timebank.orgs.models import Node, NodeKind
+from timebank.orgs.services import node_create
 from timebank.people.models import Person
 
 
@@ -31,6 +32,17 @@ def test_every_table_is_moved_with_its_bank_or_is_reference_data_or_is_left_out_
     assert all(reason.strip() for reason in {**bank_move.REFERENCE, **bank_move.EXCLUDED}.values())
     for model in bank_move.exported_models():  # every lookup reaches a bank
         assert bank_move._rows(model, 0).count() == 0
+
+
+def test_a_bank_whose_rows_point_into_another_bank_is_not_exported_and_no_file_is_left(world, tmp_path):
+    other = node_create(actor=None, parent=world.platform, kind=NodeKind.BANK, name="虹口区")
+    Person.objects.filter(pk=world.elder.pk).update(node=other)
+    path = tmp_path / "bank.zip"
+    with pytest.raises(BankExportRefused) as refusal:
+        bank_move.bank_export(bank=world.bank, out=path)
+    assert refusal.value.code == "outside_references"
+    assert f"people.Person.node of row {world.elder.pk}" in str(refusal.value.message)
+    assert not path.exists()
 
 
 def two_banks(tmp_path, settings) -> tuple[Node, Node]:
