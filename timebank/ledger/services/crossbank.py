@@ -2,55 +2,120 @@
 own: the payer's bank posts member → its clearing account with the payee's bank, the payee's bank
 posts its clearing account with the payer's bank → member. Both legs commit together or not at all;
 the two clearing accounts of a pair therefore always sum to zero, and a netting run settles them."""
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
+from timebank.orgs.models import Node
+
+from .. import mac
 from ..exceptions import CurrencyMismatch, IdempotencyConflict, InsufficientBalance, SameBank
 from ..models import Account, Transfer, TransferStatus
 from .accounts import clearing_account
-from .posting import _check_amount, _insert, _lock, _subject, posting_time
+from .posting import (
+    _TRANSFER_COLUMNS,
+    _TRANSFER_TIMES,
+    _check_amount,
+    _insert,
+    _lock,
+    _refusal,
+    _subject,
+    posting_time,
+)
+
+_CROSS_SQL: dict[str, str] = {}
+
+
+def _cross_sql() -> str:
+    """Both legs as one statement, the same on both databases: lock the four accounts in ascending id
+    order, check the payer's available coins, insert the two rows (the database's triggers then move the
+    four totals). No row comes back when there are not enough coins, an account is unknown or the keys
+    were used; the caller then finds out which."""
+    vendor = connection.vendor
+    if vendor not in _CROSS_SQL:
+        fields = {f.attname: f for f in Transfer._meta.concrete_fields}
+        cast = (lambda c: f"::{fields[c].db_type(connection)}") if vendor == "postgresql" else (lambda c: "")
+        row = ", ".join(f"%s{cast(c)}" for c in _TRANSFER_COLUMNS)
+        condition = ("WHERE locked.id = %s AND (locked.allow_negative OR locked.available >= %s) "
+                     "AND (SELECT count(*) FROM locked) = 4")
+        _CROSS_SQL[vendor] = (
+            "WITH locked AS MATERIALIZED (SELECT id, allow_negative, "
+            "posted_credits - posted_debits - pending_debits AS available FROM ledger_account "
+            f"WHERE id IN (%s, %s, %s, %s) ORDER BY id{' FOR UPDATE' if vendor == 'postgresql' else ''}) "
+            f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
+            f"SELECT {row} FROM locked {condition} UNION ALL SELECT {row} FROM locked {condition} "
+            "ON CONFLICT (bank_id, idempotency_key) DO NOTHING RETURNING id, bank_id")
+    return _CROSS_SQL[vendor]
+
+
+def _clearing_pair(debit: Account, credit: Account) -> tuple[int, int]:
+    """The ids of the payer's bank's clearing account with the payee's bank and the reverse, in one
+    indexed read. Opened on first use, lower bank first: two first gifts in opposite directions would
+    otherwise each wait for the other's uncommitted account. (Not remembered between calls: an account
+    opened in a transaction that rolled back is gone, and SQLite may give its id to another account.)"""
+    pairs = {(bank, peer): pk for pk, bank, peer in Account.objects.filter(
+        kind="clearing", currency=debit.currency, node_id__in=[debit.bank_id, credit.bank_id],
+        peer_id__in=[debit.bank_id, credit.bank_id]).values_list("pk", "node_id", "peer_id")}
+    wanted = [(debit.bank_id, credit.bank_id), (credit.bank_id, debit.bank_id)]
+    if any(w not in pairs for w in wanted):
+        banks = {n.pk: n for n in Node.objects.filter(pk__in=[debit.bank_id, credit.bank_id])}
+        for bank, peer in sorted(wanted):
+            pairs[(bank, peer)] = clearing_account(banks[bank], banks[peer], debit.currency).pk
+    return pairs[wanted[0]], pairs[wanted[1]]
 
 
 def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
                     subject=None, idempotency_key: str | None = None) -> tuple[Transfer, Transfer]:
     """Move `amount` from `debit` (an account of one bank) to `credit` (an account of another): two
-    linked transfers, one in each bank. The four accounts are locked in ascending id order, as every
-    transfer locks its two, so cross-bank and same-bank postings never deadlock. The same key again
-    returns the first pair and posts nothing."""
+    linked transfers, one in each bank, through the banks' clearing accounts with each other. The four
+    accounts are locked in ascending id order, as every transfer locks its two, so cross-bank and
+    same-bank postings never deadlock. The same key again returns the first pair and posts nothing."""
     amount = _check_amount(amount)
     if debit.currency != credit.currency:
         raise CurrencyMismatch()
     if debit.bank_id == credit.bank_id:
         raise SameBank()
-    out_key = f"{idempotency_key}:out" if idempotency_key else None
-    in_key = f"{idempotency_key}:in" if idempotency_key else None
+    out_clearing, in_clearing = _clearing_pair(debit, credit)
+    keys = (f"{idempotency_key}:out", f"{idempotency_key}:in") if idempotency_key else (None, None)
     subject_type, subject_id = _subject(subject)
+    when = posting_time()
+    legs = []
+    for bank_id, leg_debit, leg_credit, key in ((debit.bank_id, debit.pk, out_clearing, keys[0]),
+                                                (credit.bank_id, in_clearing, credit.pk, keys[1])):
+        leg = Transfer(bank_id=bank_id, debit_id=leg_debit, credit_id=leg_credit, amount=amount,
+                       currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
+                       actor_id=actor.pk if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                       subject_type=subject_type, subject_id=subject_id, idempotency_key=key, created_at=when)
+        leg.mac = mac.of(leg)
+        legs.append(leg)
+    when_field = Transfer._meta.get_field("created_at")
+    params = [*sorted([debit.pk, credit.pk, out_clearing, in_clearing])]
+    for leg in legs:
+        params += [when_field.get_db_prep_value(getattr(leg, c), connection) if c in _TRANSFER_TIMES
+                   else getattr(leg, c) for c in _TRANSFER_COLUMNS]
+        params += [debit.pk, amount]
     with transaction.atomic():
-        # A pair's two clearing accounts are opened lower bank first: two first gifts in opposite
-        # directions would otherwise each wait for the other's uncommitted account.
-        pair = {b.pk: clearing_account(b, p, debit.currency)
-                for b, p in sorted([(debit.bank, credit.bank), (credit.bank, debit.bank)], key=lambda bp: bp[0].pk)}
-        out_clearing, in_clearing = pair[debit.bank_id], pair[credit.bank_id]
-        locked = _lock(debit, credit, out_clearing, in_clearing)
-        if out_key:
-            first = Transfer.objects.filter(bank_id=debit.bank_id, idempotency_key=out_key).first()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_cross_sql(), params)
+                rows = cursor.fetchall()
+        except IntegrityError as err:
+            raise _refusal(err) from None
+        if len(rows) == 2:
+            ids = {bank_id: pk for pk, bank_id in rows}
+            for leg in legs:
+                leg.pk, leg._state.adding, leg.is_new = ids[leg.bank_id], False, True
+            return legs[0], legs[1]
+        if rows:  # one key used and not the other: never by this service
+            raise IdempotencyConflict()
+        locked = _lock(debit, credit, Account(pk=out_clearing), Account(pk=in_clearing))
+        if keys[0]:
+            first = Transfer.objects.filter(bank_id=debit.bank_id, idempotency_key=keys[0]).first()
             if first is not None:
-                second = Transfer.objects.filter(bank_id=credit.bank_id, idempotency_key=in_key).first()
+                second = Transfer.objects.filter(bank_id=credit.bank_id, idempotency_key=keys[1]).first()
                 if (first.debit_id, first.amount, first.kind) != (debit.pk, amount, kind) or second is None \
                         or second.credit_id != credit.pk:
                     raise IdempotencyConflict()
                 return first, second
-        payer = locked[debit.pk]
-        if not payer.allow_negative and payer.available < amount:
-            raise InsufficientBalance(detail={"available": payer.available, "amount": amount})
-        when = posting_time()
-        common = dict(amount=amount, currency=debit.currency, kind=kind, status=TransferStatus.POSTED,
-                      actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
-                      subject_type=subject_type, subject_id=subject_id, created_at=when)
-        out_leg = _insert(bank_id=debit.bank_id, debit=payer, credit=locked[out_clearing.pk], idempotency_key=out_key,
-                          **common)
-        in_leg = _insert(bank_id=credit.bank_id, debit=locked[in_clearing.pk], credit=locked[credit.pk],
-                         idempotency_key=in_key, **common)
-    return out_leg, in_leg
+        raise InsufficientBalance(detail={"available": locked[debit.pk].available, "amount": amount})
 
 
 def clearing_settle(*, accounts: list[Account], actor=None, subject=None,
