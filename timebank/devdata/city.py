@@ -106,7 +106,7 @@ class RowWriter:
         if isinstance(value, list | dict):
             return json.dumps(value)
         if value is None and not f.null:
-            return "" if f.get_internal_type() in ("CharField", "TextField", "SlugField") else value
+            return "" if f.get_internal_type() in ("CharField", "TextField", "SlugField", "FileField") else value
         return value
 
     def write(self, rows: list[tuple]) -> None:
