@@ -22,7 +22,7 @@ system-deps:
 
 run: $(STAMP) system-deps
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --neighbour
 	$(PY) manage.py demo_logins
 	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the task worker)"
 	@trap 'kill 0' INT TERM EXIT; \

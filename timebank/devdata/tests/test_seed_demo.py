@@ -101,3 +101,23 @@ def test_the_readme_shows_the_same_logins_as_demo_logins_prints(db):
     readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
     assert demo_logins_table() in out.getvalue()
     assert demo_logins_table() in readme
+
+
+def test_the_neighbour_district_shows_the_city_clearing_and_loads_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from timebank.clearing.models import CrossBankTransfer, MemberMove, NettingRun
+    from timebank.ledger import chain
+    from timebank.orgs.models import Node
+
+    call_command("seed_demo", neighbour=True, stdout=StringIO())
+    call_command("seed_demo", neighbour=True, stdout=StringIO())
+    assert Node.objects.filter(code="hongkou").count() == 1
+    move = MemberMove.objects.get()
+    assert move.minutes > 0 and move.to_bank.code == "hongkou"
+    run = NettingRun.objects.get()
+    assert run.records == CrossBankTransfer.objects.count() == 1 + bool(move.points)
+    assert run.settled_minutes == move.minutes
+    assert chain.verify().ok

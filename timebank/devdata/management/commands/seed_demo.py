@@ -15,15 +15,23 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true",
                             help="grow it to the seed's size: ~11,709 elders, 4,347 volunteers, 16 teams, "
                                  "40,000+ services (through the services; takes many minutes)")
+        parser.add_argument("--neighbour", action="store_true",
+                            help="also a second district (虹口区) on the platform, a member moved there with her "
+                                 "coins and yesterday's netting between the banks (`make run` asks for it)")
         parser.add_argument("--scale", type=float, default=1.0, help="with --full: a fraction of that size")
 
-    def handle(self, *args, full=False, scale=1.0, **options):
+    def handle(self, *args, full=False, scale=1.0, neighbour=False, **options):
         started = time.monotonic()
         if not full:
             if seed_demo_district():
                 self.stdout.write(f"Demo district loaded in {time.monotonic() - started:.1f} s.")
             else:
                 self.stdout.write("Demo district already loaded; nothing changed.")
+            if neighbour:
+                from timebank.devdata.neighbour import seed_neighbour_bank
+
+                if seed_neighbour_bank():
+                    self.stdout.write("Second district (虹口区) loaded, with a member moved there and a netting run.")
             return
         if not 0 < scale <= 1:
             raise CommandError("--scale must be in (0, 1]")
