@@ -53,7 +53,7 @@ class ClearingPositionOut(Schema):
 
 
 class NettingRunIn(InSchema):
-    business_day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD (Asia/Shanghai)")
+    business_day: Line = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD (Asia/Shanghai)")
 
 
 class NettingPositionOut(Schema):

@@ -36,9 +36,9 @@ from .schemas import (
     DisputeIn,
     DisputeResolveIn,
     FeedItemOut,
+    MemberOfferIn,
+    MemberOfferOut,
     NoticePreferenceBody,
-    OfferIn,
-    OfferOut,
     OfferRequestIn,
     PaperServiceIn,
     PaperServicesIn,
@@ -426,7 +426,7 @@ def my_areas_set(request, payload: AreasIn):
 
 # ---- offers (我能提供) ----------------------------------------------------------------------------
 
-@router.get("/offers", response=list[OfferOut],
+@router.get("/offers", response=list[MemberOfferOut],
             summary="Offers you may see: yours, your branch's open ones, and (staff) those of your stations")
 @paginate(Pages)
 def offer_list(request, q: str = Query("", max_length=40, description="the member (name, initials, phone's last "
@@ -438,8 +438,8 @@ def offer_list(request, q: str = Query("", max_length=40, description="the membe
         actor, query=q, status=status, type_id=type, station_id=station, mine=mine)[:500]]
 
 
-@router.post("/offers", response={201: OfferOut}, summary="Offer a kind of service at your home station (我能提供)")
-def offer_create(request, payload: OfferIn):
+@router.post("/offers", response={201: MemberOfferOut}, summary="Offer a kind of service at your home station (我能提供)")
+def offer_create(request, payload: MemberOfferIn):
     actor: Person = request.auth
     if not actor.bank_id:
         raise NotFound()
@@ -449,7 +449,7 @@ def offer_create(request, payload: OfferIn):
     return Status(201, selectors.offer_shown(actor, selectors.offer_get(actor, offer.pk)))
 
 
-@router.get("/offers/{offer_id}", response=OfferOut, summary="One offer")
+@router.get("/offers/{offer_id}", response=MemberOfferOut, summary="One offer")
 def offer_detail(request, offer_id: int):
     return selectors.offer_shown(request.auth, selectors.offer_get(request.auth, offer_id))
 
@@ -460,18 +460,18 @@ def _offer_status(request, offer_id: int, status: str):
     return selectors.offer_shown(actor, offer)
 
 
-@router.post("/offers/{offer_id}/withdraw", response=OfferOut,
+@router.post("/offers/{offer_id}/withdraw", response=MemberOfferOut,
              summary="Withdraw an offer (the member; staff of its station too); it stays withdrawn")
 def offer_withdraw(request, offer_id: int):
     return _offer_status(request, offer_id, "withdrawn")
 
 
-@router.post("/offers/{offer_id}/pause", response=OfferOut, summary="Pause your offer (nobody makes requests from it)")
+@router.post("/offers/{offer_id}/pause", response=MemberOfferOut, summary="Pause your offer (nobody makes requests from it)")
 def offer_pause(request, offer_id: int):
     return _offer_status(request, offer_id, "paused")
 
 
-@router.post("/offers/{offer_id}/resume", response=OfferOut, summary="Offer again what you paused")
+@router.post("/offers/{offer_id}/resume", response=MemberOfferOut, summary="Offer again what you paused")
 def offer_resume(request, offer_id: int):
     return _offer_status(request, offer_id, "active")
 

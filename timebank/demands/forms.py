@@ -285,7 +285,7 @@ class OfferRequestForm(WhenMixin):
     payer = forms.ChoiceField(label=_("Paid by"), choices=Payer.choices, initial=Payer.BRANCH,
                               widget=forms.RadioSelect)
     notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+    key = TextField(widget=forms.HiddenInput, max_length=100, required=False)
 
     def __init__(self, *args, actor, elder_query: str = "", elder_matches=(), **kwargs):
         super().__init__(*args, **kwargs)

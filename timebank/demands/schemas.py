@@ -310,14 +310,14 @@ class NoticePreferenceBody(InSchema):
     free_slots: list[Line] = Field([], max_length=21, description="mon_am … sun_eve (empty: any time)")
 
 
-class OfferIn(InSchema):
+class MemberOfferIn(InSchema):
     """我能提供: what the member can offer, at their home station."""
     service_type_id: StrictInt = Field(..., description="a kind of service of the bank (GET /api/v1/service-types)")
     description: Line = Field(..., max_length=200, description="in the member's words, 1 to 200 characters")
     free_slots: list[Line] = Field([], max_length=21, description="when usually free: mon_am … sun_eve, each once")
 
 
-class OfferOut(Schema):
+class MemberOfferOut(Schema):
     id: int
     status: str = Field(..., description="active, paused or withdrawn")
     service_type_id: int
