@@ -3,10 +3,11 @@ same run (the goal is ≥ 0.5×), and the netting of a million cross-bank transf
 (the goal is under 10 s)."""
 import datetime as dt
 import random
-import threading
 import time
 
-from django.db import connection, connections
+from django.db import connection
+
+from bench.ledger import storm
 
 CLIENTS = 8
 BANKS = 16
@@ -49,34 +50,6 @@ def _world(members_per_bank: int):
                 services.clearing_account(a, b)
                 services.clearing_account(b, a)
     return platform, banks, members
-
-
-def _storm(seconds: int, post) -> tuple[float, int, int]:
-    done, errors, barrier, stop = [0] * CLIENTS, [0] * CLIENTS, threading.Barrier(CLIENTS + 1), [False]
-
-    def worker(index):
-        from timebank.lib.errors import DomainError
-
-        rng = random.Random(index)
-        barrier.wait()
-        while not stop[0]:
-            try:
-                post(rng)
-                done[index] += 1
-            except DomainError:
-                errors[index] += 1
-        connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(seconds)
-    stop[0] = True
-    for t in threads:
-        t.join()
-    return sum(done) / (time.perf_counter() - started), sum(done), sum(errors)
 
 
 def _bulk_cross_bank(banks, members, count: int) -> float:
@@ -146,10 +119,10 @@ def run(quick: bool = False) -> dict:
         clearing._post(kind=CrossBankKind.GIFT, sender=sender, recipient=recipient, debit=debit, credit=credit,
                        amount=rng.randint(1, 120), actor=None)
 
-    same_tps, same_n, same_refused = _storm(seconds, same_bank)
+    same_tps, same_n, same_refused = storm(seconds, same_bank)
     print(f"same-bank transfer_post, {CLIENTS} threads: {same_tps:,.0f} transfers/s ({same_n} posted, "
           f"{same_refused} refused) (reference)", flush=True)
-    cross_tps, cross_n, cross_refused = _storm(seconds, cross_bank)
+    cross_tps, cross_n, cross_refused = storm(seconds, cross_bank)
     print(f"cross-bank (two legs and the record), {CLIENTS} threads: {cross_tps:,.0f} transfers/s ({cross_n} posted, "
           f"{cross_refused} refused); ratio vs same-bank {cross_tps / same_tps:.2f} (goal ≥ 0.5)", flush=True)
     pairs_cancel = all(

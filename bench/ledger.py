@@ -60,28 +60,24 @@ def _world(members: int):
     return bank, branch, issuance, accounts
 
 
-def single_transfer_tps(accounts, seconds: int) -> tuple[float, int, int]:
-    """8 threads, each posting member-to-member transfers through `transfer_post` for `seconds`."""
-    from timebank.ledger import services
-    from timebank.ledger.models import TransferKind
+def storm(seconds: int, post, clients: int = CLIENTS) -> tuple[float, int, int]:
+    """`clients` threads call `post(rng)` over and over for `seconds`: (per second, done, refused)."""
     from timebank.lib.errors import DomainError
 
-    done, errors, barrier = [0] * CLIENTS, [0] * CLIENTS, threading.Barrier(CLIENTS + 1)
-    stop = [False]
+    done, errors, barrier, stop = [0] * clients, [0] * clients, threading.Barrier(clients + 1), [False]
 
     def worker(index):
         rng = random.Random(index)
         barrier.wait()
         while not stop[0]:
-            debit, credit = rng.sample(accounts, 2)
             try:
-                services.transfer_post(debit=debit, credit=credit, amount=rng.randint(1, 120), kind=TransferKind.GIFT)
+                post(rng)
                 done[index] += 1
             except DomainError:
                 errors[index] += 1
         connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     barrier.wait()
@@ -90,8 +86,19 @@ def single_transfer_tps(accounts, seconds: int) -> tuple[float, int, int]:
     stop[0] = True
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
-    return sum(done) / elapsed, sum(done), sum(errors)
+    return sum(done) / (time.perf_counter() - started), sum(done), sum(errors)
+
+
+def single_transfer_tps(accounts, seconds: int) -> tuple[float, int, int]:
+    """8 threads, each posting member-to-member transfers through `transfer_post` for `seconds`."""
+    from timebank.ledger import services
+    from timebank.ledger.models import TransferKind
+
+    def post(rng):
+        debit, credit = rng.sample(accounts, 2)
+        services.transfer_post(debit=debit, credit=credit, amount=rng.randint(1, 120), kind=TransferKind.GIFT)
+
+    return storm(seconds, post)
 
 
 def batch_rate(issuance, accounts, rounds: int) -> float:
