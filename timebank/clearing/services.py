@@ -41,6 +41,12 @@ def _post(*, kind: str, sender: Person, recipient: Person, debit: Account, credi
           memo: str = "", key: str | None = None) -> CrossBankTransfer:
     """The two legs, then the record (in the legs' transaction, after them: see CrossBankTransfer).
     The same key again returns the first record (`is_new` False) and posts nothing."""
+    with transaction.atomic():
+        return _post_in_transaction(kind=kind, sender=sender, recipient=recipient, debit=debit, credit=credit,
+                                    amount=amount, actor=actor, memo=memo, key=key)
+
+
+def _post_in_transaction(*, kind, sender, recipient, debit, credit, amount, actor, memo, key) -> CrossBankTransfer:
     ref = uuid.uuid4()
     transfer_kind = TransferKind.GIFT if kind == CrossBankKind.GIFT else TransferKind.CROSS_BANK
     out_leg, in_leg = ledger.cross_bank_post(debit=debit, credit=credit, amount=amount, kind=transfer_kind, actor=actor,

@@ -217,3 +217,17 @@ def test_verify_ledger_names_a_clearing_account_that_no_longer_cancels_its_peers
     report = chain.verify(world.bank.pk)
     assert not report.ok and any("cancel out" in p for p in report.problems)
     assert not chain.verify().ok
+
+
+def test_a_remembered_clearing_account_that_is_no_longer_it_is_never_posted_to(world, hongkou, fund):
+    from timebank.ledger.services import crossbank
+
+    fund(world.volunteer, 100)
+    fund(world.proxy, 5)
+    decoy = ledger.member_account(world.proxy)  # an account that is not a clearing account at all
+    crossbank._PAIRS[(world.bank.pk, hongkou.bank.pk, Currency.TIME)] = (decoy.pk, decoy.pk + 1)
+    services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer, recipient=hongkou.mother, amount=40)
+    assert ledger.member_account(world.proxy).balance == 5
+    assert _clearing(world.bank, hongkou.bank) == 40 and _clearing(hongkou.bank, world.bank) == -40
+    assert crossbank._PAIRS[(world.bank.pk, hongkou.bank.pk, Currency.TIME)] != (decoy.pk, decoy.pk + 1)
+    assert chain.verify().ok

@@ -22,6 +22,11 @@ from .posting import (
 )
 
 _CROSS_SQL: dict[str, str] = {}
+# (payer's bank, payee's bank, currency) → the two clearing accounts' ids, as last read. The posting
+# statement checks them (id, kind, bank and peer) under its locks, so a remembered id that is no longer
+# that account (opened in a transaction that rolled back; SQLite may reuse the id) posts nothing, and the
+# pair is read again.
+_PAIRS: dict[tuple[int, int, str], tuple[int, int]] = {}
 
 
 def _cross_sql() -> str:
@@ -35,9 +40,11 @@ def _cross_sql() -> str:
         cast = (lambda c: f"::{fields[c].db_type(connection)}") if vendor == "postgresql" else (lambda c: "")
         row = ", ".join(f"%s{cast(c)}" for c in _TRANSFER_COLUMNS)
         condition = ("WHERE locked.id = %s AND (locked.allow_negative OR locked.available >= %s) "
-                     "AND (SELECT count(*) FROM locked) = 4")
+                     "AND (SELECT count(*) FROM locked) = 4 AND (SELECT count(*) FROM locked AS c WHERE c.kind = "
+                     "'clearing' AND c.currency = %s AND ((c.id = %s AND c.node_id = %s AND c.peer_id = %s) "
+                     "OR (c.id = %s AND c.node_id = %s AND c.peer_id = %s))) = 2")
         _CROSS_SQL[vendor] = (
-            "WITH locked AS MATERIALIZED (SELECT id, allow_negative, "
+            "WITH locked AS MATERIALIZED (SELECT id, allow_negative, kind, currency, node_id, peer_id, "
             "posted_credits - posted_debits - pending_debits AS available FROM ledger_account "
             f"WHERE id IN (%s, %s, %s, %s) ORDER BY id{' FOR UPDATE' if vendor == 'postgresql' else ''}) "
             f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
@@ -46,11 +53,14 @@ def _cross_sql() -> str:
     return _CROSS_SQL[vendor]
 
 
-def _clearing_pair(debit: Account, credit: Account) -> tuple[int, int]:
-    """The ids of the payer's bank's clearing account with the payee's bank and the reverse, in one
-    indexed read. Opened on first use, lower bank first: two first gifts in opposite directions would
-    otherwise each wait for the other's uncommitted account. (Not remembered between calls: an account
-    opened in a transaction that rolled back is gone, and SQLite may give its id to another account.)"""
+def _clearing_pair(debit: Account, credit: Account, *, fresh: bool = False) -> tuple[int, int]:
+    """The ids of the payer's bank's clearing account with the payee's bank and the reverse: as last
+    read (checked by the posting statement), or in one indexed read. Opened on first use, lower bank
+    first: two first gifts in opposite directions would otherwise each wait for the other's uncommitted
+    account."""
+    key = (debit.bank_id, credit.bank_id, debit.currency)
+    if not fresh and key in _PAIRS:
+        return _PAIRS[key]
     pairs = {(bank, peer): pk for pk, bank, peer in Account.objects.filter(
         kind="clearing", currency=debit.currency, node_id__in=[debit.bank_id, credit.bank_id],
         peer_id__in=[debit.bank_id, credit.bank_id]).values_list("pk", "node_id", "peer_id")}
@@ -59,7 +69,8 @@ def _clearing_pair(debit: Account, credit: Account) -> tuple[int, int]:
         banks = {n.pk: n for n in Node.objects.filter(pk__in=[debit.bank_id, credit.bank_id])}
         for bank, peer in sorted(wanted):
             pairs[(bank, peer)] = clearing_account(banks[bank], banks[peer], debit.currency).pk
-    return pairs[wanted[0]], pairs[wanted[1]]
+    _PAIRS[key] = (pairs[wanted[0]], pairs[wanted[1]])
+    return _PAIRS[key]
 
 
 def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, actor=None, memo: str = "",
@@ -73,7 +84,13 @@ def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, 
         raise CurrencyMismatch()
     if debit.bank_id == credit.bank_id:
         raise SameBank()
-    out_clearing, in_clearing = _clearing_pair(debit, credit)
+    return _post_both(debit=debit, credit=credit, amount=amount, kind=kind, actor=actor, memo=memo, subject=subject,
+                      idempotency_key=idempotency_key, pair=_clearing_pair(debit, credit))
+
+
+def _post_both(*, debit, credit, amount, kind, actor, memo, subject, idempotency_key, pair,
+               checked: bool = False) -> tuple[Transfer, Transfer]:
+    out_clearing, in_clearing = pair
     keys = (f"{idempotency_key}:out", f"{idempotency_key}:in") if idempotency_key else (None, None)
     subject_type, subject_id = _subject(subject)
     when = posting_time()
@@ -91,7 +108,8 @@ def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, 
     for leg in legs:
         params += [when_field.get_db_prep_value(getattr(leg, c), connection) if c in _TRANSFER_TIMES
                    else getattr(leg, c) for c in _TRANSFER_COLUMNS]
-        params += [debit.pk, amount]
+        params += [debit.pk, amount, debit.currency, out_clearing, debit.bank_id, credit.bank_id, in_clearing,
+                   credit.bank_id, debit.bank_id]
     with transaction.atomic():
         try:
             with connection.cursor() as cursor:
@@ -106,6 +124,10 @@ def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, 
             return legs[0], legs[1]
         if rows:  # one key used and not the other: never by this service
             raise IdempotencyConflict()
+        if not checked:  # perhaps a remembered account that is not that account any more: read them, once more
+            current = _clearing_pair(debit, credit, fresh=True)
+            return _post_both(debit=debit, credit=credit, amount=amount, kind=kind, actor=actor, memo=memo,
+                              subject=subject, idempotency_key=idempotency_key, pair=current, checked=True)
         locked = _lock(debit, credit, Account(pk=out_clearing), Account(pk=in_clearing))
         if keys[0]:
             first = Transfer.objects.filter(bank_id=debit.bank_id, idempotency_key=keys[0]).first()
