@@ -6,7 +6,7 @@ import time
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,7 @@ from timebank.lib.mobile import normalise_mobile
 from timebank.orgs.models import Node, NodeKind, RoleGrant
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
-from timebank.people.models import Person, PersonStatus, ProxyLink
+from timebank.people.models import Person, PersonStatus
 from timebank.people.selectors import can_act_for
 
 from .exceptions import (
@@ -33,8 +33,6 @@ from .exceptions import (
     StationInOwnBank,
 )
 from .models import CrossBankKind, CrossBankTransfer, MemberMove, NettingPosition, NettingRun
-
-RELATIVES = ("child", "spouse", "relative")
 
 
 def _post(*, kind: str, sender: Person, recipient: Person, debit: Account, credit: Account, amount: int, actor,
@@ -76,11 +74,6 @@ def recipient_in_other_bank(sender: Person, mobile: str) -> Person:
     return recipient
 
 
-def _is_relative(a: Person, b: Person) -> bool:
-    links = ProxyLink.objects.active().filter(relation__in=RELATIVES)
-    return links.filter(proxy=a, elder=b).exists() or links.filter(proxy=b, elder=a).exists()
-
-
 def cross_bank_gift(*, actor: Person, sender: Person, recipient: Person, amount: int, memo: str = "",
                     idempotency_key: str | None = None) -> CrossBankTransfer:
     """转赠 to a member of another bank: within the sender's bank's gift rules and the recipient's (who
@@ -95,7 +88,7 @@ def cross_bank_gift(*, actor: Person, sender: Person, recipient: Person, amount:
     if sender.bank is None or recipient.bank is None or recipient.bank.parent_id != sender.bank.parent_id:
         raise RecipientUnknown()
     sending, receiving = LedgerRules.in_force(sender.bank), LedgerRules.in_force(recipient.bank)
-    if "relatives" in (sending.gift_recipients, receiving.gift_recipients) and not _is_relative(sender, recipient):
+    if "relatives" in (sending.gift_recipients, receiving.gift_recipients) and not ledger.are_relatives(sender, recipient):
         raise GiftNotAllowed()
     for rules in (sending, receiving):
         if rules.gift_max_minutes and amount > rules.gift_max_minutes:
@@ -174,23 +167,25 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
             after_id = previous.up_to_id if previous else 0
             accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform)
                             .select_related("bank").order_by("pk"))
-            ledger.clearing_lock(accounts=accounts)
+            locked = ledger.clearing_lock(accounts=accounts)
             # Read after the locks: every record whose legs moved these balances is committed by now,
             # and any later one gets a higher id.
             up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             records = CrossBankTransfer.objects.filter(pk__gt=after_id, pk__lte=up_to_id, bank__parent=platform)
             flows: dict[tuple[int, int, str], list[int]] = {}
-            for row in records.values("bank_id", "peer_id", "currency").annotate(total=Sum("amount")):
+            count = 0
+            for row in records.values("bank_id", "peer_id", "currency").annotate(total=Sum("amount"), n=Count("id")):
+                count += row["n"]
                 flows.setdefault((row["bank_id"], row["peer_id"], row["currency"]), [0, 0])[0] += row["total"]
                 flows.setdefault((row["peer_id"], row["bank_id"], row["currency"]), [0, 0])[1] += row["total"]
-            balances = {a.pk: a.balance for a in Account.objects.filter(pk__in=[a.pk for a in accounts])}
+            balances = {a.pk: locked[a.pk].balance for a in accounts}
             for account in accounts:
                 sent, received = flows.get((account.bank_id, account.peer_id, account.currency), [0, 0])
                 if balances[account.pk] != sent - received:
                     raise ClearingMismatch(detail={"account": account.pk, "balance": balances[account.pk],
                                                    "records": sent - received})
             run = NettingRun.objects.create(platform=platform, business_day=business_day, after_id=after_id,
-                                            up_to_id=up_to_id, records=records.count(), started_by=actor)
+                                            up_to_id=up_to_id, records=count, started_by=actor)
             settled = ledger.clearing_settle(accounts=accounts, actor=actor, subject=run,
                                              idempotency_key=f"netting:{run.pk}")
             positions = []

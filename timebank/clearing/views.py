@@ -25,6 +25,8 @@ def index(request):
     if not has_perm(actor, Perm.CLEARING_VIEW):
         raise Http404
     platforms = selectors.platforms_in_reach(actor)
+    if request.method == "POST" and not platforms:
+        raise Http404
     form = NettingForm(request.POST or None) if platforms else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -33,9 +35,6 @@ def index(request):
             return redirect("clearing:run", run.pk)
         except DomainError as err:
             form_error(form, err, {"netting_already_run": "business_day", "day_in_future": "business_day"})
-    elif request.method == "POST":
-        if form is None:
-            raise Http404
     positions = selectors.positions_now(actor)
     return render(request, "clearing/index.html", {
         "positions": [p for p in positions if p.balance], "net": selectors.net_by_bank(positions),

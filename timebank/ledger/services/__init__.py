@@ -17,7 +17,7 @@ A submodule imports from a sibling, never from this package."""
 from .accounts import branch_of, clearing_account, member_account, system_account
 from .corrections import correction_decide, correction_request
 from .crossbank import clearing_lock, clearing_settle, cross_bank_post
-from .gifts import RELATIVES, donation_make, gift_send
+from .gifts import RELATIVES, are_relatives, donation_make, gift_send
 from .grants import grant_decide, grant_make
 from .holds import hold_create, hold_extend, hold_post, hold_void, holds_expire
 from .limits import earned_today, redemption_allowed, service_credit
@@ -27,6 +27,7 @@ from .verification import ledger_verified_recently, ledger_verify_all
 __all__ = [
     "MAX_AMOUNT",
     "RELATIVES",
+    "are_relatives",
     "branch_of",
     "clearing_account",
     "clearing_lock",

@@ -13,7 +13,8 @@ from .posting import _check_amount, transfer_post
 RELATIVES = ("child", "spouse", "relative")
 
 
-def _is_relative(a: Person, b: Person) -> bool:
+def are_relatives(a: Person, b: Person) -> bool:
+    """A registered family link (child, spouse, other relative) between the two, either way round."""
     return ProxyLink.objects.active().filter(relation__in=RELATIVES).filter(
         proxy=a, elder=b).exists() or ProxyLink.objects.active().filter(
         relation__in=RELATIVES, proxy=b, elder=a).exists()
@@ -38,7 +39,7 @@ def gift_send(*, actor: Person, sender: Person, recipient: Person, amount: int, 
     if recipient.bank_id != sender.bank_id:
         raise OtherBank()
     rules = LedgerRules.in_force(sender.bank)
-    if rules.gift_recipients == "relatives" and not _is_relative(sender, recipient):
+    if rules.gift_recipients == "relatives" and not are_relatives(sender, recipient):
         raise GiftNotAllowed()
     if rules.gift_max_minutes and amount > rules.gift_max_minutes:
         raise LimitExceeded(detail={"max": rules.gift_max_minutes})
