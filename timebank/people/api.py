@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from timebank.audit.idempotency import run_idempotent
 from timebank.audit.rate_limit import rate_limit_hit
-from timebank.lib.errors import DomainError, NotFound
+from timebank.lib.errors import DomainError, InvalidInput, NotFound
 from timebank.lib.pagination import Pages
 from timebank.lib.request_context import client_ip
 from timebank.orgs.roles import Perm
@@ -16,6 +16,7 @@ from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
 from .exceptions import PhotoInvalid
+from .models import FAMILY_RELATIONS
 from .schemas import (
     IdentityOut,
     MeOut,
@@ -177,7 +178,17 @@ def proxy_link_list(request, status: str = Query("", pattern="^(|pending|active|
 def proxy_link_create(request, payload: ProxyLinkIn):
     actor = request.auth
     elder = selectors.person_get(actor, payload.elder_id, Perm.PEOPLE_EDIT)
-    proxy = selectors.person_get(actor, payload.proxy_id)
+    if payload.proxy_id:
+        proxy = selectors.person_get(actor, payload.proxy_id)
+    elif payload.proxy_mobile:
+        try:
+            proxy = selectors.person_by_mobile(actor, payload.proxy_mobile)
+        except NotFound:
+            if payload.relation not in FAMILY_RELATIONS:
+                raise
+            proxy = selectors.relative_in_platform(elder, payload.proxy_mobile)
+    else:
+        raise InvalidInput(_("Give the proxy's id or mobile number."), code="proxy_missing")
     return Status(201, services.proxy_link(actor=actor, elder=elder, proxy=proxy, relation=payload.relation))
 
 

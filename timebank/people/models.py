@@ -113,6 +113,11 @@ class ProxyRelation(models.TextChoices):
     NEIGHBOUR = "neighbour", _("Neighbour or friend")
 
 
+# Family: the relations a gift under the "relatives only" rule may follow, and the only ones a link may
+# have between members of two banks of one platform (a daughter in Yangpu for her mother in Hongkou).
+FAMILY_RELATIONS = (ProxyRelation.CHILD, ProxyRelation.SPOUSE, ProxyRelation.RELATIVE)
+
+
 class ProxyLinkQuerySet(models.QuerySet):
     def active(self) -> "ProxyLinkQuerySet":
         """Links in force: confirmed and not revoked. Only these let a proxy act for the elder."""

@@ -165,7 +165,9 @@ class VolunteerSignupOut(Schema):
 
 class ProxyLinkIn(InSchema):
     elder_id: int = Field(..., ge=1, le=2**63 - 1)
-    proxy_id: int = Field(..., ge=1, le=2**63 - 1)
+    proxy_id: int | None = Field(None, ge=1, le=2**63 - 1, description="the proxy, in your reach; or give proxy_mobile")
+    proxy_mobile: Line = Field("", max_length=20, description="the proxy's mobile number: someone in your reach, or a "
+                               "son or daughter, spouse or relative registered in another bank of the platform")
     relation: Line = Field(..., max_length=20, description="child, spouse, relative, social_worker or neighbour")
 
 

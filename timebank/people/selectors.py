@@ -157,6 +157,20 @@ def person_by_mobile(actor, mobile: str, perm: str = Perm.PEOPLE_VIEW) -> Person
     return person
 
 
+def relative_in_platform(elder: Person, mobile: str) -> Person:
+    """An active member of another bank of the elder's platform with this mobile number: a family member
+    who may be linked to the elder across banks. Only the elder's staff ask (with PEOPLE_EDIT on the elder)."""
+    from timebank.orgs.models import Node
+
+    number = normalise_mobile(mobile or "")
+    platform = Node.objects.filter(pk=elder.bank_id).values_list("parent_id", flat=True).first()
+    person = (Person.objects.filter(mobile=number, status=PersonStatus.ACTIVE, bank__parent_id=platform)
+              .exclude(bank_id=elder.bank_id).first() if number and platform else None)
+    if person is None:
+        raise NotFound()
+    return person
+
+
 def api_tokens_of(person) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(person=person).order_by("-created_at")
 

@@ -3,14 +3,14 @@ from django.db import transaction
 
 from timebank.audit.services import audit_record
 from timebank.ledger.models import LedgerRules
-from timebank.people.models import Person, ProxyLink
+from timebank.people.models import FAMILY_RELATIONS, Person, ProxyLink
 
 from ..exceptions import AccountUnknown, GiftNotAllowed, GiftToActor, GiftToSelf, LimitExceeded, OtherBank
 from ..models import AccountKind, Transfer, TransferKind
 from .accounts import member_account, system_account
 from .posting import _check_amount, transfer_post
 
-RELATIVES = ("child", "spouse", "relative")
+RELATIVES = tuple(str(r) for r in FAMILY_RELATIONS)
 
 
 def are_relatives(a: Person, b: Person) -> bool:

@@ -9,8 +9,18 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
 from ..exceptions import NotAnElder, ProxyInvalid
-from ..models import Person, PersonStatus, ProxyLink, ProxyRelation
+from ..models import FAMILY_RELATIONS, Person, PersonStatus, ProxyLink, ProxyRelation
 from ..selectors import proxy_confirm_refusal
+
+
+def _family_elsewhere(elder: Person, proxy: Person, relation: str) -> bool:
+    """A family member registered in another bank of the elder's platform (the link lives in the elder's
+    bank; the elder's staff ask for it and the elder or a second staff member confirms it, as any link)."""
+    from timebank.orgs.models import Node
+
+    banks = {n.pk: n.parent_id for n in Node.objects.filter(pk__in=[elder.bank_id, proxy.bank_id])}
+    return relation in FAMILY_RELATIONS and len(banks) == 2 and banks[elder.bank_id] == banks[proxy.bank_id] \
+        and banks[elder.bank_id] is not None
 
 
 def proxy_link(*, actor, elder: Person, proxy: Person, relation: str) -> ProxyLink:
@@ -28,8 +38,11 @@ def proxy_link(*, actor, elder: Person, proxy: Person, relation: str) -> ProxyLi
             raise NotFound()
         if not elder.is_elder:
             raise NotAnElder()
-        if elder.pk == proxy.pk or proxy.status != PersonStatus.ACTIVE or proxy.bank_id != elder.bank_id:
+        if elder.pk == proxy.pk or proxy.status != PersonStatus.ACTIVE or proxy.bank_id is None:
             raise ProxyInvalid()
+        if proxy.bank_id != elder.bank_id and not _family_elsewhere(elder, proxy, relation):
+            raise ProxyInvalid(_("Only a son or daughter, a spouse or another relative registered in another "
+                                 "district of the city can be linked across districts."), code="proxy_other_bank")
         if ProxyLink.objects.filter(proxy=proxy, elder=elder, revoked_at__isnull=True).exists():
             raise ProxyInvalid(_("This proxy is already linked to the elder."), code="proxy_exists")
         link = ProxyLink.objects.create(bank=elder.bank, proxy=proxy, elder=elder, relation=relation, created_by=actor,
