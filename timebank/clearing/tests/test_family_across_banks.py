@@ -95,3 +95,18 @@ def test_the_elder_page_names_the_relatives_district_without_a_link_to_a_record_
     page = client.get(f"/people/{hongkou.mother.pk}/").content.decode()
     assert world.volunteer.name in page and world.bank.name in page
     assert f"/people/{world.volunteer.pk}/" not in page
+
+
+def test_a_member_who_moves_keeps_their_certificates_in_the_new_district(world, hongkou, platform_admin, client):
+    from timebank.training.models import Certificate
+    from timebank.training.selectors import certificate_codes_held
+    from timebank.training.services import course_create
+
+    course = course_create(actor=world.bank_admin, node=world.bank, code="first_aid", name="急救培训")
+    Certificate.objects.create(number="YP-2026-0001", bank=world.bank, person=world.volunteer, course=course)
+    services.member_move(actor=world.bank_admin, person=world.volunteer, station=hongkou.station, reason="随女儿搬到虹口")
+    world.volunteer.refresh_from_db()
+    assert certificate_codes_held(world.volunteer) == {"first_aid"}  # a 虹口 service asking for first aid accepts it
+    client.force_login(hongkou.bank_admin)
+    page = client.get(f"/training/people/{world.volunteer.pk}/certificates/")
+    assert page.status_code == 200 and "YP-2026-0001" in page.content.decode()
