@@ -3,6 +3,7 @@ clearing positions, and the netting runs (positions settled per day)."""
 import datetime as dt
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Status
 from ninja.pagination import paginate
@@ -14,18 +15,20 @@ from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
-from . import selectors, services
+from . import federation, selectors, services
 from .exceptions import BankUnknown
 from .models import CrossBankTransfer
 from .schemas import (
     ClearingPositionOut,
     CrossBankGiftIn,
     CrossBankTransferOut,
+    FederationReconcileIn,
     MemberMoveIn,
     MemberMoveOut,
     NettingRunDetailOut,
     NettingRunIn,
     NettingRunOut,
+    ReconciliationReportOut,
 )
 
 router = Router(tags=["clearing"])
@@ -103,3 +106,31 @@ def netting_run_start(request, payload: NettingRunIn):
     except ValueError:
         raise InvalidInput(_("Give the day as YYYY-MM-DD."), code="day_invalid") from None
     return Status(201, services.netting_run(actor=request.auth, platform=platforms[0], business_day=day))
+
+
+@router.post("/federation/messages", auth=None, response={200: dict},
+             summary="A signed message from a partner platform (clearing between deployments; docs/FEDERATION.md)",
+             description="No user sign-in: the body is a JSON envelope signed with the sending platform's Ed25519 "
+                         "key (header X-Timebank-Signature). The answer is a receipt signed by this platform. "
+                         "The same message id again gets the same receipt and posts nothing.")
+def federation_message(request):
+    receipt, signature = federation.message_receive(raw=request.body,
+                                                    signature=request.headers.get(federation.SIGNATURE_HEADER, ""))
+    return HttpResponse(receipt, content_type="application/json",
+                        headers={federation.SIGNATURE_HEADER: signature})
+
+
+@router.get("/federation/reconciliations", response=list[ReconciliationReportOut],
+            summary="Reconciliations of the clearing with partner platforms (platform admins)")
+@paginate(Pages)
+def federation_reconciliations(request):
+    if not selectors.platforms_in_reach(request.auth, Perm.CLEARING_VIEW):
+        raise NotFound()
+    return selectors.reports_visible_to(request.auth)
+
+
+@router.post("/federation/reconciliations", response={201: ReconciliationReportOut},
+             summary="Reconcile the clearing with a partner platform now (platform admins)")
+def federation_reconcile(request, payload: FederationReconcileIn):
+    peer = selectors.peer_get(request.auth, payload.peer_id, Perm.CLEARING_RUN)
+    return Status(201, federation.federation_reconcile(actor=request.auth, peer=peer))

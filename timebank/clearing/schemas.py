@@ -82,3 +82,20 @@ class NettingRunOut(Schema):
 
 class NettingRunDetailOut(NettingRunOut):
     positions: list[NettingPositionOut] = Field(alias="positions_in_reach")
+
+
+class FederationReconcileIn(InSchema):
+    peer_id: int = Field(description="The partner platform to reconcile with now")
+
+
+class ReconciliationReportOut(Schema):
+    id: int
+    peer_id: int
+    peer_name: str = Field(alias="peer.name")
+    made_at: LocalTime
+    ours: dict[str, int] = Field(description="Our banks' clearing balance with the peer, per currency")
+    theirs: dict[str, int] = Field(description="The peer's clearing balance with us, from its signed statement")
+    in_flight: dict[str, int] = Field(description="Messages not yet answered: ours less theirs")
+    difference: dict[str, int] = Field(description="ours + theirs − in flight: 0 when both sides agree")
+    matches: bool
+    error: str = Field(description="Why the peer could not be asked (then nothing was compared)")

@@ -495,7 +495,7 @@ def _check_target(manifest: dict, source_ledger_key: str | None) -> None:
             bank["code"] and Node.objects.filter(kind=NodeKind.BANK, code=bank["code"]).exists()):
         _refuse(_("This platform already holds the bank %(code)s. Nothing was written.") % {"code": bank["code"]},
                 "bank_exists")
-    platforms = list(Node.objects.filter(kind=NodeKind.PLATFORM).values_list("pk", flat=True)[:2])
+    platforms = list(Node.objects.filter(kind=NodeKind.PLATFORM, peer_platform__isnull=True).values_list("pk", flat=True)[:2])
     if len(platforms) > 1:
         _refuse(_("This deployment has more than one platform node. Nothing was written."), "many_platforms")
 
@@ -562,7 +562,7 @@ def _clashes(archive, manifest) -> None:
 def _platform(manifest) -> int:
     """The platform node the bank hangs under here: this deployment's, or the source's row when
     there is none yet."""
-    existing = Node.objects.filter(kind=NodeKind.PLATFORM).values_list("pk", flat=True).first()
+    existing = Node.objects.filter(kind=NodeKind.PLATFORM, peer_platform__isnull=True).values_list("pk", flat=True).first()
     if existing is not None:
         return existing
     columns = _columns(Node)
