@@ -407,9 +407,10 @@ def _statement(peer: PeerPlatform, their_pending: list) -> dict:
 
 def federation_reconcile(*, actor: Person | None, peer: PeerPlatform) -> ReconciliationReport:
     """Ask the peer for its signed statement and compare, per currency: our clearing balance with it plus
-    its with us must equal what is still travelling (our messages it has not credited, less its messages
-    we have not credited). What is left is the report's difference; 0 everywhere means both sides agree.
-    A report made while messages move may differ by a message caught half-way; the next one clears it."""
+    its with us must equal what is still travelling (each side counts what its members sent as +, so: our
+    messages it has not credited plus its messages we have not credited). What is left is the report's
+    difference; 0 everywhere means both sides agree. A report made while messages move may differ by a
+    message caught half-way; the next one clears it."""
     if actor is not None and not has_perm(actor, Perm.CLEARING_RUN, peer.platform):
         raise PermissionDenied()
     ours_pending = list(OutboundMessage.objects.filter(peer=peer, status=MessageStatus.PENDING)
@@ -440,7 +441,7 @@ def federation_reconcile(*, actor: Person | None, peer: PeerPlatform) -> Reconci
                 in_flight[m["currency"]] = in_flight.get(m["currency"], 0) + m["amount"]
         for message_id, currency, amount in their_pending:
             if message_id not in credited_here:
-                in_flight[currency] = in_flight.get(currency, 0) - amount
+                in_flight[currency] = in_flight.get(currency, 0) + amount
         currencies = sorted(set(ours) | set(theirs) | set(in_flight))
         report.ours, report.theirs = ours, theirs
         report.in_flight = {c: in_flight.get(c, 0) for c in currencies}

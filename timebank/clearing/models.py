@@ -222,7 +222,7 @@ class ReconciliationReport(models.Model):
     made_at = models.DateTimeField(default=timezone.now)
     ours = models.JSONField(default=dict)  # {currency: our banks' clearing balance with the peer}
     theirs = models.JSONField(default=dict)  # {currency: the peer's clearing balance with us}
-    in_flight = models.JSONField(default=dict)  # {currency: ours unanswered − theirs unanswered}
+    in_flight = models.JSONField(default=dict)  # {currency: ours not yet credited there + theirs not yet here}
     difference = models.JSONField(default=dict)
     matches = models.BooleanField(default=False)
     error = models.CharField(max_length=200, blank=True)  # the peer could not be asked

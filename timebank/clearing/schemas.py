@@ -95,7 +95,7 @@ class ReconciliationReportOut(Schema):
     made_at: LocalTime
     ours: dict[str, int] = Field(description="Our banks' clearing balance with the peer, per currency")
     theirs: dict[str, int] = Field(description="The peer's clearing balance with us, from its signed statement")
-    in_flight: dict[str, int] = Field(description="Messages not yet answered: ours less theirs")
+    in_flight: dict[str, int] = Field(description="Sent but not yet credited on the other side: ours plus theirs")
     difference: dict[str, int] = Field(description="ours + theirs − in flight: 0 when both sides agree")
     matches: bool
     error: str = Field(description="Why the peer could not be asked (then nothing was compared)")
