@@ -1,13 +1,10 @@
 """Clearing between deployments, one side at a time: what this platform does with a message from a partner
 (bad signature, unknown platform, replay, another order, unknown member, a reused id), the worker's
 retries, and the reconciliation's arithmetic. Two real servers: test_federation_two_servers.py."""
-import base64
 import datetime as dt
 import json
 import uuid
 
-import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from timebank.clearing import federation
@@ -18,30 +15,6 @@ from timebank.ledger.chain import verify
 from timebank.ledger.models import Account, AccountKind, Transfer
 
 URL = "/api/v1/federation/messages"
-
-
-@pytest.fixture
-def fed(world, settings):
-    """This platform signs as city-x; city-y is its partner, whose key the test holds."""
-    own_seed, own_public = federation.new_signing_key()
-    settings.FEDERATION_NAME, settings.FEDERATION_KEY = "city-x", own_seed
-    peer_seed, peer_public = federation.new_signing_key()
-    peer = federation.peer_platform_add(platform=world.platform, name="city-y", base_url="http://127.0.0.1:9",
-                                        public_key=peer_public)
-    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(peer_seed))
-
-    def message(amount=30, *, name="李志愿", mobile="13800000011", message_id=None, sender="city-y", to="city-x",
-                kind="transfer", body=None):
-        raw = json.dumps({"v": 1, "id": str(message_id or uuid.uuid4()), "kind": kind, "from": sender, "to": to,
-                          "sent_at": timezone.now().isoformat(),
-                          "body": body if body is not None else {
-                              "amount": amount, "currency": "time", "memo": "",
-                              "sender": {"name": "远方", "bank": "Y区"},
-                              "recipient": {"mobile": mobile, "name": name}}},
-                         ensure_ascii=False).encode()
-        return raw, base64.b64encode(key.sign(raw)).decode()
-
-    return type("Fed", (), {"peer": peer, "message": staticmethod(message), "own_public": own_public})
 
 
 def _send(client, raw, signature):
