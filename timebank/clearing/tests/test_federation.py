@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from timebank.clearing import federation
 from timebank.clearing import services as clearing
-from timebank.clearing.models import InboundMessage, MessageStatus, OutboundMessage
+from timebank.clearing.models import InboundMessage, MessageStatus, OutboundMessage, ReconciliationReport
 from timebank.ledger import services as ledger
 from timebank.ledger.chain import verify
 from timebank.ledger.models import Account, AccountKind, Transfer
@@ -178,3 +178,31 @@ def test_the_daily_reconciliation_runs_once_a_day_per_peer(world, fed, monkeypat
     assert len(federation.federation_reconcile_due(now=at)) == 1
     assert federation.federation_reconcile_due(now=at + dt.timedelta(hours=2)) == []
     assert federation.federation_reconcile_due(now=at.replace(hour=1)) == []
+
+
+def test_platform_admins_reconcile_and_read_the_reports_on_the_page_and_through_the_api(
+        client, api_client, world, fed, platform_admin, monkeypatch):
+    monkeypatch.setattr(federation, "_post", _statement(fed, {"time": 8}))
+    client.force_login(platform_admin)
+    page = client.get("/clearing/federation/")
+    assert page.status_code == 200 and "city-y" in page.content.decode()
+    done = client.post("/clearing/federation/", {"peer": fed.peer.pk})
+    assert done.status_code == 302  # the partner says 8 we do not have: a difference of 8
+    assert [(r.difference, r.started_by_id) for r in ReconciliationReport.objects.all()] == [({"time": 8},
+                                                                                             platform_admin.pk)]
+    assert "<strong>时间币（分钟） 8</strong>" in client.get("/clearing/federation/").content.decode()
+    api_client.login_as(platform_admin)
+    made = api_client.post("/api/v1/federation/reconciliations", {"peer_id": fed.peer.pk},
+                           content_type="application/json")
+    assert made.status_code == 201 and made.json()["difference"] == {"time": 8} and not made.json()["matches"]
+    reports = api_client.get("/api/v1/federation/reconciliations").json()["items"]
+    assert [(r["peer_name"], r["difference"]) for r in reports] == [("city-y", {"time": 8})] * 2
+
+
+def test_bank_staff_do_not_see_the_platforms_clearing_with_other_deployments(client, api_client, world, fed):
+    client.force_login(world.bank_admin)
+    assert client.get("/clearing/federation/").status_code == 404
+    api_client.login_as(world.bank_admin)
+    assert api_client.get("/api/v1/federation/reconciliations").status_code == 404
+    assert api_client.post("/api/v1/federation/reconciliations", {"peer_id": fed.peer.pk},
+                           content_type="application/json").status_code == 404
