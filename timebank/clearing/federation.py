@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
-from timebank.ledger.exceptions import AccountUnknown, LimitExceeded
+from timebank.ledger.exceptions import AccountUnknown, GiftNotAllowed, LimitExceeded
 from timebank.ledger.models import Account, AccountKind, Currency, LedgerRules, TransferKind
 from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from timebank.lib.mobile import normalise_mobile
@@ -185,6 +185,8 @@ def federation_gift(*, actor: Person, sender: Person, peer: PeerPlatform, mobile
     if currency not in Currency.values:
         raise InvalidInput(code="currency_invalid")
     rules = LedgerRules.in_force(sender.bank)
+    if rules.gift_recipients == "relatives":  # kinship cannot be checked in another deployment's register
+        raise GiftNotAllowed()
     if currency == Currency.TIME and rules.gift_max_minutes and isinstance(amount, int) and amount > rules.gift_max_minutes:
         raise LimitExceeded(detail={"max": rules.gift_max_minutes})
     message_id = uuid.uuid4()
@@ -335,7 +337,11 @@ def _transfer_received(peer: PeerPlatform, message_id: str, body: dict, digest: 
             if not reason:
                 credit = ledger.member_account(recipient, currency)
                 rules = LedgerRules.in_force(recipient.bank)
-                if currency == Currency.TIME and rules.balance_cap_minutes and \
+                if rules.gift_recipients == "relatives":  # this bank takes gifts from registered relatives only
+                    reason = "gift_not_allowed"
+                elif currency == Currency.TIME and rules.gift_max_minutes and amount > rules.gift_max_minutes:
+                    reason = "limit_exceeded"
+                elif currency == Currency.TIME and rules.balance_cap_minutes and \
                         credit.balance + amount > rules.balance_cap_minutes:
                     reason = "balance_cap"
             if not reason:

@@ -61,6 +61,7 @@ def fed(world, settings):
     peer_seed, peer_public = federation.new_signing_key()
     peer = federation.peer_platform_add(platform=world.platform, name="city-y", base_url="http://127.0.0.1:9",
                                         public_key=peer_public)
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
     key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(peer_seed))
 
     def message(amount=30, *, name="李志愿", mobile="13800000011", message_id=None, sender="city-y", to="city-x",

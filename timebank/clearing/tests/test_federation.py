@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import uuid
 
+import pytest
 from django.utils import timezone
 
 from timebank.clearing import federation
@@ -12,7 +13,9 @@ from timebank.clearing import services as clearing
 from timebank.clearing.models import InboundMessage, MessageStatus, OutboundMessage, ReconciliationReport
 from timebank.ledger import services as ledger
 from timebank.ledger.chain import verify
+from timebank.ledger.exceptions import GiftNotAllowed
 from timebank.ledger.models import Account, AccountKind, Transfer
+from timebank.orgs.services import bank_rules_set
 
 URL = "/api/v1/federation/messages"
 
@@ -206,3 +209,15 @@ def test_bank_staff_do_not_see_the_platforms_clearing_with_other_deployments(cli
     assert api_client.get("/api/v1/federation/reconciliations").status_code == 404
     assert api_client.post("/api/v1/federation/reconciliations", {"peer_id": fed.peer.pk},
                            content_type="application/json").status_code == 404
+
+
+def test_a_bank_that_gives_to_relatives_only_neither_sends_nor_takes_gifts_from_another_deployment(
+        client, world, fed, fund):
+    fund(world.volunteer, 100)
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="relatives")
+    with pytest.raises(GiftNotAllowed):
+        federation.federation_gift(actor=world.volunteer, sender=world.volunteer, peer=fed.peer,
+                                   mobile="13700000001", name="周远方", amount=25)
+    assert OutboundMessage.objects.count() == 0 and _balance(world.volunteer) == 100
+    response = _send(client, *fed.message(30))
+    assert json.loads(response.content)["reason"] == "gift_not_allowed" and _balance(world.volunteer) == 100

@@ -23,6 +23,7 @@ from timebank.clearing import federation
 from timebank.clearing.models import InboundMessage, MessageStatus, OutboundMessage
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, Transfer
+from timebank.orgs.services import bank_rules_set
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,13 +31,14 @@ SEED_Y = """
 import json, datetime as dt
 from timebank.conftest import make_person
 from timebank.orgs.models import NodeKind
-from timebank.orgs.services import node_create
+from timebank.orgs.services import bank_rules_set, node_create
 from timebank.clearing.federation import peer_platform_add
 platform = node_create(actor=None, parent=None, kind=NodeKind.PLATFORM, name="Y城平台")
 bank = node_create(actor=None, parent=platform, kind=NodeKind.BANK, name="Y区")
 branch = node_create(actor=None, parent=bank, kind=NodeKind.BRANCH, name="Y街道")
 station = node_create(actor=None, parent=branch, kind=NodeKind.STATION, name="Y社区")
 member = make_person(station, "周远方", mobile="13700000001", birth=dt.date(1950, 1, 1))
+bank_rules_set(actor=None, bank=bank, gift_recipients="any")
 peer_platform_add(platform=platform, name="city-x", base_url=%(x_url)r, public_key=%(x_public)r)
 print(json.dumps({"member": member.pk}))
 """
@@ -128,6 +130,7 @@ def test_two_deployment_clearing_with_the_peer_killed_and_restarted_reconciles_e
         peer = federation.peer_platform_add(platform=world.platform, name="city-y", base_url=city_y.url,
                                             public_key=city_y.public)
         sender = world.volunteer
+        bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
         fund(sender, 1000)
         city_y.start()
 
