@@ -17,11 +17,13 @@ from timebank.orgs.selectors import has_perm
 
 from . import federation, selectors, services
 from .exceptions import BankUnknown
-from .models import CrossBankTransfer
+from .models import CrossBankTransfer, OutboundMessage
 from .schemas import (
     ClearingPositionOut,
     CrossBankGiftIn,
     CrossBankTransferOut,
+    FederationGiftIn,
+    FederationGiftOut,
     FederationReconcileIn,
     MemberMoveIn,
     MemberMoveOut,
@@ -134,3 +136,25 @@ def federation_reconciliations(request):
 def federation_reconcile(request, payload: FederationReconcileIn):
     peer = selectors.peer_get(request.auth, payload.peer_id, Perm.CLEARING_RUN)
     return Status(201, federation.federation_reconcile(actor=request.auth, peer=peer))
+
+
+@router.post("/federation/gifts", response={201: FederationGiftOut, 200: FederationGiftOut},
+             summary="Give coins to a member of a partner platform (another city; requires Idempotency-Key)",
+             description="The coins leave at once; the other platform credits the member named by mobile number "
+                         "and full name, or refuses and the coins come back (status refused).")
+def federation_gift(request, payload: FederationGiftIn,
+                    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100)):
+    actor = request.auth
+
+    def perform():
+        sender = selectors.sender_for(actor, payload.from_person_id)
+        peer = selectors.peer_for_sender(sender, payload.peer_id)
+        message = federation.federation_gift(actor=actor, sender=sender, peer=peer, mobile=payload.to_mobile,
+                                             name=payload.to_name, amount=payload.amount, memo=payload.memo,
+                                             idempotency_key=f"api:{actor.pk}:{idempotency_key}")
+        return 201, {"id": message.pk}
+
+    with transaction.atomic():
+        status, body = run_idempotent(actor=actor, key=idempotency_key, operation="federation_gifts.create",
+                                      payload=payload.dict(), perform=perform)
+    return Status(status, OutboundMessage.objects.get(pk=body["id"]))

@@ -29,7 +29,7 @@ from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
 from timebank.ledger.exceptions import AccountUnknown, GiftNotAllowed, LimitExceeded
 from timebank.ledger.models import Account, AccountKind, Currency, LedgerRules, TransferKind
-from timebank.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from timebank.lib.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from timebank.lib.mobile import normalise_mobile
 from timebank.lib.nudge import nudge_on_commit
 from timebank.orgs.models import Node, NodeKind
@@ -85,6 +85,11 @@ class MessageIdReused(DomainError):
 class PeerUnknown(NotFound):
     code = "peer_unknown"
     message = _("No such partner platform.")
+
+
+class SendingOff(Conflict):
+    code = "federation_off"
+    message = _("This platform does not send coins to other platforms (no federation name or signing key).")
 
 
 class RecipientRequired(InvalidInput):
@@ -177,6 +182,8 @@ def federation_gift(*, actor: Person, sender: Person, peer: PeerPlatform, mobile
     side refuses (no such member, their limits), the coins come back by a linked correction."""
     if not can_act_for(actor, sender) or sender.bank is None:
         raise AccountUnknown()
+    if not settings.FEDERATION_NAME or not settings.FEDERATION_KEY:
+        raise SendingOff()
     if not peer.is_active or peer.platform_id != sender.bank.parent_id:
         raise PeerUnknown()
     number, name = normalise_mobile(mobile or ""), (name or "").strip()

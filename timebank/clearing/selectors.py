@@ -162,3 +162,12 @@ def peer_summaries(actor) -> list[dict]:
                      "accepted": outbound.filter(status=MessageStatus.ACCEPTED).count(),
                      "report": peer.reports.order_by("-made_at", "-id").first()})
     return rows
+
+
+def peer_for_sender(sender: Person, peer_id) -> PeerPlatform:
+    """A partner platform of the sender's platform that is sending, or the 404 of one that does not exist."""
+    try:
+        return PeerPlatform.objects.select_related("node").get(pk=int(peer_id), is_active=True,
+                                                               platform_id=sender.bank.parent_id)
+    except (PeerPlatform.DoesNotExist, TypeError, ValueError, AttributeError):
+        raise NotFound() from None

@@ -291,6 +291,9 @@ API = {
     ("GET", "/api/v1/federation/reconciliations"): PLATFORM_ONLY,
     ("POST", "/api/v1/federation/reconciliations"): PLATFORM_ONLY,
     ("POST", "/api/v1/federation/messages"): FEDERATION_MESSAGE,
+    # Sending to a partner platform: whoever acts for the elder; the matrix's deployment has no signing key
+    # (federation_off, 409), everyone else meets the 404 of an elder out of reach.
+    ("POST", "/api/v1/federation/gifts"): CROSS_BANK_GIFT,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -344,7 +347,7 @@ API = {
     ("POST", "/api/v1/imports/{job_id}/commit"): IMPORTS,
 }
 # Writes sent with an Idempotency-Key (required by these; the others run without one).
-IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts"}
+IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts", "/api/v1/federation/gifts"}
 
 
 # ---- the pages: URL name → {method: policy} --------------------------------------------------------

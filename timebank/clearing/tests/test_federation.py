@@ -221,3 +221,24 @@ def test_a_bank_that_gives_to_relatives_only_neither_sends_nor_takes_gifts_from_
     assert OutboundMessage.objects.count() == 0 and _balance(world.volunteer) == 100
     response = _send(client, *fed.message(30))
     assert json.loads(response.content)["reason"] == "gift_not_allowed" and _balance(world.volunteer) == 100
+
+
+def test_a_member_gives_to_another_city_through_the_api_once_per_key(api_client, world, fed, fund, settings):
+    fund(world.volunteer, 100)
+    api_client.login_as(world.volunteer)
+    body = {"peer_id": fed.peer.pk, "to_mobile": "13700000001", "to_name": "周远方", "amount": 25}
+    first = api_client.post("/api/v1/federation/gifts", body, content_type="application/json",
+                            headers={"Idempotency-Key": "f-1"})
+    again = api_client.post("/api/v1/federation/gifts", body, content_type="application/json",
+                            headers={"Idempotency-Key": "f-1"})
+    assert first.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert first.json()["status"] == "pending" and first.json()["uuid"] == str(OutboundMessage.objects.get().uuid)
+    assert _balance(world.volunteer) == 75
+    unknown = api_client.post("/api/v1/federation/gifts", {**body, "peer_id": fed.peer.pk + 99},
+                              content_type="application/json", headers={"Idempotency-Key": "f-2"})
+    assert unknown.status_code == 404
+    settings.FEDERATION_KEY = ""
+    off = api_client.post("/api/v1/federation/gifts", body, content_type="application/json",
+                          headers={"Idempotency-Key": "f-3"})
+    assert off.status_code == 409 and off.json()["code"] == "federation_off"
+    assert _balance(world.volunteer) == 75 and OutboundMessage.objects.count() == 1
