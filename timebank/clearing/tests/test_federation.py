@@ -188,7 +188,9 @@ def test_platform_admins_reconcile_and_read_the_reports_on_the_page_and_through_
     monkeypatch.setattr(federation, "_post", _statement(fed, {"time": 8}))
     client.force_login(platform_admin)
     page = client.get("/clearing/federation/")
-    assert page.status_code == 200 and "city-y" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "city-y" in html and "合作平台" in html and "对账报告" in html
+    assert "Partner platform" not in html and "Reconcil" not in html  # Chinese first
     done = client.post("/clearing/federation/", {"peer": fed.peer.pk})
     assert done.status_code == 302  # the partner says 8 we do not have: a difference of 8
     assert [(r.difference, r.started_by_id) for r in ReconciliationReport.objects.all()] == [({"time": 8},
