@@ -31,6 +31,11 @@ FIELD_ENCRYPTION_KEYS = _keys.field_keys
 LOOKUP_HASH_KEY = _keys.hash_key
 # The key of each ledger transfer's fingerprint (timebank/ledger/mac.py): never stored in the database.
 TIMEBANK_LEDGER_KEY = _keys.ledger_key
+# Clearing between deployments (timebank/clearing/federation.py; docs/FEDERATION.md): the name this platform
+# signs its messages as, and its Ed25519 signing key (base64 of the 32-byte seed; `manage.py federation_keys`).
+FEDERATION_NAME = os.environ.get("TIMEBANK_FEDERATION_NAME", "")
+FEDERATION_KEY = os.environ.get("TIMEBANK_FEDERATION_KEY", "")
+FEDERATION_TIMEOUT_SECONDS = float(os.environ.get("TIMEBANK_FEDERATION_TIMEOUT_SECONDS", "10"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -292,6 +297,8 @@ HOUSEKEEPING_TASKS = [
     "timebank.stats.tasks.reconcile_nightly",
     "timebank.ledger.tasks.verify_nightly",
     "timebank.clearing.tasks.settle_yesterday",
+    "timebank.clearing.tasks.deliver_federation_messages",
+    "timebank.clearing.tasks.reconcile_federation_daily",
     "timebank.suppliers.tasks.mark_missed_orders",
     "timebank.webhooks.tasks.deliver_webhooks",
     "timebank.suppliers.tasks.auto_confirm_orders",

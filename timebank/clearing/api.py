@@ -3,6 +3,7 @@ clearing positions, and the netting runs (positions settled per day)."""
 import datetime as dt
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Status
 from ninja.pagination import paginate
@@ -14,18 +15,22 @@ from timebank.orgs.models import Node
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
-from . import selectors, services
+from . import federation, selectors, services
 from .exceptions import BankUnknown
-from .models import CrossBankTransfer
+from .models import CrossBankTransfer, OutboundMessage
 from .schemas import (
     ClearingPositionOut,
     CrossBankGiftIn,
     CrossBankTransferOut,
+    FederationGiftIn,
+    FederationGiftOut,
+    FederationReconcileIn,
     MemberMoveIn,
     MemberMoveOut,
     NettingRunDetailOut,
     NettingRunIn,
     NettingRunOut,
+    ReconciliationReportOut,
 )
 
 router = Router(tags=["clearing"])
@@ -103,3 +108,53 @@ def netting_run_start(request, payload: NettingRunIn):
     except ValueError:
         raise InvalidInput(_("Give the day as YYYY-MM-DD."), code="day_invalid") from None
     return Status(201, services.netting_run(actor=request.auth, platform=platforms[0], business_day=day))
+
+
+@router.post("/federation/messages", auth=None, response={200: dict},
+             summary="A signed message from a partner platform (clearing between deployments; docs/FEDERATION.md)",
+             description="No user sign-in: the body is a JSON envelope signed with the sending platform's Ed25519 "
+                         "key (header X-Timebank-Signature). The answer is a receipt signed by this platform. "
+                         "The same message id again gets the same receipt and posts nothing.")
+def federation_message(request):
+    receipt, signature = federation.message_receive(raw=request.body,
+                                                    signature=request.headers.get(federation.SIGNATURE_HEADER, ""))
+    return HttpResponse(receipt, content_type="application/json",
+                        headers={federation.SIGNATURE_HEADER: signature})
+
+
+@router.get("/federation/reconciliations", response=list[ReconciliationReportOut],
+            summary="Reconciliations of the clearing with partner platforms (platform admins)")
+@paginate(Pages)
+def federation_reconciliations(request):
+    if not selectors.platforms_in_reach(request.auth, Perm.CLEARING_VIEW):
+        raise NotFound()
+    return selectors.reports_visible_to(request.auth)
+
+
+@router.post("/federation/reconciliations", response={201: ReconciliationReportOut},
+             summary="Reconcile the clearing with a partner platform now (platform admins)")
+def federation_reconcile(request, payload: FederationReconcileIn):
+    peer = selectors.peer_get(request.auth, payload.peer_id, Perm.CLEARING_RUN)
+    return Status(201, federation.federation_reconcile(actor=request.auth, peer=peer))
+
+
+@router.post("/federation/gifts", response={201: FederationGiftOut, 200: FederationGiftOut},
+             summary="Give coins to a member of a partner platform (another city; requires Idempotency-Key)",
+             description="The coins leave at once; the other platform credits the member named by mobile number "
+                         "and full name, or refuses and the coins come back (status refused).")
+def federation_gift(request, payload: FederationGiftIn,
+                    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100)):
+    actor = request.auth
+
+    def perform():
+        sender = selectors.sender_for(actor, payload.from_person_id)
+        peer = selectors.peer_for_sender(sender, payload.peer_id)
+        message = federation.federation_gift(actor=actor, sender=sender, peer=peer, mobile=payload.to_mobile,
+                                             name=payload.to_name, amount=payload.amount, memo=payload.memo,
+                                             idempotency_key=f"api:{actor.pk}:{idempotency_key}")
+        return 201, {"id": message.pk}
+
+    with transaction.atomic():
+        status, body = run_idempotent(actor=actor, key=idempotency_key, operation="federation_gifts.create",
+                                      payload=payload.dict(), perform=perform)
+    return Status(status, OutboundMessage.objects.get(pk=body["id"]))

@@ -34,3 +34,11 @@ class NettingForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("business_day", timezone.localdate() - dt.timedelta(days=1))
         super().__init__(*args, **kwargs)
+
+
+class ReconcileForm(forms.Form):
+    peer = forms.TypedChoiceField(label=_("Partner platform"), coerce=int)
+
+    def __init__(self, *args, peers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].choices = [(p.pk, p.name) for p in peers]

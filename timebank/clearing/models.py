@@ -115,3 +115,121 @@ class MemberMove(models.Model):
 
     def __str__(self) -> str:
         return f"person {self.person_id}: {self.bank_id} → {self.to_bank_id}"
+
+
+# ── Clearing between two deployments (another city, or a district running its own server) ──────────────
+# The other deployment is represented here by a platform node of its own (`PeerPlatform.node`): each of our
+# banks keeps a clearing account with that node, so coins leave and enter our ledger exactly as between two
+# banks of one platform, and the other deployment holds the opposite in its own database. Messages between
+# the two are signed (Ed25519), carry a unique id and are acknowledged by a signed receipt.
+
+
+class PeerPlatform(models.Model):
+    """Another deployment this platform clears with: where to send, the key its messages are signed with,
+    and the node our clearing accounts name as their peer. A platform-wide row (`platform`, no bank)."""
+
+    platform = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # ours
+    node = models.OneToOneField("orgs.Node", on_delete=models.PROTECT, related_name="peer_platform")  # stands for it
+    name = models.CharField(_("federation name"), max_length=64, unique=True)  # the name it signs as
+    base_url = models.URLField(_("address"), max_length=200)
+    public_key = models.CharField(_("public key"), max_length=64)  # Ed25519, 32 bytes in base64
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the other platform")
+    ACCEPTED = "accepted", _("Credited by the other platform")
+    REFUSED = "refused", _("Refused by the other platform; coins returned")
+
+
+class OutboundMessage(models.Model):
+    """A transfer to a member of another deployment: our leg (member → clearing with that deployment) is
+    posted in the same transaction as this row, and the worker sends the signed message until a signed
+    receipt comes back. A refusal in the receipt posts the compensating transfer (`reversal`)."""
+
+    peer = models.ForeignKey(PeerPlatform, on_delete=models.PROTECT, related_name="outbound")
+    bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # the sender's bank
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, default="transfer")
+    sender = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=8, choices=Currency.choices)
+    amount = models.BigIntegerField()
+    envelope = models.TextField()  # the exact bytes sent (UTF-8 JSON), signed once: every retry sends the same
+    signature = models.CharField(max_length=100)
+    out_transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+    reversal = models.OneToOneField("ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    reason = models.CharField(max_length=40, blank=True)  # the receiver's refusal code
+    receipt = models.TextField(blank=True)  # the receiver's signed receipt, as received
+    attempts = models.PositiveIntegerField(default=0)
+    next_try_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="clearing_outbound_amount_positive")]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="clearing_outbound_due")]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} → {self.peer_id} {self.status}"
+
+
+class InboundMessage(models.Model):
+    """A message received from another deployment, once per (peer, id): the same id again gets the
+    stored receipt back and posts nothing. `digest` is the SHA-256 of the signed bytes, so a different
+    message reusing an id is refused."""
+
+    peer = models.ForeignKey(PeerPlatform, on_delete=models.PROTECT, related_name="inbound")
+    uuid = models.UUIDField()
+    kind = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)
+    bank = models.ForeignKey("orgs.Node", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=8, blank=True)
+    amount = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    in_transfer = models.OneToOneField("ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    receipt = models.TextField()  # what we answered, byte for byte (signed again on every answer)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["peer", "uuid"], name="clearing_inbound_once_per_peer")]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} ← {self.peer_id} {self.status}"
+
+
+class ReconciliationReport(models.Model):
+    """One comparison of our clearing with another deployment against its signed statement, per currency:
+    ours + theirs must equal what is still travelling; `difference` is what is left (0 = they agree)."""
+
+    platform = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")
+    peer = models.ForeignKey(PeerPlatform, on_delete=models.PROTECT, related_name="reports")
+    made_at = models.DateTimeField(default=timezone.now)
+    ours = models.JSONField(default=dict)  # {currency: our banks' clearing balance with the peer}
+    theirs = models.JSONField(default=dict)  # {currency: the peer's clearing balance with us}
+    in_flight = models.JSONField(default=dict)  # {currency: ours not yet credited there + theirs not yet here}
+    difference = models.JSONField(default=dict)
+    matches = models.BooleanField(default=False)
+    error = models.CharField(max_length=200, blank=True)  # the peer could not be asked
+    started_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation with {self.peer_id} at {self.made_at:%Y-%m-%d %H:%M}"

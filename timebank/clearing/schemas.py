@@ -82,3 +82,44 @@ class NettingRunOut(Schema):
 
 class NettingRunDetailOut(NettingRunOut):
     positions: list[NettingPositionOut] = Field(alias="positions_in_reach")
+
+
+class FederationReconcileIn(InSchema):
+    peer_id: int = Field(description="The partner platform to reconcile with now")
+
+
+class ReconciliationReportOut(Schema):
+    id: int
+    peer_id: int
+    peer_name: str = Field(alias="peer.name")
+    made_at: LocalTime
+    ours: dict[str, int] = Field(description="Our banks' clearing balance with the peer, per currency")
+    theirs: dict[str, int] = Field(description="The peer's clearing balance with us, from its signed statement")
+    in_flight: dict[str, int] = Field(description="Sent but not yet credited on the other side: ours plus theirs")
+    difference: dict[str, int] = Field(description="ours + theirs − in flight: 0 when both sides agree")
+    matches: bool
+    error: str = Field(description="Why the peer could not be asked (then nothing was compared)")
+
+
+class FederationGiftIn(InSchema):
+    peer_id: int = Field(description="The partner platform (another city's or district server's time bank)")
+    to_mobile: Line = Field(max_length=20, description="The recipient's mobile number there")
+    to_name: Line = Field(max_length=50, description="The recipient's full name, as registered there")
+    amount: int = Field(description="Minutes", gt=0, le=10**9)
+    memo: Line = Field("", max_length=200)
+    from_person_id: int | None = Field(None, description="Give an elder's coins you act for (default: your own)")
+
+
+class FederationGiftOut(Schema):
+    id: int
+    uuid: str = Field(description="The message's id between the two platforms")
+    peer_id: int
+    currency: str
+    amount: int
+    status: str = Field(description="pending (on its way), accepted (credited there) or refused (coins returned)")
+    reason: str = Field(description="Why the other platform refused")
+    created_at: LocalTime
+
+    @staticmethod
+    def resolve_uuid(obj) -> str:
+        return str(obj.uuid)

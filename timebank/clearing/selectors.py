@@ -11,7 +11,16 @@ from timebank.orgs.selectors import has_perm, nodes_with
 from timebank.people.models import Person
 from timebank.people.selectors import can_act_for
 
-from .models import CrossBankTransfer, MemberMove, NettingPosition, NettingRun
+from .models import (
+    CrossBankTransfer,
+    MemberMove,
+    MessageStatus,
+    NettingPosition,
+    NettingRun,
+    OutboundMessage,
+    PeerPlatform,
+    ReconciliationReport,
+)
 
 
 def banks_in_reach(actor) -> list[Node]:
@@ -32,7 +41,8 @@ def platforms_in_reach(actor, perm: str = Perm.CLEARING_RUN) -> list[Node]:
 def positions_now(actor) -> list[Account]:
     """The clearing accounts of the banks in reach as they stand (what the next run will settle)."""
     ids = [b.pk for b in banks_in_reach(actor)]
-    return list(Account.objects.filter(kind=AccountKind.CLEARING, bank_id__in=ids).select_related("bank", "peer")
+    return list(Account.objects.filter(kind=AccountKind.CLEARING, bank_id__in=ids, peer__kind=NodeKind.BANK)
+                .select_related("bank", "peer")
                 .order_by("bank_id", "peer_id", "currency"))
 
 
@@ -121,3 +131,43 @@ def sender_for(actor, person_id) -> Person:
     if not can_act_for(actor, person):
         raise NotFound()
     return person
+
+
+# ── clearing with other deployments: the city's (platform admins') view ──
+
+def peers_visible_to(actor) -> QuerySet[PeerPlatform]:
+    return PeerPlatform.objects.filter(platform__in=platforms_in_reach(actor, Perm.CLEARING_VIEW)).order_by("name")
+
+
+def peer_get(actor, peer_id, perm: str = Perm.CLEARING_VIEW) -> PeerPlatform:
+    try:
+        return PeerPlatform.objects.select_related("platform", "node").get(
+            pk=int(peer_id), platform__in=platforms_in_reach(actor, perm))
+    except (PeerPlatform.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def reports_visible_to(actor) -> QuerySet[ReconciliationReport]:
+    return (ReconciliationReport.objects.filter(platform__in=platforms_in_reach(actor, Perm.CLEARING_VIEW))
+            .select_related("peer").order_by("-made_at", "-id"))
+
+
+def peer_summaries(actor) -> list[dict]:
+    """Each partner platform with its messages waiting, refused and the latest report."""
+    rows = []
+    for peer in peers_visible_to(actor):
+        outbound = OutboundMessage.objects.filter(peer=peer)
+        rows.append({"peer": peer, "pending": outbound.filter(status=MessageStatus.PENDING).count(),
+                     "refused": outbound.filter(status=MessageStatus.REFUSED).count(),
+                     "accepted": outbound.filter(status=MessageStatus.ACCEPTED).count(),
+                     "report": peer.reports.order_by("-made_at", "-id").first()})
+    return rows
+
+
+def peer_for_sender(sender: Person, peer_id) -> PeerPlatform:
+    """A partner platform of the sender's platform that is sending, or the 404 of one that does not exist."""
+    try:
+        return PeerPlatform.objects.select_related("node").get(pk=int(peer_id), is_active=True,
+                                                               platform_id=sender.bank.parent_id)
+    except (PeerPlatform.DoesNotExist, TypeError, ValueError, AttributeError):
+        raise NotFound() from None

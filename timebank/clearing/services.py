@@ -165,8 +165,9 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
                 raise NettingAlreadyRun()
             previous = NettingRun.objects.filter(platform=platform).order_by("-up_to_id").first()
             after_id = previous.up_to_id if previous else 0
-            accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform)
-                            .select_related("bank").order_by("pk"))
+            # Clearing with another deployment (peer: its platform node) is settled by reconciliation with it.
+            accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform,
+                                                   peer__kind=NodeKind.BANK).select_related("bank").order_by("pk"))
             locked = ledger.clearing_lock(accounts=accounts)
             # Read after the locks: every record whose legs moved these balances is committed by now,
             # and any later one gets a higher id.
@@ -216,7 +217,7 @@ def netting_run_due(*, now: dt.datetime | None = None) -> list[NettingRun]:
     today = timezone.localdate(now or timezone.now())
     day = today - dt.timedelta(days=1)
     done = []
-    for platform in Node.objects.filter(kind=NodeKind.PLATFORM):
+    for platform in Node.objects.filter(kind=NodeKind.PLATFORM, peer_platform__isnull=True):
         if not NettingRun.objects.filter(platform=platform, business_day=day).exists():
             try:
                 done.append(netting_run(actor=None, platform=platform, business_day=day))

@@ -14,3 +14,20 @@ def settle_yesterday() -> int:
     if timezone.localtime().hour < NETTING_HOUR:
         return 0
     return len(services.netting_run_due())
+
+
+@task()
+def deliver_federation_messages() -> dict:
+    """Send the messages to other deployments that are due (new ones right after their commit, unanswered
+    ones on their backoff)."""
+    from . import federation
+
+    return federation.federation_deliver()
+
+
+@task()
+def reconcile_federation_daily() -> int:
+    """Once a day per partner platform, compare both sides' clearing (from 02:00 Shanghai time)."""
+    from . import federation
+
+    return len(federation.federation_reconcile_due())

@@ -11,4 +11,5 @@ urlpatterns = [
     path("gift/", views.gift, name="gift_mine"),
     path("gift/<int:pk>/", views.gift, name="gift"),
     path("move/<int:person_pk>/", views.move, name="move"),
+    path("federation/", views.federation_index, name="federation"),
 ]

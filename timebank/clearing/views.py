@@ -1,5 +1,6 @@
 """Clearing pages: the city's (or a bank's) positions and netting runs, a bank's printed statement, a
-gift to family in another district, and moving a member to another district."""
+gift to family in another district, moving a member to another district, and the city's clearing with
+other deployments (partner platforms and their reconciliation reports)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,8 +12,8 @@ from timebank.lib.pages import form_error, page_of, pdf_inline, refusals_shown_o
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
-from . import selectors, services, statement_pdf
-from .forms import CrossBankGiftForm, MemberMoveForm, NettingForm
+from . import federation, selectors, services, statement_pdf
+from .forms import CrossBankGiftForm, MemberMoveForm, NettingForm, ReconcileForm
 
 GIFT_FIELDS = {"insufficient_balance": "hours", "amount_invalid": "hours", "limit_exceeded": "hours",
                "balance_cap_exceeded": "hours", "recipient_unknown": "mobile", "not_another_bank": "mobile",
@@ -39,7 +40,9 @@ def index(request):
     return render(request, "clearing/index.html", {
         "positions": [p for p in positions if p.balance], "net": selectors.net_by_bank(positions),
         "page": page_of(request, selectors.runs_visible_to(actor), 20), "form": form,
-        "banks": selectors.banks_in_reach(actor)}, status=422 if form is not None and form.errors else 200)
+        "banks": selectors.banks_in_reach(actor),
+        "federation": bool(selectors.platforms_in_reach(actor, Perm.CLEARING_VIEW))},
+        status=422 if form is not None and form.errors else 200)
 
 
 @signed_in_page
@@ -115,3 +118,30 @@ def move(request, person_pk: int):
     return render(request, "clearing/move.html", {"person": person, "form": form,
                                                   "moves": selectors.moves_of(person)},
                   status=422 if form.errors else 200)
+
+
+@signed_in_page
+def federation_index(request):
+    """The city's clearing with other deployments: each partner platform, its messages and the latest
+    reconciliation, and (clearing.run) a reconciliation now."""
+    actor = request.user
+    if not selectors.platforms_in_reach(actor, Perm.CLEARING_VIEW):
+        raise Http404
+    runnable = [p for p in selectors.peers_visible_to(actor) if has_perm(actor, Perm.CLEARING_RUN, p.platform)]
+    if request.method == "POST" and not runnable:
+        raise Http404
+    form = ReconcileForm(request.POST or None, peers=runnable) if runnable else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        peer = next(p for p in runnable if p.pk == form.cleaned_data["peer"])
+        with refusals_shown_on(form, {}):
+            report = federation.federation_reconcile(actor=actor, peer=peer)
+            if report.matches:
+                messages.success(request, _("Both sides agree with %(peer)s.") % {"peer": peer.name})
+            else:
+                messages.error(request, _("The clearing with %(peer)s does not agree; see the report.") % {
+                    "peer": peer.name})
+            return redirect("clearing:federation")
+    return render(request, "clearing/federation.html", {
+        "peers": selectors.peer_summaries(actor), "form": form,
+        "page": page_of(request, selectors.reports_visible_to(actor), 20)},
+        status=422 if form is not None and form.errors else 200)

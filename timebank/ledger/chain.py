@@ -307,8 +307,10 @@ def _verify_fingerprints(report: Report, bank_id: int | None) -> None:
 
 def _verify_clearing(report: Report, bank_id: int | None) -> None:
     """Coins between two banks of the platform move in two legs committed together, so a bank's
-    clearing account with a peer always holds the opposite of the peer's with it."""
-    clearing = Account.objects.filter(kind=AccountKind.CLEARING)
+    clearing account with a peer always holds the opposite of the peer's with it. A clearing account with
+    another deployment (its peer is that deployment's platform node) has its opposite in the other
+    deployment's database: the federation's reconciliation compares those."""
+    clearing = Account.objects.filter(kind=AccountKind.CLEARING, peer__kind="bank")
     balances = {(bank, peer, currency): credits - debits for bank, peer, currency, credits, debits in clearing.values_list(
         "bank_id", "peer_id", "currency", "posted_credits", "posted_debits")}
     seen = set()

@@ -123,6 +123,10 @@ BY_BANK: dict[str, str] = {
     "clearing.CrossBankTransfer": "bank",
     "clearing.MemberMove": "bank",
     "clearing.NettingPosition": "bank",
+    # Clearing with another deployment: a bank that took part holds a clearing account whose peer (the other
+    # deployment's platform node) is outside the bank, so the export's reference check refuses it as well.
+    "clearing.OutboundMessage": "bank",
+    "clearing.InboundMessage": "bank",
     "stats.NodeDayRollup": "bank",
     "stats.NodeDayServiceRollup": "bank",
     "stats.TransferWatermark": "bank",
@@ -153,6 +157,9 @@ EXCLUDED: dict[str, str] = {
     "ops.Heartbeat": "this deployment's worker beats",
     "clearing.NettingRun": "the platform's daily netting (no bank of its own); a bank with netting positions has "
                            "cleared with other banks and is refused anyway",
+    "clearing.PeerPlatform": "this deployment's pairing with another one (its address and key): each deployment "
+                             "pairs itself (docs/OPERATIONS.md, \"Clearing with another deployment\")",
+    "clearing.ReconciliationReport": "the platform's reconciliations with another deployment (no bank of its own)",
     "auth.Group": "Django groups are not used: roles are orgs.RoleGrant rows",
     "auth.Group_permissions": "Django groups are not used: roles are orgs.RoleGrant rows",
     # The two below must be empty for the bank: the export refuses otherwise (see MUST_BE_EMPTY).
@@ -495,7 +502,7 @@ def _check_target(manifest: dict, source_ledger_key: str | None) -> None:
             bank["code"] and Node.objects.filter(kind=NodeKind.BANK, code=bank["code"]).exists()):
         _refuse(_("This platform already holds the bank %(code)s. Nothing was written.") % {"code": bank["code"]},
                 "bank_exists")
-    platforms = list(Node.objects.filter(kind=NodeKind.PLATFORM).values_list("pk", flat=True)[:2])
+    platforms = list(Node.objects.filter(kind=NodeKind.PLATFORM, peer_platform__isnull=True).values_list("pk", flat=True)[:2])
     if len(platforms) > 1:
         _refuse(_("This deployment has more than one platform node. Nothing was written."), "many_platforms")
 
@@ -562,7 +569,7 @@ def _clashes(archive, manifest) -> None:
 def _platform(manifest) -> int:
     """The platform node the bank hangs under here: this deployment's, or the source's row when
     there is none yet."""
-    existing = Node.objects.filter(kind=NodeKind.PLATFORM).values_list("pk", flat=True).first()
+    existing = Node.objects.filter(kind=NodeKind.PLATFORM, peer_platform__isnull=True).values_list("pk", flat=True).first()
     if existing is not None:
         return existing
     columns = _columns(Node)

@@ -194,6 +194,8 @@ BROADCAST_PAGE = policy(
 # 422); a move to a station of the member's own bank too (station_in_own_bank); only the bank admin moves.
 CLEARING_READ = policy("CLEARING_READ", "LL   HH   HH   HH   HH   HH   HH   oo   oo   HH   HH")
 PLATFORM_ONLY = policy("PLATFORM_ONLY", "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
+FEDERATION_MESSAGE = policy(
+    "FEDERATION_MESSAGE",              "xx   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
 CROSS_BANK_GIFT = policy(
     "CROSS_BANK_GIFT",                 "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH")
 CROSS_BANK_GIFT_MINE = policy(         # their own coins, to a member of their own bank: refused
@@ -284,6 +286,14 @@ API = {
     ("GET", "/api/v1/clearing/netting-runs"): CLEARING_READ,
     ("GET", "/api/v1/clearing/netting-runs/{run_id}"): CLEARING_READ,
     ("POST", "/api/v1/clearing/netting-runs"): PLATFORM_ONLY,
+    # Clearing with other deployments: the platform's (no matrix role holds it); the message door takes no
+    # sign-in, only a partner platform's signature: whatever a person sends it is no message (bad_message, 400).
+    ("GET", "/api/v1/federation/reconciliations"): PLATFORM_ONLY,
+    ("POST", "/api/v1/federation/reconciliations"): PLATFORM_ONLY,
+    ("POST", "/api/v1/federation/messages"): FEDERATION_MESSAGE,
+    # Sending to a partner platform: whoever acts for the elder; the matrix's deployment has no signing key
+    # (federation_off, 409), everyone else meets the 404 of an elder out of reach.
+    ("POST", "/api/v1/federation/gifts"): CROSS_BANK_GIFT,
     ("GET", "/api/v1/teams"): SIGNED_IN,
     ("POST", "/api/v1/teams"): BRANCH_ADMIN_WRITE,
     ("POST", "/api/v1/teams/{team_id}/join"): TEAM_JOIN,
@@ -337,7 +347,7 @@ API = {
     ("POST", "/api/v1/imports/{job_id}/commit"): IMPORTS,
 }
 # Writes sent with an Idempotency-Key (required by these; the others run without one).
-IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts"}
+IDEMPOTENT_WRITES = {"/api/v1/transfers", "/api/v1/cross-bank-gifts", "/api/v1/federation/gifts"}
 
 
 # ---- the pages: URL name → {method: policy} --------------------------------------------------------
@@ -551,6 +561,7 @@ PAGES = {
     "clearing:gift_mine": {G: SIGNED_IN, P: CROSS_BANK_GIFT_MINE},
     "clearing:gift": {G: SPEND_FOR_ELDER, P: CROSS_BANK_GIFT},
     "clearing:move": {G: BANK_ADMIN_ONLY, P: MEMBER_MOVE},
+    "clearing:federation": {G: PLATFORM_ONLY, P: PLATFORM_ONLY},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},

@@ -113,6 +113,10 @@ API_BODIES = {
     ("POST", "/api/v1/people/{person_id}/move"): lambda m, side, role: {"station_id": side.station.pk,
                                                                       "reason": "矩阵"},
     ("POST", "/api/v1/clearing/netting-runs"): lambda m, side, role: {"business_day": str(at(-1, 9).date())},
+    ("POST", "/api/v1/federation/reconciliations"): lambda m, side, role: {"peer_id": side.peer_platform.pk},
+    ("POST", "/api/v1/federation/gifts"): lambda m, side, role: {
+        "peer_id": side.peer_platform.pk, "to_mobile": "13700000001", "to_name": "远方", "amount": 1,
+        "from_person_id": side.elder.pk},
     ("POST", "/api/v1/people/cards"): lambda m, side, role: {"person_ids": [side.volunteer.pk]},
     ("PUT", "/api/v1/people/{person_id}/photo"): lambda m, side, role: {"raw": (tiny_png(), "image/png")},
     ("POST", "/api/v1/broadcasts/preview"): lambda m, side, role: {"node_id": side.station.pk, "audience": "elders"},
@@ -394,6 +398,7 @@ PAGE_REQUESTS = {
     "clearing:run": {"pk": "netting_run"},
     "clearing:statement": {"pk": "netting_run", "bank_pk": lambda m, side, role: m.bank.pk},
     "clearing:index": {"data": lambda m, side, role: {"business_day": str(at(-1, 9).date())}},
+    "clearing:federation": {"data": lambda m, side, role: {"peer": side.peer_platform.pk}},
     "clearing:gift_mine": {"data": lambda m, side, role: {
         "mobile": side.volunteer.mobile, "minutes": "1", "key": _key(), "step": "confirm"}},
     "clearing:gift": {"pk": "elder", "data": lambda m, side, role: {

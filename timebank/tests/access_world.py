@@ -115,6 +115,10 @@ def build(w, clock) -> SimpleNamespace:
     from timebank.clearing.models import NettingRun
 
     a.netting_run = b.netting_run = NettingRun.objects.create(platform=w.platform, business_day=at(-2, 9).date())
+    from timebank.clearing.federation import new_signing_key, peer_platform_add
+
+    a.peer_platform = b.peer_platform = peer_platform_add(platform=w.platform, name="matrix-peer", base_url="http://127.0.0.1:9",
+                                                          public_key=new_signing_key()[1])
     clock.at(at(1, 14, 10))  # the moment the matrix's requests are sent
     # Every account exists already: pages that show a balance open missing accounts on the way.
     for person in Person.objects.all():

@@ -34,6 +34,7 @@ TWINS = {
     "clearing:gift_mine": [("POST", "/api/v1/cross-bank-gifts")],
     "clearing:move": [("POST", "/api/v1/people/{person_id}/move")],
     "clearing:index": [("POST", "/api/v1/clearing/netting-runs")],
+    "clearing:federation": [("POST", "/api/v1/federation/reconciliations")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
     "ledger:grant": [("POST", "/api/v1/people/{person_id}/grants")],
     "ledger:grant_decide": [("POST", "/api/v1/grants/{grant_id}/decision")],

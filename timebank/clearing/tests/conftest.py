@@ -1,9 +1,15 @@
 """A second bank (虹口区) on the same platform as the world's 杨浦区, with its own staff and members, and
-coins on an account."""
+coins on an account; and a partner platform in another deployment (city-y) whose signing key the tests hold."""
+import base64
 import datetime as dt
+import json
+import uuid
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 
+from timebank.clearing import federation
 from timebank.conftest import make_person
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
@@ -45,3 +51,28 @@ def fund():
                                     kind=TransferKind.GRANT if currency == "time" else TransferKind.POINTS_EARN)
 
     return give
+
+
+@pytest.fixture
+def fed(world, settings):
+    """This platform signs as city-x; city-y is its partner, whose key the test holds."""
+    own_seed, own_public = federation.new_signing_key()
+    settings.FEDERATION_NAME, settings.FEDERATION_KEY = "city-x", own_seed
+    peer_seed, peer_public = federation.new_signing_key()
+    peer = federation.peer_platform_add(platform=world.platform, name="city-y", base_url="http://127.0.0.1:9",
+                                        public_key=peer_public)
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any")
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(peer_seed))
+
+    def message(amount=30, *, name="李志愿", mobile="13800000011", message_id=None, sender="city-y", to="city-x",
+                kind="transfer", body=None):
+        raw = json.dumps({"v": 1, "id": str(message_id or uuid.uuid4()), "kind": kind, "from": sender, "to": to,
+                          "sent_at": timezone.now().isoformat(),
+                          "body": body if body is not None else {
+                              "amount": amount, "currency": "time", "memo": "",
+                              "sender": {"name": "远方", "bank": "Y区"},
+                              "recipient": {"mobile": mobile, "name": name}}},
+                         ensure_ascii=False).encode()
+        return raw, base64.b64encode(key.sign(raw)).decode()
+
+    return type("Fed", (), {"peer": peer, "message": staticmethod(message), "own_public": own_public})

@@ -26,9 +26,11 @@ def member_account(person: Person, currency: str = Currency.TIME) -> Account:
 
 
 def clearing_account(bank: Node, peer: Node, currency: str = Currency.TIME) -> Account:
-    """The bank's clearing account with `peer` (another bank), opened on first use. It may go below
+    """The bank's clearing account with `peer` (another bank, or the platform node standing for another
+    deployment: clearing between deployments, `clearing.federation`), opened on first use. It may go below
     zero: that is what the peer owes this bank."""
-    if bank.kind != NodeKind.BANK or peer.kind != NodeKind.BANK or bank.pk == peer.pk:
+    if bank.kind != NodeKind.BANK or bank.pk == peer.pk or not (
+            peer.kind == NodeKind.BANK or (peer.kind == NodeKind.PLATFORM and peer.pk != bank.parent_id)):
         raise AccountUnknown()
     found = Account.objects.filter(node=bank, peer=peer, kind=AccountKind.CLEARING, currency=currency)
     account = found.first()
