@@ -62,6 +62,35 @@ def _post_in_transaction(*, kind, sender, recipient, debit, credit, amount, acto
     return record
 
 
+def redemption_credit(*, hold, volunteer: Person, minutes: int, points: int, branch: Node, subject=None, actor=None,
+                      idempotency_key: str | None = None, memo: str = "") -> dict:
+    """跨区兑换: credit the volunteer of this bank for a service paid with an elder's coins held in another
+    bank (the hold was made to that bank's clearing account with this one). The ledger posts the hold
+    and this bank's clearing account → volunteer under this bank's caps (`service_credit`), then the
+    record naming both legs is written in their transaction, so the netting run's check still balances.
+    The result is `service_credit`'s, with the record; the same key again posts nothing."""
+    with transaction.atomic():
+        ref = uuid.uuid4()
+        result = ledger.service_credit(volunteer=volunteer, minutes=minutes, points=points, branch=branch,
+                                       subject=subject, actor=actor, idempotency_key=idempotency_key, from_hold=hold,
+                                       legs_subject=("clearing.crossbanktransfer", str(ref)))
+        out_leg, in_leg = result["legs"]
+        record = CrossBankTransfer.objects.filter(out_transfer=out_leg).first()
+        if record is None:
+            record = CrossBankTransfer.objects.create(
+                bank_id=out_leg.bank_id, peer_id=in_leg.bank_id, ref=ref, kind=CrossBankKind.REDEEM,
+                currency=out_leg.currency, amount=out_leg.amount, sender_id=out_leg.debit.owner_id,
+                recipient=volunteer, out_transfer=out_leg, in_transfer=in_leg,
+                actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                created_at=out_leg.created_at)
+            for bank, side in ((record.bank, "out"), (record.peer, "in")):
+                audit_record(actor=actor, action=f"clearing.redeem_{side}", obj=record, node=bank, bank=bank,
+                             changes={"amount": record.amount, "from": record.sender_id, "to": volunteer.pk,
+                                      "hold": hold.pk})
+        result["record"] = record
+    return result
+
+
 def recipient_in_other_bank(sender: Person, mobile: str) -> Person:
     """The member of another bank of the sender's platform with this mobile number."""
     number = normalise_mobile(mobile or "")

@@ -71,14 +71,20 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         raise ServiceTypeUnavailable()
     if elder is None and not elders and not for_community:
         raise ElderRequired()
-    for person in ([elder] if elder else []) + elders:
-        if person.bank_id != station.bank_id or not person.is_elder:
-            raise ElderRequired(_("Only registered elders of this bank can be served."), code="not_an_elder")
     if payer not in Payer.values:
         raise ElderRequired(_("Choose who pays."), code="payer_invalid")
     if payer == Payer.ELDER and (elder is None or elders or for_community):
         raise ElderRequired(_("An elder pays with their own coins only for a service to themselves."),
                             code="elder_pays_for_one")
+    for person in ([elder] if elder else []) + elders:
+        if not person.is_elder or person.bank_id is None:
+            raise ElderRequired(_("Only registered elders of this bank can be served."), code="not_an_elder")
+        if person.bank_id != station.bank_id:
+            # 跨区兑换: an elder of another bank of the platform, paying with their own coins.
+            if payer != Payer.ELDER:
+                raise ElderRequired(_("An elder of another bank is served here only with their own coins."),
+                                    code="other_bank_pays_with_coins")
+            ledger.redemption_allowed(person, at_bank=station.bank)
     if not isinstance(headcount, int) or isinstance(headcount, bool) or not (
             1 <= headcount <= MAX_HEADCOUNT[service_type.mode]):
         raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[service_type.mode]})
@@ -139,12 +145,15 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
 def _hold_places(demand: Demand, actor) -> None:
     """Reserve the elder's coins for every place (elder-paid); nothing is held twice on a retry."""
     elder = demand.elder
-    ledger.redemption_allowed(elder)
+    ledger.redemption_allowed(elder, at_bank=demand.bank)
     rules = DemandRules.in_force(demand.bank)
     amount = demand.service_type.credit_for(demand.planned_minutes)
     expires_at = demand.ends_at + dt.timedelta(days=rules.auto_confirm_days + HOLD_MARGIN_DAYS)
     debit = ledger.member_account(elder)
-    credit = ledger.system_account(demand.station, AccountKind.ESCROW)
+    if elder.bank_id == demand.bank_id:
+        credit = ledger.system_account(demand.station, AccountKind.ESCROW)
+    else:  # 跨区兑换: held in the elder's bank, to its clearing account with the demand's bank
+        credit = ledger.clearing_accounts_between(elder.bank, demand.bank, debit.currency)[0]
     for place in range(demand.headcount):
         ledger.hold_create(debit=debit, credit=credit, amount=amount, kind=TransferKind.REDEMPTION, actor=actor,
                            subject=demand, idempotency_key=f"demand:{demand.pk}:hold:{place}", expires_at=expires_at,
