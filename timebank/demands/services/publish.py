@@ -51,20 +51,29 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
                   ends_at: dt.datetime, elder: Person | None = None, elders: Iterable[Person] = (),
                   for_community: bool = False, address: str = "", latitude: float | None = None,
                   longitude: float | None = None, headcount: int = 1, notes: str = "", payer: str = Payer.BRANCH,
-                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False) -> Demand:
+                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False,
+                  visitor_id_number: str = "") -> Demand:
     """A draft demand — or, with `publish`, published (or sent to review) in the same transaction.
     Staff of the station publish for the elders in their own reach; an elder or a proxy for the elder
     they act for. Every elder served is reached through `access_elders` (the
     same rule as the API and the pages), so another branch's elder is not found, whoever calls;
     someone who is not staff of the station reaches only themselves and the elders they are a
-    proxy for, never through a staff role held elsewhere."""
+    proxy for, never through a staff role held elsewhere.
+
+    An elder of another bank of the platform may be served here with their own coins (跨区兑换): booked by
+    the elder or their proxy, or by this station's staff for a visiting elder who shows their resident
+    ID card (`visitor_id_number`, checked against the elder's; see `selectors.visiting_elder`)."""
     elders = [e for e in elders if e is not None]
     if station is None or station.kind != NodeKind.STATION or station.is_closed:
         raise NotFound()
     if check_actor:
         served = ([elder] if elder else []) + elders
         staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
-        access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
+        if staff and visitor_id_number and served:
+            if len(served) != 1 or served[0].bank_id == station.bank_id or not _card_matches(served[0], visitor_id_number):
+                raise NotFound()
+        else:
+            access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
         if not staff and (not served or for_community):
             raise NotFound()
     if service_type.bank_id != station.bank_id or not service_type.is_active:
@@ -111,6 +120,13 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         if publish:
             demand = demand_publish(actor=actor, demand=demand)
     return demand
+
+
+def _card_matches(elder: Person, id_number: str) -> bool:
+    from timebank.lib.field_crypto import lookup_hash
+    from timebank.lib.resident_id import normalise
+
+    return bool(elder.id_number_hash) and lookup_hash(normalise(id_number)) == elder.id_number_hash
 
 
 def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:

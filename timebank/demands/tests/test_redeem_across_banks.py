@@ -15,7 +15,7 @@ from timebank.demands.models import AssignmentStatus, DemandStatus, ServiceType
 from timebank.ledger import chain
 from timebank.ledger import services as ledger
 from timebank.ledger.exceptions import InsufficientBalance, RedemptionAcrossBanksNotAllowed
-from timebank.ledger.models import Account, AccountKind, Currency, Transfer, TransferKind, TransferStatus
+from timebank.ledger.models import Account, AccountKind, Currency, Transfer, TransferStatus
 from timebank.ledger.selectors import passbook
 from timebank.lib.errors import NotFound
 from timebank.orgs.models import NodeKind
@@ -175,8 +175,8 @@ def test_another_banks_staff_cannot_reach_the_elders_record_nor_book_for_them_by
     """Only the elder's side books in another bank; 虹口's staff neither find 杨浦's elder by id nor read
     their record."""
     w, h = demand_world, hongkou
-    from timebank.people.access import access_elder
     from timebank.orgs.roles import Perm
+    from timebank.people.access import access_elder
 
     with pytest.raises(NotFound):
         access_elder(h.staff, w.elder.pk, for_=Perm.DEMANDS_MANAGE)
