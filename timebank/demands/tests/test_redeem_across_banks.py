@@ -14,8 +14,14 @@ from timebank.demands import services
 from timebank.demands.models import AssignmentStatus, DemandStatus, ServiceType
 from timebank.ledger import chain
 from timebank.ledger import services as ledger
-from timebank.ledger.exceptions import InsufficientBalance, RedemptionAcrossBanksNotAllowed
-from timebank.ledger.models import Account, AccountKind, Currency, Transfer, TransferStatus
+from timebank.ledger.exceptions import (
+    AccountUnknown,
+    HoldAmountExceeded,
+    InsufficientBalance,
+    RedemptionAcrossBanksNotAllowed,
+    SameBank,
+)
+from timebank.ledger.models import Account, AccountKind, Currency, Transfer, TransferKind, TransferStatus
 from timebank.ledger.selectors import passbook
 from timebank.lib.errors import NotFound
 from timebank.orgs.models import NodeKind
@@ -102,6 +108,8 @@ def test_cross_bank_redemption_end_to_end(demand_world, hongkou, clock, platform
     assert (record.sender, record.recipient) == (w.elder, h.volunteer)
     assert record.out_transfer.hold_id == hold.pk and record.in_transfer.credit == ledger.member_account(h.volunteer)
     assert record.out_transfer.bank_id == w.bank.pk and record.in_transfer.bank_id == h.bank.pk
+    # Redeemed once, in 杨浦; in 虹口 the coins arrived from another bank.
+    assert (record.out_transfer.kind, record.in_transfer.kind) == (TransferKind.REDEMPTION, TransferKind.CROSS_BANK)
 
     # Both passbooks say where the service was and with whose coins.
     elder_line = next(line for line in passbook(ledger.member_account(w.elder))[1]
@@ -192,3 +200,31 @@ def test_a_supplier_does_not_take_a_request_paid_with_another_banks_coins(demand
         services.demand_hand_to_supplier(demand_id=demand.pk, subject=demand)
     assert refused.value.code == "paid_in_other_bank"
     assert ledger.member_account(w.elder).available == 0  # still held for the volunteers
+
+
+def test_the_ledger_posts_a_hold_across_banks_once_and_never_more_than_held(demand_world, hongkou):
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 100)
+    out_clearing, in_clearing = ledger.clearing_accounts_between(w.bank, h.bank, Currency.TIME)
+    hold = ledger.hold_create(debit=ledger.member_account(w.elder), credit=out_clearing, amount=60,
+                              kind=TransferKind.REDEMPTION)
+    volunteer = ledger.member_account(h.volunteer)
+    with pytest.raises(HoldAmountExceeded):
+        ledger.cross_bank_hold_post(hold=hold, credit=volunteer, amount=61, idempotency_key="x")
+    with pytest.raises(SameBank):  # a member of the hold's own bank is paid with hold_post
+        ledger.cross_bank_hold_post(hold=hold, credit=ledger.member_account(w.volunteer), idempotency_key="x")
+    first = ledger.cross_bank_hold_post(hold=hold, credit=volunteer, amount=40, idempotency_key="x")
+    again = ledger.cross_bank_hold_post(hold=hold, credit=volunteer, amount=40, idempotency_key="x")
+    assert [t.pk for t in first] == [t.pk for t in again]
+    assert (first[0].debit_id, first[0].credit_id) == (ledger.member_account(w.elder).pk, out_clearing.pk)
+    assert (first[1].debit_id, first[1].credit_id) == (in_clearing.pk, volunteer.pk)
+    elder = ledger.member_account(w.elder)
+    assert (elder.balance, elder.available) == (60, 60) and ledger.member_account(h.volunteer).balance == 40
+    assert out_clearing.__class__.objects.get(pk=out_clearing.pk).balance == 40
+    assert in_clearing.__class__.objects.get(pk=in_clearing.pk).balance == -40
+    # A hold to escrow (an ordinary booking) is not a hold for another bank.
+    local = ledger.hold_create(debit=ledger.member_account(w.elder), credit=ledger.system_account(
+        w.station_a1, AccountKind.ESCROW), amount=30, kind=TransferKind.REDEMPTION)
+    with pytest.raises(AccountUnknown):
+        ledger.cross_bank_hold_post(hold=local, credit=volunteer)
+    assert chain.verify().ok

@@ -17,7 +17,7 @@ from ..exceptions import (
     InsufficientBalance,
     SameBank,
 )
-from ..models import Account, AccountKind, Transfer, TransferStatus
+from ..models import Account, AccountKind, Transfer, TransferKind, TransferStatus
 from .accounts import clearing_account
 from .holds import _release
 from .posting import (
@@ -166,8 +166,9 @@ def clearing_accounts_between(bank: Node, peer: Node, currency: str) -> tuple[Ac
 def cross_bank_hold_post(*, hold: Transfer, credit: Account, amount: int | None = None, actor=None,
                          subject=None, idempotency_key: str | None = None) -> tuple[Transfer, Transfer]:
     """Post a hold made to its bank's clearing account with another bank, to a member of that other bank
-    (跨区兑换): in the hold's bank the posting (all or part of the hold; the rest is released) to the
-    clearing account; in `credit`'s bank its clearing account with the hold's bank → `credit`. The four
+    (跨区兑换): in the hold's bank the posting (all or part of the hold, of the hold's kind; the rest is
+    released) to the clearing account; in `credit`'s bank its clearing account with the hold's bank →
+    `credit` (kind `cross_bank`). The four
     accounts are locked in ascending id order, then the hold row (the order of `hold_post`); both rows
     commit together or neither, so the pair's clearing accounts still cancel out. Posting the same
     hold again returns the first two rows."""
@@ -206,8 +207,10 @@ def cross_bank_hold_post(*, hold: Transfer, credit: Account, amount: int | None 
                   "subject_type": subject_type, "subject_id": subject_id, "created_at": when}
         out_leg = _insert(bank_id=hold.bank_id, debit=locked[hold.debit_id], credit=locked[out_clearing.pk],
                           hold=hold, idempotency_key=keys[0], **common)
+        # In the other bank nobody redeemed anything: coins arrived from another bank (its liability
+        # report and statistics count the redemption once, in the hold's bank).
         in_leg = _insert(bank_id=credit.bank_id, debit=locked[in_clearing.pk], credit=locked[credit.pk],
-                         idempotency_key=keys[1], **common)
+                         idempotency_key=keys[1], **{**common, "kind": TransferKind.CROSS_BANK})
     return out_leg, in_leg
 
 
@@ -218,7 +221,6 @@ def clearing_settle(*, accounts: list[Account], actor=None, subject=None,
     them (issuance → clearing). All the accounts and the banks' issuance accounts are locked at once in
     ascending id order, so the balances read are the ones settled. Returns {account id: (balance
     settled, settlement transfer or None)}; the same key again posts nothing (the balances are zero)."""
-    from ..models import AccountKind, TransferKind
     from .accounts import system_account
 
     if any(a.kind != AccountKind.CLEARING for a in accounts):
