@@ -205,11 +205,12 @@ def demands_elsewhere(request):
 
 @router.post("/demands/visitors", response=VisitorOut,
              summary="Find a visiting elder of another bank of the platform (station staff, 跨区兑换): by mobile "
-                     "number and the resident ID number on their card; answers the name masked, else 404")
+                     "number and the resident ID number on their card; answers the name masked, else 404; "
+                     "30 attempts an hour per staff member (429 rate_limited)")
 def demand_visitor_find(request, payload: VisitorIn):
     from timebank.ledger.display import mask_name
 
-    elder = selectors.visiting_elder(request.auth, payload.mobile, payload.id_number)
+    elder = services.visitor_find(actor=request.auth, mobile=payload.mobile, id_number=payload.id_number)
     return {"elder_id": elder.pk, "name": mask_name(elder.name), "bank_id": elder.bank_id,
             "bank_name": elder.bank.name}
 

@@ -122,6 +122,21 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
     return demand
 
 
+def visitor_find(*, actor: Person, mobile: str, id_number: str) -> Person:
+    """来访长者: the elder of another bank of the platform with this mobile number and resident ID number
+    (`selectors.visiting_elder`; anything else is a 404). Each attempt counts against the staff member's
+    limit (an ID number is not to be guessed), and each finding is written to the elder's bank's audit
+    trail: whoever looked them up, from which bank."""
+    from timebank.audit.rate_limit import rate_limit_hit
+    from timebank.audit.services import audit_record
+
+    rate_limit_hit("visitor_lookup", f"person:{getattr(actor, 'pk', '')}")
+    elder = selectors.visiting_elder(actor, mobile, id_number)
+    audit_record(actor=actor, action="demands.visitor_found", obj=elder, node=elder.node, bank=elder.bank,
+                 changes={"by_bank": actor.bank_id})
+    return elder
+
+
 def _card_matches(elder: Person, id_number: str) -> bool:
     from timebank.lib.field_crypto import lookup_hash
     from timebank.lib.resident_id import normalise

@@ -130,3 +130,24 @@ def test_station_staff_find_then_book_a_visitor_on_the_page(demand_world, hongko
     assert _held_in_elders_bank(w, demand)
     unknown = client.post("/demands/visitors/new/", {**data, "id_number": "110101194802030000", "step": "book"})
     assert unknown.status_code == 422 and Demand.objects.count() == 1
+
+
+def test_each_lookup_is_audited_in_the_elders_bank_and_guessing_is_cut_off(demand_world, hongkou,  # noqa: F811
+                                                                           api_client, settings):
+    from timebank.audit.models import AuditEvent
+
+    w, h = demand_world, hongkou
+    w.elder.mobile = "13800000555"
+    w.elder.save(update_fields=["mobile"])
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "visitor_lookup": "3/3600"}
+    api_client.login_as(h.staff)
+    body = {"mobile": w.elder.mobile, "id_number": w.elder.plain_id_number}
+    assert api_client.post("/api/v1/demands/visitors", body, content_type="application/json").status_code == 200
+    found = AuditEvent.objects.get(action="demands.visitor_found")
+    assert (found.bank_id, found.actor_id) == (w.bank.pk, h.staff.pk)
+    guesses = [api_client.post("/api/v1/demands/visitors", {**body, "id_number": f"11010119480203{i:04d}"},
+                               content_type="application/json").status_code for i in range(3)]
+    assert guesses == [404, 404, 429]
+    # Over the limit, even the right number is not looked up.
+    assert api_client.post("/api/v1/demands/visitors", body, content_type="application/json").status_code == 429
+    assert AuditEvent.objects.filter(action="demands.visitor_found").count() == 1

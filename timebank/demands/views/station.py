@@ -110,9 +110,11 @@ def visitor_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            visitor = selectors.visiting_elder(actor, data["mobile"], data["id_number"])
+            visitor = services.visitor_find(actor=actor, mobile=data["mobile"], id_number=data["id_number"])
         except NotFound:
             form.add_error("id_number", _("No elder of another district has this mobile number and ID number."))
+        except DomainError as err:  # too many attempts
+            form_error(form, err, {})
         if visitor is not None and request.POST.get("step") == "book":
             starts_at, ends_at = form.moments()
             try:
