@@ -194,12 +194,19 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
                 raise NettingAlreadyRun()
             previous = NettingRun.objects.filter(platform=platform).order_by("-up_to_id").first()
             after_id = previous.up_to_id if previous else 0
-            accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform)
-                            .select_related("bank").order_by("pk"))
-            locked = ledger.clearing_lock(accounts=accounts)
-            # Read after the locks: every record whose legs moved these balances is committed by now,
-            # and any later one gets a higher id.
-            up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            clearing = Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform).select_related("bank")
+            accounts = list(clearing.order_by("pk"))
+            while True:
+                locked = ledger.clearing_lock(accounts=accounts)
+                # Read after the locks: every record whose legs moved these balances is committed by now,
+                # and any later one gets a higher id.
+                up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                # A first movement between two banks opens their clearing accounts and commits them with
+                # its record: one counted here must have its accounts locked and settled too.
+                again = list(clearing.order_by("pk"))
+                if [a.pk for a in again] == [a.pk for a in accounts]:
+                    break
+                accounts = again
             records = CrossBankTransfer.objects.filter(pk__gt=after_id, pk__lte=up_to_id, bank__parent=platform)
             flows: dict[tuple[int, int, str], list[int]] = {}
             count = 0
