@@ -161,7 +161,9 @@ LOGIN_UNLOCKS_PER_HOUR = int(os.environ.get("TIMEBANK_LOGIN_UNLOCKS_PER_HOUR", "
 # Attempts per client address and window ("attempts/seconds") at the doors anyone can knock at
 # (timebank/audit/rate_limit.py). A station's clerks share one address: sign-in allows a busy morning.
 # TIMEBANK_RATE_LIMITS="sign_in=60/60,sign_up=20/3600" overrides any of them.
-RATE_LIMITS = {"sign_in": "30/60", "sign_up": "20/3600", "supplier_apply": "10/3600", "verify": "60/60"}
+# visitor_lookup counts per staff member (a visiting elder of another bank found by mobile and ID number).
+RATE_LIMITS = {"sign_in": "30/60", "sign_up": "20/3600", "supplier_apply": "10/3600", "verify": "60/60",
+               "visitor_lookup": "30/3600"}
 RATE_LIMITS.update(dict(item.strip().split("=", 1) for item in os.environ.get("TIMEBANK_RATE_LIMITS", "").split(",")
                         if "=" in item))
 AXES_USERNAME_FORM_FIELD = "username"

@@ -15,6 +15,10 @@ def describe_cross_bank(refs: list[str]) -> dict[str, str]:
     for row in rows:
         if row.kind == CrossBankKind.MOVE:
             text = _("Moved from %(from)s to %(to)s") % {"from": row.bank.name, "to": row.peer.name}
+        elif row.kind == CrossBankKind.REDEEM:
+            text = _("Service in %(to)s paid with coins of %(from)s: %(service)s (%(elder)s served by %(volunteer)s)") % {
+                "to": row.peer.name, "from": row.bank.name, "service": row.memo,
+                "elder": mask_name(row.sender.name), "volunteer": mask_name(row.recipient.name)}
         else:
             text = _("Gift from %(sender)s (%(from)s) to %(recipient)s (%(to)s)") % {
                 "sender": mask_name(row.sender.name), "from": row.bank.name,

@@ -13,12 +13,15 @@ from timebank.ledger.models import Currency
 class CrossBankKind(models.TextChoices):
     GIFT = "gift", _("Gift to a member of another bank")
     MOVE = "move", _("Member moved to another bank")
+    REDEEM = "redeem", _("Service in another bank paid with coins")
 
 
 class CrossBankTransfer(models.Model):
     """One move of coins from a member of `bank` to a member of `peer`: the two ledger legs (one in each
-    bank, through their clearing accounts) and why. Written after the legs, in their transaction, so a
-    netting run that holds the clearing accounts sees every record whose legs it settles."""
+    bank, through their clearing accounts) and why (for a redemption: the elder of `bank` paid the
+    volunteer of `peer` for a service booked there; the memo names the service). Written after the legs,
+    in their transaction, so a netting run that holds the clearing accounts sees every record whose legs
+    it settles."""
 
     bank = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # the payer's bank
     peer = models.ForeignKey("orgs.Node", on_delete=models.PROTECT, related_name="+")  # the payee's bank

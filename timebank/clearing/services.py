@@ -62,6 +62,35 @@ def _post_in_transaction(*, kind, sender, recipient, debit, credit, amount, acto
     return record
 
 
+def redemption_credit(*, hold, volunteer: Person, minutes: int, points: int, branch: Node, subject=None, actor=None,
+                      idempotency_key: str | None = None, memo: str = "") -> dict:
+    """跨区兑换: credit the volunteer of this bank for a service paid with an elder's coins held in another
+    bank (the hold was made to that bank's clearing account with this one). The ledger posts the hold
+    and this bank's clearing account → volunteer under this bank's caps (`service_credit`), then the
+    record naming both legs is written in their transaction, so the netting run's check still balances.
+    The result is `service_credit`'s, with the record; the same key again posts nothing."""
+    with transaction.atomic():
+        ref = uuid.uuid4()
+        result = ledger.service_credit(volunteer=volunteer, minutes=minutes, points=points, branch=branch,
+                                       subject=subject, actor=actor, idempotency_key=idempotency_key, from_hold=hold,
+                                       legs_subject=("clearing.crossbanktransfer", str(ref)))
+        out_leg, in_leg = result["legs"]
+        record = CrossBankTransfer.objects.filter(out_transfer=out_leg).first()
+        if record is None:
+            record = CrossBankTransfer.objects.create(
+                bank_id=out_leg.bank_id, peer_id=in_leg.bank_id, ref=ref, kind=CrossBankKind.REDEEM,
+                currency=out_leg.currency, amount=out_leg.amount, sender_id=out_leg.debit.owner_id,
+                recipient=volunteer, out_transfer=out_leg, in_transfer=in_leg,
+                actor=actor if getattr(actor, "pk", None) else None, memo=(memo or "")[:200],
+                created_at=out_leg.created_at)
+            for bank, side in ((record.bank, "out"), (record.peer, "in")):
+                audit_record(actor=actor, action=f"clearing.redeem_{side}", obj=record, node=bank, bank=bank,
+                             changes={"amount": record.amount, "from": record.sender_id, "to": volunteer.pk,
+                                      "hold": hold.pk})
+        result["record"] = record
+    return result
+
+
 def recipient_in_other_bank(sender: Person, mobile: str) -> Person:
     """The member of another bank of the sender's platform with this mobile number."""
     number = normalise_mobile(mobile or "")
@@ -166,12 +195,20 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
             previous = NettingRun.objects.filter(platform=platform).order_by("-up_to_id").first()
             after_id = previous.up_to_id if previous else 0
             # Clearing with another deployment (peer: its platform node) is settled by reconciliation with it.
-            accounts = list(Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform,
-                                                   peer__kind=NodeKind.BANK).select_related("bank").order_by("pk"))
-            locked = ledger.clearing_lock(accounts=accounts)
-            # Read after the locks: every record whose legs moved these balances is committed by now,
-            # and any later one gets a higher id.
-            up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            clearing = Account.objects.filter(kind=AccountKind.CLEARING, bank__parent=platform,
+                                              peer__kind=NodeKind.BANK).select_related("bank")
+            accounts = list(clearing.order_by("pk"))
+            while True:
+                locked = ledger.clearing_lock(accounts=accounts)
+                # Read after the locks: every record whose legs moved these balances is committed by now,
+                # and any later one gets a higher id.
+                up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                # A first movement between two banks opens their clearing accounts and commits them with
+                # its record: one counted here must have its accounts locked and settled too.
+                again = list(clearing.order_by("pk"))
+                if [a.pk for a in again] == [a.pk for a in accounts]:
+                    break
+                accounts = again
             records = CrossBankTransfer.objects.filter(pk__gt=after_id, pk__lte=up_to_id, bank__parent=platform)
             flows: dict[tuple[int, int, str], list[int]] = {}
             count = 0

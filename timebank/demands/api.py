@@ -35,6 +35,7 @@ from .schemas import (
     DispatchIn,
     DisputeIn,
     DisputeResolveIn,
+    ElsewhereBankOut,
     FeedItemOut,
     MemberOfferIn,
     MemberOfferOut,
@@ -50,6 +51,8 @@ from .schemas import (
     ServiceTypeChange,
     ServiceTypeIn,
     ServiceTypeOut,
+    VisitorIn,
+    VisitorOut,
     WhoIn,
 )
 
@@ -168,14 +171,48 @@ def demand_create(request, payload: DemandIn):
         raise NotFound()
     service_type = selectors.service_type_get(station.bank, payload.service_type_id)
     # The elders are fetched through the one access layer (and checked there again by the service).
-    elder = access_elder(actor, payload.elder_id, for_=Perm.DEMANDS_MANAGE) if payload.elder_id else None
+    if payload.visitor_id_number and payload.elder_id:
+        # A visiting elder of another bank: reached by the ID card, which the service checks (else 404).
+        elder = Person.objects.filter(pk=payload.elder_id).select_related("bank").first()
+        if elder is None:
+            raise NotFound()
+    else:
+        elder = access_elder(actor, payload.elder_id, for_=Perm.DEMANDS_MANAGE) if payload.elder_id else None
     elders = access_elders(actor, payload.elder_ids, for_=Perm.DEMANDS_MANAGE)
     demand = services.demand_create(
         actor=actor, station=station, service_type=service_type, starts_at=payload.starts_at,
         ends_at=payload.ends_at, elder=elder, elders=elders, for_community=payload.for_community,
         address=payload.address, latitude=payload.latitude, longitude=payload.longitude,
-        headcount=payload.headcount, notes=payload.notes, payer=payload.payer, publish=payload.publish)
+        headcount=payload.headcount, notes=payload.notes, payer=payload.payer, publish=payload.publish,
+        visitor_id_number=payload.visitor_id_number)
     return Status(201, _out(actor, selectors.demand_get(actor, demand.pk)))
+
+
+@router.get("/demands/elsewhere", response=list[ElsewhereBankOut],
+            summary="Where your elders (yourself, or those you act for) may book a service in another bank of the "
+                    "platform, paid with their own coins (跨区兑换): the banks, their stations and kinds of service; "
+                    "book with POST /demands, payer \"elder\"")
+def demands_elsewhere(request):
+    out = []
+    for bank in selectors.banks_elsewhere(selectors.elders_booking_for(request.auth)):
+        out.append({"id": bank.pk, "name": bank.name,
+                    "stations": [{"id": s.pk, "name": s.name, "branch": s.parent.name}
+                                 for s in selectors.stations_of_bank(bank)],
+                    "service_types": [{"id": t.pk, "code": t.code, "name": t.name}
+                                      for t in selectors.service_types_of(bank).filter(mode="one_to_one")]})
+    return out
+
+
+@router.post("/demands/visitors", response=VisitorOut,
+             summary="Find a visiting elder of another bank of the platform (station staff, 跨区兑换): by mobile "
+                     "number and the resident ID number on their card; answers the name masked, else 404; "
+                     "30 attempts an hour per staff member (429 rate_limited)")
+def demand_visitor_find(request, payload: VisitorIn):
+    from timebank.ledger.display import mask_name
+
+    elder = services.visitor_find(actor=request.auth, mobile=payload.mobile, id_number=payload.id_number)
+    return {"elder_id": elder.pk, "name": mask_name(elder.name), "bank_id": elder.bank_id,
+            "bank_name": elder.bank.name}
 
 
 @router.post("/demands/paper-services", response=PaperServicesOut,

@@ -139,6 +139,53 @@ class MemberDemandForm(WhenMixin):
         self.order_fields(["elder", "service_type", "day", "start", "end", "address", "notes", "payer"])
 
 
+class StationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.parent.name} · {obj.name}"
+
+
+class ElsewhereDemandForm(WhenMixin):
+    """在其他区预约服务: an elder or a proxy books a service at a station of another bank of the platform,
+    paid with the elder's own coins (large type, few choices)."""
+
+    bank = forms.IntegerField(widget=forms.HiddenInput)
+    elder = forms.ModelChoiceField(label=_("Who needs help"), queryset=None, empty_label=None,
+                                   widget=forms.RadioSelect)
+    station = StationChoiceField(label=_("Service station"), queryset=None, empty_label=None)
+    service_type = TypeChoiceField(label=_("What help"), queryset=None, empty_label=None)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    notes = TextField(label=_("Anything the volunteer should know"), required=False,
+                      widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, elders, stations, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder"].queryset = elders
+        self.fields["station"].queryset = stations
+        self.fields["service_type"].queryset = types
+        self.order_fields(["bank", "elder", "station", "service_type", "day", "start", "end", "address", "notes"])
+
+
+class VisitorDemandForm(WhenMixin):
+    """Station staff book a service for a visiting elder of another bank, paid with the elder's coins: the
+    elder is found by mobile number and the ID card they show; the booking follows once the name is shown."""
+
+    mobile = TextField(label=_("The elder's mobile number"), max_length=20,
+                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    id_number = TextField(label=_("Resident ID number (from the card the elder shows)"), max_length=20,
+                          widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    station = StationChoiceField(label=_("Service station"), queryset=None, empty_label=None)
+    service_type = TypeChoiceField(label=_("Service type"), queryset=None, empty_label=None)
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    notes = TextField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, stations, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+        self.fields["service_type"].queryset = types
+        self.order_fields(["mobile", "id_number", "station", "service_type", "day", "start", "end", "address",
+                           "notes"])
+
+
 class FeedFilterForm(forms.Form):
     type = TypeChoiceField(label=_("Service type"), queryset=None, required=False, empty_label=_("Any"))
     day = forms.DateField(label=_("Date"), required=False, widget=DATE)

@@ -156,6 +156,10 @@ class DemandIn(InSchema):
     notes: Text = Field("", max_length=2000)
     payer: Literal["branch", "elder"] = "branch"
     publish: bool = Field(True, description="Publish at once (a draft otherwise)")
+    visitor_id_number: Line = Field(
+        "", max_length=20, description="Station staff booking for a visiting elder of another bank (跨区兑换, paid "
+        "with the elder's coins): the elder's resident ID number from their card; `elder_id` from "
+        "`POST /demands/visitors`")
 
 
 class WhoIn(InSchema):
@@ -340,3 +344,36 @@ class OfferRequestIn(InSchema):
     minutes: StrictInt | None = Field(None, ge=15, le=720, description="default: the kind of service's usual length")
     payer: Literal["branch", "elder"] = "branch"
     notes: Text = Field("", max_length=2000)
+
+
+class ElsewhereStationOut(Schema):
+    id: int
+    name: str
+    branch: str
+
+
+class ElsewhereServiceTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ElsewhereBankOut(Schema):
+    """A bank of the platform where the caller's elders may book a service paid with their coins (跨区兑换)."""
+    id: int
+    name: str
+    stations: list[ElsewhereStationOut]
+    service_types: list[ElsewhereServiceTypeOut]
+
+
+class VisitorIn(InSchema):
+    mobile: Line = Field(max_length=20, description="The visiting elder's mobile number")
+    id_number: Line = Field(max_length=20, description="The resident ID number on the card the elder shows")
+
+
+class VisitorOut(Schema):
+    """Only what the counter needs to book: whom it found, name masked, and their bank."""
+    elder_id: int
+    name: str = Field(description="Masked (张*明)")
+    bank_id: int
+    bank_name: str

@@ -609,3 +609,54 @@ def paper_sheet_rows(station: Node, day: dt.date) -> list:
                 .exclude(demand__status__in=[DemandStatus.CANCELLED, DemandStatus.DRAFT])
                 .select_related("demand__service_type", "demand__elder", "volunteer")
                 .order_by("demand__starts_at", "demand_id", "id")[:500])
+
+
+# ---- 跨区兑换: services booked in another bank of the platform, paid with the elder's own coins ----------
+
+def elders_booking_for(actor) -> list[Person]:
+    """The elders a member books for on their own pages: themselves and whom they are a proxy for."""
+    from timebank.people.access import SELF_OR_PROXY, elders_in_reach
+
+    return list(elders_in_reach(actor, for_=SELF_OR_PROXY).filter(is_elder=True).order_by("name"))
+
+
+def banks_elsewhere(elders) -> list[Node]:
+    """The other banks of the platform where these elders (a member's own, or those they act for) may
+    book a service paid with their coins: both banks' rules allow it (`LedgerRules.redeem_across_banks`)."""
+    from timebank.ledger.models import LedgerRules
+
+    elders = [e for e in elders if e.bank_id]
+    own = {e.bank_id: e.bank for e in elders}
+    if not own or not all(LedgerRules.in_force(bank).redeem_across_banks for bank in own.values()):
+        return []
+    platforms = {bank.parent_id for bank in own.values()}
+    banks = Node.objects.filter(kind=NodeKind.BANK, parent_id__in=platforms, is_closed=False).order_by("path")
+    if len(own) == 1:
+        banks = banks.exclude(pk__in=own)
+    return [bank for bank in banks if LedgerRules.in_force(bank).redeem_across_banks]
+
+
+def stations_of_bank(bank: Node) -> QuerySet[Node]:
+    """A bank's open stations, for choosing where to book (names only)."""
+    return (Node.objects.filter(bank=bank, kind=NodeKind.STATION, is_closed=False).select_related("parent")
+            .order_by("path"))
+
+
+def visiting_elder(actor, mobile: str, id_number: str) -> Person:
+    """An elder of another bank of the actor's platform who came to the actor's station: found only by
+    their mobile number together with their resident ID number (the card shown at the counter), and
+    only by staff who publish demands. Anything else is a 404; the caller shows the name masked."""
+    from timebank.lib.field_crypto import lookup_hash
+    from timebank.lib.mobile import normalise_mobile
+    from timebank.lib.resident_id import normalise
+
+    number, card = normalise_mobile(mobile or ""), normalise(id_number or "")
+    bank = getattr(actor, "bank", None)
+    if not number or len(card) != 18 or bank is None or not has_perm(actor, Perm.DEMANDS_MANAGE):
+        raise NotFound()
+    elder = (Person.objects.select_related("bank", "node")
+             .filter(mobile=number, id_number_hash=lookup_hash(card), is_elder=True, status=PersonStatus.ACTIVE,
+                     bank__parent_id=bank.parent_id).exclude(bank=bank).first())
+    if elder is None:
+        raise NotFound()
+    return elder

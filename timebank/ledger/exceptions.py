@@ -87,6 +87,11 @@ class RedemptionNotYetAllowed(Conflict):
     message = _("Coins can be spent only after the minimum service set by the bank.")
 
 
+class RedemptionAcrossBanksNotAllowed(Conflict):
+    code = "redeem_across_banks_not_allowed"
+    message = _("Coins of one bank pay for a service in another only where both banks allow it.")
+
+
 class CorrectionInvalid(InvalidInput):
     code = "correction_invalid"
     message = _("This correction is not possible.")

@@ -247,6 +247,10 @@ class LedgerRules(RuleSet):
         _("corrections above this need a second admin (minutes)"), default=600,
         help_text=_("Corrections and grants above this need a second admin."))
     hold_timeout_hours = models.PositiveIntegerField(_("holds expire after (hours)"), default=24 * 30)
+    redeem_across_banks = models.BooleanField(
+        _("services booked across banks of the platform"), default=True,
+        help_text=_("Our elders may pay with their coins for services in the platform's other banks, and theirs "
+                    "for services here. Both banks must allow it."))
 
     class Meta(RuleSet.Meta):
         pass

@@ -74,6 +74,8 @@ class BankRulesOut(Schema):
     gift_max_minutes: int
     correction_approval_minutes: int
     hold_timeout_hours: int
+    redeem_across_banks: bool = Field(..., description="services booked across the platform's banks, paid with "
+                                      "the elder's coins (跨区兑换); both banks must allow it")
     demand_review_required: bool
     checkin_radius_m: int
     unclaim_cutoff_hours: int
@@ -103,6 +105,7 @@ class BankRulesChange(InSchema):
     gift_max_minutes: int | None = MINUTES
     correction_approval_minutes: int | None = MINUTES
     hold_timeout_hours: int | None = Field(None, ge=1, le=87_600)
+    redeem_across_banks: bool | None = None
     demand_review_required: bool | None = None
     checkin_radius_m: int | None = Field(None, ge=0, le=100_000)
     unclaim_cutoff_hours: int | None = Field(None, ge=0, le=8_760)

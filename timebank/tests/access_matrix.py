@@ -201,6 +201,10 @@ CROSS_BANK_GIFT = policy(
 CROSS_BANK_GIFT_MINE = policy(         # their own coins, to a member of their own bank: refused
     "CROSS_BANK_GIFT_MINE",            "LL   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
 MEMBER_MOVE = policy("MEMBER_MOVE",    "LL   HH   HH   HH   HH   HH   HH   xx   HH   HH   HH")
+# 跨区兑换 (a service booked in another bank, paid with the elder's coins): the one-bank world has no other
+# bank, so the elder's side finds no district to book in (422), and staff find no visiting elder: an elder
+# of their own bank is not found by mobile and ID card (404; the page says so on its form).
+VISITOR_FIND = policy("VISITOR_FIND",  "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
 
 # Statistics of the branch node: stats.view at the branch or above (a station's staff reach their station).
 STATS_OF_BRANCH = policy(
@@ -230,6 +234,8 @@ API = {
     ("PATCH", "/api/v1/service-types/{code}"): BANK_ADMIN_ONLY,
     ("GET", "/api/v1/demands"): SIGNED_IN,
     ("POST", "/api/v1/demands"): PUBLISH_DEMAND,
+    ("GET", "/api/v1/demands/elsewhere"): SIGNED_IN,
+    ("POST", "/api/v1/demands/visitors"): VISITOR_FIND,
     ("GET", "/api/v1/demands/feed"): SIGNED_IN,
     ("GET", "/api/v1/demands/{demand_id}"): DEMAND_READ,
     ("POST", "/api/v1/demands/{demand_id}/publish"): DEMAND_PUBLISH,
@@ -389,6 +395,8 @@ CHECKIN_POSTER = policy(               # the station's check-in poster: demands.
 DEMAND_MANAGERS = PEOPLE_EDITORS.with_cells("DEMAND_MANAGERS")  # demands.manage
 DEMAND_MANAGERS_WRITE = policy(        # an elder of another branch is not found (the form says so, 200)
     "DEMAND_MANAGERS_WRITE",           "LL   HH   HH   HH   HH   oH   oH   oo   HH   HH   HH")
+REQUEST_ELSEWHERE_WRITE = MEMBER_REQUEST.with_cells(  # no other bank in the matrix's world: refused (422)
+    "REQUEST_ELSEWHERE_WRITE", elder="xx", proxy="xx")
 PAPER_SERVICE = DEMAND_MANAGE_READ.with_cells("PAPER_SERVICE")
 HEALTH_QUEUE = policy(                 # staff with any health permission; values only for medical staff
     "HEALTH_QUEUE",                    "LL   HH   HH   HH   HH   oo   oo   oo   oo   oo   HH")
@@ -626,6 +634,8 @@ PAGES = {
     "demands:check_out": {P: TASK_PAGE},
     "demands:unclaim": {P: TASK_PAGE},
     "demands:request_new": {G: MEMBER_REQUEST, P: MEMBER_REQUEST_WRITE},
+    "demands:request_elsewhere": {G: MEMBER_REQUEST, P: REQUEST_ELSEWHERE_WRITE},
+    "demands:visitor_new": {G: DEMAND_MANAGERS, P: VISITOR_FIND},
     "demands:confirm": {G: SERVICE_CONFIRM_FORM, P: SERVICE_CONFIRM},
     "demands:dispute": {G: SERVICE_CONFIRM_FORM, P: SERVICE_CONFIRM},
     "demands:resolve": {G: DISPUTE_RESOLVE, P: DISPUTE_RESOLVE},

@@ -171,6 +171,8 @@ API_BODIES = {
     ("POST", "/api/v1/demands"): lambda m, side, role: {
         "station_id": m.a.station.pk, "service_type_id": m.chat.pk, "elder_id": side.elder.pk,
         "starts_at": _moment(3, 9), "ends_at": _moment(3, 10), "address": "矩阵路", "payer": "elder"},
+    ("POST", "/api/v1/demands/visitors"): lambda m, side, role: {
+        "mobile": side.elder.mobile, "id_number": getattr(side.elder, "plain_id_number", "")},
     ("POST", "/api/v1/demands/{demand_id}/cancel"): {"reason": "matrix"},
     ("POST", "/api/v1/demands/{demand_id}/dispatch"): lambda m, side, role: {"volunteer_id": side.newcomer.pk},
     # Staff name the volunteer they check in or out; the volunteer is themself.
@@ -352,6 +354,13 @@ PAGE_REQUESTS = {
     "demands:request_new": {"data": lambda m, side, role: {
         "elder": side.elder.pk, "service_type": m.chat.pk, "day": str(at(3, 9).date()), "start": "09:00",
         "end": "10:00", "address": "矩阵路", "payer": "elder"}},
+    "demands:request_elsewhere": {"data": lambda m, side, role: {
+        "bank": m.bank.pk, "elder": side.elder.pk, "station": side.station.pk, "service_type": m.chat.pk,
+        "day": str(at(3, 9).date()), "start": "09:00", "end": "10:00", "address": "矩阵路"}},
+    "demands:visitor_new": {"data": lambda m, side, role: {
+        "mobile": side.elder.mobile, "id_number": getattr(side.elder, "plain_id_number", ""), "station": m.a.station.pk,
+        "service_type": m.chat.pk, "day": str(at(3, 9).date()), "start": "09:00", "end": "10:00",
+        "address": "矩阵路", "step": "book"}},
     "demands:confirm": {"pk": "done_assignment", "data": {"rating": "5"}},
     "demands:dispute": {"pk": "done_assignment", "data": {"reason": "matrix"}},
     "demands:resolve": {"pk": "disputed_assignment", "data": {"decision": "credit", "note": "matrix"}},

@@ -47,6 +47,8 @@ TWINS = {
     "health:thresholds": [("PUT", "/api/v1/health/thresholds")],
     "health:devices": [("POST", "/api/v1/health/devices"), ("POST", "/api/v1/health/devices/{device_id}/revoke")],
     "demands:request_new": [("POST", "/api/v1/demands")],
+    "demands:request_elsewhere": [("GET", "/api/v1/demands/elsewhere"), ("POST", "/api/v1/demands")],
+    "demands:visitor_new": [("POST", "/api/v1/demands/visitors"), ("POST", "/api/v1/demands")],
     "demands:new": [("POST", "/api/v1/demands")],
     "demands:check_in": [("POST", "/api/v1/demands/{demand_id}/check-in")],
     "demands:check_out": [("POST", "/api/v1/demands/{demand_id}/check-out")],

@@ -38,7 +38,7 @@ from .confirm import assignment_confirm, assignment_credit_retry, assignment_dis
 from .guarantee import demand_close_by_supplier, demand_hand_to_supplier, demand_release_by_supplier
 from .housekeeping import assignments_auto_confirm, assignments_mark_no_show, demands_expire, reminders_send
 from .offers import offer_create, offer_request, offer_set_status
-from .publish import demand_cancel, demand_create, demand_publish, demand_update
+from .publish import demand_cancel, demand_create, demand_publish, demand_update, visitor_find
 from .series import (
     SERIES_HORIZON_DAYS,
     series_cancel,
@@ -85,6 +85,7 @@ __all__ = [
     "demand_release_by_supplier",
     "demand_unclaim",
     "demand_update",
+    "visitor_find",
     "demands_expire",
     "dispute_resolve",
     "offer_create",

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from timebank.clearing.services import redemption_credit
 from timebank.demands.models import DemandRules
 from timebank.ledger import services as ledger
 from timebank.lib.errors import DomainError, NotFound
@@ -59,7 +60,14 @@ def _credit(demand: Demand, assignment: Assignment, actor) -> None:
                 hold = assignment.hold or selectors.demand_holds(demand).first()
                 if hold is None:
                     raise HoldMissing()
-            if minutes:
+            if minutes and hold is not None and hold.bank_id != demand.bank_id:
+                # 跨区兑换: the elder's coins are held in their own bank; both banks' legs and the
+                # clearing record are written together.
+                result = redemption_credit(hold=hold, volunteer=assignment.volunteer, minutes=minutes, points=points,
+                                           branch=demand.branch, subject=assignment, actor=actor,
+                                           idempotency_key=f"assignment:{assignment.pk}",
+                                           memo=f"{demand.service_type} {timezone.localtime(demand.starts_at):%m-%d %H:%M}")
+            elif minutes:
                 result = ledger.service_credit(volunteer=assignment.volunteer, minutes=minutes, points=points,
                                                branch=demand.branch, subject=assignment, actor=actor,
                                                idempotency_key=f"assignment:{assignment.pk}", from_hold=hold)

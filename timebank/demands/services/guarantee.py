@@ -27,6 +27,10 @@ def demand_hand_to_supplier(*, demand_id: int, subject, actor=None) -> Demand:
         holds = list(selectors.demand_holds(demand))
         if not holds:
             raise HoldMissing()
+        if holds[0].bank_id != demand.bank_id:
+            # The coins are held in the elder's own bank; this bank's guarantee fund does not redeem them.
+            raise DemandFull(_("A request paid with coins of another bank is not handed to a supplier."),
+                             code="paid_in_other_bank")
         issuance = ledger.system_account(demand.branch, AccountKind.ISSUANCE)
         ledger.hold_post(hold=holds[0], credit=issuance, actor=actor, subject=subject,
                          idempotency_key=f"demand:{demand.pk}:supplier", memo=str(demand.service_type))

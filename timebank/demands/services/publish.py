@@ -51,34 +51,49 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
                   ends_at: dt.datetime, elder: Person | None = None, elders: Iterable[Person] = (),
                   for_community: bool = False, address: str = "", latitude: float | None = None,
                   longitude: float | None = None, headcount: int = 1, notes: str = "", payer: str = Payer.BRANCH,
-                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False) -> Demand:
+                  series: DemandSeries | None = None, check_actor: bool = True, publish: bool = False,
+                  visitor_id_number: str = "") -> Demand:
     """A draft demand — or, with `publish`, published (or sent to review) in the same transaction.
     Staff of the station publish for the elders in their own reach; an elder or a proxy for the elder
     they act for. Every elder served is reached through `access_elders` (the
     same rule as the API and the pages), so another branch's elder is not found, whoever calls;
     someone who is not staff of the station reaches only themselves and the elders they are a
-    proxy for, never through a staff role held elsewhere."""
+    proxy for, never through a staff role held elsewhere.
+
+    An elder of another bank of the platform may be served here with their own coins (跨区兑换): booked by
+    the elder or their proxy, or by this station's staff for a visiting elder who shows their resident
+    ID card (`visitor_id_number`, checked against the elder's; see `selectors.visiting_elder`)."""
     elders = [e for e in elders if e is not None]
     if station is None or station.kind != NodeKind.STATION or station.is_closed:
         raise NotFound()
     if check_actor:
         served = ([elder] if elder else []) + elders
         staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
-        access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
+        if staff and visitor_id_number and served:
+            if len(served) != 1 or served[0].bank_id == station.bank_id or not _card_matches(served[0], visitor_id_number):
+                raise NotFound()
+        else:
+            access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
         if not staff and (not served or for_community):
             raise NotFound()
     if service_type.bank_id != station.bank_id or not service_type.is_active:
         raise ServiceTypeUnavailable()
     if elder is None and not elders and not for_community:
         raise ElderRequired()
-    for person in ([elder] if elder else []) + elders:
-        if person.bank_id != station.bank_id or not person.is_elder:
-            raise ElderRequired(_("Only registered elders of this bank can be served."), code="not_an_elder")
     if payer not in Payer.values:
         raise ElderRequired(_("Choose who pays."), code="payer_invalid")
     if payer == Payer.ELDER and (elder is None or elders or for_community):
         raise ElderRequired(_("An elder pays with their own coins only for a service to themselves."),
                             code="elder_pays_for_one")
+    for person in ([elder] if elder else []) + elders:
+        if not person.is_elder or person.bank_id is None:
+            raise ElderRequired(_("Only registered elders of this bank can be served."), code="not_an_elder")
+        if person.bank_id != station.bank_id:
+            # 跨区兑换: an elder of another bank of the platform, paying with their own coins.
+            if payer != Payer.ELDER:
+                raise ElderRequired(_("An elder of another bank is served here only with their own coins."),
+                                    code="other_bank_pays_with_coins")
+            ledger.redemption_allowed(person, at_bank=station.bank)
     if not isinstance(headcount, int) or isinstance(headcount, bool) or not (
             1 <= headcount <= MAX_HEADCOUNT[service_type.mode]):
         raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[service_type.mode]})
@@ -105,6 +120,28 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         if publish:
             demand = demand_publish(actor=actor, demand=demand)
     return demand
+
+
+def visitor_find(*, actor: Person, mobile: str, id_number: str) -> Person:
+    """来访长者: the elder of another bank of the platform with this mobile number and resident ID number
+    (`selectors.visiting_elder`; anything else is a 404). Each attempt counts against the staff member's
+    limit (an ID number is not to be guessed), and each finding is written to the elder's bank's audit
+    trail: whoever looked them up, from which bank."""
+    from timebank.audit.rate_limit import rate_limit_hit
+    from timebank.audit.services import audit_record
+
+    rate_limit_hit("visitor_lookup", f"person:{getattr(actor, 'pk', '')}")
+    elder = selectors.visiting_elder(actor, mobile, id_number)
+    audit_record(actor=actor, action="demands.visitor_found", obj=elder, node=elder.node, bank=elder.bank,
+                 changes={"by_bank": actor.bank_id})
+    return elder
+
+
+def _card_matches(elder: Person, id_number: str) -> bool:
+    from timebank.lib.field_crypto import lookup_hash
+    from timebank.lib.resident_id import normalise
+
+    return bool(elder.id_number_hash) and lookup_hash(normalise(id_number)) == elder.id_number_hash
 
 
 def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
@@ -139,12 +176,15 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
 def _hold_places(demand: Demand, actor) -> None:
     """Reserve the elder's coins for every place (elder-paid); nothing is held twice on a retry."""
     elder = demand.elder
-    ledger.redemption_allowed(elder)
+    ledger.redemption_allowed(elder, at_bank=demand.bank)
     rules = DemandRules.in_force(demand.bank)
     amount = demand.service_type.credit_for(demand.planned_minutes)
     expires_at = demand.ends_at + dt.timedelta(days=rules.auto_confirm_days + HOLD_MARGIN_DAYS)
     debit = ledger.member_account(elder)
-    credit = ledger.system_account(demand.station, AccountKind.ESCROW)
+    if elder.bank_id == demand.bank_id:
+        credit = ledger.system_account(demand.station, AccountKind.ESCROW)
+    else:  # 跨区兑换: held in the elder's bank, to its clearing account with the demand's bank
+        credit = ledger.clearing_accounts_between(elder.bank, demand.bank, debit.currency)[0]
     for place in range(demand.headcount):
         ledger.hold_create(debit=debit, credit=credit, amount=amount, kind=TransferKind.REDEMPTION, actor=actor,
                            subject=demand, idempotency_key=f"demand:{demand.pk}:hold:{place}", expires_at=expires_at,

@@ -5,7 +5,7 @@ admins: the overview of their stations and disputes; bank admins: the service ca
 requests. Every write calls a service. One module per group of pages; every view is named here."""
 from .bank import service_type_edit, service_types
 from .branch import overview, resolve
-from .elders import confirm, dispute, request_new, requests
+from .elders import confirm, dispute, request_elsewhere, request_new, requests
 from .offers import offer_board, offer_detail, offer_new, offer_request, offer_status, offers
 from .start import index
 from .station import (
@@ -22,6 +22,7 @@ from .station import (
     paper_day,
     publish,
     scan,
+    visitor_new,
 )
 from .volunteers import areas, check_in, check_out, claim, feed, history, notice_preferences, task, tasks, unclaim
 from .weekly import series, series_cancel
@@ -34,6 +35,8 @@ __all__ = [
     "offer_status",
     "offers",
     "scan",
+    "request_elsewhere",
+    "visitor_new",
     "checkin_poster",
     "notice_preferences",
     "areas", "board", "calendar", "cancel", "day_sheet", "check_in", "check_out", "claim", "confirm", "demand_new", "detail",

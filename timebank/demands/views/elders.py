@@ -13,8 +13,8 @@ from timebank.lib.pages import form_error, page_of, safe_next, signed_in_page
 from timebank.people.selectors import elders_acted_for
 
 from .. import selectors, services
-from ..forms import MemberDemandForm, RatingForm, ReasonForm, member_elders
-from ..models import Demand, DemandStatus
+from ..forms import ElsewhereDemandForm, MemberDemandForm, RatingForm, ReasonForm, member_elders
+from ..models import Demand, DemandStatus, Payer
 from .replies import DEMAND_FIELDS
 
 
@@ -54,6 +54,42 @@ def request_new(request):
                              else _("Your request is sent to the service station for review."))
             return redirect("demands:requests")
     return render(request, "demands/request_new.html", {"form": form})
+
+
+@login_required
+def request_elsewhere(request):
+    """在其他区预约服务: first the district (another bank of the platform that allows it), then the
+    station, the service and the time; the elder pays with their own coins, held in their own bank."""
+    actor = request.user
+    elders = member_elders(actor)
+    if not elders.exists():
+        raise Http404()
+    banks = selectors.banks_elsewhere(list(elders.select_related("bank")))
+    chosen = request.POST.get("bank") or request.GET.get("bank") or ""
+    bank = next((b for b in banks if str(b.pk) == chosen), None)
+    form = None
+    if bank is not None:
+        form = ElsewhereDemandForm(request.POST or None, elders=elders, stations=selectors.stations_of_bank(bank),
+                                   types=selectors.service_types_of(bank).filter(mode="one_to_one"),
+                                   initial={"bank": bank.pk})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            starts_at, ends_at = form.moments()
+            elder = data["elder"]
+            try:
+                demand = services.demand_create(
+                    actor=actor, station=data["station"], service_type=data["service_type"], starts_at=starts_at,
+                    ends_at=ends_at, elder=elder, address=data["address"] or elder.address, notes=data["notes"],
+                    payer=Payer.ELDER, publish=True)
+            except DomainError as err:
+                form_error(form, err, DEMAND_FIELDS)
+            else:
+                messages.success(request, _("Your request is published.") if demand.status == DemandStatus.PUBLISHED
+                                 else _("Your request is sent to the service station for review."))
+                return redirect("demands:requests")
+    refused = request.method == "POST" and (form is None or bool(form.errors))
+    return render(request, "demands/request_elsewhere.html", {"banks": banks, "bank": bank, "form": form},
+                  status=422 if refused else 200)
 
 
 def _about_service(request, pk: int, form_class, template: str, act, success: str, fields_by_code=None):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from timebank.audit.idempotency import run_idempotent
+from timebank.ledger.display import mask_name
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import form_error, pdf_inline, signed_in_page, signed_in_post
 from timebank.orgs.models import Node, NodeKind
@@ -24,8 +25,8 @@ from timebank.people.selectors import elders_matching
 
 from .. import selectors, services
 from ..day_sheet import day_sheet_pdf
-from ..forms import CancelForm, DemandForm, PaperServiceForm, elders_to_pick, local_moment
-from ..models import AssignmentStatus, Demand, DemandStatus
+from ..forms import CancelForm, DemandForm, PaperServiceForm, VisitorDemandForm, elders_to_pick, local_moment
+from ..models import AssignmentStatus, Demand, DemandStatus, Payer
 from ..poster_pdf import checkin_poster_pdf
 from .replies import DEMAND_FIELDS, done, refused
 
@@ -94,6 +95,41 @@ def demand_new(request):
             messages.success(request, _("Request saved."))
             return redirect("demands:detail", pk=demand.pk)
     return render(request, "demands/demand_new.html", {"form": form})
+
+
+@login_required
+def visitor_new(request):
+    """来访长者预约: a visiting elder of another bank of the platform books here, paid with their own coins.
+    Staff find them by mobile number and the ID card they show; only the name (masked) and their
+    district are shown before booking, never their record."""
+    actor = request.user
+    staff_only(actor, Perm.DEMANDS_MANAGE)
+    form = VisitorDemandForm(request.POST or None, stations=stations_in_reach(actor).select_related("parent"),
+                             types=selectors.service_types_of(actor.bank).filter(mode="one_to_one"))
+    visitor = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visitor = services.visitor_find(actor=actor, mobile=data["mobile"], id_number=data["id_number"])
+        except NotFound:
+            form.add_error("id_number", _("No elder of another district has this mobile number and ID number."))
+        except DomainError as err:  # too many attempts
+            form_error(form, err, {})
+        if visitor is not None and request.POST.get("step") == "book":
+            starts_at, ends_at = form.moments()
+            try:
+                demand = services.demand_create(
+                    actor=actor, station=data["station"], service_type=data["service_type"], starts_at=starts_at,
+                    ends_at=ends_at, elder=visitor, address=data["address"], notes=data["notes"], payer=Payer.ELDER,
+                    publish=True, visitor_id_number=data["id_number"])
+            except DomainError as err:
+                form_error(form, err, DEMAND_FIELDS)
+            else:
+                messages.success(request, _("Request saved."))
+                return redirect("demands:detail", pk=demand.pk)
+    return render(request, "demands/visitor_new.html", {
+        "form": form, "visitor": visitor, "visitor_name": mask_name(visitor.name) if visitor else ""},
+        status=422 if form.errors else 200)
 
 
 def _elder_matches(actor, query: str) -> list[Person]:

@@ -16,7 +16,13 @@ The services live in modules by sub-domain and are all re-exported here, so call
 A submodule imports from a sibling, never from this package."""
 from .accounts import branch_of, clearing_account, member_account, system_account
 from .corrections import correction_decide, correction_request
-from .crossbank import clearing_lock, clearing_settle, cross_bank_post
+from .crossbank import (
+    clearing_accounts_between,
+    clearing_lock,
+    clearing_settle,
+    cross_bank_hold_post,
+    cross_bank_post,
+)
 from .gifts import RELATIVES, are_relatives, donation_make, gift_send
 from .grants import grant_decide, grant_make
 from .holds import hold_create, hold_extend, hold_post, hold_void, holds_expire
@@ -30,10 +36,12 @@ __all__ = [
     "are_relatives",
     "branch_of",
     "clearing_account",
+    "clearing_accounts_between",
     "clearing_lock",
     "clearing_settle",
     "correction_decide",
     "correction_request",
+    "cross_bank_hold_post",
     "cross_bank_post",
     "donation_make",
     "earned_today",

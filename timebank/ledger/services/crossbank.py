@@ -4,12 +4,22 @@ posts its clearing account with the payer's bank → member. Both legs commit to
 the two clearing accounts of a pair therefore always sum to zero, and a netting run settles them."""
 from django.db import IntegrityError, connection, transaction
 
+from timebank.lib.errors import NotFound
 from timebank.orgs.models import Node
 
 from .. import mac
-from ..exceptions import CurrencyMismatch, IdempotencyConflict, InsufficientBalance, SameBank
-from ..models import Account, Transfer, TransferStatus
+from ..exceptions import (
+    AccountUnknown,
+    CurrencyMismatch,
+    HoldAmountExceeded,
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientBalance,
+    SameBank,
+)
+from ..models import Account, AccountKind, Transfer, TransferKind, TransferStatus
 from .accounts import clearing_account
+from .holds import _release
 from .posting import (
     _TRANSFER_COLUMNS,
     _TRANSFER_TIMES,
@@ -140,6 +150,70 @@ def _post_both(*, debit, credit, amount, kind, actor, memo, subject, idempotency
         raise InsufficientBalance(detail={"available": locked[debit.pk].available, "amount": amount})
 
 
+def clearing_accounts_between(bank: Node, peer: Node, currency: str) -> tuple[Account, Account]:
+    """`bank`'s clearing account with `peer` and `peer`'s with `bank` (opened on first use, lower bank
+    first, as `cross_bank_post` opens them). A hold for a service in the peer bank is made to the first."""
+    out_id, in_id = _clearing_pair(Account(bank_id=bank.pk, currency=currency),
+                                   Account(bank_id=peer.pk, currency=currency))
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=[out_id, in_id])}
+    if len(accounts) != 2:  # a remembered id that is gone (a rolled-back first use): read again
+        out_id, in_id = _clearing_pair(Account(bank_id=bank.pk, currency=currency),
+                                       Account(bank_id=peer.pk, currency=currency), fresh=True)
+        accounts = {a.pk: a for a in Account.objects.filter(pk__in=[out_id, in_id])}
+    return accounts[out_id], accounts[in_id]
+
+
+def cross_bank_hold_post(*, hold: Transfer, credit: Account, amount: int | None = None, actor=None,
+                         subject=None, idempotency_key: str | None = None) -> tuple[Transfer, Transfer]:
+    """Post a hold made to its bank's clearing account with another bank, to a member of that other bank
+    (跨区兑换): in the hold's bank the posting (all or part of the hold, of the hold's kind; the rest is
+    released) to the clearing account; in `credit`'s bank its clearing account with the hold's bank →
+    `credit` (kind `cross_bank`). The four
+    accounts are locked in ascending id order, then the hold row (the order of `hold_post`); both rows
+    commit together or neither, so the pair's clearing accounts still cancel out. Posting the same
+    hold again returns the first two rows."""
+    with transaction.atomic():
+        current = Transfer.objects.filter(pk=hold.pk).select_related("credit").first()
+        if current is None:
+            raise NotFound()
+        out_clearing = current.credit
+        if credit.bank_id == current.bank_id:
+            raise SameBank()
+        if credit.currency != current.currency:
+            raise CurrencyMismatch()
+        if out_clearing.kind != AccountKind.CLEARING or out_clearing.peer_id != credit.bank_id:
+            raise AccountUnknown()
+        in_clearing = clearing_accounts_between(credit.bank, out_clearing.node, current.currency)[0]
+        locked = _lock(Account(pk=current.debit_id), out_clearing, in_clearing, credit)
+        keys = (f"{idempotency_key}:out", f"{idempotency_key}:in") if idempotency_key else (None, None)
+        hold = Transfer.objects.select_for_update().get(pk=current.pk)
+        if hold.status == TransferStatus.SETTLED:
+            first = hold.postings.get()
+            second = Transfer.objects.filter(bank_id=credit.bank_id, idempotency_key=keys[1]).first() if keys[1] \
+                else None
+            if second is None or second.credit_id != credit.pk:
+                raise IdempotencyConflict()
+            return first, second
+        if hold.status != TransferStatus.PENDING:
+            raise HoldNotPending()
+        amount = hold.amount if amount is None else _check_amount(amount)
+        if amount > hold.amount:
+            raise HoldAmountExceeded(detail={"held": hold.amount, "amount": amount})
+        _release(hold, TransferStatus.SETTLED)
+        subject_type, subject_id = _subject(subject) if subject is not None else (hold.subject_type, hold.subject_id)
+        when = posting_time()
+        common = {"amount": amount, "currency": hold.currency, "kind": hold.kind, "status": TransferStatus.POSTED,
+                  "actor": actor if getattr(actor, "pk", None) else None, "memo": hold.memo,
+                  "subject_type": subject_type, "subject_id": subject_id, "created_at": when}
+        out_leg = _insert(bank_id=hold.bank_id, debit=locked[hold.debit_id], credit=locked[out_clearing.pk],
+                          hold=hold, idempotency_key=keys[0], **common)
+        # In the other bank nobody redeemed anything: coins arrived from another bank (its liability
+        # report and statistics count the redemption once, in the hold's bank).
+        in_leg = _insert(bank_id=credit.bank_id, debit=locked[in_clearing.pk], credit=locked[credit.pk],
+                         idempotency_key=keys[1], **{**common, "kind": TransferKind.CROSS_BANK})
+    return out_leg, in_leg
+
+
 def clearing_settle(*, accounts: list[Account], actor=None, subject=None,
                     idempotency_key: str) -> dict[int, tuple[int, Transfer | None]]:
     """Bring each clearing account back to zero against its own bank's issuance: a bank whose members
@@ -147,7 +221,6 @@ def clearing_settle(*, accounts: list[Account], actor=None, subject=None,
     them (issuance → clearing). All the accounts and the banks' issuance accounts are locked at once in
     ascending id order, so the balances read are the ones settled. Returns {account id: (balance
     settled, settlement transfer or None)}; the same key again posts nothing (the balances are zero)."""
-    from ..models import AccountKind, TransferKind
     from .accounts import system_account
 
     if any(a.kind != AccountKind.CLEARING for a in accounts):

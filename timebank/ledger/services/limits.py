@@ -10,9 +10,10 @@ from timebank.ledger.models import LedgerRules
 from timebank.orgs.models import Node
 from timebank.people.models import Person
 
-from ..exceptions import BalanceCapExceeded, RedemptionNotYetAllowed
+from ..exceptions import BalanceCapExceeded, RedemptionAcrossBanksNotAllowed, RedemptionNotYetAllowed
 from ..models import Account, AccountKind, Currency, Transfer, TransferKind, TransferStatus
 from .accounts import member_account, system_account
+from .crossbank import clearing_accounts_between, cross_bank_hold_post
 from .holds import hold_post
 from .posting import _check_amount, _lock, transfer_post
 
@@ -33,11 +34,17 @@ class _PoolNeeded(Exception):
 
 
 def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node, subject=None, actor=None,
-                   idempotency_key: str | None = None, from_hold: Transfer | None = None) -> dict:
+                   idempotency_key: str | None = None, from_hold: Transfer | None = None,
+                   legs_subject=None) -> dict:
     """Credit a served volunteer: time from the branch's issuance (or from the elder's hold for a
     redemption) and points from issuance. The daily cap and the balance cap apply; the result says
     what was credited. The caps are read after the volunteer's account is locked, so concurrent
-    credits cannot all pass a cap that only one of them fits under."""
+    credits cannot all pass a cap that only one of them fits under.
+
+    A hold made in another bank (to its clearing account with the volunteer's bank: an elder of that
+    bank booked a service here) is posted across the banks (`cross_bank_hold_post`), its two legs
+    named by `legs_subject` and returned as `result["legs"]`; the caps are this bank's, as for any
+    redemption."""
     minutes, points = _check_amount(minutes), (_check_amount(points) if points else 0)
     with_pool = False
     while True:
@@ -45,20 +52,24 @@ def service_credit(*, volunteer: Person, minutes: int, points: int, branch: Node
             with transaction.atomic():
                 return _service_credit_locked(volunteer=volunteer, minutes=minutes, points=points, branch=branch,
                                               subject=subject, actor=actor, key=idempotency_key,
-                                              from_hold=from_hold, with_pool=with_pool)
+                                              from_hold=from_hold, with_pool=with_pool, legs_subject=legs_subject)
         except _PoolNeeded:
             # Rare (only when the cap overflows): the first attempt is rolled back, its locks with it,
             # and the second takes the pool's lock in ascending id order with the others.
             with_pool = True
 
 
-def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor, key, from_hold, with_pool) -> dict:
+def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor, key, from_hold, with_pool,
+                           legs_subject=None) -> dict:
     rules = LedgerRules.in_force(volunteer.bank)
     account = member_account(volunteer, Currency.TIME)
     issuance = system_account(branch, AccountKind.ISSUANCE)
     to_lock = [account, issuance]
+    across = from_hold is not None and from_hold.bank_id != account.bank_id
     if from_hold is not None:
         to_lock += [Account(pk=from_hold.debit_id), Account(pk=from_hold.credit_id)]
+    if across:
+        to_lock.append(clearing_accounts_between(account.bank, from_hold.bank, account.currency)[0])
     if with_pool:
         to_lock.append(system_account(branch, AccountKind.POOL))
     account = _lock(*to_lock)[account.pk]
@@ -75,7 +86,13 @@ def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor
             raise _PoolNeeded()
     result = {"minutes": credited, "points": 0, "overflow": overflow, "capped": minutes - credited - overflow,
               "transfers": []}
-    if from_hold is not None:
+    if across:
+        legs = cross_bank_hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account,
+                                    actor=actor, subject=legs_subject, idempotency_key=key and f"{key}:time")
+        result["minutes"] = legs[1].amount
+        result["transfers"] += list(legs)
+        result["legs"] = legs
+    elif from_hold is not None:
         t = hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account, actor=actor,
                       subject=subject, idempotency_key=key and f"{key}:time")
         result["minutes"] = t.amount
@@ -99,10 +116,15 @@ def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor
     return result
 
 
-def redemption_allowed(person: Person) -> None:
+def redemption_allowed(person: Person, at_bank: Node | None = None) -> None:
     """Raise unless the person meets the bank's minimum service (or membership time) before a
-    first redemption; once they have redeemed, the rule no longer applies."""
+    first redemption; once they have redeemed, the rule no longer applies. A service in another bank
+    (`at_bank`) must be in the same platform, and both banks' rules must allow redeeming across banks."""
     rules = LedgerRules.in_force(person.bank)
+    if at_bank is not None and at_bank.pk != person.bank_id:
+        if at_bank.parent_id != person.bank.parent_id or not rules.redeem_across_banks \
+                or not LedgerRules.in_force(at_bank).redeem_across_banks:
+            raise RedemptionAcrossBanksNotAllowed()
     if Transfer.objects.filter(debit__owner=person, kind=TransferKind.REDEMPTION).exists():
         return
     if rules.min_service_minutes_before_redeem:
