@@ -151,8 +151,8 @@ HEALTH_VALUES = policy(
     "HEALTH_VALUES",                   "LL   oH   oH   HH   HH   FH   FH   FF   FF   oH   HH")
 HEALTH_VALUES_WRITE = policy(
     "HEALTH_VALUES_WRITE",             "LL   HH   HH   HH   HH   FH   FH   FF   FF   oH   HH")
-HEALTH_CARDS = policy(                 # health.cards: station staff and medical staff
-    "HEALTH_CARDS",                    "LL   HH   HH   HH   HH   oH   HH   HH   HH   oH   HH")
+HEALTH_CARDS = policy(                 # health.cards: station staff, branch admins and medical staff
+    "HEALTH_CARDS",                    "LL   HH   HH   HH   HH   oH   oH   HH   HH   oH   HH")
 HEALTH_ALERTS = policy(
     "HEALTH_ALERTS",                   "LL   HH   HH   HH   HH   HH   HH   HH   HH   oH   HH")
 HEALTH_CONSENTS = policy(              # the elder decides, a proxy sees / withdraws their own, staff record it
@@ -389,7 +389,7 @@ HEALTH_SUMMARY = policy(               # the printable summary has values: no co
 HEALTH_BANK_LIMITS = policy(           # medical staff at the bank node only (none of the demo roles here)
     "HEALTH_BANK_LIMITS",              "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
 HEALTH_CARD_DESK = policy(
-    "HEALTH_CARD_DESK",                "LL   HH   HH   HH   HH   oo   HH   HH   HH   oo   HH")
+    "HEALTH_CARD_DESK",                "LL   HH   HH   HH   HH   oo   oo   HH   HH   oo   HH")
 TEAM_MANAGERS = DEMAND_MANAGERS.with_cells("TEAM_MANAGERS")
 TEAM_MANAGERS_WRITE = policy(          # station staff see the form but manage no unit
     "TEAM_MANAGERS_WRITE",             "LL   HH   HH   HH   HH   xx   ox   oo   HH   HH   HH")
