@@ -235,6 +235,7 @@ API = {
     ("POST", "/api/v1/demands/{demand_id}/claim"): DEMAND_CLAIM,
     ("POST", "/api/v1/demands/{demand_id}/unclaim"): TASK_OF_VOLUNTEER,
     ("POST", "/api/v1/demands/{demand_id}/dispatch"): DEMAND_DISPATCH,
+    ("PUT", "/api/v1/demands/{demand_id}/point"): DEMAND_DISPATCH,  # the map pin: the station's staff
     ("GET", "/api/v1/demands/{demand_id}/candidates"): DEMAND_MANAGE_READ,
     ("POST", "/api/v1/demands/{demand_id}/check-in"): TASK_OF_VOLUNTEER,
     ("POST", "/api/v1/demands/{demand_id}/check-out"): TASK_CHECK_OUT,
@@ -636,6 +637,8 @@ PAGES = {
     "demands:publish": {P: DEMAND_PUBLISH},
     "demands:cancel": {P: DEMAND_CANCEL},
     "demands:dispatch": {P: DEMAND_DISPATCH},
+    "demands:map": {G: DEMAND_MANAGE_READ},
+    "demands:pin": {P: DEMAND_DISPATCH},
     "demands:paper": {G: PAPER_SERVICE, P: PAPER_SERVICE},
     "demands:offers": {G: SIGNED_IN},
     "demands:offer_new": {G: SIGNED_IN, P: OFFER_POST},

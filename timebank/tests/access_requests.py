@@ -169,6 +169,8 @@ API_BODIES = {
         "starts_at": _moment(3, 9), "ends_at": _moment(3, 10), "address": "矩阵路", "payer": "elder"},
     ("POST", "/api/v1/demands/{demand_id}/cancel"): {"reason": "matrix"},
     ("POST", "/api/v1/demands/{demand_id}/dispatch"): lambda m, side, role: {"volunteer_id": side.newcomer.pk},
+    ("PUT", "/api/v1/demands/{demand_id}/point"): lambda m, side, role: {"latitude": side.near[0],
+                                                                         "longitude": side.near[1]},
     # Staff name the volunteer they check in or out; the volunteer is themself.
     ("POST", "/api/v1/demands/{demand_id}/check-in"): lambda m, side, role: {
         "latitude": side.near[0], "longitude": side.near[1],
@@ -374,6 +376,8 @@ PAGE_REQUESTS = {
     "demands:publish": {"pk": "draft_demand"},
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
+    "demands:map": {"pk": "open_demand"},
+    "demands:pin": {"pk": "open_demand", "data": {"nudge": "n"}},
     "demands:notice_preferences": {"data": {"new_demands": "1", "max_km": "5", "free_slots": ["sat_am"]}},
     "demands:scan": {"query": lambda m, side, role: {"tag": side.volunteer.tag_id}},
     "demands:checkin_poster": {"pk": lambda m, side, role: side.station.pk},

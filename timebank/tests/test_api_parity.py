@@ -60,6 +60,7 @@ TWINS = {
     "demands:publish": [("POST", "/api/v1/demands/{demand_id}/publish")],
     "demands:cancel": [("POST", "/api/v1/demands/{demand_id}/cancel")],
     "demands:dispatch": [("POST", "/api/v1/demands/{demand_id}/dispatch")],
+    "demands:pin": [("PUT", "/api/v1/demands/{demand_id}/point")],
     "demands:paper": [("POST", "/api/v1/demands/{demand_id}/paper-services")],
     "demands:paper_day": [("POST", "/api/v1/demands/paper-services")],
     "demands:resolve": [("POST", "/api/v1/assignments/{assignment_id}/resolve")],
