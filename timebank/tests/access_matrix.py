@@ -319,6 +319,7 @@ API = {
     # Staff accounts: suppliers.manage; seeing the supplier (station staff, the auditor, its own staff) is no way in.
     ("POST", "/api/v1/suppliers/{supplier_id}/staff"): BRANCH_ADMIN_WRITE,
     ("DELETE", "/api/v1/suppliers/{supplier_id}/staff/{person_id}"): BRANCH_ADMIN_WRITE,
+    ("PUT", "/api/v1/suppliers/{supplier_id}/staff/{person_id}/admin"): BRANCH_ADMIN_WRITE,
     ("GET", "/api/v1/supplier-orders"): SIGNED_IN,
     ("POST", "/api/v1/supplier-orders"): BOOK_FOR_ELDER,
     ("POST", "/api/v1/supplier-orders/{order_id}/accept"): SUPPLIER_STAFF_ONLY,
