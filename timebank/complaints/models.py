@@ -113,9 +113,9 @@ class ComplaintStep(models.Model):
         db_table = "suppliers_complaintstep"
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.action}"
+
     @property
     def action_label(self) -> str:
         return str(STEP_ACTIONS.get(self.action, self.get_to_status_display()))
-
-    def __str__(self) -> str:
-        return f"{self.complaint_id} {self.action}"
