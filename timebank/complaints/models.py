@@ -91,6 +91,12 @@ class ComplaintPhoto(models.Model):
         return self.image.name
 
 
+# What each step's `action` code reads as on a page (the API keeps the codes).
+STEP_ACTIONS = {"filed": _("filed"), "accepted": _("accepted"), "rejected": _("rejected"),
+                "investigating": _("investigation started"), "resolved": _("decided"),
+                "escalated": _("passed up: the time limit ran out")}
+
+
 class ComplaintStep(models.Model):
     """The complaint's history: each step, escalation and decision."""
 
@@ -109,3 +115,7 @@ class ComplaintStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(STEP_ACTIONS.get(self.action, self.get_to_status_display()))

@@ -32,6 +32,7 @@ from .schemas import (
     CheckOutIn,
     DemandIn,
     DemandOut,
+    DemandPointIn,
     DispatchIn,
     DisputeIn,
     DisputeResolveIn,
@@ -230,6 +231,16 @@ def paper_services_record(request, payload: PaperServicesIn, idempotency_key: st
         _status, body = run_idempotent(actor=request.auth, key=idempotency_key, operation="demands.paper_services",
                                        payload={"rows": rows, "reason": payload.reason}, perform=perform)
     return body
+
+
+@router.put("/demands/{demand_id}/point", response=DemandOut,
+            summary="Place the request's map point by hand (staff; the page's map pin); null for both: the "
+                    "station's point. Until the service starts.")
+def demand_point_set(request, demand_id: int, payload: DemandPointIn):
+    demand = selectors.demand_get(request.auth, demand_id)
+    services.demand_point_set(actor=request.auth, demand=demand, latitude=payload.latitude,
+                              longitude=payload.longitude)
+    return _out(request.auth, selectors.demand_get(request.auth, demand_id))
 
 
 @router.get("/demands/{demand_id}", response=DemandOut, summary="One demand")

@@ -162,6 +162,12 @@ class DemandIn(InSchema):
         "`POST /demands/visitors`")
 
 
+class DemandPointIn(InSchema):
+    """The request's map point, placed by staff (both null: back to the station's point)."""
+    latitude: float | None = Field(..., ge=-90, le=90)
+    longitude: float | None = Field(..., ge=-180, le=180)
+
+
 class WhoIn(InSchema):
     """Which assignment: staff name the volunteer (or the assignment); a volunteer means their own."""
     assignment_id: StrictInt | None = None

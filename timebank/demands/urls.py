@@ -49,4 +49,6 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/dispatch/", views.dispatch, name="dispatch"),
     path("<int:pk>/paper/", views.paper, name="paper"),
+    path("<int:pk>/map.svg", views.demand_map, name="map"),
+    path("<int:pk>/pin/", views.demand_pin, name="pin"),
 ]

@@ -13,7 +13,7 @@ from timebank.lib.pinyin import initials
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Role
 from timebank.orgs.services import node_create, role_grant
-from timebank.people.models import Person, ProxyRelation
+from timebank.people.models import Person, ProxyRelation, VolunteerStatus
 from timebank.people.services import person_register, proxy_confirm, proxy_link, volunteer_decide
 
 DEMO_PASSWORD = "Demo#2026"
@@ -188,6 +188,7 @@ class DemoDistrict:
             admin = self.bootstrap_platform_admin()
             self.build_staff(admin)
             self.build_members()
+            self.build_team()
             self.build_ledger()
             seed_demo_suppliers()
             # One argon2 hash shared by every demo login keeps seeding fast; each is still a real hash.
@@ -245,7 +246,9 @@ class DemoDistrict:
         home = node_code if node.kind == NodeKind.STATION else next(
             code for code in self.station_codes() if self.nodes[code].path.startswith(node.path))
         self.names.add(name)
-        person = self.register(actor, home, name=name, sex=sex, birth=self.birth(28, 55), mobile=mobile)
+        # A team leader is a volunteer who leads a team of volunteers (build_team), not an office worker.
+        person = self.register(actor, home, name=name, sex=sex, birth=self.birth(28, 55), mobile=mobile,
+                               is_volunteer=role == Role.TEAM_LEADER)
         role_grant(actor=actor, person=person, role=role, node=node)
         return person
 
@@ -267,6 +270,26 @@ class DemoDistrict:
                     branch_admin, station_staff_mobile(station_index), self.name(sex, elder=False), sex,
                     Role.STATION_STAFF, station_code)
                 station_index += 1
+
+    def build_team(self) -> None:
+        """The demo team leader leads a real team of his street's volunteers: approved by his station like any
+        volunteer, the team set up by the branch admin, the members' requests to join decided by him."""
+        from timebank.teams.services import membership_decide, team_create, team_join
+
+        mobile, _name, _sex, _role, station_code = next(s for s in STAFF if s[3] == Role.TEAM_LEADER)
+        leader = Person.objects.get(mobile=mobile)
+        if leader.volunteer_status == VolunteerStatus.PENDING:
+            leader = volunteer_decide(actor=self.station_staff[station_code], person=leader, approve=True)
+        branch = self.nodes[station_code].parent
+        admin = Person.objects.get(mobile=branch_admin_mobile(_branch_index(branch.code)))
+        team = team_create(actor=admin, node=branch, name=f"{self.nodes[station_code].name}时光伙伴服务队",
+                           leader=leader, description="每周探访独居老人，陪同就医，上门理发。")
+        street = list(Person.objects.filter(pk__in=[v.pk for v in self.volunteers], node__path__startswith=branch.path,
+                                            volunteer_status=VolunteerStatus.APPROVED)
+                      .exclude(mobile=FEATURED_VOLUNTEER[0]).order_by("pk"))
+        for volunteer in street[:5]:
+            team_join(actor=volunteer, team=team)
+            membership_decide(actor=leader, team=team, person=volunteer, approve=True)
 
     def build_ledger(self) -> None:
         """Some history so passbooks are not empty: services credited to volunteers (from their

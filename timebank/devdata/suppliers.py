@@ -69,6 +69,8 @@ def seed_demo_suppliers() -> bool:
         services.supplier_transition(actor=admin, supplier=kanghu, to="reviewing")
         services.supplier_admit(actor=admin, supplier=kanghu, reason="资料齐全，试点期满")
         services.supplier_member_add(actor=admin, supplier=kanghu, person=people[SUPPLIER_LOGIN])
+        # The demo supplier login is the company's own admin: it registers and removes the company's staff.
+        services.supplier_admin_set(actor=admin, supplier=kanghu, person=people[SUPPLIER_LOGIN], is_admin=True)
         peizhen = services.supplier_register(
             actor=admin, node=bank, name="杨浦安心陪诊服务中心", credit_code=compose(CODES["peizhen"]),
             contact_name="陶主任", contact_phone="021-65430000", areas=[bank],

@@ -62,7 +62,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                          Perm.AUDIT_VIEW, Perm.RULES_MANAGE, Perm.SERVICE_TYPES_MANAGE,
                                          Perm.HEALTH_DEVICES, Perm.HEALTH_STATS, Perm.CLEARING_VIEW,
                                          Perm.PEOPLE_MOVE_BANK}),
-    Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT, Perm.HEALTH_STATS}),
+    # Branch admins stand in at a station's desk, health cards included (the alerts page links to them).
+    Role.BRANCH_ADMIN: frozenset(_STAFF | _MONEY | {Perm.PEOPLE_VIEW_FULL, Perm.ROLES_GRANT, Perm.HEALTH_STATS,
+                                                 Perm.HEALTH_CARDS}),
     Role.STATION_STAFF: frozenset(_STAFF | {Perm.HEALTH_CARDS, Perm.HEALTH_STATS}),
     Role.MEDICAL_STAFF: frozenset({Perm.PEOPLE_VIEW} | _MEDICAL),
     Role.AUDITOR: frozenset({Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW, Perm.LEDGER_VIEW, Perm.DEMANDS_VIEW,

@@ -103,6 +103,10 @@ def home(request):
         "proxy_requests": selectors.proxy_links_to_confirm(actor).filter(elder=actor),
         "proxy_waiting": selectors.proxy_links_awaited_by(actor),
         "pending": actor.volunteer_status == VolunteerStatus.PENDING,
+        # API tokens are for staff (supplier staff, team leaders) and integrators, who already hold one;
+        # an elder or a volunteer is never shown a link they have no use for.
+        "shows_tokens": bool(active_grants(actor)) or selectors.api_tokens_of(actor).filter(
+            revoked_at__isnull=True).exists(),
     })
 
 

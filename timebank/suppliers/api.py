@@ -34,6 +34,7 @@ from .schemas import (
     SettlementOut,
     SettlementPaidIn,
     SettlementPaidOut,
+    StaffAdminIn,
     StaffIn,
     StaffOut,
     SupplierIn,
@@ -139,6 +140,18 @@ def supplier_staff_remove(request, supplier_id: int, person_id: int):
         raise NotFound()
     services.supplier_member_remove(actor=request.auth, supplier=supplier, person=member.person)
     return Status(204, None)
+
+
+@router.put("/suppliers/{supplier_id}/staff/{person_id}/admin", response=StaffOut,
+            summary="Make a staff member the supplier's own admin (who then registers and removes its other "
+                    "staff), or take it back; suppliers.manage")
+def supplier_staff_admin(request, supplier_id: int, person_id: int, payload: StaffAdminIn):
+    supplier = selectors.supplier_get(request.auth, supplier_id)
+    member = supplier.members.filter(revoked_at__isnull=True, person_id=person_id).select_related("person").first()
+    if member is None:
+        raise NotFound()
+    return services.supplier_admin_set(actor=request.auth, supplier=supplier, person=member.person,
+                                       is_admin=payload.is_admin)
 
 
 @router.get("/suppliers/{supplier_id}/score", response=ScoreOut, summary="This year's score and its history")

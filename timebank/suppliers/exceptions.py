@@ -1,7 +1,7 @@
 """Why a supplier or an order could not change. Nothing was changed when one is raised."""
 from django.utils.translation import gettext_lazy as _
 
-from timebank.lib.errors import Conflict, InvalidInput
+from timebank.lib.errors import Conflict, InvalidInput, PermissionDenied
 
 
 class CreditCodeInvalid(InvalidInput):
@@ -72,3 +72,8 @@ class ElderRequired(InvalidInput):
 class TimesInvalid(InvalidInput):
     code = "times_invalid"
     message = _("Choose a time in the future, at most a year ahead.")
+
+
+class SupplierAdminOnly(PermissionDenied):
+    code = "supplier_admin_only"
+    message = _("Only the supplier's managers change who is its admin; an admin removes the other staff.")

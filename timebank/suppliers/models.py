@@ -159,6 +159,8 @@ class SupplierMember(models.Model):
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="members")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="supplier_memberships")
+    # The supplier's own admin: registers and removes the supplier's other staff while it serves.
+    is_admin = models.BooleanField(_("supplier admin"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

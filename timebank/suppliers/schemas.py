@@ -330,3 +330,8 @@ class StaffOut(Schema):
     person_id: int
     name: str = Field(..., alias="person.name")
     since: dt.datetime = Field(..., alias="created_at")
+    is_admin: bool = Field(False, description="The supplier's own admin: registers and removes its other staff")
+
+
+class StaffAdminIn(InSchema):
+    is_admin: bool

@@ -76,6 +76,17 @@ def may_manage(actor, supplier: Supplier) -> bool:
     return has_perm(actor, Perm.SUPPLIERS_MANAGE, supplier.node)
 
 
+def is_supplier_admin(actor, supplier: Supplier) -> bool:
+    """The supplier's own admin, while the supplier serves (a suspended supplier's admin manages nobody)."""
+    return bool(getattr(actor, "pk", None)) and supplier.is_serving and SupplierMember.objects.filter(
+        supplier=supplier, person_id=actor.pk, revoked_at__isnull=True, is_admin=True).exists()
+
+
+def may_manage_staff(actor, supplier: Supplier) -> bool:
+    """Who registers and removes the supplier's staff: its managers, or its own admin."""
+    return may_manage(actor, supplier) or is_supplier_admin(actor, supplier)
+
+
 def supplier_search(actor, *, query: str = "", status: str = "", service_type: str = "",
                     area_id: int | None = None) -> QuerySet[Supplier]:
     suppliers = suppliers_visible_to(actor)

@@ -151,8 +151,8 @@ HEALTH_VALUES = policy(
     "HEALTH_VALUES",                   "LL   oH   oH   HH   HH   FH   FH   FF   FF   oH   HH")
 HEALTH_VALUES_WRITE = policy(
     "HEALTH_VALUES_WRITE",             "LL   HH   HH   HH   HH   FH   FH   FF   FF   oH   HH")
-HEALTH_CARDS = policy(                 # health.cards: station staff and medical staff
-    "HEALTH_CARDS",                    "LL   HH   HH   HH   HH   oH   HH   HH   HH   oH   HH")
+HEALTH_CARDS = policy(                 # health.cards: station staff, branch admins and medical staff
+    "HEALTH_CARDS",                    "LL   HH   HH   HH   HH   oH   oH   HH   HH   oH   HH")
 HEALTH_ALERTS = policy(
     "HEALTH_ALERTS",                   "LL   HH   HH   HH   HH   HH   HH   HH   HH   oH   HH")
 HEALTH_CONSENTS = policy(              # the elder decides, a proxy sees / withdraws their own, staff record it
@@ -243,6 +243,7 @@ API = {
     ("POST", "/api/v1/demands/{demand_id}/claim"): DEMAND_CLAIM,
     ("POST", "/api/v1/demands/{demand_id}/unclaim"): TASK_OF_VOLUNTEER,
     ("POST", "/api/v1/demands/{demand_id}/dispatch"): DEMAND_DISPATCH,
+    ("PUT", "/api/v1/demands/{demand_id}/point"): DEMAND_DISPATCH,  # the map pin: the station's staff
     ("GET", "/api/v1/demands/{demand_id}/candidates"): DEMAND_MANAGE_READ,
     ("POST", "/api/v1/demands/{demand_id}/check-in"): TASK_OF_VOLUNTEER,
     ("POST", "/api/v1/demands/{demand_id}/check-out"): TASK_CHECK_OUT,
@@ -334,6 +335,7 @@ API = {
     # Staff accounts: suppliers.manage; seeing the supplier (station staff, the auditor, its own staff) is no way in.
     ("POST", "/api/v1/suppliers/{supplier_id}/staff"): BRANCH_ADMIN_WRITE,
     ("DELETE", "/api/v1/suppliers/{supplier_id}/staff/{person_id}"): BRANCH_ADMIN_WRITE,
+    ("PUT", "/api/v1/suppliers/{supplier_id}/staff/{person_id}/admin"): BRANCH_ADMIN_WRITE,
     ("GET", "/api/v1/supplier-orders"): SIGNED_IN,
     ("POST", "/api/v1/supplier-orders"): BOOK_FOR_ELDER,
     ("POST", "/api/v1/supplier-orders/{order_id}/accept"): SUPPLIER_STAFF_ONLY,
@@ -407,7 +409,7 @@ HEALTH_SUMMARY = policy(               # the printable summary has values: no co
 HEALTH_BANK_LIMITS = policy(           # medical staff at the bank node only (none of the demo roles here)
     "HEALTH_BANK_LIMITS",              "LL   HH   HH   HH   HH   HH   HH   HH   HH   HH   HH")
 HEALTH_CARD_DESK = policy(
-    "HEALTH_CARD_DESK",                "LL   HH   HH   HH   HH   oo   HH   HH   HH   oo   HH")
+    "HEALTH_CARD_DESK",                "LL   HH   HH   HH   HH   oo   oo   HH   HH   oo   HH")
 TEAM_MANAGERS = DEMAND_MANAGERS.with_cells("TEAM_MANAGERS")
 TEAM_MANAGERS_WRITE = policy(          # station staff see the form but manage no unit
     "TEAM_MANAGERS_WRITE",             "LL   HH   HH   HH   HH   xx   ox   oo   HH   HH   HH")
@@ -657,6 +659,8 @@ PAGES = {
     "demands:publish": {P: DEMAND_PUBLISH},
     "demands:cancel": {P: DEMAND_CANCEL},
     "demands:dispatch": {P: DEMAND_DISPATCH},
+    "demands:map": {G: DEMAND_MANAGE_READ},
+    "demands:pin": {P: DEMAND_DISPATCH},
     "demands:paper": {G: PAPER_SERVICE, P: PAPER_SERVICE},
     "demands:offers": {G: SIGNED_IN},
     "demands:offer_new": {G: SIGNED_IN, P: OFFER_POST},

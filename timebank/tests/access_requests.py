@@ -61,6 +61,7 @@ API_PARAMS_BY_OP = {
     "/api/v1/suppliers/{supplier_id}/admit": {"supplier_id": "applied_supplier"},
     "/api/v1/people/{person_id}/move": {"person_id": "volunteer"},
     "/api/v1/suppliers/{supplier_id}/staff/{person_id}": {"person_id": "supplier_staff"},
+    "/api/v1/suppliers/{supplier_id}/staff/{person_id}/admin": {"person_id": "supplier_staff"},
     "/api/v1/health/alerts/{alert_id}/follow-up": {"alert_id": "acknowledged_alert"},
     "/api/v1/health/alerts/{alert_id}/close": {"alert_id": "followed_up_alert"},
     "/api/v1/complaints/{complaint_id}/resolve": {"complaint_id": "accepted_complaint"},
@@ -103,6 +104,7 @@ API_BODIES = {
     ("POST", "/api/v1/suppliers/{supplier_id}/staff"): lambda m, side, role: {
         "name": "矩阵员工", "id_number": _fresh_id(1921), "mobile": f"1360{next(_fresh_days) % 10000000:07d}",
         "station_id": side.station.pk, "password": "Matrix#2026x", "consent": True},
+    ("PUT", "/api/v1/suppliers/{supplier_id}/staff/{person_id}/admin"): {"is_admin": True},
     ("POST", "/api/v1/call-list/{notice_id}/calls"): {"outcome": "no_answer", "note": "矩阵"},
     ("PUT", "/api/v1/me/notice-preferences"): {"new_demands": True, "max_km": 5, "free_slots": ["mon_am"]},
     ("POST", "/api/v1/me/push-subscriptions"): lambda m, side, role: {
@@ -175,6 +177,8 @@ API_BODIES = {
         "mobile": side.elder.mobile, "id_number": getattr(side.elder, "plain_id_number", "")},
     ("POST", "/api/v1/demands/{demand_id}/cancel"): {"reason": "matrix"},
     ("POST", "/api/v1/demands/{demand_id}/dispatch"): lambda m, side, role: {"volunteer_id": side.newcomer.pk},
+    ("PUT", "/api/v1/demands/{demand_id}/point"): lambda m, side, role: {"latitude": side.near[0],
+                                                                         "longitude": side.near[1]},
     # Staff name the volunteer they check in or out; the volunteer is themself.
     ("POST", "/api/v1/demands/{demand_id}/check-in"): lambda m, side, role: {
         "latitude": side.near[0], "longitude": side.near[1],
@@ -387,6 +391,8 @@ PAGE_REQUESTS = {
     "demands:publish": {"pk": "draft_demand"},
     "demands:cancel": {"pk": "open_demand", "data": {"reason": "matrix"}},
     "demands:dispatch": {"pk": "open_demand", "data": lambda m, side, role: {"volunteer": side.newcomer.pk}},
+    "demands:map": {"pk": "open_demand"},
+    "demands:pin": {"pk": "open_demand", "data": {"nudge": "n"}},
     "demands:notice_preferences": {"data": {"new_demands": "1", "max_km": "5", "free_slots": ["sat_am"]}},
     "demands:scan": {"query": lambda m, side, role: {"tag": side.volunteer.tag_id}},
     "demands:checkin_poster": {"pk": lambda m, side, role: side.station.pk},

@@ -38,7 +38,15 @@ from .confirm import assignment_confirm, assignment_credit_retry, assignment_dis
 from .guarantee import demand_close_by_supplier, demand_hand_to_supplier, demand_release_by_supplier
 from .housekeeping import assignments_auto_confirm, assignments_mark_no_show, demands_expire, reminders_send
 from .offers import offer_create, offer_request, offer_set_status
-from .publish import demand_cancel, demand_create, demand_publish, demand_update, visitor_find
+from .publish import (
+    PIN_MOVABLE,
+    demand_cancel,
+    demand_create,
+    demand_point_set,
+    demand_publish,
+    demand_update,
+    visitor_find,
+)
 from .series import (
     SERIES_HORIZON_DAYS,
     series_cancel,
@@ -57,6 +65,7 @@ from .serve import (
 from .service_types import service_type_save, service_types_seed
 
 __all__ = [
+    "PIN_MOVABLE",
     "demand_announce",
     "demands_announce",
     "CHECK_IN_EARLY",
@@ -84,6 +93,7 @@ __all__ = [
     "demand_publish",
     "demand_release_by_supplier",
     "demand_unclaim",
+    "demand_point_set",
     "demand_update",
     "visitor_find",
     "demands_expire",

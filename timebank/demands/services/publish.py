@@ -173,6 +173,28 @@ def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:
     return demand
 
 
+# The pin may move while nobody has started the service: a volunteer's GPS check-in is measured from it.
+PIN_MOVABLE = (DemandStatus.DRAFT, DemandStatus.REVIEW, DemandStatus.PUBLISHED, DemandStatus.CLAIMED)
+
+
+def demand_point_set(*, actor: Person, demand: Demand, latitude: float | None, longitude: float | None) -> Demand:
+    """Staff place the request's map point by hand (the clerk's pin, where no geocoder found the address);
+    both None: the request goes back to its station's point. Also once taken, until the service starts."""
+    with transaction.atomic():
+        demand = _lock_demand(demand.pk)
+        _require_visible(actor, demand)
+        if not _is_staff(actor, demand):
+            raise NotYours()
+        if demand.status not in PIN_MOVABLE:
+            raise InvalidTransition()
+        _check_coordinates(latitude, longitude)
+        before = (demand.latitude, demand.longitude)
+        demand.latitude, demand.longitude = latitude, longitude
+        demand.save(update_fields=["latitude", "longitude"])
+        _audit(actor, "demand.pinned", demand, demand, point=[str(before), str((latitude, longitude))])
+    return demand
+
+
 def _hold_places(demand: Demand, actor) -> None:
     """Reserve the elder's coins for every place (elder-paid); nothing is held twice on a retry."""
     elder = demand.elder

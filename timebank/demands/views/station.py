@@ -1,6 +1,7 @@
 """Station staff pages: the board, publishing (with the live elder search), the week calendar, and a
 demand with publish, cancel, dispatch and paper service."""
 import datetime as dt
+import math
 import re
 import uuid
 
@@ -17,6 +18,7 @@ from timebank.audit.idempotency import run_idempotent
 from timebank.ledger.display import mask_name
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import form_error, pdf_inline, signed_in_page, signed_in_post
+from timebank.lib.pin_map import PinMap
 from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to, scope_q
@@ -25,6 +27,7 @@ from timebank.people.selectors import elders_matching
 
 from .. import selectors, services
 from ..day_sheet import day_sheet_pdf
+from ..exceptions import NotYours
 from ..forms import CancelForm, DemandForm, PaperServiceForm, VisitorDemandForm, elders_to_pick, local_moment
 from ..models import AssignmentStatus, Demand, DemandStatus, Payer
 from ..poster_pdf import checkin_poster_pdf
@@ -164,6 +167,10 @@ def detail(request, pk: int):
                       and not assignments.filter(volunteer=actor).exclude(status="cancelled").exists()),
         "holds": selectors.demand_holds(demand) if staff else [],
     }
+    pin_map = _pin_map(demand) if staff else None
+    if pin_map is not None:
+        context["pin"] = {**pin_place(demand, pin_map), "movable": demand.status in services.PIN_MOVABLE,
+                          "map": pin_map}
     if staff and demand.status in (DemandStatus.PUBLISHED, DemandStatus.CLAIMED) and demand.places_left:
         context["candidates"] = selectors.volunteers_for_demand(demand, limit=10)
     if staff:
@@ -172,6 +179,104 @@ def detail(request, pk: int):
             "end": timezone.localtime(demand.ends_at).time()})
         context["cancel_form"] = CancelForm()
     return render(request, "demands/detail.html", context)
+
+
+# ---- the clerk's map pin ---------------------------------------------------------------------------
+NUDGE_M = 50  # what one arrow button moves the pin
+NUDGES = {"n": (NUDGE_M, 0), "s": (-NUDGE_M, 0), "e": (0, NUDGE_M), "w": (0, -NUDGE_M)}
+
+
+def _pin_map(demand: Demand) -> PinMap | None:
+    """The drawn map around the request's station (or the nearest node above it that has a point)."""
+    node = demand.station
+    while node is not None:
+        if node.latitude is not None and node.longitude is not None:
+            return PinMap(node.latitude, node.longitude)
+        node = node.parent
+    return None
+
+
+def _pinning_staff(actor, pk: int, *, writing: bool = False) -> tuple[Demand, PinMap]:
+    """The request and its drawn map, for its station's staff. Others who see the request are refused the
+    pin as the service refuses them (403), and never shown the map (404)."""
+    demand = selectors.demand_get(actor, pk)
+    if not selectors.is_demand_staff(actor, demand):
+        if writing:
+            raise NotYours()
+        raise Http404()
+    pin_map = _pin_map(demand)
+    if pin_map is None:
+        raise Http404()
+    return demand, pin_map
+
+
+def _bearing_words(metres_north: float, metres_east: float) -> str:
+    if abs(metres_north) < 25 and abs(metres_east) < 25:
+        return _("at the station")
+    north = (metres_north >= 25) - (metres_north <= -25)
+    east = (metres_east >= 25) - (metres_east <= -25)
+    direction = {(1, 0): _("north"), (-1, 0): _("south"), (0, 1): _("east"), (0, -1): _("west"),
+                 (1, 1): _("north-east"), (1, -1): _("north-west"), (-1, 1): _("south-east"),
+                 (-1, -1): _("south-west")}[(north, east)]
+    return _("%(direction)s of the station, about %(metres)s m") % {
+        "direction": direction, "metres": int(round(math.hypot(metres_north, metres_east), -1))}
+
+
+def pin_place(demand: Demand, pin_map: PinMap) -> dict:
+    """Where the request's pin is on the drawn map, for the page and the picture."""
+    point = selectors.demand_point(demand)
+    own = demand.latitude is not None and demand.longitude is not None
+    if point is None:
+        return {"own": False}
+    x, y = pin_map.pixel_of(*point)
+    north, east = (pin_map.height / 2 - y) * pin_map.metres_per_px, (x - pin_map.width / 2) * pin_map.metres_per_px
+    return {"own": own, "x": x, "y": y, "on_map": pin_map.shows(*point), "words": _bearing_words(north, east)}
+
+
+@signed_in_page
+def demand_map(request, pk: int):
+    """The drawn map of the pin (an SVG picture): grid, scale, the stations around, the pin."""
+    demand, pin_map = _pinning_staff(request.user, pk)
+    stations = []
+    for node in Node.objects.filter(bank_id=demand.bank_id, kind=NodeKind.STATION, is_closed=False,
+                                    latitude__isnull=False, longitude__isnull=False):
+        if pin_map.shows(node.latitude, node.longitude):
+            x, y = pin_map.pixel_of(node.latitude, node.longitude)
+            stations.append({"name": node.name, "x": x, "y": y, "own": node.pk == demand.station_id})
+    response = render(request, "demands/pin_map.svg", {
+        "map": pin_map, "grid": pin_map.grid(), "stations": stations, "pin": pin_place(demand, pin_map),
+        "scale_px": 200 / pin_map.metres_per_px, "scale_label": _("200 m"), "north_label": _("N"),
+    }, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@signed_in_post
+def demand_pin(request, pk: int):
+    """A click on the drawn map (an image button: it sends where it was clicked, no JavaScript needed), an
+    arrow button, or back to the station's point."""
+    actor = request.user
+    demand, pin_map = _pinning_staff(actor, pk, writing=True)
+    default = reverse("demands:detail", args=[pk]) + "#pin"
+    x, y = request.POST.get("pin.x", ""), request.POST.get("pin.y", "")
+    nudge = NUDGES.get(request.POST.get("nudge", ""))
+    if x.isdigit() and y.isdigit() and len(x) < 6 and len(y) < 6 and (x, y) != ("0", "0"):
+        latitude, longitude = pin_map.point_at(int(x), int(y))
+    elif nudge is not None:
+        start = selectors.demand_point(demand) or (pin_map.latitude, pin_map.longitude)
+        latitude, longitude = pin_map.moved(*start, north_m=nudge[0], east_m=nudge[1])
+    elif "station" in request.POST:
+        latitude = longitude = None
+    else:  # the picture pressed with the keyboard sends (0, 0): nothing to place
+        messages.error(request, _("Click on the map where the service happens, or move the pin with the arrows."))
+        return redirect(default)
+    try:
+        demand = services.demand_point_set(actor=actor, demand=demand, latitude=latitude, longitude=longitude)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return refused(request, err, default)
+    return done(request, _("Map point saved: %(where)s.") % {"where": pin_place(demand, pin_map)["words"]}, default)
 
 
 def _demand_action(request, pk: int, action, success: str):

@@ -34,6 +34,8 @@ def test_the_demo_supplier_login_sees_its_own_orders_and_offers_and_a_second_see
     for order in SupplierOrder.objects.filter(supplier=supplier):
         assert f"#{order.pk}" in inbox or f"/suppliers/orders/{order.pk}/" in inbox
     assert client.get(f"/suppliers/{supplier.pk}/score/").status_code == 200
+    assert f"/suppliers/{supplier.pk}/#supplier-staff" in inbox  # the company's own admin manages its staff
+    assert 'id="staff-new"' in client.get(f"/suppliers/{supplier.pk}/").content.decode()
     other = Supplier.objects.exclude(pk=supplier.pk).first()
     assert client.get(f"/suppliers/{other.pk}/").status_code == 404
 

@@ -121,3 +121,14 @@ def test_the_neighbour_district_shows_the_city_clearing_and_loads_once(db):
     assert run.records == CrossBankTransfer.objects.count() == 1 + bool(move.points)
     assert run.settled_minutes == move.minutes
     assert chain.verify().ok
+
+
+def test_the_demo_team_leader_leads_a_team_of_his_street_linked_from_his_home(seeded, client):
+    from timebank.teams.models import MembershipStatus, Team
+
+    leader = Person.objects.get(mobile=dict(DEMO_LOGINS)["team leader"])
+    team = Team.objects.get(leader=leader)
+    members = team.memberships.filter(status=MembershipStatus.APPROVED).exclude(person=leader)
+    assert members.count() >= 3 and all(m.person.node.parent_id == team.node_id for m in members)
+    client.force_login(leader)
+    assert f'href="/teams/{team.pk}/"' in client.get("/").content.decode()

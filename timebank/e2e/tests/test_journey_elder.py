@@ -38,3 +38,54 @@ def test_an_elder_signs_in_reads_her_coins_and_prints_the_passbook(district, jou
         elder.check("coins-care-mode", care=True)
     else:
         expect(page.locator("#read-aloud")).to_be_hidden()  # it needs JavaScript to speak
+
+
+def test_the_elder_reads_what_she_paid_for_and_what_is_set_aside_in_her_passbook(district, clock, journey):
+    """Her coins at work: a visit she paid for with her coins (served and confirmed) is a line naming the
+    service and its time, and a visit booked for tomorrow shows as set aside, not yet spent."""
+    import datetime as dt
+
+    from timebank.demands.models import ServiceType
+    from timebank.demands.services import (
+        assignment_check_in,
+        assignment_check_out,
+        assignment_confirm,
+        demand_claim,
+        demand_create,
+    )
+    from timebank.devdata.district import FEATURED_VOLUNTEER, _station_index, station_staff_mobile
+    from timebank.ledger.services import member_account
+    from timebank.people.models import Person
+
+    elder = Person.objects.get(mobile=FEATURED_ELDER[0])
+    volunteer = Person.objects.get(mobile=FEATURED_VOLUNTEER[0])
+    clerk = Person.objects.get(mobile=station_staff_mobile(_station_index("wujiaochang", 1)))
+    visit = ServiceType.objects.get(bank=elder.bank, code="chat_visit")
+    start = clock.now.replace(minute=30)
+    served = demand_create(actor=clerk, station=elder.node, elder=elder, service_type=visit, starts_at=start,
+                           ends_at=start + dt.timedelta(hours=1), payer="elder", publish=True)
+    assignment = demand_claim(actor=volunteer, demand=served)
+    clock.at(start)
+    assignment = assignment_check_in(actor=volunteer, assignment=assignment, station_code=elder.node.code)
+    clock.advance(minutes=60)
+    assignment = assignment_check_out(actor=volunteer, assignment=assignment)
+    assignment_confirm(actor=elder, assignment=assignment, rating=5)
+    held_before = member_account(elder).pending  # the demo's own bookings (a supplier order) hold some too
+    tomorrow = start + dt.timedelta(days=1)
+    demand_create(actor=clerk, station=elder.node, elder=elder, service_type=visit, starts_at=tomorrow,
+                  ends_at=tomorrow + dt.timedelta(hours=1), payer="elder", publish=True)
+    held = member_account(elder).pending
+    assert held == held_before + 60 and held % 60 == 0
+
+    member = journey("elder-passbook")
+    page = member.page
+    page.goto("/login/")
+    sign_in(member, FEATURED_ELDER[0])
+    page.get_by_role("link", name="我的时间币和存折").click()
+    expect(page.locator(".balance-big")).to_have_text("9 小时")  # 10 granted, 1 spent
+    expect(page.locator("dl.facts").first).to_contain_text(f"已预约服务暂扣{held // 60} 小时")
+    paid = page.locator("table.passbook tbody tr", has_text="聊天慰问")
+    expect(paid).to_have_count(1)
+    expect(paid).to_contain_text(f"{start:%m-%d %H:%M}")
+    expect(paid).to_contain_text("−1 小时")
+    member.check("paid-and-set-aside")

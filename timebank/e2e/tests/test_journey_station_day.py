@@ -6,7 +6,8 @@
 2. paper — the day's task list and sign sheet and the check-in poster, printed from the week calendar,
    a team's roster and a training session's sheet to sign;
 3. no internal ids — a health card issued to an elder found by her pinyin initials, a visit for her
-   with the address from her record, two volunteers approved at once, the station's phone and hours on the elder's home page;
+   with the address from her record and its map point pinned by a click on the drawn map, two volunteers
+   approved at once, the station's phone and hours on the elder's home page;
 4. card and wristband — a volunteer card issued and printed, scanned at the station (the reader types
    the id and Enter) to check her in and out, and her passbook opened from the scan — without JavaScript;
    and the nurse's follow-up call on a health alert, the numbers shown for that call only.
@@ -23,7 +24,8 @@ from django.db.models import Q
 from playwright.sync_api import expect
 
 from timebank.audit.models import AuditEvent
-from timebank.demands.models import Assignment, AssignmentStatus, ServiceType
+from timebank.demands.models import Assignment, AssignmentStatus, Demand, ServiceType
+from timebank.demands.selectors import distance_m
 from timebank.demands.services import demand_claim, demand_create
 from timebank.devdata.district import (
     FEATURED_ELDER,
@@ -278,6 +280,18 @@ def test_part_3_the_clerk_finds_people_by_name_never_by_number(district, clock, 
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator("main")).to_contain_text(elder.address)
     clerk.check("published-with-address", member=False)
+
+    # No map service here (an intranet): the clerk clicks where the elder lives on the drawn map around the
+    # station, 400 m east of it; a volunteer's phone check-in is measured from there. Never typed numbers.
+    expect(page.locator("#pin")).to_contain_text("还没有自己的位置")
+    page.get_by_role("button", name="服务站周边地图：点一下服务地点").click(position={"x": 380, "y": 200})
+    expect(page.locator(".message.success")).to_contain_text("地图位置已保存：服务站东方向约 400 米处")
+    page.get_by_role("button", name="向北 50 米").click()
+    expect(page.locator(".message.success")).to_contain_text("东北方向约 400 米处")
+    demand = Demand.objects.filter(elder=elder).latest("pk")
+    assert demand.latitude > station.latitude and demand.longitude > station.longitude
+    assert 395 <= distance_m(demand.latitude, demand.longitude, station.latitude, station.longitude) <= 410
+    clerk.check("pinned", member=False)
 
     # Two neighbours signed up as volunteers this morning: both approved at once.
     page.get_by_role("link", name="志愿者审核", exact=True).first.click()

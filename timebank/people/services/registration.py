@@ -103,7 +103,8 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
                     birth_date: dt.date | None = None, address: str = "", emergency_contact_name: str = "",
                     emergency_contact_phone: str = "", is_elder: bool = False, is_volunteer: bool = False,
                     guardian_consent: bool = False, consent: bool = False, password: str = "",
-                    self_signup: bool = False, skills: Iterable[str] = (), free_slots: Iterable[str] = ()) -> Person:
+                    self_signup: bool = False, skills: Iterable[str] = (), free_slots: Iterable[str] = (),
+                    authorised: bool = False) -> Person:
     """Register one person at a station. Staff register elders who have no phone; volunteers sign
     themselves up (`self_signup`, no actor) and wait for approval where the bank asks for it. A volunteer
     may say what they can do (`skills`: service codes of the bank) and when they are usually free; the
@@ -112,7 +113,9 @@ def person_register(*, actor, station, name: str, id_number: str, mobile: str = 
     if not consent:
         raise ConsentRequired()
     station = _clean_station(station)
-    if not self_signup and not has_perm(actor, Perm.PEOPLE_EDIT, station):
+    # `authorised`: a service above already decided this actor may register this person (a supplier's admin
+    # registering their own staff); the checks of the person themselves are the same.
+    if not self_signup and not authorised and not has_perm(actor, Perm.PEOPLE_EDIT, station):
         raise StationUnknown()
     if not (is_elder or is_volunteer or not self_signup):
         raise InvalidInput(code="role_required")

@@ -30,6 +30,7 @@ from ..exceptions import (
     OfferMissing,
     PriceInvalid,
     ReasonRequired,
+    SupplierAdminOnly,
 )
 from ..models import (
     Licence,
@@ -244,22 +245,28 @@ def offer_set(*, actor: Person, supplier: Supplier, service_type: ServiceType, p
 
 
 def supplier_member_add(*, actor: Person, supplier: Supplier, person: Person) -> SupplierMember:
-    """Give a person the `supplier` role at the supplier's node and tie them to this supplier."""
+    """Give a person the `supplier` role at the supplier's node and tie them to this supplier (its managers)."""
     with transaction.atomic():
         supplier = _lock_supplier(supplier.pk)
         if not selectors.may_manage(actor, supplier):
             raise NotFound()
-        if person.bank_id != supplier.bank_id:
-            raise InvalidInput(_("This person belongs to another bank."), code="person_other_bank")
-        member = SupplierMember.objects.filter(supplier=supplier, person=person, revoked_at__isnull=True).first()
-        if member is None:
-            member = SupplierMember.objects.create(supplier=supplier, person=person)
-        try:
-            with transaction.atomic():
-                role_grant(actor=actor, person=person, role=Role.SUPPLIER, node=supplier.node)
-        except GrantExists:
-            pass
-        audit_record(actor=actor, action="supplier.member_added", obj=supplier, changes={"person": person.pk})
+        return _member_add(actor, supplier, person, manager=True)
+
+
+def _member_add(actor: Person, supplier: Supplier, person: Person, *, manager: bool) -> SupplierMember:
+    """The membership and the role, once the caller has decided the actor may (a supplier's admin grants
+    the role through the system: they hold no right to grant roles themselves)."""
+    if person.bank_id != supplier.bank_id:
+        raise InvalidInput(_("This person belongs to another bank."), code="person_other_bank")
+    member = SupplierMember.objects.filter(supplier=supplier, person=person, revoked_at__isnull=True).first()
+    if member is None:
+        member = SupplierMember.objects.create(supplier=supplier, person=person)
+    try:
+        with transaction.atomic():
+            role_grant(actor=actor if manager else None, person=person, role=Role.SUPPLIER, node=supplier.node)
+    except GrantExists:
+        pass
+    audit_record(actor=actor, action="supplier.member_added", obj=supplier, changes={"person": person.pk})
     person.__dict__.pop("_supplier_ids", None)
     return member
 
@@ -269,10 +276,12 @@ def supplier_staff_register(*, actor: Person, supplier: Supplier, station, name:
     """A person not yet registered becomes a staff member of the supplier: registered at a station of the
     supplier's bank through the people service (the same checks of name, ID number and mobile), with an
     initial password to sign in with the mobile number, then given the membership `supplier_member_add` gives.
-    One transaction: a refused registration leaves no membership, a refused membership no person."""
+    One transaction: a refused registration leaves no membership, a refused membership no person.
+    The supplier's own admin may do it too, at a station of the supplier's area (as its managers may)."""
     with transaction.atomic():
         supplier = _lock_supplier(supplier.pk)
-        if not selectors.may_manage(actor, supplier):
+        manager = selectors.may_manage(actor, supplier)
+        if not manager and not selectors.is_supplier_admin(actor, supplier):
             raise NotFound()
         if not normalise_mobile(mobile or ""):
             raise MobileInvalid(_("A staff member needs a mobile number: it is how they sign in."))
@@ -281,18 +290,46 @@ def supplier_staff_register(*, actor: Person, supplier: Supplier, station, name:
         station_id = str(getattr(station, "pk", station) or "")
         station_node = Node.objects.filter(pk=int(station_id), bank_id=supplier.bank_id).first() \
             if station_id.isdigit() else None
-        if station_node is None:
+        if station_node is None or not (manager or station_node.path.startswith(supplier.node.path)):
             raise StationUnknown()
         person = person_register(actor=actor, station=station_node, name=name, id_number=id_number, mobile=mobile,
-                                 consent=consent, password=password)
-        member = supplier_member_add(actor=actor, supplier=supplier, person=person)
+                                 consent=consent, password=password, authorised=not manager)
+        member = _member_add(actor, supplier, person, manager=manager)
     return member
 
 
 def supplier_member_remove(*, actor: Person, supplier: Supplier, person: Person) -> SupplierMember:
     """End a person's work for the supplier: the membership is stamped revoked, and the `supplier` role at the
     supplier's node is revoked unless they still work for another supplier there. Their access to the
-    supplier's orders and offers ends with it."""
+    supplier's orders and offers ends with it. The supplier's own admin removes its other staff, never an
+    admin (nor themselves): that is the managers' call."""
+    with transaction.atomic():
+        supplier = _lock_supplier(supplier.pk)
+        manager = selectors.may_manage(actor, supplier)
+        if not manager and not selectors.is_supplier_admin(actor, supplier):
+            raise NotFound()
+        member = (SupplierMember.objects.select_for_update().filter(supplier=supplier, person_id=person.pk,
+                                                                     revoked_at__isnull=True).first())
+        if member is None:
+            raise NotFound()
+        if not manager and member.is_admin:
+            raise SupplierAdminOnly()
+        member.revoked_at = timezone.now()
+        member.save(update_fields=["revoked_at"])
+        still_there = SupplierMember.objects.filter(person_id=person.pk, revoked_at__isnull=True,
+                                                    supplier__node=supplier.node).exists()
+        if not still_there:
+            for grant in RoleGrant.objects.filter(person_id=person.pk, role=Role.SUPPLIER, node=supplier.node,
+                                                  revoked_at__isnull=True):
+                role_revoke(actor=actor if manager else None, grant=grant)
+        audit_record(actor=actor, action="supplier.member_removed", obj=supplier, changes={"person": person.pk})
+    person.__dict__.pop("_supplier_ids", None)
+    person.__dict__.pop("_active_grants", None)
+    return member
+
+
+def supplier_admin_set(*, actor: Person, supplier: Supplier, person: Person, is_admin: bool) -> SupplierMember:
+    """The supplier's managers make one of its staff its own admin, or take that back."""
     with transaction.atomic():
         supplier = _lock_supplier(supplier.pk)
         if not selectors.may_manage(actor, supplier):
@@ -301,17 +338,11 @@ def supplier_member_remove(*, actor: Person, supplier: Supplier, person: Person)
                                                                      revoked_at__isnull=True).first())
         if member is None:
             raise NotFound()
-        member.revoked_at = timezone.now()
-        member.save(update_fields=["revoked_at"])
-        still_there = SupplierMember.objects.filter(person_id=person.pk, revoked_at__isnull=True,
-                                                    supplier__node=supplier.node).exists()
-        if not still_there:
-            for grant in RoleGrant.objects.filter(person_id=person.pk, role=Role.SUPPLIER, node=supplier.node,
-                                                  revoked_at__isnull=True):
-                role_revoke(actor=actor, grant=grant)
-        audit_record(actor=actor, action="supplier.member_removed", obj=supplier, changes={"person": person.pk})
-    person.__dict__.pop("_supplier_ids", None)
-    person.__dict__.pop("_active_grants", None)
+        if member.is_admin != bool(is_admin):
+            member.is_admin = bool(is_admin)
+            member.save(update_fields=["is_admin"])
+            audit_record(actor=actor, action="supplier.admin_set", obj=supplier,
+                         changes={"person": person.pk, "is_admin": member.is_admin})
     return member
 
 

@@ -73,3 +73,15 @@ def test_a_proposed_exit_waits_in_the_admission_queue_for_a_bank_admin(sw, clien
     client.force_login(w.bank_admin)
     page = client.get("/suppliers/admission/").content.decode()
     assert 'id="exit-proposals"' in page and w.supplier.name in page
+
+
+def test_a_suppliers_score_and_members_points_have_different_chinese_words(sw, client):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("zh-hans"):
+        assert gettext("Score") == "评分" and gettext("Points") == "积分"
+    client.force_login(sw.bank_admin)
+    page = client.get(f"/suppliers/{sw.supplier.pk}/score/").content.decode()
+    main = page.split('<main', 1)[1].split("</main>", 1)[0]  # the menu has the points shop (积分兑换)
+    assert "评分" in main and "积分" not in main

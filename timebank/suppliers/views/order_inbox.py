@@ -21,7 +21,8 @@ def inbox(request):
         raise Http404()
     suppliers = list(selectors.Supplier.objects.filter(pk__in=ids))
     boxes = [(s, selectors.order_inbox(request.user, s), list(selectors.guarantee_offers_for(s))) for s in suppliers]
-    return render(request, "suppliers/inbox.html", {"boxes": boxes})
+    admin_of = {s.pk for s in suppliers if selectors.is_supplier_admin(request.user, s)}
+    return render(request, "suppliers/inbox.html", {"boxes": boxes, "admin_of": admin_of})
 
 
 @signed_in_post

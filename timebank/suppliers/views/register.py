@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from timebank.demands.models import ServiceType
 from timebank.lib.errors import DomainError, NotFound
 from timebank.lib.pages import export_format, form_error, page_of, query_without, signed_in_page, table_download
-from timebank.orgs.models import NodeKind
+from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, nodes_visible_to
 from timebank.people.models import PersonStatus
@@ -84,7 +84,11 @@ STAFF_FIELDS = {"name_invalid": "name", "id_number_invalid": "id_number", "id_nu
 
 
 def _staff_stations(actor, supplier):
-    """The open stations of the supplier's bank where the actor may register people."""
+    """The open stations of the supplier's bank where the actor may register people; for the supplier's own
+    admin, the stations under the supplier's node."""
+    if not selectors.may_manage(actor, supplier):
+        return list(Node.objects.filter(kind=NodeKind.STATION, is_closed=False, bank=supplier.bank_id,
+                                        path__startswith=supplier.node.path).order_by("path"))
     return list(nodes_visible_to(actor, Perm.PEOPLE_EDIT).filter(kind=NodeKind.STATION, is_closed=False,
                                                                   bank=supplier.bank_id).order_by("path"))
 
@@ -103,14 +107,15 @@ def _staff_matches(actor, supplier, query: str) -> list:
 def supplier_detail(request, supplier_id: int):
     supplier = selectors.supplier_get(request.user, supplier_id)
     manage = selectors.may_manage(request.user, supplier)
+    manage_staff = manage or selectors.is_supplier_admin(request.user, supplier)
     types = ServiceType.objects.filter(bank=supplier.bank, is_active=True)
-    stations = _staff_stations(request.user, supplier) if manage else []
+    stations = _staff_stations(request.user, supplier) if manage_staff else []
     forms = {"transition": TransitionForm(prefix="t"), "offer": OfferForm(prefix="o", types=types),
              "member": MemberForm(prefix="m"), "commend": CommendationForm(prefix="c"),
              "staff_new": StaffNewForm(prefix="n", stations=stations)}
     status = 200
-    if request.method == "POST" and manage:
-        action = request.POST.get("action")
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("member_new", "member_remove") and manage_staff or action and manage:
         try:
             if action == "transition":
                 form = forms["transition"] = TransitionForm(request.POST, prefix="t")
@@ -161,6 +166,17 @@ def supplier_detail(request, supplier_id: int):
                 services.supplier_member_remove(actor=request.user, supplier=supplier, person=member.person)
                 messages.success(request, _("%(name)s no longer works for this supplier.") % {"name": member.person.name})
                 return redirect("suppliers:detail", supplier.pk)
+            elif action == "member_admin":
+                raw = str(request.POST.get("person", ""))
+                member = supplier.members.filter(revoked_at__isnull=True, person_id=int(raw)).select_related(
+                    "person").first() if raw.isdigit() and len(raw) < 12 else None
+                if member is None:
+                    raise NotFound()
+                member = services.supplier_admin_set(actor=request.user, supplier=supplier, person=member.person,
+                                                     is_admin=request.POST.get("is_admin") == "1")
+                messages.success(request, (_("%(name)s is now this supplier's admin.") if member.is_admin else
+                                           _("%(name)s is no longer this supplier's admin.")) % {"name": member.person.name})
+                return redirect("suppliers:detail", supplier.pk)
             elif action == "commend":
                 form = forms["commend"] = CommendationForm(request.POST, prefix="c")
                 if form.is_valid():
@@ -171,7 +187,8 @@ def supplier_detail(request, supplier_id: int):
             return redirect("suppliers:detail", supplier.pk)
     staff_query = (request.GET.get("staff_q") or "").strip()[:50] if manage else ""
     return render(request, "suppliers/detail.html", {
-        "supplier": supplier, "manage": manage, "forms": forms, "score": selectors.current_score(supplier),
+        "supplier": supplier, "manage": manage, "manage_staff": manage_staff, "forms": forms,
+        "score": selectors.current_score(supplier),
         "history": supplier.status_changes.select_related("actor"), "licences": supplier.licences.all(),
         "offers": supplier.offers.filter(is_active=True).select_related("service_type"),
         "areas": supplier.areas.all(), "members": supplier.members.filter(revoked_at__isnull=True)

@@ -70,3 +70,19 @@ def test_a_member_cannot_open_the_claim_form_and_other_branch_staff_get_404(team
     assert client.get(f"/teams/{w.team.pk}/").status_code == 404
     assert client.post(f"/teams/{w.team.pk}/members/{w.volunteer.pk}/remove/").status_code == 404
     assert "五角场助老服务队" not in client.get("/teams/").content.decode()
+
+
+def test_a_leaders_home_links_to_the_team_and_counts_who_waits_for_a_decision(team_world, client):
+    w = team_world
+    for i, name in enumerate(("陈志愿", "刘志愿")):
+        joiner = make_person(w.station_a1, name, mobile=f"1380000007{i}", is_volunteer=True,
+                             volunteer_status="approved")
+        client.force_login(joiner)
+        client.post(f"/teams/{w.team.pk}/join/")
+        assert f'href="/teams/{w.team.pk}/"' not in client.get("/").content.decode()  # a member leads nothing
+    client.force_login(w.volunteer)
+    home = client.get("/").content.decode()
+    assert "我带领的服务队" in home and f'href="/teams/{w.team.pk}/"' in home and "五角场助老服务队" in home
+    assert "2 名志愿者等您决定是否加入" in home
+    Team.objects.filter(pk=w.team.pk).update(closed_at="2026-01-01T00:00:00Z")
+    assert "我带领的服务队" not in client.get("/").content.decode()
