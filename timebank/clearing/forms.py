@@ -17,6 +17,21 @@ class CrossBankGiftForm(AmountForm):
     field_order = ["mobile", "hours", "minutes", "memo"]
 
 
+class CityGiftForm(AmountForm):
+    """送给其他城市的家人: the other city, and the recipient as registered there (mobile and full name)."""
+
+    peer = forms.TypedChoiceField(label=_("Their city's time bank"), coerce=int)
+    mobile = TextField(label=_("Their mobile number"), max_length=20,
+                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    name = TextField(label=_("Their full name, as registered there"), max_length=50)
+    memo = TextField(label=_("Note (optional)"), max_length=100, required=False)
+    field_order = ["peer", "mobile", "name", "hours", "minutes", "memo"]
+
+    def __init__(self, *args, peers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].choices = [(p.pk, p.name) for p in peers]
+
+
 class MemberMoveForm(forms.Form):
     station = forms.TypedChoiceField(label=_("New service station"), coerce=int)
     reason = TextField(label=_("Reason"), max_length=200)

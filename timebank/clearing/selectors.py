@@ -164,6 +164,17 @@ def peer_summaries(actor) -> list[dict]:
     return rows
 
 
+def peers_for_sender(sender: Person) -> QuerySet[PeerPlatform]:
+    """The partner platforms (other cities) the sender's platform sends to."""
+    return PeerPlatform.objects.filter(is_active=True, platform_id=sender.bank.parent_id if sender.bank else None
+                                       ).select_related("node").order_by("name")
+
+
+def outbound_of(sender: Person) -> QuerySet[OutboundMessage]:
+    """The sender's latest gifts to other cities, newest first, with how each ended."""
+    return OutboundMessage.objects.filter(sender=sender).select_related("peer").order_by("-id")
+
+
 def peer_for_sender(sender: Person, peer_id) -> PeerPlatform:
     """A partner platform of the sender's platform that is sending, or the 404 of one that does not exist."""
     try:

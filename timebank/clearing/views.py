@@ -13,7 +13,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 
 from . import federation, selectors, services, statement_pdf
-from .forms import CrossBankGiftForm, MemberMoveForm, NettingForm, ReconcileForm
+from .forms import CityGiftForm, CrossBankGiftForm, MemberMoveForm, NettingForm, ReconcileForm
 
 GIFT_FIELDS = {"insufficient_balance": "hours", "amount_invalid": "hours", "limit_exceeded": "hours",
                "balance_cap_exceeded": "hours", "recipient_unknown": "mobile", "not_another_bank": "mobile",
@@ -97,6 +97,42 @@ def gift(request, pk: int | None = None):
             context["confirming"] = True
     context["form"] = form
     return render(request, "clearing/gift.html", context, status=422 if form.errors else 200)
+
+
+CITY_GIFT_FIELDS = {"insufficient_balance": "hours", "amount_invalid": "hours", "limit_exceeded": "hours",
+                    "recipient_required": "mobile", "gift_not_allowed": "mobile", "peer_unknown": "peer"}
+
+
+@signed_in_page
+def city_gift(request, pk: int | None = None):
+    """送给其他城市的家人 (twin of POST /api/v1/federation/gifts): the coins leave at once; the other city
+    credits the member it finds by mobile number and full name, or refuses and the coins come back."""
+    actor = request.user
+    try:
+        sender = selectors.sender_for(actor, pk)
+    except NotFound:
+        raise Http404 from None
+    peers = list(selectors.peers_for_sender(sender))
+    form = CityGiftForm(request.POST or None, peers=peers)
+    context = {"owner": sender, "acting_for": sender.pk != actor.pk, "peers": peers,
+               "sent": selectors.outbound_of(sender)[:10]}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with refusals_shown_on(form, CITY_GIFT_FIELDS):
+            peer = selectors.peer_for_sender(sender, data["peer"])
+            context["peer"] = peer
+            if request.POST.get("step") == "confirm":
+                federation.federation_gift(actor=actor, sender=sender, peer=peer, mobile=data["mobile"],
+                                           name=data["name"], amount=data["minutes_total"], memo=data.get("memo", ""),
+                                           idempotency_key=f"page:{actor.pk}:{data['key']}")
+                messages.success(request, _("%(amount)s sent to %(name)s in %(city)s. It reaches them once their "
+                                            "time bank has checked the name; if it cannot, the coins come back.") % {
+                    "amount": minutes_in_words(data["minutes_total"]), "name": data["name"], "city": peer.name})
+                return redirect("clearing:city_gift_mine" if sender.pk == actor.pk else "clearing:city_gift", *(
+                    [] if sender.pk == actor.pk else [sender.pk]))
+            context["confirming"] = True
+    context["form"] = form
+    return render(request, "clearing/city_gift.html", context, status=422 if form.errors else 200)
 
 
 @signed_in_page

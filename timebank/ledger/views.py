@@ -3,6 +3,7 @@ its public check, gifts and donations, staff grants and corrections with four ey
 liability report and the auditors' view of the hash chain."""
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -101,6 +102,7 @@ def coins(request, pk: int | None = None):
         "can_correct": node is not None and has_perm(actor, Perm.LEDGER_CORRECT, node),
         "pdf_query": query_without(request, "page"),
         "former_accounts": former, "shown_former": shown_former,
+        "federated": bool(settings.FEDERATION_NAME and settings.FEDERATION_KEY) and owner.bank is not None,
         "other_banks": owner.bank is not None and Node.objects.filter(
             kind=NodeKind.BANK, parent_id=owner.bank.parent_id, is_closed=False).exclude(pk=owner.bank_id).exists(),
     }

@@ -200,6 +200,8 @@ CROSS_BANK_GIFT = policy(
     "CROSS_BANK_GIFT",                 "LL   xH   xH   HH   HH   xH   xH   xx   HH   HH   HH")
 CROSS_BANK_GIFT_MINE = policy(         # their own coins, to a member of their own bank: refused
     "CROSS_BANK_GIFT_MINE",            "LL   xx   xx   xx   xx   xx   xx   xx   xx   xx   xx")
+# Their own coins to another city: refused (422) as above, the matrix deployment having no signing key.
+CITY_GIFT_MINE = CROSS_BANK_GIFT_MINE.with_cells("CITY_GIFT_MINE")
 MEMBER_MOVE = policy("MEMBER_MOVE",    "LL   HH   HH   HH   HH   HH   HH   xx   HH   HH   HH")
 # 跨区兑换 (a service booked in another bank, paid with the elder's coins): the one-bank world has no other
 # bank, so the elder's side finds no district to book in (422), and staff find no visiting elder: an elder
@@ -572,6 +574,8 @@ PAGES = {
     "clearing:gift": {G: SPEND_FOR_ELDER, P: CROSS_BANK_GIFT},
     "clearing:move": {G: BANK_ADMIN_ONLY, P: MEMBER_MOVE},
     "clearing:federation": {G: PLATFORM_ONLY, P: PLATFORM_ONLY},
+    "clearing:city_gift_mine": {G: SIGNED_IN, P: CITY_GIFT_MINE},
+    "clearing:city_gift": {G: SPEND_FOR_ELDER, P: CROSS_BANK_GIFT},
     "health:mine": {G: SIGNED_IN},
     "teams:list": {G: SIGNED_IN},
     "training:courses": {G: SIGNED_IN},

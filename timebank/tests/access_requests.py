@@ -418,6 +418,12 @@ PAGE_REQUESTS = {
         "mobile": side.volunteer.mobile, "minutes": "1", "key": _key(), "step": "confirm"}},
     "clearing:gift": {"pk": "elder", "data": lambda m, side, role: {
         "mobile": side.volunteer.mobile, "minutes": "1", "key": _key(), "step": "confirm"}},
+    "clearing:city_gift_mine": {"data": lambda m, side, role: {
+        "peer": side.peer_platform.pk, "mobile": "13700000001", "name": "远方", "minutes": "1", "key": _key(),
+        "step": "confirm"}},
+    "clearing:city_gift": {"pk": "elder", "data": lambda m, side, role: {
+        "peer": side.peer_platform.pk, "mobile": "13700000001", "name": "远方", "minutes": "1", "key": _key(),
+        "step": "confirm"}},
     "clearing:move": {"person_pk": "volunteer", "data": lambda m, side, role: {
         "station": side.station.pk, "reason": "矩阵", "token": uuid.uuid4().hex}},
     "broadcasts:index": {"data": lambda m, side, role: {"node": side.station.pk, "audience": "elders",

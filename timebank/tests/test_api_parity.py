@@ -35,6 +35,8 @@ TWINS = {
     "clearing:move": [("POST", "/api/v1/people/{person_id}/move")],
     "clearing:index": [("POST", "/api/v1/clearing/netting-runs")],
     "clearing:federation": [("POST", "/api/v1/federation/reconciliations")],
+    "clearing:city_gift": [("POST", "/api/v1/federation/gifts")],
+    "clearing:city_gift_mine": [("POST", "/api/v1/federation/gifts")],
     "ledger:donate": [("POST", "/api/v1/transfers")],
     "ledger:grant": [("POST", "/api/v1/people/{person_id}/grants")],
     "ledger:grant_decide": [("POST", "/api/v1/grants/{grant_id}/decision")],
