@@ -401,6 +401,8 @@ def clearing_balances(peer: PeerPlatform) -> dict[str, int]:
 def _statement(peer: PeerPlatform, their_pending: list) -> dict:
     """Our side, for the peer's reconciliation: our balances with it, which of its unanswered messages we
     have credited, and our own unanswered ones."""
+    if not isinstance(their_pending, list):  # signed by the peer, but still not to be trusted to be a list
+        their_pending = []
     ids = [str(i) for i in their_pending if isinstance(i, str)][:10000]
     valid = []
     for i in ids:

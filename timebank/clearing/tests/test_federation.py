@@ -244,3 +244,11 @@ def test_a_member_gives_to_another_city_through_the_api_once_per_key(api_client,
                           headers={"Idempotency-Key": "f-3"})
     assert off.status_code == 409 and off.json()["code"] == "federation_off"
     assert _balance(world.volunteer) == 75 and OutboundMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize("pending", [5, True, "x", {"a": 1}, [5, None, "not-a-uuid"]])
+def test_a_statement_request_with_a_malformed_pending_list_is_answered_not_a_500(client, fed, pending):
+    raw, signature = fed.message(kind="statement", body={"pending": pending})
+    response = _send(client, raw, signature)
+    assert response.status_code == 200
+    assert json.loads(response.content)["body"]["accepted"] == []
