@@ -263,3 +263,22 @@ def test_a_redemption_over_the_volunteers_cap_donates_the_excess_of_the_elders_c
     assert _issued() == issued
     assert (result["minutes"], result["overflow"]) == (30, 30)
     assert chain.verify().ok
+
+
+def test_a_volunteer_now_in_the_elders_own_bank_is_refused_the_cross_bank_credit_not_a_500(demand_world, hongkou):
+    """The volunteer who served in 虹口 has since moved to 杨浦, the elder's bank (or is of it): the hold is
+    not posted across banks, so there is no pair of legs to record; the credit is refused (it waits, as any
+    refused credit) instead of a KeyError on the confirmation, and nothing is posted."""
+    from timebank.ledger.exceptions import SameBank as Refused
+    from timebank.lib.errors import DomainError
+
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 100)
+    hold = ledger.hold_create(debit=ledger.member_account(w.elder),
+                              credit=ledger.clearing_accounts_between(w.bank, h.bank, Currency.TIME)[0], amount=60,
+                              kind=TransferKind.REDEMPTION)
+    with pytest.raises(DomainError) as refused:
+        clearing.redemption_credit(hold=hold, volunteer=w.volunteer, minutes=60, points=0, branch=h.branch)
+    assert isinstance(refused.value, Refused)
+    hold.refresh_from_db()
+    assert hold.status == TransferStatus.PENDING and ledger.member_account(w.volunteer).balance == 0
