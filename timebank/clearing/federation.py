@@ -265,7 +265,12 @@ def federation_deliver(*, now: dt.datetime | None = None, force: bool = False, l
                 _failed(message, str(err) or err.__class__.__name__, now)
                 counts["failed"] += 1
                 continue
-            counts[_finish(message, receipt, raw)] += 1
+            try:
+                counts[_finish(message, receipt, raw)] += 1
+            except DomainError as err:  # the ledger refuses the reversal (e.g. staff corrected the leg already)
+                logger.error("federation message %s: its receipt cannot be recorded: %s", message.uuid, err.code)
+                _failed(message, f"receipt not recorded: {err.code}", now)
+                counts["failed"] += 1
     return counts
 
 
