@@ -265,7 +265,12 @@ def federation_deliver(*, now: dt.datetime | None = None, force: bool = False, l
                 _failed(message, str(err) or err.__class__.__name__, now)
                 counts["failed"] += 1
                 continue
-            counts[_finish(message, receipt, raw)] += 1
+            try:
+                counts[_finish(message, receipt, raw)] += 1
+            except DomainError as err:  # the ledger refuses the reversal (e.g. staff corrected the leg already)
+                logger.error("federation message %s: its receipt cannot be recorded: %s", message.uuid, err.code)
+                _failed(message, f"receipt not recorded: {err.code}", now)
+                counts["failed"] += 1
     return counts
 
 
@@ -401,6 +406,8 @@ def clearing_balances(peer: PeerPlatform) -> dict[str, int]:
 def _statement(peer: PeerPlatform, their_pending: list) -> dict:
     """Our side, for the peer's reconciliation: our balances with it, which of its unanswered messages we
     have credited, and our own unanswered ones."""
+    if not isinstance(their_pending, list):  # signed by the peer, but still not to be trusted to be a list
+        their_pending = []
     ids = [str(i) for i in their_pending if isinstance(i, str)][:10000]
     valid = []
     for i in ids:

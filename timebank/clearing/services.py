@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from timebank.audit.services import audit_record
 from timebank.ledger import services as ledger
-from timebank.ledger.exceptions import AccountUnknown, BalanceCapExceeded, GiftNotAllowed, GiftToActor, LimitExceeded
+from timebank.ledger.exceptions import (
+    AccountUnknown,
+    BalanceCapExceeded,
+    GiftNotAllowed,
+    GiftToActor,
+    LimitExceeded,
+    SameBank,
+)
 from timebank.ledger.models import Account, AccountKind, Currency, LedgerRules, TransferKind
 from timebank.lib.errors import InvalidInput, PermissionDenied
 from timebank.lib.mobile import normalise_mobile
@@ -68,7 +75,10 @@ def redemption_credit(*, hold, volunteer: Person, minutes: int, points: int, bra
     bank (the hold was made to that bank's clearing account with this one). The ledger posts the hold
     and this bank's clearing account → volunteer under this bank's caps (`service_credit`), then the
     record naming both legs is written in their transaction, so the netting run's check still balances.
-    The result is `service_credit`'s, with the record; the same key again posts nothing."""
+    The result is `service_credit`'s, with the record; the same key again posts nothing. A volunteer of the
+    hold's own bank (moved there since they claimed) is refused: nothing would cross to record."""
+    if volunteer.bank_id == hold.bank_id:
+        raise SameBank()
     with transaction.atomic():
         ref = uuid.uuid4()
         result = ledger.service_credit(volunteer=volunteer, minutes=minutes, points=points, branch=branch,

@@ -16,7 +16,6 @@ from timebank.orgs.selectors import active_grants
 
 from . import selectors, services
 from .exceptions import PhotoInvalid
-from .models import FAMILY_RELATIONS
 from .schemas import (
     IdentityOut,
     MeOut,
@@ -181,12 +180,7 @@ def proxy_link_create(request, payload: ProxyLinkIn):
     if payload.proxy_id:
         proxy = selectors.person_get(actor, payload.proxy_id)
     elif payload.proxy_mobile:
-        try:
-            proxy = selectors.person_by_mobile(actor, payload.proxy_mobile)
-        except NotFound:
-            if payload.relation not in FAMILY_RELATIONS:
-                raise
-            proxy = selectors.relative_in_platform(elder, payload.proxy_mobile)
+        proxy = selectors.proxy_by_mobile(actor, elder, payload.proxy_mobile, payload.relation)
     else:
         raise InvalidInput(_("Give the proxy's id or mobile number."), code="proxy_missing")
     return Status(201, services.proxy_link(actor=actor, elder=elder, proxy=proxy, relation=payload.relation))

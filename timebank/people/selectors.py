@@ -8,7 +8,7 @@ from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm, scope_q
 
 from .exceptions import ProxyConfirmOwn, ProxyNotPending, SecondPersonRequired
-from .models import ApiToken, Person, PersonStatus, ProxyLink, VolunteerStatus
+from .models import FAMILY_RELATIONS, ApiToken, Person, PersonStatus, ProxyLink, VolunteerStatus
 
 
 def people_visible_to(actor, perm: str = Perm.PEOPLE_VIEW) -> QuerySet[Person]:
@@ -169,6 +169,17 @@ def relative_in_platform(elder: Person, mobile: str) -> Person:
     if person is None:
         raise NotFound()
     return person
+
+
+def proxy_by_mobile(actor, elder: Person, mobile: str, relation: str) -> Person:
+    """Who staff link as the elder's proxy by mobile number (page and API): someone in the actor's reach,
+    or else, for a family relation, a member of another bank of the elder's platform."""
+    try:
+        return person_by_mobile(actor, mobile)
+    except NotFound:
+        if relation not in FAMILY_RELATIONS:
+            raise
+        return relative_in_platform(elder, mobile)
 
 
 def api_tokens_of(person) -> QuerySet[ApiToken]:

@@ -56,7 +56,7 @@ from .forms import (
     StaffPasswordForm,
     TokenCreateForm,
 )
-from .models import FAMILY_RELATIONS, Gender, PersonStatus, VolunteerStatus
+from .models import Gender, PersonStatus, VolunteerStatus
 from .skills import skills_of_bank
 
 # Which form field a refused request is about, by error code.
@@ -298,16 +298,6 @@ def person_edit(request, pk: int):
                   status=422 if form.errors else 200)
 
 
-def _proxy_by_mobile(actor, elder, mobile: str, relation: str):
-    """Someone in the actor's reach, or else a family member registered in another bank of the platform."""
-    try:
-        return selectors.person_by_mobile(actor, mobile)
-    except NotFound:
-        if relation not in FAMILY_RELATIONS:
-            raise
-        return selectors.relative_in_platform(elder, mobile)
-
-
 @signed_in_post
 def proxy_add(request, pk: int):
     actor = request.user
@@ -315,7 +305,7 @@ def proxy_add(request, pk: int):
     form = ProxyLinkForm(request.POST)
     if form.is_valid():
         try:
-            proxy = _proxy_by_mobile(actor, elder, form.cleaned_data["mobile"], form.cleaned_data["relation"])
+            proxy = selectors.proxy_by_mobile(actor, elder, form.cleaned_data["mobile"], form.cleaned_data["relation"])
         except NotFound:
             form.add_error("mobile", _("Nobody with this mobile number is registered in your area. "
                                        "Register them first, then link them here."))

@@ -231,3 +231,19 @@ def test_a_remembered_clearing_account_that_is_no_longer_it_is_never_posted_to(w
     assert _clearing(world.bank, hongkou.bank) == 40 and _clearing(hongkou.bank, world.bank) == -40
     assert crossbank._PAIRS[(world.bank.pk, hongkou.bank.pk, Currency.TIME)] != (decoy.pk, decoy.pk + 1)
     assert chain.verify().ok
+
+
+def test_a_remembered_pair_that_is_no_longer_the_clearing_accounts_is_never_handed_out(world, hongkou, fund):
+    """`clearing_accounts_between` (a hold for a service in another bank is made to what it returns) reads
+    the remembered ids again when they are other accounts now (SQLite reuses the id of a rolled-back row),
+    not only when they are gone."""
+    from timebank.ledger.services import crossbank
+
+    fund(world.proxy, 5)
+    decoys = (ledger.member_account(world.proxy), ledger.member_account(hongkou.mother))
+    crossbank._PAIRS[(world.bank.pk, hongkou.bank.pk, Currency.TIME)] = (decoys[0].pk, decoys[1].pk)
+    out_clearing, in_clearing = ledger.clearing_accounts_between(world.bank, hongkou.bank, Currency.TIME)
+    assert (out_clearing.kind, out_clearing.node_id, out_clearing.peer_id) == (
+        AccountKind.CLEARING, world.bank.pk, hongkou.bank.pk)
+    assert (in_clearing.kind, in_clearing.node_id, in_clearing.peer_id) == (
+        AccountKind.CLEARING, hongkou.bank.pk, world.bank.pk)

@@ -244,3 +244,39 @@ def test_a_member_gives_to_another_city_through_the_api_once_per_key(api_client,
                           headers={"Idempotency-Key": "f-3"})
     assert off.status_code == 409 and off.json()["code"] == "federation_off"
     assert _balance(world.volunteer) == 75 and OutboundMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize("pending", [5, True, "x", {"a": 1}, [5, None, "not-a-uuid"]])
+def test_a_statement_request_with_a_malformed_pending_list_is_answered_not_a_500(client, fed, pending):
+    raw, signature = fed.message(kind="statement", body={"pending": pending})
+    response = _send(client, raw, signature)
+    assert response.status_code == 200
+    assert json.loads(response.content)["body"]["accepted"] == []
+
+
+def test_a_refusal_the_ledger_cannot_reverse_waits_and_does_not_stop_the_other_messages(world, fed, fund,
+                                                                                       monkeypatch):
+    """A refused message whose leg was already corrected by staff cannot be reversed again (the ledger
+    refuses a correction beyond what remains): the worker notes it and goes on; before, the ledger's error
+    escaped the round, so every later message waited behind it for ever."""
+    from timebank.ledger.models import TransferKind
+
+    fund(world.volunteer, 100)
+    first, second = (federation.federation_gift(actor=world.volunteer, sender=world.volunteer, peer=fed.peer,
+                                                mobile="13700000001", name="周远方", amount=25) for _ in range(2))
+    leg = first.out_transfer
+    ledger.transfer_post(debit=Account.objects.get(pk=leg.credit_id), credit=Account.objects.get(pk=leg.debit_id),
+                         amount=25, kind=TransferKind.CORRECTION, corrects=leg)
+
+    def answer(peer, envelope, signature, client):
+        sent = json.loads(envelope)
+        status = "refused" if sent["id"] == str(first.uuid) else "accepted"
+        return {"message": sent["id"], "status": status, "reason": "member_unknown"}, b"{}"
+
+    monkeypatch.setattr(federation, "_post", answer)
+    assert federation.federation_deliver() == {"accepted": 1, "refused": 0, "failed": 1}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (MessageStatus.PENDING, MessageStatus.ACCEPTED)
+    assert first.last_error and first.attempts == 1
+    assert _balance(world.volunteer) == 100 - 50 + 25  # the staff's correction only: nothing returned twice

@@ -19,7 +19,7 @@ from timebank.orgs.models import Node, NodeKind
 from timebank.orgs.roles import Perm
 from timebank.orgs.selectors import has_perm
 from timebank.people.access import SELF_OR_PROXY, access_elders
-from timebank.people.models import Person
+from timebank.people.models import Person, PersonStatus
 
 from .. import selectors
 from ..exceptions import (
@@ -70,8 +70,7 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         served = ([elder] if elder else []) + elders
         staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
         if staff and visitor_id_number and served:
-            if len(served) != 1 or served[0].bank_id == station.bank_id or not _card_matches(served[0], visitor_id_number):
-                raise NotFound()
+            _visitor_check(actor, served, station, visitor_id_number)
         else:
             access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
         if not staff and (not served or for_community):
@@ -137,11 +136,18 @@ def visitor_find(*, actor: Person, mobile: str, id_number: str) -> Person:
     return elder
 
 
-def _card_matches(elder: Person, id_number: str) -> bool:
+def _visitor_check(actor: Person, served: list[Person], station: Node, id_number: str) -> None:
+    """Staff booking for a visiting elder by the ID card they show: a lookup like `visitor_find` (elder and
+    ID number), so it counts against the same limit, and finds only an active elder of another bank."""
+    from timebank.audit.rate_limit import rate_limit_hit
     from timebank.lib.field_crypto import lookup_hash
     from timebank.lib.resident_id import normalise
 
-    return bool(elder.id_number_hash) and lookup_hash(normalise(id_number)) == elder.id_number_hash
+    rate_limit_hit("visitor_lookup", f"person:{getattr(actor, 'pk', '')}")
+    elder = served[0] if len(served) == 1 else None
+    if elder is None or elder.bank_id == station.bank_id or elder.status != PersonStatus.ACTIVE \
+            or not elder.id_number_hash or lookup_hash(normalise(id_number)) != elder.id_number_hash:
+        raise NotFound()
 
 
 def demand_update(*, actor: Person, demand: Demand, **fields) -> Demand:

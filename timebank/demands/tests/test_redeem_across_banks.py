@@ -228,3 +228,57 @@ def test_the_ledger_posts_a_hold_across_banks_once_and_never_more_than_held(dema
     with pytest.raises(AccountUnknown):
         ledger.cross_bank_hold_post(hold=local, credit=volunteer)
     assert chain.verify().ok
+
+
+def _issued():
+    """Coins in circulation: what every issuance account has given out (time)."""
+    return -sum(a.balance for a in Account.objects.filter(kind=AccountKind.ISSUANCE, currency=Currency.TIME))
+
+
+@pytest.mark.parametrize("across", [True, False])
+def test_a_redemption_over_the_volunteers_cap_donates_the_excess_of_the_elders_coins_and_issues_none(
+        demand_world, hongkou, across):
+    """The "donate" policy with a hold: the volunteer ends at the cap and the excess goes to the pool, out of
+    what the elder paid; no coin is issued for it (the excess was issued from the branch's issuance on top of
+    the whole hold paid to the volunteer: coins created, and the cap broken)."""
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 100)
+    bank, branch, volunteer = (h.bank, h.branch, h.volunteer) if across else (w.bank, w.branch_a, w.volunteer)
+    bank_rules_set(actor=None, bank=bank, balance_cap_minutes=100, overflow_policy="donate")
+    credit = (ledger.clearing_accounts_between(w.bank, h.bank, Currency.TIME)[0] if across
+              else ledger.system_account(w.station_a1, AccountKind.ESCROW))
+    hold = ledger.hold_create(debit=ledger.member_account(w.elder), credit=credit, amount=60,
+                              kind=TransferKind.REDEMPTION)
+    ledger.transfer_post(debit=ledger.system_account(branch, AccountKind.ISSUANCE),
+                         credit=ledger.member_account(volunteer), amount=70, kind=TransferKind.GRANT)
+    assert ledger.member_account(volunteer).balance == 70
+    issued, pool = _issued(), ledger.system_account(branch, AccountKind.POOL).balance
+    if across:
+        result = clearing.redemption_credit(hold=hold, volunteer=volunteer, minutes=60, points=0, branch=branch)
+    else:
+        result = ledger.service_credit(volunteer=volunteer, minutes=60, points=0, branch=branch, from_hold=hold)
+    assert ledger.member_account(volunteer).balance == 100
+    assert ledger.system_account(branch, AccountKind.POOL).balance == pool + 30
+    assert ledger.member_account(w.elder).balance == 100 - 60
+    assert _issued() == issued
+    assert (result["minutes"], result["overflow"]) == (30, 30)
+    assert chain.verify().ok
+
+
+def test_a_volunteer_now_in_the_elders_own_bank_is_refused_the_cross_bank_credit_not_a_500(demand_world, hongkou):
+    """The volunteer who served in 虹口 has since moved to 杨浦, the elder's bank (or is of it): the hold is
+    not posted across banks, so there is no pair of legs to record; the credit is refused (it waits, as any
+    refused credit) instead of a KeyError on the confirmation, and nothing is posted."""
+    from timebank.ledger.exceptions import SameBank as Refused
+    from timebank.lib.errors import DomainError
+
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 100)
+    hold = ledger.hold_create(debit=ledger.member_account(w.elder),
+                              credit=ledger.clearing_accounts_between(w.bank, h.bank, Currency.TIME)[0], amount=60,
+                              kind=TransferKind.REDEMPTION)
+    with pytest.raises(DomainError) as refused:
+        clearing.redemption_credit(hold=hold, volunteer=w.volunteer, minutes=60, points=0, branch=h.branch)
+    assert isinstance(refused.value, Refused)
+    hold.refresh_from_db()
+    assert hold.status == TransferStatus.PENDING and ledger.member_account(w.volunteer).balance == 0

@@ -151,3 +151,38 @@ def test_each_lookup_is_audited_in_the_elders_bank_and_guessing_is_cut_off(deman
     # Over the limit, even the right number is not looked up.
     assert api_client.post("/api/v1/demands/visitors", body, content_type="application/json").status_code == 429
     assert AuditEvent.objects.filter(action="demands.visitor_found").count() == 1
+
+
+def test_booking_a_visitor_through_post_demands_counts_against_the_lookup_limit(demand_world, hongkou,  # noqa: F811
+                                                                                api_client, settings):
+    """POST /demands with a visitor's ID number is a lookup too (elder id + ID number): guesses there count
+    against the same limit as /demands/visitors, so the card cannot be guessed through the booking."""
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 120)
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "visitor_lookup": "3/3600"}
+    api_client.login_as(h.staff)
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    body = {"station_id": h.station.pk, "service_type_id": h.chat.pk, "elder_id": w.elder.pk, "payer": "elder",
+            "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=1)).isoformat()}
+    guesses = [api_client.post("/api/v1/demands", {**body, "visitor_id_number": f"11010119480203{i:04d}"},
+                               content_type="application/json").status_code for i in range(3)]
+    assert guesses == [404, 404, 404]
+    right = api_client.post("/api/v1/demands", {**body, "visitor_id_number": w.elder.plain_id_number},
+                            content_type="application/json")
+    assert right.status_code == 429 and not Demand.objects.exists()
+
+
+def test_a_visitor_who_left_is_not_booked_by_id_card(demand_world, hongkou, api_client):  # noqa: F811
+    from timebank.people.models import PersonStatus
+
+    w, h = demand_world, hongkou
+    grant_coins(w, w.elder, 120)
+    w.elder.status = PersonStatus.MOVED
+    w.elder.save(update_fields=["status"])
+    api_client.login_as(h.staff)
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    body = {"station_id": h.station.pk, "service_type_id": h.chat.pk, "elder_id": w.elder.pk, "payer": "elder",
+            "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=1)).isoformat(),
+            "visitor_id_number": w.elder.plain_id_number}
+    assert api_client.post("/api/v1/demands", body, content_type="application/json").status_code == 404
+    assert not Demand.objects.exists()

@@ -156,7 +156,14 @@ def clearing_accounts_between(bank: Node, peer: Node, currency: str) -> tuple[Ac
     out_id, in_id = _clearing_pair(Account(bank_id=bank.pk, currency=currency),
                                    Account(bank_id=peer.pk, currency=currency))
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=[out_id, in_id])}
-    if len(accounts) != 2:  # a remembered id that is gone (a rolled-back first use): read again
+
+    def is_pair() -> bool:
+        return all(a is not None and a.kind == AccountKind.CLEARING and a.currency == currency
+                   and (a.node_id, a.peer_id) == owners
+                   for a, owners in ((accounts.get(out_id), (bank.pk, peer.pk)),
+                                     (accounts.get(in_id), (peer.pk, bank.pk))))
+
+    if not is_pair():  # a remembered id that is gone (a rolled-back first use) or, on SQLite, reused: read again
         out_id, in_id = _clearing_pair(Account(bank_id=bank.pk, currency=currency),
                                        Account(bank_id=peer.pk, currency=currency), fresh=True)
         accounts = {a.pk: a for a in Account.objects.filter(pk__in=[out_id, in_id])}

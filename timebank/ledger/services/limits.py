@@ -73,37 +73,40 @@ def _service_credit_locked(*, volunteer, minutes, points, branch, subject, actor
     if with_pool:
         to_lock.append(system_account(branch, AccountKind.POOL))
     account = _lock(*to_lock)[account.pk]
-    credited = minutes
+    earned = minutes if from_hold is None else min(minutes, from_hold.amount)  # a hold pays at most what it holds
+    credited = earned
     if rules.daily_earn_cap_minutes and not from_hold:
         credited = max(0, min(minutes, rules.daily_earn_cap_minutes - earned_today(volunteer)))
     overflow = 0
     if rules.balance_cap_minutes and account.balance + credited > rules.balance_cap_minutes:
         if rules.overflow_policy == "reject":
             raise BalanceCapExceeded(detail={"cap": rules.balance_cap_minutes, "balance": account.balance})
-        overflow = account.balance + credited - rules.balance_cap_minutes
+        overflow = min(credited, account.balance + credited - rules.balance_cap_minutes)
         credited -= overflow
         if not with_pool:
             raise _PoolNeeded()
-    result = {"minutes": credited, "points": 0, "overflow": overflow, "capped": minutes - credited - overflow,
+    result = {"minutes": credited, "points": 0, "overflow": overflow, "capped": earned - credited - overflow,
               "transfers": []}
     if across:
-        legs = cross_bank_hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account,
+        legs = cross_bank_hold_post(hold=from_hold, amount=earned, credit=account,
                                     actor=actor, subject=legs_subject, idempotency_key=key and f"{key}:time")
-        result["minutes"] = legs[1].amount
+        result["minutes"] = legs[1].amount - overflow
         result["transfers"] += list(legs)
         result["legs"] = legs
     elif from_hold is not None:
-        t = hold_post(hold=from_hold, amount=min(minutes, from_hold.amount), credit=account, actor=actor,
+        t = hold_post(hold=from_hold, amount=earned, credit=account, actor=actor,
                       subject=subject, idempotency_key=key and f"{key}:time")
-        result["minutes"] = t.amount
+        result["minutes"] = t.amount - overflow
         result["transfers"].append(t)
     elif credited:
         result["transfers"].append(transfer_post(
             debit=issuance, credit=account, amount=credited, kind=TransferKind.SERVICE_CREDIT, actor=actor,
             subject=subject, idempotency_key=key and f"{key}:time"))
     if overflow:
+        # Paid from a hold, the excess is the elder's coins the volunteer received: they donate it on (no
+        # coin is issued for it); otherwise it is issued straight to the pool.
         result["transfers"].append(transfer_post(
-            debit=issuance, credit=system_account(branch, AccountKind.POOL),
+            debit=account if from_hold is not None else issuance, credit=system_account(branch, AccountKind.POOL),
             amount=overflow, kind=TransferKind.OVERFLOW, actor=actor, subject=subject,
             memo=str(_("Excess over the balance cap, donated for %(name)s") % {"name": volunteer.name}),
             idempotency_key=key and f"{key}:overflow"))
