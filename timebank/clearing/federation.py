@@ -357,10 +357,9 @@ def _transfer_received(peer: PeerPlatform, message_id: str, body: dict, digest: 
                         credit.balance + amount > rules.balance_cap_minutes:
                     reason = "balance_cap"
             if not reason:
-                row.in_transfer = ledger.transfer_post(
-                    debit=ledger.clearing_account(recipient.bank, peer.node, currency), credit=credit, amount=amount,
-                    kind=TransferKind.GIFT, memo=str(body.get("memo") or "")[:200],
-                    subject=("clearing.inboundmessage", message_id), idempotency_key=f"fed:in:{peer.pk}:{message_id}")
+                row.in_transfer = _credit_within_cap(peer, message_id, body, recipient, credit, currency, amount)
+                reason = "" if row.in_transfer else "balance_cap"
+            if not reason:
                 row.status, row.bank, row.recipient = MessageStatus.ACCEPTED, recipient.bank, recipient
                 audit_record(actor=None, action="clearing.federation_received", obj=row, node=recipient.bank,
                              bank=recipient.bank, changes={"amount": amount, "currency": currency, "peer": peer.name,
@@ -372,6 +371,27 @@ def _transfer_received(peer: PeerPlatform, message_id: str, body: dict, digest: 
     except IntegrityError:
         return _replayed(InboundMessage.objects.get(peer=peer, uuid=message_id), digest)
     return row.receipt.encode()
+
+
+class _OverCap(Exception):
+    pass
+
+
+def _credit_within_cap(peer, message_id, body, recipient, credit, currency, amount):
+    """Post the credit, then read the balance again under the lock the posting holds until commit (two
+    messages at once both passed the unlocked check): over the cap, the posting is undone and None returned."""
+    cap = LedgerRules.in_force(recipient.bank).balance_cap_minutes if currency == Currency.TIME else 0
+    try:
+        with transaction.atomic():
+            leg = ledger.transfer_post(
+                debit=ledger.clearing_account(recipient.bank, peer.node, currency), credit=credit, amount=amount,
+                kind=TransferKind.GIFT, memo=str(body.get("memo") or "")[:200],
+                subject=("clearing.inboundmessage", message_id), idempotency_key=f"fed:in:{peer.pk}:{message_id}")
+            if cap and Account.objects.get(pk=credit.pk).balance > cap:
+                raise _OverCap()
+            return leg
+    except _OverCap:
+        return None
 
 
 def _replayed(earlier: InboundMessage, digest: str) -> bytes:

@@ -139,6 +139,10 @@ def cross_bank_gift(*, actor: Person, sender: Person, recipient: Person, amount:
             raise BalanceCapExceeded(detail={"cap": receiving.balance_cap_minutes})
         record = _post(kind=CrossBankKind.GIFT, sender=sender, recipient=recipient, debit=ledger.member_account(sender),
                        credit=credit, amount=amount, actor=actor, memo=memo, key=idempotency_key)
+        # Again under the lock the posting holds until commit: two gifts at once both passed the check above.
+        if record.is_new and receiving.balance_cap_minutes and \
+                Account.objects.get(pk=credit.pk).balance > receiving.balance_cap_minutes:
+            raise BalanceCapExceeded(detail={"cap": receiving.balance_cap_minutes})
         if record.is_new:
             for bank, side in ((sender.bank, "out"), (recipient.bank, "in")):
                 audit_record(actor=actor, action=f"clearing.gift_{side}", obj=record, node=bank, bank=bank,

@@ -66,3 +66,21 @@ def test_a_netting_run_during_a_storm_of_gifts_settles_exactly_what_it_saw(postg
     assert settled + remaining == 200  # every gift either settled by the run or waiting for the next one
     assert settled == 10 * run.records
     assert chain.verify().ok
+
+
+def test_concurrent_gifts_never_take_the_recipient_over_their_banks_cap(postgres_only, world, hongkou, fund):
+    from timebank.ledger.exceptions import BalanceCapExceeded
+    from timebank.orgs.services import bank_rules_set
+
+    bank_rules_set(actor=hongkou.bank_admin, bank=hongkou.bank, gift_recipients="any", balance_cap_minutes=100)
+    fund(world.volunteer, 1000)
+    ledger.member_account(hongkou.mother)  # opened before the threads
+
+    results = run_threads(12, lambda i: services.cross_bank_gift(actor=world.volunteer, sender=world.volunteer,
+                                                                 recipient=hongkou.mother, amount=30))
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(f, BalanceCapExceeded) for f in failures), failures
+    assert ledger.member_account(hongkou.mother).balance == 90  # three fit under 100; the fourth never does
+    assert CrossBankTransfer.objects.count() == 3
+    assert ledger.member_account(world.volunteer).balance == 910
+    assert chain.verify().ok

@@ -56,3 +56,18 @@ def test_thirty_transfers_to_another_deployment_at_once_never_overdraw(postgres_
     assert ledger.member_account(world.volunteer).balance == 1000 - 70 * sent
     assert Transfer.objects.filter(subject_type="clearing.outboundmessage").count() == sent
     assert chain.verify().ok
+
+
+def test_messages_arriving_at_once_never_take_the_member_over_their_banks_cap(postgres_only, world, fed):
+    from timebank.orgs.services import bank_rules_set
+
+    bank_rules_set(actor=world.bank_admin, bank=world.bank, gift_recipients="any", balance_cap_minutes=100)
+    ledger.member_account(world.volunteer)  # opened before the threads
+    messages = [fed.message(30) for _ in range(12)]
+    results = run_threads(12, lambda i: federation.message_receive(raw=messages[i][0], signature=messages[i][1]))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    statuses = sorted(json.loads(receipt)["status"] for receipt, _signature in results)
+    assert statuses == ["accepted"] * 3 + ["refused"] * 9  # three fit under 100; the others are refused
+    assert ledger.member_account(world.volunteer).balance == 90
+    assert InboundMessage.objects.filter(status=MessageStatus.ACCEPTED).count() == 3
+    assert chain.verify().ok
