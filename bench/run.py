@@ -23,7 +23,7 @@ def recreate_database(url: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", action="append",
-                        help="run only these suites (ledger, demands, health, stats, roster_import or imports, clearing)")
+                        help="run only these suites (ledger, demands, health, stats, roster_import or imports, clearing, large)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
@@ -48,10 +48,10 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from bench import clearing, demands, health, imports, ledger, stats
+    from bench import clearing, demands, health, imports, large, ledger, stats
 
     suites = {"ledger": ledger.run, "demands": demands.run, "health": health.run, "stats": stats.run,
-              "roster_import": imports.run, "clearing": clearing.run}
+              "roster_import": imports.run, "clearing": clearing.run, "large": large.run}
     aliases = {"imports": "roster_import", "health_ingest": "health"}
     if args.only:
         args.only = [aliases.get(name, name) for name in args.only]

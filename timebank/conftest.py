@@ -169,7 +169,8 @@ CONNECTIONS = 30
 
 
 def run_threads(count: int, work):
-    """Start `count` threads together; every one reports a result or its DomainError."""
+    """Start `count` threads together; every one reports a result or its exception (a DomainError, or
+    anything else, e.g. a deadlock, so that a test asserting on the results sees it)."""
     results, barrier, gate = [], threading.Barrier(count), threading.BoundedSemaphore(CONNECTIONS)
 
     def body(i):
@@ -178,6 +179,8 @@ def run_threads(count: int, work):
             try:
                 results.append(work(i))
             except DomainError as err:
+                results.append(err)
+            except Exception as err:  # noqa: BLE001 — a deadlock or a database error: the test sees it
                 results.append(err)
             finally:
                 connection.close()

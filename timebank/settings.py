@@ -296,6 +296,7 @@ HOUSEKEEPING_TASKS = [
     "timebank.suppliers.tasks.offer_unclaimed_to_suppliers",
     "timebank.complaints.tasks.escalate_complaints",
     "timebank.stats.tasks.roll_up_transfers",
+    "timebank.ops.tasks.roll_partitions",
     "timebank.stats.tasks.reconcile_nightly",
     "timebank.ledger.tasks.verify_nightly",
     "timebank.clearing.tasks.settle_yesterday",

@@ -35,7 +35,7 @@ from timebank.demands.models import Assignment, Demand, ServiceType
 from timebank.ledger import chain
 from timebank.ledger import mac as ledger_mac
 from timebank.ledger.models import Account, AccountKind, ChainHead, Currency, Seal, Transfer, TransferKind
-from timebank.lib import field_crypto, resident_id
+from timebank.lib import field_crypto, partitions, resident_id
 from timebank.lib.masking import mask_id_number
 from timebank.lib.pinyin import initials
 from timebank.orgs.models import NodeKind
@@ -466,6 +466,12 @@ class CityGenerator:
         self.assignment_end = self.assignment_next + reserved
         self.transfer_next = reserve_ids(Transfer, self.transfers)
         self.transfer_last_allowed = self.transfer_next + self.transfers - 1
+        # On PostgreSQL transfers are partitioned by month (timebank/lib/partitions.py): a transfer of an
+        # earlier month than the sequence's block takes its id from that month's block, as it would have
+        # had it been posted then; the rest take the ids reserved above.
+        self.by_month = partitions.is_partitioned(Transfer._meta.db_table)
+        self.sequence_month = self.transfer_next // partitions.BLOCK
+        self.month, self.month_end_us, self.month_next = 0, -1, {}
         self.seq, self.previous, self.last_us = 0, chain.GENESIS, start_us
         self.sealed_at = timezone.now()
         self.w_demand = RowWriter(Demand, [
@@ -539,10 +545,13 @@ class CityGenerator:
         """Append one transfer (and its seal when posted) and move the running totals."""
         if self.counts["transfers"] >= self.transfers:
             raise OverflowError
-        tid = self.transfer_next
-        self.transfer_next += 1
         self.counts["transfers"] += 1
         us = self._tick(at_us)
+        if self.by_month and (us >= self.month_end_us or self.month < self.sequence_month):
+            tid = self._month_id(us)
+        else:
+            tid = self.transfer_next
+            self.transfer_next += 1
         when = _at(us)
         resolved = when + dt.timedelta(seconds=1) if status == "settled" else None
         fingerprint = ledger_mac.compute((self.bank.pk, debit, credit, amount, currency, kind, status, hold, None,
@@ -557,6 +566,28 @@ class CityGenerator:
             self.seq += 1
             self.previous = hashlib.sha256(self.previous.encode() + chain.canonical(values)).hexdigest()
             self.rows["seal"].append((tid, self.bank.pk, self.seq, self.previous, self.sealed_at))
+        return tid
+
+    def _month_id(self, us: int) -> int:
+        """The next id of the month of `us` (Asia/Shanghai), its partition made on first use."""
+        if us >= self.month_end_us:
+            local = _at(us).astimezone(partitions.LOCAL)
+            self.month = local.year * 100 + local.month
+            following = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=32))
+            self.month_end_us = (following.replace(day=1) - EPOCH) // dt.timedelta(microseconds=1)
+        if self.month >= self.sequence_month:
+            tid = self.transfer_next
+            self.transfer_next += 1
+            return tid
+        if self.month not in self.month_next:
+            lo = partitions.block_start(self.month)
+            partitions.ensure_for_ids(Transfer._meta.db_table, [lo])
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT max(id) FROM ledger_transfer WHERE id >= %s AND id < %s",
+                               [lo, lo + partitions.BLOCK])
+                self.month_next[self.month] = (cursor.fetchone()[0] or lo - 1) + 1
+        tid = self.month_next[self.month]
+        self.month_next[self.month] += 1
         return tid
 
     def available(self, account: int) -> int:

@@ -79,7 +79,8 @@ class Level(models.TextChoices):
 
 
 class Reading(models.Model):
-    """One measurement. From a device, (device, sequence) is unique so a replayed batch stores once."""
+    """One measurement. From a device, (device, sequence) stores once (ReadingKey), so a replayed batch
+    stores nothing twice."""
 
     # The busiest table: no single-column index per foreign key (each would be written on every insert);
     # the composite indexes below start with elder, station and device and serve those look-ups.
@@ -107,10 +108,11 @@ class Reading(models.Model):
     class Meta:
         ordering = ["-measured_at", "-id"]
         indexes = [models.Index(fields=["elder", "kind", "measured_at"], name="health_reading_elder_kind"),
-                   models.Index(fields=["station", "measured_at"], name="health_reading_station")]
+                   models.Index(fields=["station", "measured_at"], name="health_reading_station"),
+                   # Finds an earlier upload's reading; that (device, sequence) stores once is ReadingKey's index.
+                   models.Index(fields=["device", "sequence"], condition=Q(device__isnull=False),
+                                name="health_reading_device_seq")]
         constraints = [
-            models.UniqueConstraint(fields=["device", "sequence"], condition=Q(device__isnull=False),
-                                    name="health_reading_device_sequence"),
             models.CheckConstraint(name="health_reading_values", condition=(
                 Q(kind="bp", systolic__gte=40, systolic__lte=300, diastolic__gte=20, diastolic__lte=200,
                   glucose__isnull=True, bpm__isnull=True)
@@ -125,6 +127,23 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.elder_id} {self.kind} {self.measured_at:%Y-%m-%d %H:%M}"
+
+
+class ReadingKey(models.Model):
+    """Each (device, sequence) stored, once. A trigger writes the row as the reading is inserted
+    (health migration 0004) and skips the reading when the pair is already here, so a re-sent batch
+    stores nothing twice, also between concurrent uploads. A table of its own because on PostgreSQL
+    readings are partitioned by month and a partitioned table's unique index must contain the
+    partition key (health migration 0005)."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+", db_index=False)
+    sequence = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "sequence"], name="health_reading_device_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}#{self.sequence}"
 
 
 class Thresholds(models.Model):

@@ -16,3 +16,14 @@ class OpsConfig(AppConfig):
         from .db_roles import regrant_after_migrate
 
         post_migrate.connect(regrant_after_migrate, sender=self)
+        post_migrate.connect(_roll_after_migrate, sender=self)
+
+
+def _roll_after_migrate(sender, using="default", **kwargs) -> None:
+    """After every migrate: this month's and next month's partitions exist (PostgreSQL)."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from timebank.lib import partitions
+
+    partitions.roll(timezone.now(), connection=connections[using])

@@ -9,7 +9,10 @@ trigger, change a table or set `session_replication_role`; on top of that:
   ledger's triggers, which run as the owner (SECURITY DEFINER, migration ledger/0007); the app
   holds UPDATE of `allow_negative` only because `SELECT … FOR UPDATE` needs one updatable
   column, and the account guard refuses changing it.
-- `ledger_seal`, `audit_auditevent`: INSERT only. `django_migrations`: read only.
+- `ledger_seal`, `audit_auditevent`: INSERT only. `django_migrations`, `ledger_transferkey` and
+  `health_readingkey` (written by the key triggers, which run as the owner): read only.
+- partitions of the monthly partitioned tables (`ledger_transfer_p202612` …): nothing; the rows are
+  read and written through the partitioned table, whose privileges PostgreSQL checks.
 - every other table: SELECT, INSERT, UPDATE, DELETE; sequences: USAGE, SELECT.
 
 `grant_app_role` is idempotent; `manage.py db_app_role ROLE` runs it, and it runs again after
@@ -17,7 +20,8 @@ every `migrate` when `TIMEBANK_DB_APP_ROLE` names the role, so a new table is ne
 from django.db import connection as default_connection
 
 INSERT_ONLY = {"ledger_seal", "audit_auditevent"}
-READ_ONLY = {"django_migrations"}
+# The key tables are written by SECURITY DEFINER triggers only (ledger/0013, health/0004).
+READ_ONLY = {"django_migrations", "ledger_transferkey", "health_readingkey"}
 SPECIAL = {
     "ledger_transfer": ["SELECT", "INSERT", "UPDATE (status, resolved_at, mac)"],
     "ledger_account": ["SELECT", "INSERT", "UPDATE (allow_negative)"],
@@ -67,7 +71,10 @@ def grant_app_role(role: str, *, connection=None, create_with_password: str | No
             raise RuntimeError(f"role {role} does not exist")
         if row[0]:
             raise RuntimeError(f"role {role} is a superuser: the app must not run as one")
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        # Partitions get nothing: rows are read and written through the partitioned table, whose
+        # privileges PostgreSQL checks (timebank/lib/partitions.py).
+        cursor.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                       "AND relkind IN ('r', 'p') AND NOT relispartition")
         tables = [name for (name,) in cursor.fetchall()]
         cursor.execute(f"GRANT CONNECT ON DATABASE {_quote(connection.settings_dict['NAME'])} TO {_quote(role)}")
         for statement in grants_for(tables, role):

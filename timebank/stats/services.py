@@ -206,7 +206,7 @@ def _watermark_for_update(bank_id: int) -> TransferWatermark:
 def transfers_roll_up(*, bank_id: int | None = None, now: dt.datetime | None = None,
                       batch: int = TRANSFER_BATCH) -> int:
     """Add the coin figures of posted transfers newer than each bank's watermark (and older than the
-    margin) to the rollups. Returns how many transfer ids the watermarks moved past."""
+    margin) to the rollups. Returns how many transfers the watermarks moved past."""
     cutoff = (now or timezone.now()) - TRANSFER_MARGIN
     banks = [bank_id] if bank_id else list(Node.objects.filter(kind=NodeKind.BANK).values_list("pk", flat=True))
     moved = 0
@@ -218,11 +218,15 @@ def transfers_roll_up(*, bank_id: int | None = None, now: dt.datetime | None = N
                           .order_by("-id").values_list("id", flat=True).first())
                 if target is None:
                     break
-                upper = min(target, mark.last_transfer_id + batch)
+                # At most `batch` transfers at a time. Counted, not id arithmetic: ids jump at each month's
+                # block on PostgreSQL (timebank/lib/partitions.py).
+                ids = list(Transfer.objects.filter(bank_id=bid, id__gt=mark.last_transfer_id, id__lte=target)
+                           .order_by("id").values_list("id", flat=True)[:batch])
+                upper = ids[-1] if len(ids) == batch else target
                 figures = rollups.coin_figures(bank_id=bid, after_id=mark.last_transfer_id, up_to_id=upper)
                 for (node_id, day), values in sorted(figures.items()):
                     _upsert(bid, node_id, day, values, add=True)
-                moved += upper - mark.last_transfer_id
+                moved += len(ids)
                 mark.last_transfer_id, mark.updated_at = upper, timezone.now()
                 mark.save(update_fields=["last_transfer_id", "updated_at"])
             if upper == target:

@@ -43,7 +43,7 @@ def _cross_sql() -> str:
     """Both legs as one statement, the same on both databases: lock the four accounts in ascending id
     order, check the payer's available coins, insert the two rows (the database's triggers then move the
     four totals). No row comes back when there are not enough coins, an account is unknown or the keys
-    were used; the caller then finds out which."""
+    were used (the key trigger skips a row whose key was used); the caller then finds out which."""
     vendor = connection.vendor
     if vendor not in _CROSS_SQL:
         fields = {f.attname: f for f in Transfer._meta.concrete_fields}
@@ -59,7 +59,7 @@ def _cross_sql() -> str:
             f"WHERE id IN (%s, %s, %s, %s) ORDER BY id{' FOR UPDATE' if vendor == 'postgresql' else ''}) "
             f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
             f"SELECT {row} FROM locked {condition} UNION ALL SELECT {row} FROM locked {condition} "
-            "ON CONFLICT (bank_id, idempotency_key) DO NOTHING RETURNING id, bank_id")
+            "RETURNING id, bank_id")
     return _CROSS_SQL[vendor]
 
 
@@ -98,8 +98,24 @@ def cross_bank_post(*, debit: Account, credit: Account, amount: int, kind: str, 
                       idempotency_key=idempotency_key, pair=_clearing_pair(debit, credit))
 
 
-def _post_both(*, debit, credit, amount, kind, actor, memo, subject, idempotency_key, pair,
-               checked: bool = False) -> tuple[Transfer, Transfer]:
+class _StalePair(Exception):
+    """The posting statement stored nothing and the clearing pair it was given may be stale."""
+
+
+def _post_both(*, debit, credit, amount, kind, actor, memo, subject, idempotency_key, pair) -> tuple[Transfer, Transfer]:
+    """Post both legs; when nothing was stored, read the clearing pair again (opening it if it is not
+    there) — outside the posting's savepoint, so no account stays locked while one is opened, which
+    would deadlock with a first gift the other way — and try once more."""
+    common = {"debit": debit, "credit": credit, "amount": amount, "kind": kind, "actor": actor, "memo": memo,
+              "subject": subject, "idempotency_key": idempotency_key}
+    try:
+        return _post_both_once(**common, pair=pair)
+    except _StalePair:
+        return _post_both_once(**common, pair=_clearing_pair(debit, credit, fresh=True), checked=True)
+
+
+def _post_both_once(*, debit, credit, amount, kind, actor, memo, subject, idempotency_key, pair,
+                    checked: bool = False) -> tuple[Transfer, Transfer]:
     out_clearing, in_clearing = pair
     keys = (f"{idempotency_key}:out", f"{idempotency_key}:in") if idempotency_key else (None, None)
     subject_type, subject_id = _subject(subject)
@@ -135,9 +151,7 @@ def _post_both(*, debit, credit, amount, kind, actor, memo, subject, idempotency
         if rows:  # one key used and not the other: never by this service
             raise IdempotencyConflict()
         if not checked:  # perhaps a remembered account that is not that account any more: read them, once more
-            current = _clearing_pair(debit, credit, fresh=True)
-            return _post_both(debit=debit, credit=credit, amount=amount, kind=kind, actor=actor, memo=memo,
-                              subject=subject, idempotency_key=idempotency_key, pair=current, checked=True)
+            raise _StalePair()  # after this savepoint let go of the rows the statement locked
         locked = _lock(debit, credit, Account(pk=out_clearing), Account(pk=in_clearing))
         if keys[0]:
             first = Transfer.objects.filter(bank_id=debit.bank_id, idempotency_key=keys[0]).first()

@@ -95,10 +95,13 @@ def _insert(**fields) -> Transfer:
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
-            transfer.pk = cursor.fetchone()[0]
-        transfer._state.adding = False
+            row = cursor.fetchone()
     except IntegrityError as err:
         raise _refusal(err) from None
+    if row is None:  # the key trigger skipped it: the key was used (callers replay a used key before)
+        raise IdempotencyConflict()
+    transfer.pk = row[0]
+    transfer._state.adding = False
     transfer.is_new = True  # replays of an idempotency key return rows without this mark
     return transfer
 
@@ -125,7 +128,8 @@ def _post_sql() -> str:
     """The posting as one statement, the same on both databases: lock both accounts in ascending id
     order, check the debit's available coins, insert the row (the database's triggers then move
     both totals). No row comes back when there are not enough coins, an account is unknown or the
-    idempotency key was already used; the caller then finds out which."""
+    idempotency key was already used (the key trigger of ledger migration 0013 skips the row); the
+    caller then finds out which."""
     vendor = connection.vendor
     if vendor not in _POST_SQL:
         fields = {f.attname: f for f in Transfer._meta.concrete_fields}
@@ -137,8 +141,7 @@ def _post_sql() -> str:
             f"INSERT INTO ledger_transfer ({', '.join(_TRANSFER_COLUMNS)}) "
             f"SELECT {', '.join(f'%s{cast(c)}' for c in _TRANSFER_COLUMNS)} FROM locked "
             "WHERE locked.id = %s AND (locked.allow_negative OR locked.available >= %s) "
-            "AND (SELECT count(*) FROM locked) = 2 "
-            "ON CONFLICT (bank_id, idempotency_key) DO NOTHING RETURNING id")
+            "AND (SELECT count(*) FROM locked) = 2 RETURNING id")
     return _POST_SQL[vendor]
 
 
@@ -235,5 +238,8 @@ def transfer_post_batch(*, entries: list[tuple[Account, Account, int]], kind: st
                                    [v for row in chunk for v in row])
                 except IntegrityError as err:
                     raise _refusal(err) from None
-                ids.extend(sorted(r[0] for r in cursor.fetchall()))
+                stored = sorted(r[0] for r in cursor.fetchall())
+                if len(stored) != len(chunk):  # a key was used meanwhile (the key trigger skipped its row)
+                    raise IdempotencyConflict()
+                ids.extend(stored)
     return ids

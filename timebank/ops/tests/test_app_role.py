@@ -78,3 +78,32 @@ def test_the_app_role_can_post_but_cannot_mint_move_or_hide_coins(app_role, worl
         "(fingerprint mismatch)",
         f"transfer {forged} (not yet sealed): its fingerprint was not written by the application "
         "(a row inserted or rewritten outside it)"]
+
+
+def test_the_app_role_reaches_transfers_only_through_the_partitioned_table(app_role, world):
+    """Partitions and key tables (timebank/lib/partitions.py): the app role posts through the partitioned
+    table — the key trigger, run as the owner, records the key — but cannot read or write a partition
+    directly, take or free a key by hand, or make a partition; the monthly roll is a function it may call."""
+    issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
+    member = services.member_account(world.volunteer)
+    insert = ("INSERT INTO ledger_transfer (bank_id, debit_id, credit_id, amount, currency, kind, status, "
+              "subject_type, subject_id, memo, created_at, mac, idempotency_key) VALUES (%s, %s, %s, 5, 'time', "
+              "'grant', 'posted', '', '', '', now(), 'forged', 'by-app-role') RETURNING id")
+    assert app_role.execute(insert, [world.bank.pk, issuance.pk, member.pk]).fetchone()
+    assert app_role.execute(insert, [world.bank.pk, issuance.pk, member.pk]).fetchone() is None  # key used
+    assert app_role.execute("SELECT count(*) FROM ledger_transferkey WHERE idempotency_key = 'by-app-role'"
+                            ).fetchone()[0] == 1
+    _refused(app_role, "SELECT count(*) FROM ledger_transfer_p0")
+    _refused(app_role, "DELETE FROM ledger_transfer_p0")
+    _refused(app_role, "INSERT INTO ledger_transferkey (bank_id, idempotency_key) VALUES (%s, 'squatted')",
+             [world.bank.pk])
+    _refused(app_role, "DELETE FROM ledger_transferkey")
+    _refused(app_role, "DELETE FROM health_readingkey")
+    _refused(app_role, "CREATE TABLE ledger_transfer_p209901 PARTITION OF ledger_transfer "
+                       "FOR VALUES FROM (2099010000000000) TO (2099020000000000)")
+    _refused(app_role, "ALTER TABLE ledger_transfer DETACH PARTITION ledger_transfer_p0")
+    # A month long past: its partitions are made, the ids stay where they are (they never go back).
+    before = app_role.execute("SELECT last_value FROM ledger_transfer_id_seq").fetchone()[0]
+    app_role.execute("SELECT timebank_partitions_roll('ledger_transfer', 200005)")
+    assert app_role.execute("SELECT to_regclass('ledger_transfer_p200006') IS NOT NULL").fetchone()[0]
+    assert app_role.execute("SELECT last_value FROM ledger_transfer_id_seq").fetchone()[0] == before
