@@ -34,7 +34,7 @@ LOCAL = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 ROLL_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION timebank_partition_ensure(parent text, yyyymm integer) RETURNS integer
-  SECURITY DEFINER SET search_path = pg_catalog, public SET lock_timeout = '5s' AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '200ms' AS $$
 DECLARE
   lo bigint := yyyymm::bigint * 10000000000; space text; name text := parent || '_p' || yyyymm;
 BEGIN
@@ -55,12 +55,20 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION timebank_partitions_roll(parent text, yyyymm integer) RETURNS integer
-  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   next_month integer := CASE WHEN yyyymm % 100 = 12 THEN yyyymm + 89 ELSE yyyymm + 1 END;
   made integer; seq text; current bigint; lo bigint := yyyymm::bigint * 10000000000;
 BEGIN
-  made := timebank_partition_ensure(parent, yyyymm) + timebank_partition_ensure(parent, next_month);
+  -- This month's partition must be there before its ids are handed out (normally it was made a month
+  -- ahead, so this takes no lock). Next month's is made when the table's lock comes within 200 ms;
+  -- otherwise the next round tries again, and the ids move on regardless.
+  made := timebank_partition_ensure(parent, yyyymm);
+  BEGIN
+    made := made + timebank_partition_ensure(parent, next_month);
+  EXCEPTION WHEN lock_not_available THEN
+    NULL;
+  END;
   seq := pg_get_serial_sequence(parent, 'id');
   EXECUTE format('SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM %s', seq) INTO current;
   IF current < lo THEN
@@ -69,6 +77,11 @@ BEGIN
   RETURN made;
 END $$ LANGUAGE plpgsql;
 """
+ROLL_FUNCTION += """
+REVOKE ALL ON FUNCTION timebank_partition_ensure(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION timebank_partitions_roll(text, integer) FROM PUBLIC;
+"""
+ROLL_FUNCTIONS = ("timebank_partition_ensure(text, integer)", "timebank_partitions_roll(text, integer)")
 ROLL_FUNCTION_UNDO = ("DROP FUNCTION IF EXISTS timebank_partitions_roll(text, integer); "
                       "DROP FUNCTION IF EXISTS timebank_partition_ensure(text, integer);")
 
@@ -184,6 +197,17 @@ def partition_table(schema_editor, table: str) -> None:
         sequence = cursor.fetchone()[0]
         cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
         last_value, is_called = cursor.fetchone()
+        # Who may do what on the table (the app role's grants): they move to the partitioned table,
+        # and the old table, now a partition, keeps none (a statement naming a partition does not fire
+        # the parent's statement triggers, which keep the account totals).
+        cursor.execute("SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+                       "WHERE table_schema = current_schema() AND table_name = %s AND grantee <> current_user",
+                       [table])
+        table_grants = cursor.fetchall()
+        cursor.execute("SELECT grantee, privilege_type, column_name FROM information_schema.column_privileges "
+                       "WHERE table_schema = current_schema() AND table_name = %s AND grantee <> current_user",
+                       [table])
+        column_grants = [g for g in cursor.fetchall() if (g[0], g[1]) not in set(table_grants)]
 
         for referrer, name, _definition in incoming:
             cursor.execute(f"ALTER TABLE {referrer} DROP CONSTRAINT {q(name)}")
@@ -214,6 +238,12 @@ def partition_table(schema_editor, table: str) -> None:
             cursor.execute(definition)
         for referrer, name, definition in incoming:
             cursor.execute(f"ALTER TABLE {referrer} ADD CONSTRAINT {q(name)} {definition}")
+        for grantee in sorted({g for g, _p in table_grants} | {g for g, _p, _c in column_grants}):
+            cursor.execute(f"REVOKE ALL ON TABLE {q(legacy)} FROM {q(grantee)}")
+        for grantee, privilege in table_grants:
+            cursor.execute(f"GRANT {privilege} ON TABLE {q(table)} TO {q(grantee)}")
+        for grantee, privilege, column in column_grants:
+            cursor.execute(f"GRANT {privilege} ({q(column)}) ON TABLE {q(table)} TO {q(grantee)}")
         # The old partition's copies of the parent's indexes were attached; drop what was not.
         cursor.execute("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                        "WHERE i.indrelid = to_regclass(%s) AND NOT EXISTS (SELECT 1 FROM pg_inherits h "

@@ -643,7 +643,6 @@ def bank_import(*, source, source_ledger_key: str | None = None, chunk: int = 20
             _check_constraints(imported)
             result.ledger = _check_ledger(bank["id"], manifest["ledger"])
             _advance_sequences(imported)
-            partitions.roll(timezone.now())  # new ids in this month's block again
     except IntegrityError as err:
         stored_files_removed(default_storage, written)
         _refuse(_("The database refused the file's rows (%(error)s). Nothing was written.") % {"error": err},
@@ -651,6 +650,10 @@ def bank_import(*, source, source_ledger_key: str | None = None, chunk: int = 20
     except BaseException:
         stored_files_removed(default_storage, written)
         raise
+    # New ids in this month's block again (the sequences were set past the imported ids), once the rows
+    # are in: inside the import's transaction a partition it made would go with a rollback, the
+    # sequence's move would not.
+    partitions.roll(timezone.now())
     result.seconds = time.perf_counter() - started
     return result
 

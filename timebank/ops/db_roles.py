@@ -79,6 +79,18 @@ def grant_app_role(role: str, *, connection=None, create_with_password: str | No
         cursor.execute(f"GRANT CONNECT ON DATABASE {_quote(connection.settings_dict['NAME'])} TO {_quote(role)}")
         for statement in grants_for(tables, role):
             cursor.execute(statement)
+        # Partitions: nothing at all, whatever they held before (a table that became a partition).
+        cursor.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relispartition "
+                       "AND relkind IN ('r', 'p')")
+        for (partition,) in cursor.fetchall():
+            cursor.execute(f"REVOKE ALL ON TABLE {_quote(partition)} FROM {_quote(role)}")
+        # The monthly roll (timebank/lib/partitions.py): the housekeeping job calls it as the app role.
+        from timebank.lib.partitions import ROLL_FUNCTIONS
+
+        for function in ROLL_FUNCTIONS:
+            cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
+            if cursor.fetchone()[0]:
+                cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {_quote(role)}")
     return len(tables)
 
 

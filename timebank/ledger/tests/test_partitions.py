@@ -39,6 +39,28 @@ def test_sqlite_keeps_plain_tables(db):
     assert partitions.describe("ledger_transfer") == []
 
 
+def test_a_used_key_stores_nothing_on_every_path(db, world):
+    """The key trigger skips a row whose key was used (both databases): a single insert and a batch
+    then refuse and leave nothing behind, where the unique index used to raise."""
+    from timebank.ledger.services import posting
+
+    issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
+    member = services.member_account(world.volunteer)
+    first = services.transfer_post(debit=issuance, credit=member, amount=60, kind=TransferKind.GRANT,
+                                   idempotency_key="used")
+    before = Transfer.objects.count()
+    with pytest.raises(IdempotencyConflict), transaction.atomic():
+        posting._insert(bank_id=world.bank.pk, debit=issuance, credit=member, amount=5, currency="time",
+                        kind=TransferKind.GRANT, status="posted", idempotency_key="used", created_at=timezone.now())
+    services.transfer_post(debit=issuance, credit=member, amount=5, kind=TransferKind.GRANT, idempotency_key="batch:1")
+    with pytest.raises(IdempotencyConflict):  # its second row's key is taken: the whole batch goes
+        services.transfer_post_batch(entries=[(issuance, member, 1), (issuance, member, 2), (issuance, member, 3)],
+                                     kind=TransferKind.GRANT, idempotency_key="batch")
+    assert Transfer.objects.count() == before + 1
+    member.refresh_from_db()
+    assert member.balance == 65 and first.pk
+
+
 def test_month_arithmetic():
     assert partitions.month_of(dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.UTC)) == 202701  # 00:30 in Shanghai
     assert partitions.month_of(dt.datetime(2026, 12, 31, 15, 59, tzinfo=dt.UTC)) == 202612  # 23:59 in Shanghai
@@ -107,6 +129,8 @@ def test_many_processes_turning_the_month_at_once_agree(postgres_only, world):
     results = run_threads(8, lambda i: partitions.roll(when))
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r.get("ledger_transfer", 0) for r in results) <= 2
+    names = {p["name"] for p in partitions.describe("ledger_transfer")}
+    assert {f"ledger_transfer_p{month}", f"ledger_transfer_p{partitions.add_months(month, 1)}"} <= names
     issuance = services.system_account(world.branch_a, AccountKind.ISSUANCE)
     member = services.member_account(world.volunteer)
     ids = [services.transfer_post(debit=issuance, credit=member, amount=1, kind=TransferKind.GRANT).pk
