@@ -14,12 +14,9 @@ Measured against `/healthz` in the same process: the member's passbook page (the
 most transfers, and a typical one), its API twin, and the bank dashboard."""
 import json
 import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 FULL = {"transfers": 100_000_000, "months": 120}
 QUICK = {"transfers": 2_000_000, "months": 24}
 CITY = {"members": 20_000, "demands": 20_000, "transfers": 200_000, "seed": 3, "bank_code": "large"}
@@ -33,22 +30,9 @@ def database_url() -> str:
 
 
 def run(quick: bool = False) -> dict:
-    from bench.stats import _ensure_database
+    from bench.stats import run_in_database
 
-    url = database_url()
-    _ensure_database(url)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "timebank.settings"}
-    cmd = [sys.executable, "-m", "bench.large", "--worker"] + (["--quick"] if quick else [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    figures = {}
-    for line in proc.stdout:
-        if line.startswith("RESULT "):
-            figures = json.loads(line[len("RESULT "):])
-        else:
-            print(line, end="", flush=True)
-    if proc.wait() != 0:
-        raise RuntimeError(f"the large-tables benchmark failed (exit {proc.returncode})")
-    return figures
+    return run_in_database("bench.large", database_url(), quick)
 
 
 # ---- the worker, inside its own database --------------------------------------------------------------
@@ -76,8 +60,9 @@ def bulk(bank, target: int, months: int) -> dict:
     have = Transfer.objects.filter(bank=bank).count()
     missing = target - have
     if missing <= 0:
-        print(f"  bulk: the bank holds {have:,} transfers already", flush=True)
-        return {"bulk_seconds": 0.0, "bulk_rows_added": 0}
+        print(f"  bulk: the bank holds {have:,} transfers already (the bulk figures are the run that wrote them)",
+              flush=True)
+        return {"bulk_reused": True}
     issuance = Account.objects.filter(bank=bank, kind=AccountKind.ISSUANCE, currency="time").order_by("pk")[0].pk
     members = list(Account.objects.filter(bank=bank, kind=AccountKind.MEMBER, currency="time")
                    .order_by("pk").values_list("pk", flat=True))
@@ -123,7 +108,8 @@ def bulk(bank, target: int, months: int) -> dict:
         cursor.execute("ANALYZE ledger_transfer")
         cursor.execute("ANALYZE ledger_account")
     seconds = round(time.perf_counter() - started, 1)
-    return {"bulk_seconds": seconds, "bulk_rows_added": added, "bulk_rows_per_s": round(added / seconds) if seconds else None}
+    return {"bulk_seconds": seconds, "bulk_rows_added": added, "bulk_reused": False,
+            "bulk_rows_per_s": round(added / seconds) if seconds else None}
 
 
 def _percentile(values: list[float], p: float) -> float:

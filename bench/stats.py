@@ -34,10 +34,15 @@ def _ensure_database(url: str) -> None:
 
 
 def run(quick: bool = False) -> dict:
-    url = city_database_url()
+    return run_in_database("bench.stats", city_database_url(), quick)
+
+
+def run_in_database(module: str, url: str, quick: bool) -> dict:
+    """Run `python -m <module> --worker` against the database at `url` (made if missing), pass its output
+    through, and return the figures it prints on its `RESULT {json}` line."""
     _ensure_database(url)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "timebank.settings"}
-    cmd = [sys.executable, "-m", "bench.stats", "--worker"] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", module, "--worker"] + (["--quick"] if quick else [])
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     figures = {}
     for line in proc.stdout:
@@ -46,7 +51,7 @@ def run(quick: bool = False) -> dict:
         else:
             print(line, end="", flush=True)
     if proc.wait() != 0:
-        raise RuntimeError(f"the stats benchmark failed (exit {proc.returncode})")
+        raise RuntimeError(f"the benchmark {module} failed (exit {proc.returncode})")
     return figures
 
 
