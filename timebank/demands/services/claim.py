@@ -3,7 +3,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,19 @@ def claim_refused_at_once(*, actor: Person, demand_id: int, volunteer: Person) -
     """A claim storm's losers: when the demand the actor can see is full and the volunteer holds no
     place in it, refuse with one read and no lock (a claim that gets past this is checked again, in
     full, under the demand's row lock)."""
+    if actor.pk == volunteer.pk and volunteer.node_id and selectors.is_active_volunteer(volunteer):
+        # The usual loser, a volunteer claiming for themselves: the demand is visible to them because it
+        # is claimed in a branch they serve (their home station's branch or one they opted into), so one
+        # statement decides, with no look-up of their roles, relatives or areas first.
+        areas = VolunteerArea.objects.filter(person=volunteer, branch__bank_id=volunteer.bank_id,
+                                             branch__is_closed=False).values("branch_id")
+        stations = Node.objects.filter(pk=volunteer.node_id, kind=NodeKind.STATION).values("parent_id")
+        branches = Node.objects.filter(pk=volunteer.node_id, kind=NodeKind.BRANCH).values("pk")
+        served = Q(branch_id__in=stations) | Q(branch_id__in=branches) | Q(branch_id__in=areas)
+        if (Demand.objects.filter(served, pk=demand_id, status=DemandStatus.CLAIMED, claimed_count__gte=F("headcount"))
+                .exclude(assignments__volunteer=volunteer).exists()):
+            raise DemandFull()
+        return  # not full, or visible to them some other way: the claim's own checks decide
     full = (selectors.demands_visible_to(actor)
             .filter(pk=demand_id, status=DemandStatus.CLAIMED, claimed_count__gte=F("headcount"))
             .exclude(assignments__volunteer=volunteer))

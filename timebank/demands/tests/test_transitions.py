@@ -47,6 +47,28 @@ def test_a_full_demand_refuses_another_claim(demand_world, clock):
     assert snapshot() == before
 
 
+def test_a_full_demand_is_refused_at_once_only_to_those_who_may_see_it(demand_world, clock,
+                                                                      django_assert_num_queries):
+    """The storm's losers are refused by one read without a lock; a volunteer of another branch, who may
+    not see the demand, still hears nothing of it (not found, not "full"), and one who opted into the
+    branch is refused as full."""
+    from timebank.demands.models import VolunteerArea
+    from timebank.people.models import Person
+
+    w = demand_world
+    demand = new_demand(w)
+    services.demand_claim(actor=w.volunteer, demand=demand)
+    loser = Person.objects.get(pk=w.volunteer2.pk)
+    with django_assert_num_queries(1), pytest.raises(DomainError) as err:
+        services.claim_refused_at_once(actor=loser, demand_id=demand.pk, volunteer=loser)
+    assert err.value.code == "demand_full"
+    stranger = Person.objects.get(pk=w.other_volunteer.pk)
+    services.claim_refused_at_once(actor=stranger, demand_id=demand.pk, volunteer=stranger)  # no verdict here
+    refused("not_found", services.demand_claim, actor=stranger, demand=demand)
+    VolunteerArea.objects.create(person=stranger, branch=w.branch_a)
+    refused("demand_full", services.claim_refused_at_once, actor=stranger, demand_id=demand.pk, volunteer=stranger)
+
+
 def test_the_same_volunteer_cannot_claim_twice(demand_world, clock):
     w = demand_world
     demand = new_demand(w, headcount=3)
