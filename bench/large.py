@@ -11,7 +11,8 @@ UPDATE per chunk, so `verify_ledger`'s totals still hold; they carry no fingerpr
 `bulk_rows_unsealed` figure), so this database is for measuring size, not for `verify_ledger`.
 
 Measured against `/healthz` in the same process: the member's passbook page (the member with the
-most transfers, and a typical one), its API twin, and the bank dashboard."""
+most transfers, and a typical one), its API twin, the same two for one long-serving member
+(LONG_SERVING: 5,000 service credits over 120 months, in the quick run too), and the bank dashboard."""
 import json
 import os
 import sys
@@ -22,6 +23,9 @@ QUICK = {"transfers": 2_000_000, "months": 24}
 CITY = {"members": 20_000, "demands": 20_000, "transfers": 200_000, "seed": 3, "bank_code": "large"}
 RUNS = 15
 CHUNK = 1_000_000
+# One long-serving volunteer with this many service credits over the last 120 months (about 42 a month),
+# in the quick run too: the passbook's cost follows the member's own history, not the table's.
+LONG_SERVING = {"transfers": 5_000, "months": 120}
 
 
 def database_url() -> str:
@@ -112,12 +116,53 @@ def bulk(bank, target: int, months: int) -> dict:
             "bulk_rows_per_s": round(added / seconds) if seconds else None}
 
 
+def ensure_long_serving(bank) -> int:
+    """The account of one member with LONG_SERVING's history, appended by SQL like the bulk (once)."""
+    from django.db import connection, transaction
+
+    from timebank.ledger.models import Account, AccountKind, Transfer
+    from timebank.lib import partitions
+
+    account = Account.objects.filter(bank=bank, kind=AccountKind.MEMBER, currency="time").order_by("pk")[2]
+    if Transfer.objects.filter(credit=account, subject_type="bench.heavy").exists():
+        return account.pk
+    issuance = Account.objects.filter(bank=bank, kind=AccountKind.ISSUANCE, currency="time").order_by("pk")[0].pk
+    month_list = _months_back(LONG_SERVING["months"])
+    per_month = -(-LONG_SERVING["transfers"] // len(month_list))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for month in month_list:
+            lo = partitions.block_start(month)
+            partitions.ensure_for_ids("ledger_transfer", [lo])
+            cursor.execute("SELECT coalesce(max(id), %s - 1) + 1 FROM ledger_transfer WHERE id >= %s AND id < %s",
+                           [lo, lo, lo + partitions.BLOCK])
+            first = cursor.fetchone()[0]
+            cursor.execute(
+                "INSERT INTO ledger_transfer (id, bank_id, debit_id, credit_id, amount, currency, kind, status, "
+                "subject_type, subject_id, memo, created_at, mac) "
+                "SELECT %s + g, %s, %s, %s, 60, 'time', 'service_credit', 'posted', 'bench.heavy', '', '', "
+                "%s::timestamptz + (interval '27 days') * (g::float8 / %s), 'bulk' "
+                "FROM generate_series(0::bigint, %s::bigint - 1) AS g",
+                [first, bank.pk, issuance, account.pk, f"{month // 100}-{month % 100:02d}-01 00:00:00+08",
+                 per_month, per_month])
+        added = per_month * len(month_list)
+        cursor.execute("UPDATE ledger_account SET posted_credits = posted_credits + %s WHERE id = %s",
+                       [60 * added, account.pk])
+        cursor.execute("UPDATE ledger_account SET posted_debits = posted_debits + %s WHERE id = %s",
+                       [60 * added, issuance])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('ledger_transfer', 'id'), greatest("
+                       "(SELECT last_value FROM ledger_transfer_id_seq), (SELECT max(id) FROM ledger_transfer)))")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ledger_transfer")
+    return account.pk
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
-def measure(bank) -> dict:
+def measure(bank, long_serving_account: int) -> dict:
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -142,20 +187,23 @@ def measure(bank) -> dict:
                .annotate(n=Count("id")).order_by("-n").first()) if out["transfers"] <= 5_000_000 else None
     account = Account.objects.get(pk=busiest["credit_id"]) if busiest else \
         Account.objects.filter(bank=bank, kind="member", currency="time").order_by("pk")[1]
-    member = account.owner
     out["passbook_member_transfers"] = Transfer.objects.filter(credit=account).count()
     print(f"  {out['transfers']:,} transfers in {out['partitions']} partitions, database {out['database_gb']} GB; "
           f"the member's account has {out['passbook_member_transfers']:,} transfers", flush=True)
     client = Client()
     trivial, _ = _timed_get(client, "/healthz", RUNS)
     t50 = _percentile(trivial, 50)
-    client.force_login(member)
     figures = {}
-    for name, path in (("passbook", reverse("ledger:mine")),
-                       ("passbook_api", f"/api/v1/accounts/{account.pk}/transfers")):
-        times, response = _timed_get(client, path, RUNS)
-        assert response.status_code == 200, (path, response.status_code)
-        figures[name] = times
+    long_serving = Account.objects.get(pk=long_serving_account)
+    out["long_serving_member_transfers"] = Transfer.objects.filter(credit=long_serving).count()
+    print(f"  the long-serving member's account has {out['long_serving_member_transfers']:,} transfers", flush=True)
+    for prefix, who in (("", account), ("long_serving_", long_serving)):
+        client.force_login(who.owner)
+        for name, path in (("passbook", reverse("ledger:mine")),
+                           ("passbook_api", f"/api/v1/accounts/{who.pk}/transfers")):
+            times, response = _timed_get(client, path, RUNS)
+            assert response.status_code == 200, (path, response.status_code)
+            figures[prefix + name] = times
     admin = RoleGrant.objects.filter(node=bank, role=Role.BANK_ADMIN).first().person
     client.force_login(admin)
     times, response = _timed_get(client, f"{reverse('stats:dashboard')}?node={bank.pk}&period=month", RUNS)
@@ -207,7 +255,7 @@ def worker(quick: bool) -> dict:
     params = QUICK if quick else FULL
     bank = ensure_bank()
     figures = bulk(bank, params["transfers"], params["months"])
-    figures.update(measure(bank))
+    figures.update(measure(bank, ensure_long_serving(bank)))
     return figures
 
 

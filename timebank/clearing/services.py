@@ -213,14 +213,20 @@ def netting_run(*, actor: Person | None, platform: Node, business_day: dt.date) 
                                               peer__kind=NodeKind.BANK).select_related("bank")
             accounts = list(clearing.order_by("pk"))
             while True:
-                locked = ledger.clearing_lock(accounts=accounts)
-                # Read after the locks: every record whose legs moved these balances is committed by now,
-                # and any later one gets a higher id.
-                up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-                # A first movement between two banks opens their clearing accounts and commits them with
-                # its record: one counted here must have its accounts locked and settled too.
-                again = list(clearing.order_by("pk"))
-                if [a.pk for a in again] == [a.pk for a in accounts]:
+                with transaction.atomic():  # a savepoint: a pass that must start again gives its locks back
+                    locked = ledger.clearing_lock(accounts=accounts)
+                    # Read after the locks: every record whose legs moved these balances is committed by now,
+                    # and any later one gets a higher id.
+                    up_to_id = CrossBankTransfer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                    # A first movement between two banks opens their clearing accounts and commits them with
+                    # its record: one counted here must have its accounts locked and settled too. The new set is
+                    # then locked from the start, in ascending id order, holding nothing (its banks' issuance
+                    # accounts may sort below what this pass holds).
+                    again = list(clearing.order_by("pk"))
+                    complete = [a.pk for a in again] == [a.pk for a in accounts]
+                    if not complete:
+                        transaction.set_rollback(True)
+                if complete:
                     break
                 accounts = again
             records = CrossBankTransfer.objects.filter(pk__gt=after_id, pk__lte=up_to_id, bank__parent=platform)

@@ -2,7 +2,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -187,42 +187,77 @@ class PassbookLine:
     summary: str = ""  # 摘要: the service, the elder or supplier and the time, else the memo
 
 
-def _counterparty(transfer: Transfer, account: Account) -> str:
-    other = transfer.debit if transfer.credit_id == account.pk else transfer.credit
-    if other.owner_id:
-        return other.owner.name
-    return f"{other.node.name if other.node_id else ''} · {other.get_kind_display()}"
+def _counterparties(account_ids: set[int]) -> dict[int, str]:
+    """{account id: the name a passbook shows for it}: its owner, else its node and kind. One query for the
+    few accounts a passbook's movements go to or come from."""
+    kinds = dict(AccountKind.choices)
+    names = {}
+    for other in (Account.objects.filter(pk__in=account_ids).select_related("owner", "node")
+                  .only("kind", "owner__name", "node__name")):
+        names[other.pk] = other.owner.name if other.owner_id else \
+            f"{other.node.name if other.node_id else ''} · {kinds.get(other.kind, other.kind)}"
+    return names
 
 
-def passbook(account: Account, *, year: int | None = None) -> tuple[int, list[PassbookLine]]:
+@dataclass(frozen=True)
+class YearTotals:
+    """One year of an account's posted movements: the first and last transfer id, and the net (+ in, − out)."""
+    first_id: int
+    last_id: int
+    net: int
+
+
+def passbook_year_totals(account: Account) -> dict[int, YearTotals]:
+    """Every year with posted movements (Asia/Shanghai years), oldest first, in one pass over the account's
+    history: what the year picker lists and what a year's opening balance and id range come from."""
+    rows = (Transfer.objects.filter(Q(debit=account) | Q(credit=account), status=TransferStatus.POSTED)
+            .annotate(y=ExtractYear("created_at", tzinfo=timezone.get_current_timezone())).values("y")
+            .annotate(lo=Min("id"), hi=Max("id"), inflow=Sum("amount", filter=Q(credit=account)),
+                      outflow=Sum("amount", filter=Q(debit=account)))
+            .order_by("y"))
+    return {row["y"]: YearTotals(row["lo"], row["hi"], (row["inflow"] or 0) - (row["outflow"] or 0)) for row in rows}
+
+
+def passbook_years(account: Account, totals: dict[int, YearTotals] | None = None) -> list[int]:
+    """The years with movements, newest first."""
+    return sorted(passbook_year_totals(account) if totals is None else totals, reverse=True)
+
+
+def passbook(account: Account, *, year: int | None = None,
+             totals: dict[int, YearTotals] | None = None) -> tuple[int, list[PassbookLine]]:
     """Every posted movement with the running balance after it; with `year`, that year only,
-    opening with the balance carried over. Returns (opening balance, lines oldest first)."""
+    opening with the balance carried over. Returns (opening balance, lines oldest first).
+    `totals`: `passbook_year_totals(account)` when the caller has it already."""
     posted = Transfer.objects.filter(Q(debit=account) | Q(credit=account), status=TransferStatus.POSTED)
     opening = 0
     if year:
+        totals = passbook_year_totals(account) if totals is None else totals
+        opening = sum(t.net for y, t in totals.items() if y < year)
         start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
         end = dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_current_timezone())
-        before = posted.filter(created_at__lt=start)
-        opening = ((before.filter(credit=account).aggregate(s=Sum("amount"))["s"] or 0)
-                   - (before.filter(debit=account).aggregate(s=Sum("amount"))["s"] or 0))
         posted = posted.filter(created_at__gte=start, created_at__lt=end)
+        # The year's rows lie in its id range: on PostgreSQL that range reads only the year's monthly
+        # partitions instead of every one of the account's (the dates above still decide). The newest year
+        # stays open at the top for a movement posted since the totals were read.
+        if year in totals:
+            posted = posted.filter(id__gte=totals[year].first_id)
+            if year < max(totals):
+                posted = posted.filter(id__lte=totals[year].last_id)
+        elif not totals or year > max(totals):
+            posted = posted.filter(id__gt=totals[max(totals)].last_id) if totals else posted
+        else:
+            return opening, []
     balance, lines = opening, []
-    transfers = list(posted.select_related("debit__owner", "credit__owner", "debit__node", "credit__node")
-                     .order_by("id"))
+    transfers = list(posted.order_by("id"))
     summaries = describe_subjects(transfers)
+    names = _counterparties({t.debit_id if t.credit_id == account.pk else t.credit_id for t in transfers})
     for transfer in transfers:
-        amount = transfer.amount if transfer.credit_id == account.pk else -transfer.amount
-        balance += amount
-        lines.append(PassbookLine(transfer, amount, balance, _counterparty(transfer, account),
+        incoming = transfer.credit_id == account.pk
+        balance += transfer.amount if incoming else -transfer.amount
+        lines.append(PassbookLine(transfer, transfer.amount if incoming else -transfer.amount, balance,
+                                  names[transfer.debit_id if incoming else transfer.credit_id],
                                   summaries.get(transfer.pk) or transfer.memo))
     return opening, lines
-
-
-def passbook_years(account: Account) -> list[int]:
-    years = (Transfer.objects.filter(Q(debit=account) | Q(credit=account), status=TransferStatus.POSTED)
-             .annotate(y=ExtractYear("created_at", tzinfo=timezone.get_current_timezone()))
-             .values_list("y", flat=True).distinct())
-    return sorted(set(years), reverse=True)
 
 
 def liability_report(actor, bank: Node) -> dict:

@@ -86,9 +86,10 @@ def coins(request, pk: int | None = None):
     shown_former = next((a for a in former if str(a.pk) == request.GET.get("former")), None)
     if shown_former is not None:
         account = shown_former
-    years = selectors.passbook_years(account)
+    totals = selectors.passbook_year_totals(account)
+    years = selectors.passbook_years(account, totals)
     year = _year(request, years)
-    opening, lines = selectors.passbook(account, year=year)
+    opening, lines = selectors.passbook(account, year=year, totals=totals)
     node = owner.node
     context = {
         "owner": owner, "is_self": owner.pk == actor.pk,
@@ -113,8 +114,9 @@ def coins(request, pk: int | None = None):
 def passbook_print(request, pk: int | None = None):
     owner = _owner(request, pk)
     account = selectors.accounts_of(owner)[_currency(request)]
-    year = _year(request, selectors.passbook_years(account))
-    opening, lines = selectors.passbook(account, year=year)
+    totals = selectors.passbook_year_totals(account)
+    year = _year(request, selectors.passbook_years(account, totals))
+    opening, lines = selectors.passbook(account, year=year, totals=totals)
     branch = _branch_of(owner)
     pdf = passbook_pdf.render(passbook_pdf.PassbookDocument(
         bank=owner.bank.name if owner.bank else "", branch=branch.name if branch else "",
