@@ -98,13 +98,8 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         raise HeadcountInvalid(detail={"max": MAX_HEADCOUNT[service_type.mode]})
     _check_times(starts_at, ends_at)
     _check_coordinates(latitude, longitude)
-    # The address comes from the elder's record unless given; the map point from the address (when a
-    # geocoder is set up), else the demand uses its station's point. Nobody types coordinates.
-    address = (address or "").strip() or (elder.address if elder is not None and not elders else "")
-    if latitude is None and longitude is None and address:
-        point = geocode(address, city=station.bank.name if station.bank_id else "")
-        if point is not None:
-            latitude, longitude = point
+    address, latitude, longitude = demand_place(station=station, elder=elder, elders=elders, address=address,
+                                                latitude=latitude, longitude=longitude)
     with transaction.atomic():
         demand = Demand.objects.create(
             bank_id=station.bank_id, branch_id=station.parent_id, station=station, elder=elder,
@@ -119,6 +114,20 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
         if publish:
             demand = demand_publish(actor=actor, demand=demand)
     return demand
+
+
+def demand_place(*, station: Node, elder: Person | None, elders: Iterable[Person] = (), address: str = "",
+                 latitude: float | None = None, longitude: float | None = None) -> tuple[str, float | None, float | None]:
+    """(address, latitude, longitude) of a request: the address from the elder's record unless given; the
+    map point from the address (when a geocoder is set up), else none and the demand uses its station's
+    point. Nobody types coordinates. The geocoder is a call over the network (up to 3 s): callers that
+    open a transaction call this first, so no transaction waits on it."""
+    address = (address or "").strip() or (elder.address if elder is not None and not list(elders) else "")
+    if latitude is None and longitude is None and address:
+        point = geocode(address, city=station.bank.name if station.bank_id else "")
+        if point is not None:
+            latitude, longitude = point
+    return address, latitude, longitude
 
 
 def visitor_find(*, actor: Person, mobile: str, id_number: str) -> Person:

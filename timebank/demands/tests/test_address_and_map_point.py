@@ -74,3 +74,41 @@ def test_the_publish_form_has_no_coordinate_fields(demand_world, client):
     client.force_login(demand_world.station_staff)
     page = client.get("/demands/new/").content.decode()
     assert 'name="latitude"' not in page and 'name="longitude"' not in page and 'name="address"' in page
+
+
+class AskedOutsideTransactions:
+    """A geocoder that notes whether the database connection was inside a transaction when it was asked."""
+    asked: list[bool] = []
+
+    def locate(self, address, *, city=""):
+        from django.db import connection
+
+        AskedOutsideTransactions.asked.append(connection.in_atomic_block)
+        return 31.3, 121.5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("weekly", [False, True])
+def test_the_publish_form_asks_the_map_service_before_any_transaction_opens(demand_world, client, settings, clock,
+                                                                            weekly):
+    import datetime as dt
+
+    from timebank.demands.models import Demand
+
+    from .conftest import tomorrow_at
+
+    w = demand_world
+    settings.GEOCODER = f"{__name__}.AskedOutsideTransactions"
+    AskedOutsideTransactions.asked = []
+    client.force_login(w.station_staff)
+    day = tomorrow_at(9).date()
+    form = {"station": w.station_a1.pk, "service_type": w.chat.pk, "elder": w.elder.pk, "day": day.isoformat(),
+            "start": "09:00", "end": "10:00", "headcount": 1, "payer": "branch", "publish": "on",
+            "address": f"政立路 {1 + weekly} 号"}  # an address this process has not looked up yet
+    if weekly:
+        form["weekly_until"] = (day + dt.timedelta(days=15)).isoformat()
+    assert client.post("/demands/new/", form).status_code == 302
+    assert AskedOutsideTransactions.asked == [False]
+    demands = Demand.objects.all()
+    assert demands.count() == (3 if weekly else 1)
+    assert {(d.latitude, d.longitude) for d in demands} == {(31.3, 121.5)}

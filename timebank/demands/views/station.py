@@ -80,18 +80,17 @@ def demand_new(request):
         common = {"station": data["station"], "service_type": data["service_type"], "elder": data["elder"],
                   "address": data["address"],
                   "headcount": data["headcount"], "notes": data["notes"], "payer": data["payer"]}
-        try:
-            with transaction.atomic():
-                if data["weekly_until"]:
-                    series = services.series_create(
-                        actor=actor, weekday=data["day"].weekday(), start_time=data["start"],
-                        duration_minutes=int((ends_at - starts_at).total_seconds() // 60), starts_on=data["day"],
-                        until=data["weekly_until"], publish=data["publish"], **common)
-                    messages.success(request, _("Weekly request created: %(count)s dates so far.")
-                                     % {"count": series.demands.count()})
-                    return redirect("demands:board")
-                demand = services.demand_create(actor=actor, starts_at=starts_at, ends_at=ends_at,
-                                                for_community=data["for_community"], publish=data["publish"], **common)
+        try:  # each service is one transaction of its own, opened after the address is geocoded
+            if data["weekly_until"]:
+                series = services.series_create(
+                    actor=actor, weekday=data["day"].weekday(), start_time=data["start"],
+                    duration_minutes=int((ends_at - starts_at).total_seconds() // 60), starts_on=data["day"],
+                    until=data["weekly_until"], publish=data["publish"], **common)
+                messages.success(request, _("Weekly request created: %(count)s dates so far.")
+                                 % {"count": series.demands.count()})
+                return redirect("demands:board")
+            demand = services.demand_create(actor=actor, starts_at=starts_at, ends_at=ends_at,
+                                            for_community=data["for_community"], publish=data["publish"], **common)
         except DomainError as err:
             form_error(form, err, DEMAND_FIELDS)
         else:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from timebank.ledger import selectors, services
-from timebank.ledger.models import Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 
 
 def at(monkeypatch, year, month, day, hour, minute=0):
@@ -58,6 +58,8 @@ def test_the_years_carry_their_balances_and_every_line_lies_in_its_own_year(worl
     assert memos[2025][0] == "2025 new year" and memos[2025][-1] == "2025 june"
     gift = selectors.passbook(account, year=2025)[1][1]
     assert gift.amount == -25 and gift.counterparty == world.elder.name
+    credit = selectors.passbook(account, year=2022)[1][0]
+    assert credit.counterparty == f"{world.branch_a.name} · {AccountKind.ISSUANCE.label}"
 
 
 def test_a_year_of_the_passbook_reads_the_history_once_and_each_counterparty_once(world, fund, family,
