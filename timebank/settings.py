@@ -333,3 +333,4 @@ VAPID_SUBJECT = os.environ.get("TIMEBANK_VAPID_SUBJECT", "mailto:timebank@localh
 PUSH_ALLOW_HTTP = False  # push services are HTTPS; the tests' stand-in listens on plain loopback
 SMS_DAILY_CAP = int(os.environ.get("TIMEBANK_SMS_DAILY_CAP", "5"))
 SMS_SENDING_STALE_SECONDS = int(os.environ.get("TIMEBANK_SMS_SENDING_STALE_SECONDS", "300"))
+PUSH_SENDING_STALE_SECONDS = int(os.environ.get("TIMEBANK_PUSH_SENDING_STALE_SECONDS", "300"))

@@ -67,6 +67,9 @@ class Notice(models.Model):
     sms_error = models.CharField(max_length=100, blank=True)
     # A push message to the person's installed phones (Web Push), when they have any.
     push = models.CharField(max_length=10, choices=PushState.choices, default=PushState.NONE)
+    # While `sending`: when a worker took it (a worker killed mid-send leaves it to be re-queued).
+    push_claimed_at = models.DateTimeField(null=True, blank=True)
+    push_attempts = models.PositiveSmallIntegerField(default=0)
     # When a clerk's call settled it (told them, or found no number to call): off the call list.
     called_at = models.DateTimeField(null=True, blank=True)
 
@@ -77,6 +80,7 @@ class Notice(models.Model):
             models.Index(fields=["id"], condition=Q(sms="pending"), name="notices_sms_pending"),
             models.Index(fields=["sms_claimed_at"], condition=Q(sms="sending"), name="notices_sms_sending"),
             models.Index(fields=["id"], condition=Q(push="pending"), name="notices_push_pending"),
+            models.Index(fields=["push_claimed_at"], condition=Q(push="sending"), name="notices_push_sending"),
             models.Index(fields=["person", "sms_sent_at"], condition=Q(sms="sent"), name="notices_sms_sent_today"),
         ]
 

@@ -132,11 +132,19 @@ def sms_requeue_stale(*, now: dt.datetime | None = None) -> int:
     """Messages left `sending` by a worker that died between claiming and recording go back to the
     queue after settings.SMS_SENDING_STALE_SECONDS: at least once — the gateway may already have
     taken it, so such a message can arrive twice, but it is never lost."""
-    limit = (now or timezone.now()) - dt.timedelta(seconds=settings.SMS_SENDING_STALE_SECONDS)
-    stale = Notice.objects.filter(sms=SmsState.SENDING, sms_claimed_at__lt=limit)
-    # A message whose workers keep dying with it stops at the attempt limit like a refused one.
-    stale.filter(sms_attempts__gte=MAX_SMS_ATTEMPTS).update(sms=SmsState.FAILED, sms_error="worker_lost_too_often")
-    return stale.update(sms=SmsState.PENDING, sms_error="requeued_after_worker_loss")
+    return _requeue_stale("sms", now=now, stale_seconds=settings.SMS_SENDING_STALE_SECONDS,
+                          max_attempts=MAX_SMS_ATTEMPTS, failed={"sms_error": "worker_lost_too_often"},
+                          requeued={"sms_error": "requeued_after_worker_loss"})
+
+
+def _requeue_stale(channel: str, *, now: dt.datetime | None, stale_seconds: int, max_attempts: int,
+                   failed: dict | None = None, requeued: dict | None = None) -> int:
+    """Notices of a channel (`sms`, `push`) claimed before the stale limit and never recorded go back to
+    `pending`; one whose workers keep dying with it stops at the attempt limit like a refused one."""
+    limit = (now or timezone.now()) - dt.timedelta(seconds=stale_seconds)
+    stale = Notice.objects.filter(**{channel: "sending", f"{channel}_claimed_at__lt": limit})
+    stale.filter(**{f"{channel}_attempts__gte": max_attempts}).update(**{channel: "failed"}, **(failed or {}))
+    return stale.update(**{channel: "pending"}, **(requeued or {}))
 
 
 def notices_mark_read(*, actor: Person, notice_ids: Iterable[int] | None = None,
@@ -208,13 +216,18 @@ def notice_preference_seed(*, person: Person) -> NoticePreference:
 PUSH_FAILURES_BEFORE_FORGETTING = 10
 
 
-def push_dispatch(*, limit: int = 200) -> int:
+MAX_PUSH_ATTEMPTS = 5
+
+
+def push_dispatch(*, limit: int = 200, now: dt.datetime | None = None) -> int:
     """Send the waiting push messages, oldest first, one notice at a time: claimed (`sending`) and
     committed, sent to every browser the person subscribed outside any transaction, then recorded. A
-    browser that unsubscribed (404/410) is forgotten, one failing again and again too. Returns how
-    many notices reached at least one browser."""
+    browser that unsubscribed (404/410) is forgotten, one failing again and again too. A notice left
+    `sending` by a worker killed mid-send goes out again after the stale limit (at least once, like a
+    short message). Returns how many notices reached at least one browser."""
     if not push_enabled():
         return 0
+    _requeue_stale("push", now=now, stale_seconds=settings.PUSH_SENDING_STALE_SECONDS, max_attempts=MAX_PUSH_ATTEMPTS)
     sent, after = 0, 0
     for _sweep in range(limit):
         with transaction.atomic():
@@ -222,8 +235,9 @@ def push_dispatch(*, limit: int = 200) -> int:
                       .filter(push=PushState.PENDING, pk__gt=after).order_by("id").first())
             if notice is None:
                 break
-            notice.push = PushState.SENDING
-            notice.save(update_fields=["push"])
+            notice.push, notice.push_claimed_at = PushState.SENDING, now or timezone.now()
+            notice.push_attempts += 1
+            notice.save(update_fields=["push", "push_claimed_at", "push_attempts"])
         after = notice.pk
         payload = {"title": str(NoticeKind(notice.kind).label), "body": notice.text or notice.label,
                    "url": notice.link or "/notices/", "tag": f"notice-{notice.pk}"}
@@ -237,7 +251,8 @@ def push_dispatch(*, limit: int = 200) -> int:
                 PushSubscription.objects.filter(pk=sub.pk).delete()
             else:
                 PushSubscription.objects.filter(pk=sub.pk).update(failures=sub.failures + 1)
-        Notice.objects.filter(pk=notice.pk, push=PushState.SENDING).update(
+        # Only while still ours: a worker that stalled past the stale limit may find its notice re-queued.
+        Notice.objects.filter(pk=notice.pk, push=PushState.SENDING, push_claimed_at=notice.push_claimed_at).update(
             push=PushState.SENT if delivered else PushState.FAILED)
         sent += delivered
     return sent

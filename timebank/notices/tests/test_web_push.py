@@ -103,3 +103,50 @@ def test_without_vapid_keys_nothing_is_queued_or_sent(world, settings):
     PushSubscription.objects.create(person=world.volunteer, endpoint="https://push.example/1", p256dh="x", auth="y")
     services.notice_send(people=[world.volunteer], kind=NoticeKind.REMINDER, text="明天")
     assert Notice.objects.get().push == PushState.NONE and services.push_dispatch() == 0
+
+
+def test_a_notice_whose_worker_died_while_pushing_goes_out_again_after_the_stale_limit(world, push, settings, clock):
+    import datetime as dt
+
+    settings.PUSH_SENDING_STALE_SECONDS = 300
+    PushSubscription.objects.create(person=world.volunteer, endpoint=push["url"],
+                                    p256dh=push["subscription"]["keys"]["p256dh"], auth=push["subscription"]["keys"]["auth"])
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.CREDITED, text="1 小时已记入")
+    # A worker claimed it and was killed before the push service answered.
+    Notice.objects.update(push=PushState.SENDING, push_claimed_at=clock.now, push_attempts=1)
+    assert services.push_dispatch(now=clock.now + dt.timedelta(seconds=299)) == 0  # it may still be sending
+    assert PushService.received == [] and Notice.objects.get().push == PushState.SENDING
+    assert services.push_dispatch(now=clock.now + dt.timedelta(seconds=301)) == 1
+    notice = Notice.objects.get()
+    assert (notice.push, notice.push_attempts) == (PushState.SENT, 2) and len(PushService.received) == 1
+
+
+def test_a_notice_whose_push_workers_keep_dying_stops_at_the_attempt_limit(world, push, settings, clock):
+    import datetime as dt
+
+    settings.PUSH_SENDING_STALE_SECONDS = 300
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.CREDITED, text="1 小时已记入")
+    Notice.objects.update(push=PushState.SENDING, push_claimed_at=clock.now, push_attempts=services.MAX_PUSH_ATTEMPTS)
+    assert services.push_dispatch(now=clock.now + dt.timedelta(seconds=301)) == 0
+    assert Notice.objects.get().push == PushState.FAILED and PushService.received == []
+
+
+def test_a_stalled_worker_leaves_alone_a_notice_another_worker_took_over(world, push, monkeypatch, clock):
+    import datetime as dt
+
+    PushSubscription.objects.create(person=world.volunteer, endpoint=push["url"],
+                                    p256dh=push["subscription"]["keys"]["p256dh"], auth=push["subscription"]["keys"]["auth"])
+    services.notice_send(people=[world.volunteer], kind=NoticeKind.CREDITED, text="1 小时已记入")
+    real_send = services.push_send
+
+    def stalled(**kwargs):
+        result = real_send(**kwargs)
+        # Meanwhile, past the stale limit, another worker re-queued the notice and claimed it again.
+        Notice.objects.update(push=PushState.SENDING, push_claimed_at=clock.now + dt.timedelta(minutes=10),
+                              push_attempts=2)
+        return result
+
+    monkeypatch.setattr(services, "push_send", stalled)
+    services.push_dispatch()
+    notice = Notice.objects.get()
+    assert (notice.push, notice.push_attempts) == (PushState.SENDING, 2)  # the newer claim records its own outcome
