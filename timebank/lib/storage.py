@@ -2,6 +2,7 @@
 nor becomes a server error; the person is told plainly that nothing was saved."""
 import errno
 import os
+import secrets
 
 from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext_lazy as _
@@ -20,20 +21,33 @@ class StorageFull(DomainError):
 
 class UploadStorage(FileSystemStorage):
     """FileSystemStorage that removes its own half-written file when the disk fills, and says so with
-    StorageFull. The name is settled first, so the file that failed is the one removed."""
+    StorageFull. The bytes go to a file of a random name of this upload's own first; only once they are
+    all written is the real name claimed (created exclusively) and the file moved onto it. So a failure
+    removes nothing but this upload's file, even when another upload of the same name (every iPhone
+    calls its photo image.jpg) is saved at the same moment."""
 
     def _save(self, name: str, content) -> str:
-        name = self.get_available_name(name)
+        directory = os.path.dirname(name)
+        partial = os.path.join(directory, f".upload-{secrets.token_hex(12)}.part")
         try:
-            return super()._save(name, content)
+            partial = super()._save(partial, content)
         except OSError as exc:
             if exc.errno not in DISK_FULL:
                 raise
             try:
-                os.remove(self.path(name))
+                os.remove(self.path(partial))
             except FileNotFoundError:
                 pass
             raise StorageFull(detail={"file": os.path.basename(name)}) from exc
+        while True:
+            final = self.get_available_name(name)
+            try:
+                os.close(os.open(self.path(final), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                continue  # another upload took that name in between: the next free one
+            break
+        os.replace(self.path(partial), self.path(final))
+        return final
 
 
 def stored_files_removed(storage, names) -> None:

@@ -1,6 +1,7 @@
 """A disk that fills while a photo is written: the half-written file is removed and the person gets a
 plain 'nothing was saved' instead of a server error; other file errors are not disguised as a full disk."""
 import errno
+import os
 
 import pytest
 from django.core.files.base import ContentFile, File
@@ -38,3 +39,34 @@ def test_another_file_error_is_not_called_a_full_disk(tmp_path):
     with pytest.raises(OSError) as failed:
         storage.save("photo.jpg", FillingDisk(errno.EIO))
     assert not isinstance(failed.value, StorageFull)
+
+
+def test_a_full_disk_removes_only_its_own_file_when_another_upload_of_the_same_name_races_it(tmp_path,
+                                                                                               monkeypatch):
+    storage = UploadStorage(location=tmp_path)
+    other = tmp_path / "complaints" / "image.jpg"
+    real_open = os.open
+    raced = []
+
+    def another_upload_wins(path, flags, *args, **kwargs):
+        # The other upload creates image.jpg the moment before this one opens that name exclusively.
+        if str(path) == str(other) and flags & os.O_EXCL and not raced:
+            raced.append(path)
+            other.write_bytes(b"the other family's photo")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", another_upload_wins)
+    (tmp_path / "complaints").mkdir()
+    with pytest.raises(StorageFull):
+        storage.save("complaints/image.jpg", FillingDisk(errno.ENOSPC))
+    left = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert left == ([other] if raced else [])  # nothing of this upload; the other's photo untouched
+    if raced:
+        assert other.read_bytes() == b"the other family's photo"
+    # Saved whole, while the other upload takes the name first: both photos kept under their own names.
+    other.unlink(missing_ok=True)
+    raced.clear()
+    saved = storage.save("complaints/image.jpg", ContentFile(b"jpeg"))
+    assert raced and saved != "complaints/image.jpg" and storage.open(saved).read() == b"jpeg"
+    assert other.read_bytes() == b"the other family's photo"
+    assert sorted(p.name for p in other.parent.iterdir()) == sorted(["image.jpg", os.path.basename(saved)])
