@@ -64,17 +64,11 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
     the elder or their proxy, or by this station's staff for a visiting elder who shows their resident
     ID card (`visitor_id_number`, checked against the elder's; see `selectors.visiting_elder`)."""
     elders = [e for e in elders if e is not None]
-    if station is None or station.kind != NodeKind.STATION or station.is_closed:
-        raise NotFound()
     if check_actor:
-        served = ([elder] if elder else []) + elders
-        staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
-        if staff and visitor_id_number and served:
-            _visitor_check(actor, served, station, visitor_id_number)
-        else:
-            access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
-        if not staff and (not served or for_community):
-            raise NotFound()
+        demand_create_allowed(actor=actor, station=station, elder=elder, elders=elders, for_community=for_community,
+                              visitor_id_number=visitor_id_number)
+    elif station is None or station.kind != NodeKind.STATION or station.is_closed:
+        raise NotFound()
     if service_type.bank_id != station.bank_id or not service_type.is_active:
         raise ServiceTypeUnavailable()
     if elder is None and not elders and not for_community:
@@ -116,15 +110,37 @@ def demand_create(*, actor: Person, station: Node, service_type: ServiceType, st
     return demand
 
 
+def demand_create_allowed(*, actor: Person, station: Node, elder: Person | None = None, elders: Iterable[Person] = (),
+                          for_community: bool = False, visitor_id_number: str = "") -> None:
+    """NotFound unless the actor may ask for a request at this open station for these elders (see
+    `demand_create`): checked before anything is looked up or written for it."""
+    if station is None or station.kind != NodeKind.STATION or station.is_closed:
+        raise NotFound()
+    served = ([elder] if elder else []) + [e for e in elders if e is not None]
+    staff = has_perm(actor, Perm.DEMANDS_MANAGE, station)
+    if staff and visitor_id_number and served:
+        _visitor_check(actor, served, station, visitor_id_number)
+    else:
+        access_elders(actor, served, for_=Perm.DEMANDS_MANAGE if staff else SELF_OR_PROXY)
+    if not staff and (not served or for_community):
+        raise NotFound()
+
+
 def demand_place(*, station: Node, elder: Person | None, elders: Iterable[Person] = (), address: str = "",
                  latitude: float | None = None, longitude: float | None = None) -> tuple[str, float | None, float | None]:
     """(address, latitude, longitude) of a request: the address from the elder's record unless given; the
     map point from the address (when a geocoder is set up), else none and the demand uses its station's
     point. Nobody types coordinates. The geocoder is a call over the network (up to 3 s): callers that
-    open a transaction call this first, so no transaction waits on it."""
-    address = (address or "").strip() or (elder.address if elder is not None and not list(elders) else "")
+    open a transaction call this first (after `demand_create_allowed`), so no transaction waits on it."""
+    one_elder = elder is not None and not list(elders)
+    address = (address or "").strip() or (elder.address if one_elder else "")
     if latitude is None and longitude is None and address:
-        point = geocode(address, city=station.bank.name if station.bank_id else "")
+        # The elder's last request at this address remembers its point (a clerk's pin included); a new
+        # address, or a point taken back to the station's on that request, asks the map service again.
+        last = (Demand.objects.filter(elder=elder, address=address[:200]).order_by("-id")
+                .values_list("latitude", "longitude").first()) if one_elder else None
+        point = last if last and last[0] is not None and last[1] is not None else \
+            geocode(address, city=station.bank.name if station.bank_id else "")
         if point is not None:
             latitude, longitude = point
     return address, latitude, longitude

@@ -15,7 +15,14 @@ from .. import selectors
 from ..exceptions import HeadcountInvalid, InvalidTransition, TimesInvalid
 from ..models import Demand, DemandSeries, DemandStatus, Payer, ServiceType
 from ._common import MAX_DURATION, MAX_HEADCOUNT, demand_notify
-from .publish import demand_cancel, demand_create, demand_place, demand_publish, demand_update
+from .publish import (
+    demand_cancel,
+    demand_create,
+    demand_create_allowed,
+    demand_place,
+    demand_publish,
+    demand_update,
+)
 
 SERIES_HORIZON_DAYS = 28  # recurring instances are generated this far ahead
 
@@ -37,7 +44,8 @@ def series_create(*, actor: Person, station: Node, service_type: ServiceType, we
     # The same checks as a single demand, on the first instance's times (nothing is written).
     first = timezone.make_aware(dt.datetime.combine(max(starts_on, timezone.localdate() + dt.timedelta(days=1)),
                                                     start_time))
-    # The map point once, before the transaction; the series keeps it for every instance.
+    # The map point once, before the transaction (and after the access check); the series keeps it.
+    demand_create_allowed(actor=actor, station=station, elder=elder)
     address, latitude, longitude = demand_place(station=station, elder=elder, address=address, latitude=latitude,
                                                 longitude=longitude)
     with transaction.atomic():

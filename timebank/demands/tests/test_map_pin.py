@@ -2,8 +2,11 @@
 request's map point with a pin on a drawn map around the station: a click on the picture (an image
 button, so no JavaScript is needed) or the arrow buttons, never typed numbers. A volunteer's phone
 check-in is then measured from the pin."""
+import datetime as dt
+
 import pytest
 
+from timebank.conftest import make_person
 from timebank.demands import selectors, services
 from timebank.demands.models import Demand
 from timebank.lib.errors import DomainError
@@ -97,3 +100,24 @@ def test_a_series_request_is_pinned_like_any_other(demand_world, client):
     client.post(f"/demands/{demand.pk}/pin/", {"pin.x": "300", "pin.y": "100"})
     demand.refresh_from_db()
     assert demand.latitude > HERE[0]
+
+
+def test_an_elders_next_request_at_the_same_address_keeps_the_clerks_pin(demand_world, settings):
+    w = demand_world
+    settings.GEOCODER = "timebank.lib.geocode.NoGeocoder"
+    first = new_demand(w, latitude=None, longitude=None, address="政立路 100 弄 3 号")
+    services.demand_point_set(actor=w.station_staff, demand=first, latitude=31.3101, longitude=121.5102)
+    again = new_demand(w, latitude=None, longitude=None, address="政立路 100 弄 3 号", starts_at=tomorrow_at(14))
+    assert (again.latitude, again.longitude) == (31.3101, 121.5102)
+    # Another address is another place: the station's point until someone pins it.
+    elsewhere = new_demand(w, latitude=None, longitude=None, address="国和路 8 号", starts_at=tomorrow_at(16))
+    assert elsewhere.latitude is None
+    # Another elder at that address does not inherit this elder's pin.
+    neighbour = make_person(w.station_a1, "邻居老人", birth=dt.date(1946, 5, 5), sex="F", is_elder=True)
+    other = new_demand(w, latitude=None, longitude=None, address="政立路 100 弄 3 号", starts_at=tomorrow_at(15),
+                       elder=neighbour)
+    assert other.latitude is None
+    # A pin taken back to the station's point on the latest request is not brought back from an older one.
+    services.demand_point_set(actor=w.station_staff, demand=again, latitude=None, longitude=None)
+    last = new_demand(w, latitude=None, longitude=None, address="政立路 100 弄 3 号", starts_at=tomorrow_at(17))
+    assert last.latitude is None
