@@ -19,11 +19,15 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import FieldError
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import PaginationBase
+
+from . import partitions
 
 MAX_LIMIT = 200
 MAX_INT = 2**63 - 1
@@ -161,22 +165,49 @@ def _keyset_page(queryset: QuerySet, ordering: list[tuple[str, bool]], cursor: s
     digest = _digest([queryset.model._meta.label, ordering])
     ordered = queryset.order_by(*[F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_last=True)
                                   for name, desc in ordering])
+    values = None
     if cursor:
         values = _decode(cursor, digest)
         if len(values) != len(ordering):
             raise _invalid()
-        try:
+    try:
+        if values is not None:
             ordered = ordered.filter(_after(ordering, values))
+        rows = None
+        if (floor := _recent_window(queryset, ordering, values)) is not None:
+            rows = list(ordered.filter(pk__gte=floor)[:limit + 1])
+            if len(rows) <= limit:
+                rows = None  # the recent months hold less than a page: the whole list
+        if rows is None:
             rows = list(ordered[:limit + 1])
-        except (ValueError, TypeError, FieldError, DjangoValidationError, OverflowError) as exc:
-            raise _invalid() from exc
-    else:
-        rows = list(ordered[:limit + 1])
+    except (ValueError, TypeError, FieldError, DjangoValidationError, OverflowError) as exc:
+        raise _invalid() from exc
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last = queryset.order_by().filter(pk=rows[-1].pk).values_list(*[name for name, _desc in ordering])[0]
     return rows, _encode(digest, list(last))
+
+
+RECENT_MONTHS = 3
+
+
+def _recent_window(queryset: QuerySet, ordering: list[tuple[str, bool]], values: list | None) -> int | None:
+    """For a newest-first list of a table partitioned by month of id (PostgreSQL): the first id of the
+    month block RECENT_MONTHS − 1 months below the cursor's (or below this month's). A first try bounded
+    by it plans and reads only those partitions instead of all of them (120 after ten years); when it
+    finds less than a page the list is read whole, so the page is the same either way."""
+    if ordering != [("pk", True)] or queryset.model._meta.db_table not in partitions.TABLES:
+        return None
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    if values:
+        if type(values[0]) is not int or values[0] < partitions.LEGACY_UPPER:
+            return None
+        month = values[0] // partitions.BLOCK
+    else:
+        month = partitions.month_of(timezone.now())
+    return partitions.block_start(partitions.add_months(month, -(RECENT_MONTHS - 1)))
 
 
 def _after(ordering: list[tuple[str, bool]], values: list) -> Q:
