@@ -44,10 +44,16 @@ def series_create(*, actor: Person, station: Node, service_type: ServiceType, we
     # The same checks as a single demand, on the first instance's times (nothing is written).
     first = timezone.make_aware(dt.datetime.combine(max(starts_on, timezone.localdate() + dt.timedelta(days=1)),
                                                     start_time))
-    # The map point once, before the transaction (and after the access check); the series keeps it.
+    # The map point is looked up here, after the access check and before the transaction. A series with
+    # its own address keeps that address and its point; one without follows the elder's address (each
+    # instance takes it when made), and this lookup lets the instances below find the point without asking
+    # the map service inside the transaction (the geocoder remembers it, then each instance the last one's).
     demand_create_allowed(actor=actor, station=station, elder=elder)
-    address, latitude, longitude = demand_place(station=station, elder=elder, address=address, latitude=latitude,
-                                                longitude=longitude)
+    if (address or "").strip():
+        address, latitude, longitude = demand_place(station=station, elder=elder, address=address,
+                                                    latitude=latitude, longitude=longitude)
+    elif latitude is None and longitude is None:
+        demand_place(station=station, elder=elder)
     with transaction.atomic():
         probe = transaction.savepoint()
         demand_create(actor=actor, station=station, service_type=service_type, starts_at=first,

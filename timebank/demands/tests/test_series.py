@@ -72,3 +72,24 @@ def test_changing_a_series_moves_unclaimed_instances_and_keeps_claimed_ones(dema
     assert timezone.localtime(second.starts_at).strftime("%m-%d %H:%M") == "02-02 14:00"
     assert timezone.localtime(first.starts_at).strftime("%H:%M") == "08:30"
     assert {d.status for d in series.demands.filter(pk__in=[d.pk for d in rest])} == {DemandStatus.CANCELLED}
+
+
+def test_a_series_without_its_own_address_follows_the_elders_address(demand_world, clock):
+    w = demand_world
+    clock.at(dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    w.elder.address = "政立路 100 弄 3 号"
+    w.elder.save(update_fields=["address"])
+    series = services.series_create(actor=w.station_staff, station=w.station_a1, service_type=w.chat,
+                                    elder=w.elder, weekday=1, start_time=dt.time(8, 30), duration_minutes=60,
+                                    starts_on=dt.date(2027, 1, 20), until=dt.date(2027, 3, 30))
+    assert series.address == "" and set(series.demands.values_list("address", flat=True)) == {"政立路 100 弄 3 号"}
+    w.elder.address = "国和路 8 号"  # she moved
+    w.elder.save(update_fields=["address"])
+    clock.at(dt.datetime(2027, 2, 10, 2, 0, tzinfo=dt.UTC))
+    assert services.series_generate(series) >= 1
+    assert series.demands.order_by("-starts_at").first().address == "国和路 8 号"
+    # A series given its own address keeps it.
+    fixed = services.series_create(actor=w.station_staff, station=w.station_a1, service_type=w.chat,
+                                   elder=w.elder, weekday=3, start_time=dt.time(8, 30), duration_minutes=60,
+                                   starts_on=dt.date(2027, 2, 10), until=dt.date(2027, 3, 30), address="社区活动室")
+    assert fixed.address == "社区活动室" and set(fixed.demands.values_list("address", flat=True)) == {"社区活动室"}
