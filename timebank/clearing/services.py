@@ -39,7 +39,15 @@ from .exceptions import (
     RecipientUnknown,
     StationInOwnBank,
 )
-from .models import CrossBankKind, CrossBankTransfer, MemberMove, NettingPosition, NettingRun
+from .models import (
+    CrossBankKind,
+    CrossBankTransfer,
+    MemberMove,
+    MessageStatus,
+    NettingPosition,
+    NettingRun,
+    OutboundMessage,
+)
 
 
 def _post(*, kind: str, sender: Person, recipient: Person, debit: Account, credit: Account, amount: int, actor,
@@ -169,10 +177,17 @@ def member_move(*, actor: Person, person: Person, station: Node, reason: str) ->
             raise StationInOwnBank()
         old_bank, old_node = person.bank, person.node
         old = {c: ledger.member_account(person, c) for c in (Currency.TIME, Currency.POINTS)}
-        if any(a.pending_debits or a.pending_credits for a in Account.objects.filter(pk__in=[a.pk for a in old.values()])):
+        # Locked (ascending id, as every posting locks): a gift leaving from them waits for the move, or the
+        # move sees it below.
+        held = Account.objects.select_for_update().filter(pk__in=[a.pk for a in old.values()]).order_by("pk")
+        if any(a.pending_debits or a.pending_credits for a in held):
             raise MoveBlocked()
         if RoleGrant.objects.filter(person=person, revoked_at__isnull=True).exists():
             raise MoveBlocked()
+        # A gift to another city still on its way would come back, if refused, to the account left behind.
+        if OutboundMessage.objects.filter(sender=person, status=MessageStatus.PENDING).exists():
+            raise MoveBlocked(_("This member has a gift to another city still on its way. They can move once it "
+                                "has arrived or come back."), code="move_blocked_gift_on_its_way")
         person.bank, person.node = station.bank, station
         person.save(update_fields=["bank", "node"])
         moved = {}

@@ -280,3 +280,23 @@ def test_a_refusal_the_ledger_cannot_reverse_waits_and_does_not_stop_the_other_m
     assert (first.status, second.status) == (MessageStatus.PENDING, MessageStatus.ACCEPTED)
     assert first.last_error and first.attempts == 1
     assert _balance(world.volunteer) == 100 - 50 + 25  # the staff's correction only: nothing returned twice
+
+
+def test_a_member_with_a_gift_to_another_city_on_its_way_moves_once_it_has_come_back(world, fed, hongkou, fund):
+    from timebank.clearing.exceptions import MoveBlocked
+
+    fund(world.volunteer, 100)
+    sent = federation.federation_gift(actor=world.volunteer, sender=world.volunteer, peer=fed.peer,
+                                      mobile="13700000001", name="周远方", amount=25)
+    with pytest.raises(MoveBlocked) as blocked:
+        clearing.member_move(actor=world.bank_admin, person=world.volunteer, station=hongkou.station, reason="搬家")
+    assert blocked.value.code == "move_blocked_gift_on_its_way" and "另一个城市" in str(blocked.value.message)
+    world.volunteer.refresh_from_db()
+    assert world.volunteer.bank_id == world.bank.pk  # nothing moved
+    # The partner refuses it: the 25 come back here; then the member moves with all 100.
+    federation._finish(sent, {"status": "refused", "reason": "unknown_member"}, b"{}")
+    move = clearing.member_move(actor=world.bank_admin, person=world.volunteer, station=hongkou.station,
+                                reason="搬家")
+    world.volunteer.refresh_from_db()
+    assert move.minutes == 100 and world.volunteer.bank_id == hongkou.bank.pk and _balance(world.volunteer) == 100
+    assert verify().ok
