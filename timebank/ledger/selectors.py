@@ -239,14 +239,15 @@ def passbook(account: Account, *, year: int | None = None,
         # The year's rows lie in its id range: on PostgreSQL that range reads only the year's monthly
         # partitions instead of every one of the account's (the dates above still decide). The newest year
         # stays open at the top for a movement posted since the totals were read.
+        newest = max(totals, default=None)
         if year in totals:
             posted = posted.filter(id__gte=totals[year].first_id)
-            if year < max(totals):
+            if year < newest:
                 posted = posted.filter(id__lte=totals[year].last_id)
-        elif not totals or year > max(totals):
-            posted = posted.filter(id__gt=totals[max(totals)].last_id) if totals else posted
-        else:
-            return opening, []
+        elif newest is not None and year < newest:
+            return opening, []  # a year without movements between two with some
+        elif newest is not None:
+            posted = posted.filter(id__gt=totals[newest].last_id)
     balance, lines = opening, []
     transfers = list(posted.order_by("id"))
     summaries = describe_subjects(transfers)

@@ -27,26 +27,26 @@ class UploadStorage(FileSystemStorage):
     calls its photo image.jpg) is saved at the same moment."""
 
     def _save(self, name: str, content) -> str:
-        directory = os.path.dirname(name)
-        partial = os.path.join(directory, f".upload-{secrets.token_hex(12)}.part")
+        partial = os.path.join(os.path.dirname(name), f".upload-{secrets.token_hex(12)}.part")
         try:
             partial = super()._save(partial, content)
+            while True:
+                final = self.get_available_name(name)
+                try:
+                    os.close(os.open(self.path(final), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                except FileExistsError:
+                    continue  # another upload took that name in between: the next free one
+                break
+            os.replace(self.path(partial), self.path(final))
         except OSError as exc:
-            if exc.errno not in DISK_FULL:
-                raise
+            # Only this upload's own file goes (claiming the name can meet the full disk too).
             try:
                 os.remove(self.path(partial))
             except FileNotFoundError:
                 pass
+            if exc.errno not in DISK_FULL:
+                raise
             raise StorageFull(detail={"file": os.path.basename(name)}) from exc
-        while True:
-            final = self.get_available_name(name)
-            try:
-                os.close(os.open(self.path(final), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            except FileExistsError:
-                continue  # another upload took that name in between: the next free one
-            break
-        os.replace(self.path(partial), self.path(final))
         return final
 
 

@@ -70,3 +70,18 @@ def test_a_full_disk_removes_only_its_own_file_when_another_upload_of_the_same_n
     assert raced and saved != "complaints/image.jpg" and storage.open(saved).read() == b"jpeg"
     assert other.read_bytes() == b"the other family's photo"
     assert sorted(p.name for p in other.parent.iterdir()) == sorted(["image.jpg", os.path.basename(saved)])
+
+
+def test_a_full_disk_met_while_claiming_the_name_leaves_nothing_behind(tmp_path, monkeypatch):
+    storage = UploadStorage(location=tmp_path)
+    real_open = os.open
+
+    def no_room_for_the_name(path, flags, *args, **kwargs):
+        if str(path).endswith("photo.jpg") and flags & os.O_EXCL:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_room_for_the_name)
+    with pytest.raises(StorageFull):
+        storage.save("complaints/photo.jpg", ContentFile(b"jpeg"))
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
